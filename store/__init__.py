@@ -1,0 +1,98 @@
+"""fieldpad's local truth: the vault, envelopes, the encrypted SQLite store, notes and merge.
+
+This package imports neither ``sync`` nor ``tui``.
+"""
+
+from ._doctor import DoctorReport, verify_all
+from ._envelope import (
+    HEADER_LEN,
+    MIN_LEN,
+    SIG_LEN,
+    ZERO_HASH,
+    Expect,
+    Header,
+    envelope_hash,
+    open_envelope,
+    parse_header,
+    seal,
+    verify_signature,
+)
+from ._errors import (
+    Ambiguous,
+    BadCommitment,
+    BadPayload,
+    BadSignature,
+    DecryptFailed,
+    EnvelopeError,
+    FieldpadError,
+    HeaderMismatch,
+    KdfParamsError,
+    LockedError,
+    MalformedEnvelope,
+    NotFound,
+    NoVault,
+    RecordRef,
+    StoreError,
+    UnknownKey,
+    UnsupportedEnvelope,
+    ValidationFailed,
+    VaultError,
+    VaultExists,
+    WrongPassphrase,
+)
+from ._kdf import KdfParams
+from ._model import ACTIVE, CONFLICTED, DELETED, Damage, Inspection, Note, PassageTag, Revision
+from ._profile import NOTEBOOK, Profile, default_profile_dir
+from ._secrets import SecretBytes
+from ._session import Session
+
+__all__ = [
+    "ACTIVE",
+    "CONFLICTED",
+    "DELETED",
+    "HEADER_LEN",
+    "MIN_LEN",
+    "NOTEBOOK",
+    "SIG_LEN",
+    "ZERO_HASH",
+    "Ambiguous",
+    "BadCommitment",
+    "BadPayload",
+    "BadSignature",
+    "Damage",
+    "DecryptFailed",
+    "DoctorReport",
+    "EnvelopeError",
+    "Expect",
+    "FieldpadError",
+    "Header",
+    "HeaderMismatch",
+    "Inspection",
+    "KdfParams",
+    "KdfParamsError",
+    "LockedError",
+    "MalformedEnvelope",
+    "NoVault",
+    "Note",
+    "NotFound",
+    "PassageTag",
+    "Profile",
+    "RecordRef",
+    "Revision",
+    "SecretBytes",
+    "Session",
+    "StoreError",
+    "UnknownKey",
+    "UnsupportedEnvelope",
+    "ValidationFailed",
+    "VaultError",
+    "VaultExists",
+    "WrongPassphrase",
+    "default_profile_dir",
+    "envelope_hash",
+    "open_envelope",
+    "parse_header",
+    "seal",
+    "verify_all",
+    "verify_signature",
+]

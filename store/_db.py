@@ -1,0 +1,122 @@
+"""The profile's SQLite file: pragmas, schema and versioned migrations (DESIGN §4).
+
+Tables hold envelopes and non-secret indexes only. Names, titles and note text never reach this
+file in the clear: they live inside envelopes or are sealed under the local data key.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from ._errors import StoreError
+
+DB_NAME = "fieldpad.db"
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+)
+
+migrations = Migrations("fieldpad.store")
+
+
+@migrations(name="0001_initial")
+def _m0001(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        -- wrapped local data key, one row per key slot ('passphrase', 'recovery')
+        CREATE TABLE vault_slots (
+            slot TEXT PRIMARY KEY, kdf TEXT, nonce BLOB NOT NULL, wrapped BLOB NOT NULL);
+        -- device keys and settings, each sealed under the local data key
+        CREATE TABLE secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL);
+        CREATE TABLE inspections (id BLOB PRIMARY KEY, scope TEXT NOT NULL);
+        CREATE TABLE collections (
+            id BLOB PRIMARY KEY,
+            inspection_id BLOB NOT NULL REFERENCES inspections(id),
+            role TEXT NOT NULL);
+        -- collection keys, each sealed under the local data key
+        CREATE TABLE collection_keys (
+            collection_id BLOB NOT NULL REFERENCES collections(id),
+            epoch INTEGER NOT NULL, nonce BLOB NOT NULL, sealed BLOB NOT NULL,
+            PRIMARY KEY (collection_id, epoch));
+        -- public keys of devices whose records this profile accepts
+        CREATE TABLE devices (
+            id BLOB PRIMARY KEY, sign_pub BLOB NOT NULL, kx_pub BLOB NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1);
+        -- every record of every stream this profile can read: (collection, device) -> seq
+        CREATE TABLE records (
+            collection_id BLOB NOT NULL, device_id BLOB NOT NULL, seq INTEGER NOT NULL,
+            hash BLOB NOT NULL, envelope BLOB NOT NULL,
+            note_id TEXT, pushed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (collection_id, device_id, seq)) WITHOUT ROWID;
+        CREATE INDEX records_note ON records(note_id);
+        -- the current revisions of each note (more than one: concurrent edits to merge)
+        CREATE TABLE heads (
+            note_id TEXT NOT NULL, collection_id BLOB NOT NULL, device_id BLOB NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (note_id, collection_id, device_id, seq)) WITHOUT ROWID;
+        """
+    )
+
+
+@migrations(name="0002_sync_state")
+def _m0002(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- how far each stream has been pulled and confirmed by the server
+        CREATE TABLE stream_cursors (
+            collection_id BLOB NOT NULL, device_id BLOB NOT NULL,
+            pulled_seq INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (collection_id, device_id)) WITHOUT ROWID;
+        -- records that failed verification: kept apart, reported, never opened as notes
+        CREATE TABLE quarantine (
+            collection_id BLOB NOT NULL, device_id BLOB NOT NULL, seq INTEGER NOT NULL,
+            envelope BLOB NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL,
+            PRIMARY KEY (collection_id, device_id, seq)) WITHOUT ROWID;
+        CREATE INDEX records_unpushed ON records(pushed) WHERE pushed = 0;
+        -- an autosaved draft may be replaced in place while unpushed; a saved revision may not
+        ALTER TABLE records ADD COLUMN draft INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
+MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
+
+
+def connect(path: Path) -> sqlite_utils.Database:
+    """Open (creating if needed) a profile database with the pragmas set before anything else."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        for pragma in PRAGMAS:
+            conn.execute(pragma)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"cannot open the profile database at {path}: {exc}. "
+            "Check the path and its permissions; `fieldpad doctor` can check its records."
+        ) from None
+    try:
+        path.chmod(0o600)
+    except OSError:
+        pass
+    return sqlite_utils.Database(conn)
+
+
+def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:
+    try:
+        migrations.apply(db, stop_before=stop_before)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"the profile database could not be upgraded: {exc}") from None
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return len(migrations.applied(db))

@@ -1,0 +1,181 @@
+"""What a note, a revision and an inspection look like once decrypted, and their payloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ._hlc import Hlc
+from ._tags import PassageTag
+
+NOTE_REV = "note.rev"
+NOTE_DELETE = "note.delete"
+INSPECTION_META = "inspection.meta"
+
+ACTIVE, DELETED, CONFLICTED = "active", "deleted", "conflicted"
+
+
+def make_rev(device_id: bytes, seq: int) -> str:
+    """A stable revision id: the device and seq of the record that carries it."""
+    return f"{device_id.hex()}.{seq}"
+
+
+def parse_rev(rev: str) -> tuple[bytes, int]:
+    dev, seq = rev.split(".")
+    return bytes.fromhex(dev), int(seq)
+
+
+@dataclass(slots=True)
+class Note:
+    """One note as its head revision says it is. Plaintext: lives in memory only."""
+
+    note_id: str
+    inspection_id: bytes
+    collection_id: bytes
+    rev: str
+    parents: tuple[str, ...]
+    hlc: str
+    kind: str
+    template: int
+    title: str
+    body: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    passages: tuple[PassageTag, ...] = ()
+    state: str = ACTIVE
+    author: str = ""
+    # versions an automatic merge could not combine: {field: [other values]}, never dropped
+    kept: dict[str, list[Any]] = field(default_factory=dict)
+    pushed: bool = False
+
+    def __repr__(self) -> str:
+        return f"Note(id={self.note_id}, kind={self.kind}, rev={self.rev}, state={self.state})"
+
+    @property
+    def updated(self) -> datetime:
+        return datetime.fromtimestamp(Hlc.parse(self.hlc).wall_ms / 1000, UTC)
+
+    @property
+    def author_device(self) -> bytes:
+        return parse_rev(self.rev)[0]
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "type": NOTE_DELETE if self.state == DELETED else NOTE_REV,
+            "note_id": self.note_id,
+            "rev": self.rev,
+            "parents": list(self.parents),
+            "hlc": self.hlc,
+            "kind": self.kind,
+            "template": self.template,
+            "title": self.title,
+            "body": self.body,
+            "fields": self.fields,
+            "tags": list(self.tags),
+            "passages": [[p.start, p.end, p.tag] for p in self.passages],
+            "state": self.state,
+            "author": self.author,
+            "kept": self.kept,
+        }
+
+    @classmethod
+    def from_payload(cls, p: dict[str, Any], inspection_id: bytes, collection_id: bytes,
+                     pushed: bool = False) -> Note:
+        return cls(
+            note_id=str(p["note_id"]),
+            inspection_id=inspection_id,
+            collection_id=collection_id,
+            rev=str(p["rev"]),
+            parents=tuple(p.get("parents", ())),
+            hlc=str(p["hlc"]),
+            kind=str(p.get("kind", "note")),
+            template=int(p.get("template", 1)),
+            title=str(p.get("title", "")),
+            body=str(p.get("body", "")),
+            fields=dict(p.get("fields") or {}),
+            tags=tuple(p.get("tags") or ()),
+            passages=tuple(PassageTag(int(a), int(b), str(t)) for a, b, t in p.get("passages", ())),
+            state=DELETED if p.get("type") == NOTE_DELETE else str(p.get("state", ACTIVE)),
+            author=str(p.get("author", "")),
+            kept=dict(p.get("kept") or {}),
+            pushed=pushed,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``note show --json``."""
+        return {
+            "id": self.note_id,
+            "kind": self.kind,
+            "template": self.template,
+            "title": self.title,
+            "body": self.body,
+            "fields": self.fields,
+            "tags": list(self.tags),
+            "passages": [{"start": p.start, "end": p.end, "tag": p.tag} for p in self.passages],
+            "state": self.state,
+            "author": self.author,
+            "rev": self.rev,
+            "parents": list(self.parents),
+            "updated": self.updated.isoformat(timespec="seconds"),
+            "kept": self.kept,
+            "pushed": self.pushed,
+        }
+
+
+@dataclass(slots=True)
+class Inspection:
+    inspection_id: bytes
+    name: str
+    partnership: str = ""
+    scope: str = "local"  # "local" (this device only) or "team"
+    rev: str = ""
+    hlc: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id_hex(self) -> str:
+        return self.inspection_id.hex()
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "type": INSPECTION_META,
+            "inspection_id": self.inspection_id.hex(),
+            "rev": self.rev,
+            "hlc": self.hlc,
+            "name": self.name,
+            "partnership": self.partnership,
+            "extra": self.extra,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One entry of a note's history."""
+
+    rev: str
+    parents: tuple[str, ...]
+    hlc: str
+    author: str
+    state: str
+    title: str
+    pushed: bool
+    note: Note
+
+    @property
+    def updated(self) -> datetime:
+        return self.note.updated
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """A record that could not be opened; never stops the rest from opening."""
+
+    collection_id: bytes
+    device_id: bytes
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return (f"record {self.collection_id.hex()[:8]}/{self.device_id.hex()[:8]}/{self.seq}: "
+                f"{self.reason}")

@@ -1,0 +1,115 @@
+"""A profile: one directory holding one SQLite file, locked until a passphrase opens it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from ._db import DB_NAME, connect, migrate
+from ._errors import NoVault, StoreError
+from ._kdf import KdfParams
+from ._session import Session
+from ._vault import (
+    change_passphrase,
+    create_vault,
+    has_vault,
+    unlock_vault,
+    unlock_with_recovery,
+)
+
+NOTEBOOK = "Notebook"
+
+
+def default_profile_dir() -> Path:
+    """``$FIELDPAD_PROFILE``, else the platform's data dir (e.g. ~/.local/share/fieldpad)."""
+    env = os.environ.get("FIELDPAD_PROFILE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("fieldpad", appauthor=False) / "default"
+
+
+class Profile:
+    """A locked profile. Nothing secret is held until :meth:`unlock` returns a :class:`Session`."""
+
+    def __init__(self, directory: Path | str, *, now_ms: Callable[[], int] | None = None) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / DB_NAME
+        self._now_ms = now_ms
+        self.db: sqlite_utils.Database = connect(self.path)
+        migrate(self.db)
+
+    def __repr__(self) -> str:
+        return f"Profile({str(self.directory)!r})"
+
+    @property
+    def has_vault(self) -> bool:
+        return has_vault(self.db)
+
+    @property
+    def device_id(self) -> bytes:
+        rows = list(self.db.query("SELECT value FROM meta WHERE key = 'device_id'"))
+        if not rows:
+            raise NoVault(f"no vault in {self.directory}: run `fieldpad init` first")
+        return bytes.fromhex(rows[0]["value"])
+
+    def init(self, passphrase: str, params: KdfParams | None = None,
+             author: str | None = None) -> tuple[Session, str]:
+        """Create the vault, this device's keys and the local "Notebook" inspection.
+
+        Returns the unlocked session and the recovery words, to be shown once.
+        """
+        device_id = os.urandom(16)
+        keys, words = create_vault(self.db, passphrase, params or KdfParams.new(), device_id)
+        self.db.execute("INSERT OR REPLACE INTO devices (id, sign_pub, kx_pub, active) "
+                        "VALUES (?, ?, ?, 1)",
+                        [device_id, keys.device.sign_pub, keys.device.kx_pub])
+        if author:
+            self.set_author(author)
+        session = Session(self.db, keys, device_id, self._now_ms)
+        session.add_inspection(NOTEBOOK, "(this device)")
+        return session, words
+
+    def set_author(self, author: str) -> None:
+        """The initials or designation shown as a note's author (never a full name)."""
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('author', ?)",
+                        [author.strip()[:32]])
+
+    def unlock(self, passphrase: str) -> Session:
+        return Session(self.db, unlock_vault(self.db, passphrase), self.device_id, self._now_ms)
+
+    def unlock_recovery(self, words: str) -> Session:
+        return Session(self.db, unlock_with_recovery(self.db, words), self.device_id,
+                       self._now_ms)
+
+    def change_passphrase(self, old: str, new: str, params: KdfParams | None = None) -> None:
+        keys = unlock_vault(self.db, old)
+        try:
+            change_passphrase(self.db, keys, new, params)
+        finally:
+            keys.wipe()
+
+    def reset_passphrase_with_recovery(self, words: str, new: str,
+                                       params: KdfParams | None = None) -> None:
+        keys = unlock_with_recovery(self.db, words)
+        try:
+            change_passphrase(self.db, keys, new, params)
+        finally:
+            keys.wipe()
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file (so old page images do not linger in -wal)."""
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:  # noqa: BLE001 - reported in words
+            raise StoreError(f"could not checkpoint the profile database: {exc}") from None
+
+    def close(self) -> None:
+        try:
+            self.checkpoint()
+        finally:
+            self.db.conn.close()

@@ -1,0 +1,443 @@
+"""An unlocked profile: notes and inspections decrypted in memory, and every way to change them.
+
+Nothing here writes plaintext anywhere: every change becomes an envelope appended to (or, for an
+autosave, replacing the newest unpushed draft of) this device's stream in the note's collection.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlite_utils
+
+from ._envelope import Expect, Header, open_envelope, seal
+from ._errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed
+from ._hlc import Clock, Hlc
+from ._keyring import Keyring
+from ._merge import NoteContent, merge_content, merge_order
+from ._minimise import check_minimisation
+from ._model import (
+    ACTIVE,
+    CONFLICTED,
+    DELETED,
+    INSPECTION_META,
+    NOTE_DELETE,
+    Damage,
+    Inspection,
+    Note,
+    Revision,
+    make_rev,
+)
+from ._search import SearchIndex
+from ._secrets import SecretBytes
+from ._streams import StoredRecord, Streams
+from ._tags import PassageTag, parse_tags
+from ._templates import latest_version, validate_note
+from ._vault import VaultKeys
+
+META_PREFIX = "meta:"
+
+
+class Session:
+    """The unlocked store. Create one with :meth:`Profile.unlock`; call :meth:`lock` when done."""
+
+    def __init__(self, db: sqlite_utils.Database, keys: VaultKeys, device_id: bytes,
+                 now_ms: Callable[[], int] | None = None) -> None:
+        self.db = db
+        self.keys: VaultKeys | None = keys
+        self.device_id = device_id
+        self.streams = Streams(db)
+        self.keyring = Keyring(db, keys)
+        self.clock = Clock(device_id.hex()[:8], now_ms)
+        self.notes: dict[str, Note] = {}
+        self.inspections: dict[bytes, Inspection] = {}
+        self.damaged: list[Damage] = []
+        self.search_index = SearchIndex()
+        self._collections: dict[bytes, tuple[bytes, str]] = {}
+        self._load()
+
+    def __repr__(self) -> str:
+        return f"Session(device={self.device_id.hex()[:8]}, notes={len(self.notes)})"
+
+    # -- unlock ------------------------------------------------------------------------------
+    def _load(self) -> None:
+        for r in self.db.query("SELECT id, inspection_id, role FROM collections"):
+            self._collections[r["id"]] = (r["inspection_id"], r["role"])
+        scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
+        multi: set[str] = set()
+        for rec, note_id in self.streams.head_records():
+            payload = self._open(rec)
+            if payload is None:
+                continue
+            if note_id.startswith(META_PREFIX):
+                ins = _inspection_from(payload, scopes)
+                self.inspections[ins.inspection_id] = ins
+                continue
+            note = self._note_from(rec, payload)
+            if note_id in self.notes:
+                multi.add(note_id)
+                # keep the newest head on show until the heads are merged
+                if note.hlc < self.notes[note_id].hlc:
+                    continue
+            self.notes[note_id] = note
+        for note_id in sorted(multi):
+            self.merge_heads(note_id)
+        self.search_index.replace_all(_doc(n) for n in self.notes.values() if n.state != DELETED)
+        latest = max((n.hlc for n in self.notes.values()), default=None)
+        if latest:
+            self.clock.observe(Hlc.parse(latest))
+
+    def _open(self, rec: StoredRecord, *, verify: bool = False) -> dict[str, Any] | None:
+        """Open a stored record; a damaged one is reported in ``damaged`` and skipped."""
+        try:
+            _, payload = open_envelope(
+                rec.envelope,
+                self.keyring.resolver(rec.collection_id),
+                self.keyring.signer if verify else None,
+                Expect(rec.collection_id, rec.device_id, rec.seq),
+            )
+            return payload
+        except EnvelopeError as exc:
+            self.damaged.append(Damage(rec.collection_id, rec.device_id, rec.seq, str(exc)))
+            return None
+
+    def _note_from(self, rec: StoredRecord, payload: dict[str, Any]) -> Note:
+        inspection_id = self._collections.get(rec.collection_id, (b"", ""))[0]
+        return Note.from_payload(payload, inspection_id, rec.collection_id, rec.pushed)
+
+    def _require_unlocked(self) -> VaultKeys:
+        if self.keys is None:
+            raise LockedError("the vault is locked: unlock it first")
+        return self.keys
+
+    # -- inspections -------------------------------------------------------------------------
+    def add_inspection(self, name: str, partnership: str = "", *, role: str = "notebook",
+                       scope: str = "local") -> Inspection:
+        name = name.strip()
+        if not name or len(name) > 120 or "\n" in name:
+            raise ValidationFailed([_issue("name", "give the inspection a name of 1-120 "
+                                                    "characters on one line")])
+        if any(i.name.lower() == name.lower() for i in self.inspections.values()):
+            raise ValidationFailed([_issue("name", f"an inspection called {name!r} exists")])
+        inspection_id = os.urandom(16)
+        collection_id = os.urandom(16)
+        with self.db.atomic():
+            self.db.execute("INSERT INTO inspections (id, scope) VALUES (?, ?)",
+                            [inspection_id, scope])
+            self.db.execute("INSERT INTO collections (id, inspection_id, role) VALUES (?, ?, ?)",
+                            [collection_id, inspection_id, role])
+            self.keyring.add(collection_id, 1, SecretBytes.random(32))
+            self._collections[collection_id] = (inspection_id, role)
+            ins = Inspection(inspection_id, name, partnership, scope)
+            ins.hlc = str(self.clock.now())
+            rec = self._append(collection_id, META_PREFIX + inspection_id.hex(), lambda rev: (
+                setattr(ins, "rev", rev) or ins.to_payload()), parents=(), draft=False)
+            self.streams.set_heads(META_PREFIX + inspection_id.hex(), (),
+                                   (rec.collection_id, rec.device_id, rec.seq))
+        self.inspections[inspection_id] = ins
+        return ins
+
+    def list_inspections(self) -> list[Inspection]:
+        return sorted(self.inspections.values(), key=lambda i: i.name.lower())
+
+    def find_inspection(self, name: str | None) -> Inspection:
+        """By name (case-insensitive) or id prefix; ``None`` means the only one there is."""
+        items = self.list_inspections()
+        if name is None:
+            if len(items) == 1:
+                return items[0]
+            raise Ambiguous("this profile has several inspections: name one with --inspection ("
+                            + ", ".join(i.name for i in items) + ")")
+        hits = [i for i in items if i.name.lower() == name.lower()] or [
+            i for i in items if i.id_hex.startswith(name.lower())]
+        if not hits:
+            raise NotFound(f"no inspection called {name!r}; `fieldpad inspection list` shows them")
+        if len(hits) > 1:
+            raise Ambiguous(f"{name!r} matches several inspections; use more of its name or id")
+        return hits[0]
+
+    def collection_for(self, inspection: Inspection, kind: str) -> bytes:
+        mine = {cid: role for cid, (iid, role) in self._collections.items()
+                if iid == inspection.inspection_id}
+        wanted = ("restricted", "team", "notebook") if kind == "concern" else ("team", "notebook")
+        for role in wanted:
+            for cid, r in mine.items():
+                if r == role and self.keyring.latest_epoch(cid) is not None:
+                    return cid
+        raise NotFound(f"this device holds no key to write notes in {inspection.name!r} yet; "
+                       "sync first")
+
+    # -- notes -------------------------------------------------------------------------------
+    def list_notes(self, inspection: Inspection | None = None, *, kind: str | None = None,
+                   include_deleted: bool = False) -> list[Note]:
+        out = [n for n in self.notes.values()
+               if (include_deleted or n.state != DELETED)
+               and (inspection is None or n.inspection_id == inspection.inspection_id)
+               and (kind is None or n.kind == kind)]
+        out.sort(key=lambda n: n.hlc, reverse=True)
+        return out
+
+    def get(self, note_id: str) -> Note:
+        if note_id in self.notes:
+            return self.notes[note_id]
+        hits = [n for n in self.notes if n.startswith(note_id.lower())] if len(note_id) >= 4 else []
+        if len(hits) == 1:
+            return self.notes[hits[0]]
+        if len(hits) > 1:
+            raise Ambiguous(f"{note_id!r} matches {len(hits)} notes; give more of the id")
+        raise NotFound(f"no note {note_id!r} in this profile; `fieldpad note list` shows them")
+
+    def search(self, query: str, inspection: Inspection | None = None,
+               limit: int = 200) -> list[Note]:
+        hits = [self.notes[i] for i in self.search_index.search(query, limit * 2)
+                if i in self.notes]
+        return [n for n in hits if inspection is None
+                or n.inspection_id == inspection.inspection_id][:limit]
+
+    def create(self, inspection: Inspection, kind: str, title: str, body: str = "",
+               fields: dict[str, Any] | None = None, tags: Iterable[str] = (),
+               passages: Iterable[PassageTag] = ()) -> Note:
+        fields = dict(fields or {})
+        template = latest_version(kind)
+        tags, passages = tuple(tags), tuple(passages)
+        _validate(kind, template, title, body, fields, tags, passages)
+        tags = tuple(parse_tags(tags))
+        note = Note(note_id=os.urandom(16).hex(), inspection_id=inspection.inspection_id,
+                    collection_id=self.collection_for(inspection, kind), rev="", parents=(),
+                    hlc="", kind=kind, template=template, title=title, body=body, fields=fields,
+                    tags=tags, passages=tuple(passages), author=self.author)
+        return self._commit(note, parents=(), autosave=False)
+
+    def save(self, note_id: str, *, autosave: bool = False, **changes: Any) -> Note:
+        """Save changes (title, body, fields, tags, passages, kept, state).
+
+        ``autosave=True`` never refuses (nothing typed is lost) and replaces this device's newest
+        record in place while it is an unpushed draft of this note. ``autosave=False`` validates
+        and seals a revision that stays in history.
+        """
+        cur = self.get(note_id)
+        if cur.state == DELETED:
+            raise NotFound(f"note {cur.note_id[:8]} is deleted; restore it from its history")
+        note = _replace(cur, **changes)
+        if not autosave:
+            _validate(note.kind, note.template, note.title, note.body, note.fields, note.tags,
+                      note.passages)
+            note.tags = tuple(parse_tags(note.tags))
+            if note.state == CONFLICTED and "kept" in changes and not note.kept:
+                note.state = ACTIVE
+        heads = self.streams.heads(cur.note_id)
+        return self._commit(note, parents=tuple(make_rev(d, s) for _, d, s in heads),
+                            autosave=autosave, heads=heads)
+
+    def delete(self, note_id: str) -> Note:
+        cur = self.get(note_id)
+        note = _replace(cur, state=DELETED)
+        heads = self.streams.heads(cur.note_id)
+        return self._commit(note, parents=tuple(make_rev(d, s) for _, d, s in heads),
+                            autosave=False, heads=heads)
+
+    def history(self, note_id: str) -> list[Revision]:
+        note = self.get(note_id)
+        out = []
+        for rec in self.streams.for_note(note.note_id):
+            payload = self._open(rec)
+            if payload is None:
+                continue
+            n = self._note_from(rec, payload)
+            out.append(Revision(n.rev, n.parents, n.hlc, n.author, n.state, n.title, rec.pushed,
+                                n))
+        out.sort(key=lambda r: r.hlc)
+        return out
+
+    def restore(self, note_id: str, rev: str) -> Note:
+        """Make an earlier revision the current one, as a new revision (history keeps all)."""
+        cur = self.get(note_id)
+        old = next((r.note for r in self.history(cur.note_id) if r.rev.startswith(rev)), None)
+        if old is None:
+            raise NotFound(f"note {cur.note_id[:8]} has no revision {rev!r}")
+        restored = _replace(old, state=ACTIVE if old.state == DELETED else old.state)
+        heads = self.streams.heads(cur.note_id)
+        return self._commit(restored, parents=tuple(make_rev(d, s) for _, d, s in heads),
+                            autosave=False, heads=heads)
+
+    def minimisation_warnings(self, note: Note) -> list:
+        return check_minimisation("\n".join([note.title, note.body, *(
+            v for v in note.fields.values() if isinstance(v, str))]))
+
+    @property
+    def author(self) -> str:
+        rows = list(self.db.query("SELECT value FROM meta WHERE key = 'author'"))
+        return rows[0]["value"] if rows else self.device_id.hex()[:4]
+
+    # -- merge -------------------------------------------------------------------------------
+    def merge_heads(self, note_id: str) -> Note | None:
+        """Merge a note's concurrent heads against their common ancestor into one revision."""
+        heads = self.streams.heads(note_id)
+        if len(heads) < 2:
+            return None
+        revs = {r.rev: r.note for r in self.history(note_id)}
+        head_notes = sorted((revs[make_rev(d, s)] for _, d, s in heads
+                             if make_rev(d, s) in revs), key=lambda n: n.rev)
+        if len(head_notes) < 2:
+            return None
+        merged = head_notes[0]
+        for other in head_notes[1:]:
+            merged = _merge_pair(merged, other, revs)
+        return self._commit(merged, parents=tuple(n.rev for n in head_notes), autosave=False,
+                            heads=heads)
+
+    # -- writing -----------------------------------------------------------------------------
+    def _commit(self, note: Note, *, parents: tuple[str, ...], autosave: bool,
+                heads: list[tuple[bytes, bytes, int]] | None = None) -> Note:
+        self._require_unlocked()
+        with self.db.atomic():
+            last = self.streams.head(note.collection_id, self.device_id)
+            replace = (last is not None and last.draft and not last.pushed
+                       and last.note_id == note.note_id
+                       and make_rev(self.device_id, last.seq) in parents and len(parents) == 1)
+            if replace:
+                # the draft is the only head: keep its rev and its own parents
+                old = self._open(last)
+                parents = tuple(old.get("parents", ())) if old else ()
+            note.hlc = str(self.clock.now())
+            note.parents = parents
+
+            def build(rev: str) -> dict[str, Any]:
+                note.rev = rev
+                return note.to_payload()
+
+            rec = self._append(note.collection_id, note.note_id, build, parents=parents,
+                               draft=autosave, replace=last if replace else None)
+            if not replace:
+                self.streams.set_heads(note.note_id, heads or (),
+                                       (rec.collection_id, rec.device_id, rec.seq))
+        note.pushed = False
+        self.notes[note.note_id] = note
+        if note.state == DELETED:
+            self.search_index.remove(note.note_id)
+        else:
+            self.search_index.put(*_doc(note))
+        return note
+
+    def _append(self, collection_id: bytes, note_id: str, build: Callable[[str], dict],
+                *, parents: tuple[str, ...], draft: bool,
+                replace: StoredRecord | None = None) -> StoredRecord:
+        keys = self._require_unlocked()
+        epoch = self.keyring.latest_epoch(collection_id)
+        ck = self.keyring.key(collection_id, epoch) if epoch else None
+        if ck is None:
+            raise NotFound("this device holds no key for that collection yet; sync first")
+        if replace is not None:
+            prev = self.streams.get(collection_id, self.device_id, replace.seq - 1)
+            seq, prev_hash = replace.seq, (prev.hash if prev else bytes(32))
+        else:
+            seq, prev_hash = self.streams.next_seq(collection_id, self.device_id)
+        header = Header(collection_id, self.device_id, seq, prev_hash, epoch)
+        envelope = seal(header, build(make_rev(self.device_id, seq)), ck, keys.device.signing)
+        if replace is not None:
+            return self.streams.replace_unpushed(envelope, draft=draft)
+        return self.streams.append(envelope, note_id, draft=draft)
+
+    # -- lock --------------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Forget every plaintext and overwrite the key bytes this session holds."""
+        self.notes.clear()
+        self.inspections.clear()
+        self.search_index.close()
+        self.keyring.wipe()
+        if self.keys is not None:
+            self.keys.wipe()
+        self.keys = None
+
+    @property
+    def locked(self) -> bool:
+        return self.keys is None
+
+
+def _issue(field: str, message: str):  # noqa: ANN202
+    from ._templates import ValidationIssue
+
+    return ValidationIssue(field, message)
+
+
+def _validate(kind: str, template: int, title: str, body: str, fields: dict[str, Any],
+              tags: tuple[str, ...], passages: tuple[PassageTag, ...] = ()) -> None:
+    issues = validate_note(kind, template, title, body, fields, tags, passages)
+    if issues:
+        raise ValidationFailed(issues)
+
+
+def _replace(note: Note, **changes: Any) -> Note:
+    allowed = {"title", "body", "fields", "tags", "passages", "kept", "state"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"cannot change {', '.join(sorted(unknown))}")
+    data = {name: getattr(note, name) for name in Note.__slots__}
+    data.update(changes)
+    data["tags"] = tuple(data["tags"])
+    data["passages"] = tuple(data["passages"])
+    data["fields"] = dict(data["fields"])
+    data["kept"] = dict(data["kept"])
+    return Note(**data)
+
+
+def _doc(note: Note) -> tuple[str, str, str, str]:
+    extra = " ".join([note.kind, *note.tags, *(
+        v if isinstance(v, str) else " ".join(v) if isinstance(v, list) else ""
+        for v in note.fields.values())])
+    return note.note_id, note.title, note.body, extra
+
+
+def _inspection_from(payload: dict[str, Any], scopes: dict[bytes, str]) -> Inspection:
+    iid = bytes.fromhex(payload["inspection_id"])
+    return Inspection(iid, str(payload.get("name", "")), str(payload.get("partnership", "")),
+                      scopes.get(iid, "team"), str(payload.get("rev", "")),
+                      str(payload.get("hlc", "")), dict(payload.get("extra") or {}))
+
+
+def _content(n: Note) -> NoteContent:
+    return NoteContent(title=n.title, body=n.body, fields=dict(n.fields), tags=tuple(n.tags))
+
+
+def _ancestors(rev: str, revs: dict[str, Note]) -> set[str]:
+    seen, todo = set(), [rev]
+    while todo:
+        r = todo.pop()
+        if r in seen or r not in revs:
+            continue
+        seen.add(r)
+        todo.extend(revs[r].parents)
+    return seen
+
+
+def _merge_kept(*sources: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Union of kept versions per field: a value kept by any side is never dropped."""
+    out: dict[str, list[Any]] = {}
+    for source in sources:
+        for name, values in source.items():
+            bucket = out.setdefault(name, [])
+            for v in values if isinstance(values, list) else [values]:
+                if v not in bucket:
+                    bucket.append(v)
+    return out
+
+
+def _merge_pair(a: Note, b: Note, revs: dict[str, Note]) -> Note:
+    common = _ancestors(a.rev, revs) & _ancestors(b.rev, revs)
+    base = max((revs[r] for r in common), key=lambda n: n.hlc, default=None)
+    first, second = merge_order(a.rev, b.rev)
+    ours, theirs = (a, b) if first == a.rev else (b, a)
+    result = merge_content(_content(base) if base else None, _content(ours), _content(theirs),
+                           labels=(ours.author or "one device", theirs.author or "other device"))
+    kept = _merge_kept(ours.kept, theirs.kept, {k: [v] for k, v in result.kept.items()})
+    deleted = ours.state == DELETED and theirs.state == DELETED
+    state = DELETED if deleted else CONFLICTED if (result.conflicted or kept) else ACTIVE
+    merged = _replace(ours, title=result.content.title, body=result.content.body,
+                      fields=result.content.fields, tags=result.content.tags, kept=kept,
+                      state=state)
+    return merged
+
+
+__all__ = ["NOTE_DELETE", "INSPECTION_META", "Session"]

@@ -1,0 +1,139 @@
+"""Per-(collection, device) append-only streams of envelopes, and note heads (DESIGN §4, §5).
+
+Every stream has contiguous ``seq`` from 1 and a hash chain: each envelope's header names the
+SHA-256 of the previous envelope of the same stream. This module only moves envelopes; it never
+sees a key or plaintext.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from ._envelope import ZERO_HASH, envelope_hash, parse_header
+from ._errors import StoreError
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    collection_id: bytes
+    device_id: bytes
+    seq: int
+    hash: bytes
+    envelope: bytes
+    note_id: str | None
+    pushed: bool
+    draft: bool = False
+
+
+def _row(r: dict) -> StoredRecord:
+    return StoredRecord(r["collection_id"], r["device_id"], r["seq"], r["hash"], r["envelope"],
+                        r["note_id"], bool(r["pushed"]), bool(r.get("draft", 0)))
+
+
+class Streams:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    # -- reading ---------------------------------------------------------------------------
+    def head(self, collection_id: bytes, device_id: bytes) -> StoredRecord | None:
+        rows = list(self.db.query(
+            "SELECT * FROM records WHERE collection_id = ? AND device_id = ? "
+            "ORDER BY seq DESC LIMIT 1", [collection_id, device_id]))
+        return _row(rows[0]) if rows else None
+
+    def get(self, collection_id: bytes, device_id: bytes, seq: int) -> StoredRecord | None:
+        rows = list(self.db.query(
+            "SELECT * FROM records WHERE collection_id = ? AND device_id = ? AND seq = ?",
+            [collection_id, device_id, seq]))
+        return _row(rows[0]) if rows else None
+
+    def for_note(self, note_id: str) -> list[StoredRecord]:
+        return [_row(r) for r in self.db.query(
+            "SELECT * FROM records WHERE note_id = ? ORDER BY device_id, seq", [note_id])]
+
+    def all(self) -> Iterator[StoredRecord]:
+        for r in self.db.query(
+                "SELECT * FROM records ORDER BY collection_id, device_id, seq"):
+            yield _row(r)
+
+    def range(self, collection_id: bytes, device_id: bytes, after: int,
+              limit: int = 1000) -> list[StoredRecord]:
+        return [_row(r) for r in self.db.query(
+            "SELECT * FROM records WHERE collection_id = ? AND device_id = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?", [collection_id, device_id, after, limit])]
+
+    def unpushed(self, device_id: bytes) -> list[StoredRecord]:
+        return [_row(r) for r in self.db.query(
+            "SELECT * FROM records WHERE device_id = ? AND pushed = 0 "
+            "ORDER BY collection_id, seq", [device_id])]
+
+    def head_records(self) -> list[tuple[StoredRecord, str]]:
+        """Every note head's record, with its note id: what unlock decrypts."""
+        rows = self.db.query(
+            "SELECT r.*, h.note_id AS head_note FROM heads h JOIN records r "
+            "ON r.collection_id = h.collection_id AND r.device_id = h.device_id "
+            "AND r.seq = h.seq")
+        return [(_row(r), r["head_note"]) for r in rows]
+
+    def heads(self, note_id: str) -> list[tuple[bytes, bytes, int]]:
+        return [(r["collection_id"], r["device_id"], r["seq"]) for r in self.db.query(
+            "SELECT collection_id, device_id, seq FROM heads WHERE note_id = ? "
+            "ORDER BY device_id, seq", [note_id])]
+
+    def next_seq(self, collection_id: bytes, device_id: bytes) -> tuple[int, bytes]:
+        """The seq and prev_hash the next record of this stream must carry."""
+        h = self.head(collection_id, device_id)
+        return (1, ZERO_HASH) if h is None else (h.seq + 1, h.hash)
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM records").fetchone()[0]
+
+    # -- writing ---------------------------------------------------------------------------
+    def append(self, envelope: bytes, note_id: str | None, *, pushed: bool = False,
+               draft: bool = False) -> StoredRecord:
+        """Store the next record of its stream, checking seq and chain. Call inside atomic()."""
+        h = parse_header(envelope)
+        seq, prev = self.next_seq(h.collection_id, h.device_id)
+        if h.seq != seq or h.prev_hash != prev:
+            raise StoreError(
+                f"record {h.ref} does not follow its stream (expected seq {seq}); not stored")
+        rec = StoredRecord(h.collection_id, h.device_id, h.seq, envelope_hash(envelope),
+                           envelope, note_id, pushed, draft)
+        self.db.execute(
+            "INSERT INTO records (collection_id, device_id, seq, hash, envelope, note_id, pushed,"
+            " draft) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [rec.collection_id, rec.device_id, rec.seq, rec.hash, envelope, note_id, int(pushed),
+             int(draft)])
+        return rec
+
+    def replace_unpushed(self, envelope: bytes, *, draft: bool) -> StoredRecord:
+        """Replace the newest record of its stream in place (autosave). Only allowed while it is
+        unpushed and nothing follows it: then no other device can have seen it."""
+        h = parse_header(envelope)
+        cur = self.head(h.collection_id, h.device_id)
+        if cur is None or cur.seq != h.seq or cur.pushed:
+            raise StoreError(f"record {h.ref} cannot be replaced: it is pushed or not the newest")
+        prev = self.get(h.collection_id, h.device_id, h.seq - 1)
+        if h.prev_hash != (prev.hash if prev else ZERO_HASH):
+            raise StoreError(f"record {h.ref} does not follow its stream; not stored")
+        new_hash = envelope_hash(envelope)
+        self.db.execute(
+            "UPDATE records SET envelope = ?, hash = ?, draft = ? WHERE collection_id = ? "
+            "AND device_id = ? AND seq = ?",
+            [envelope, new_hash, int(draft), h.collection_id, h.device_id, h.seq])
+        return StoredRecord(h.collection_id, h.device_id, h.seq, new_hash, envelope,
+                            cur.note_id, False, draft)
+
+    def set_heads(self, note_id: str, remove: Iterable[tuple[bytes, bytes, int]],
+                  add: tuple[bytes, bytes, int]) -> None:
+        for c, d, s in remove:
+            self.db.execute("DELETE FROM heads WHERE note_id = ? AND collection_id = ? AND "
+                            "device_id = ? AND seq = ?", [note_id, c, d, s])
+        self.db.execute("INSERT OR IGNORE INTO heads VALUES (?, ?, ?, ?)", [note_id, *add])
+
+    def mark_pushed(self, collection_id: bytes, device_id: bytes, up_to_seq: int) -> None:
+        self.db.execute("UPDATE records SET pushed = 1 WHERE collection_id = ? AND device_id = ? "
+                        "AND seq <= ? AND pushed = 0", [collection_id, device_id, up_to_seq])

@@ -1,0 +1,190 @@
+"""Evidence tags: a small grammar of strings, validated and normalised.
+
+A tag is one of:
+
+- ``S1`` .. ``S4``                 inspection statement
+- ``QI<n>.<m>`` (n, m in 1..9)     quality indicator of the framework, e.g. ``QI2.1``
+- ``status:nsc`` / ``status:uncertainty`` / ``status:concern``   evidence status
+- ``strength`` / ``afd``           strength, area for development
+- ``covid``                        Covid-19 impact (``covid-19`` and ``covid19`` are accepted)
+- ``#code``                        a free code: ASCII letters, digits, ``-``, ``_``; up to 32
+
+Input is case-insensitive and may carry surrounding spaces (``" qi2.1 "``); the output of
+:func:`validate_tag` is the one normalised spelling (``"QI2.1"``), and validating it again
+returns it unchanged. Tags on a highlighted passage are :class:`PassageTag`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "FREE_CODE_MAX_LENGTH",
+    "STATEMENT_TAGS",
+    "STATUS_TAGS",
+    "TAG_HELP",
+    "InvalidTag",
+    "PassageTag",
+    "describe_tag",
+    "parse_tags",
+    "validate_tag",
+]
+
+STATEMENT_TAGS: tuple[str, ...] = ("S1", "S2", "S3", "S4")
+STATUS_TAGS: tuple[str, ...] = ("status:nsc", "status:uncertainty", "status:concern")
+FREE_CODE_MAX_LENGTH = 32
+
+TAG_HELP = """\
+Evidence tags (case does not matter):
+  S1 S2 S3 S4                inspection statement 1-4
+  QI2.1, QI9.4, ...          quality indicator of the framework (QI<n>.<m>)
+  status:nsc                 evidence status: no significant concern
+  status:uncertainty         evidence status: uncertainty
+  status:concern             evidence status: concern
+  strength  afd              strength / area for development
+  covid                      Covid-19 impact
+  #code                      a free code: letters, digits, - and _, up to 32 characters"""
+
+_FLAGS = re.ASCII | re.IGNORECASE
+_STATEMENT = re.compile(r"s([1-4])", _FLAGS)
+_QI = re.compile(r"qi([1-9])\.([1-9])", _FLAGS)
+_STATUS = re.compile(r"status:(nsc|uncertainty|concern)", _FLAGS)
+_FREE_CODE = re.compile(rf"#([a-z0-9_-]{{1,{FREE_CODE_MAX_LENGTH}}})", _FLAGS)
+_WORDS: dict[str, str] = {
+    "strength": "strength",
+    "afd": "afd",
+    "covid": "covid",
+    "covid-19": "covid",
+    "covid19": "covid",
+}
+_STATUS_LABELS = {
+    "nsc": "no significant concern",
+    "uncertainty": "uncertainty",
+    "concern": "concern",
+}
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+class InvalidTag(ValueError):
+    """Raised when a string is not a tag of the grammar (see ``TAG_HELP``)."""
+
+
+def validate_tag(tag: str) -> str:
+    """Return the normalised spelling of ``tag``; raise :class:`InvalidTag` if it is not one."""
+    if not isinstance(tag, str):
+        raise InvalidTag(f"A tag must be text, not {type(tag).__name__}")
+    text = tag.strip()
+    if not text:
+        raise InvalidTag("A tag cannot be empty")
+    if m := _STATEMENT.fullmatch(text):
+        return f"S{m.group(1)}"
+    if m := _QI.fullmatch(text):
+        return f"QI{m.group(1)}.{m.group(2)}"
+    if m := _STATUS.fullmatch(text):
+        return f"status:{m.group(1).lower()}"
+    if (word := _WORDS.get(text.lower())) is not None:
+        return word
+    if m := _FREE_CODE.fullmatch(text):
+        return f"#{m.group(1).lower()}"
+    if text.startswith("#"):
+        raise InvalidTag(
+            f"Tag {text!r}: a free code is # followed by up to {FREE_CODE_MAX_LENGTH} "
+            "letters, digits, - or _"
+        )
+    raise InvalidTag(
+        f"Tag {text!r} is not a known tag: use S1-S4, QI<n>.<m> (such as QI2.1), "
+        "status:nsc, status:uncertainty, status:concern, strength, afd, covid, or #code"
+    )
+
+
+def parse_tags(tags: str | Iterable[str]) -> list[str]:
+    """Validate many tags; return them normalised, without duplicates, in first-seen order.
+
+    Each string is split on spaces, commas and semicolons, so ``"S1, qi2.1"`` and
+    ``["S1", "qi2.1"]`` give the same. Every bad tag is reported in one :class:`InvalidTag`.
+    """
+    items: list[object] = []
+    for entry in [tags] if isinstance(tags, str) else tags:
+        items.extend(_SPLIT.split(entry.strip()) if isinstance(entry, str) else [entry])
+    result: list[str] = []
+    seen: set[str] = set()
+    problems: list[str] = []
+    for item in items:
+        if item == "":
+            continue
+        try:
+            tag = validate_tag(item)  # type: ignore[arg-type]
+        except InvalidTag as exc:
+            problems.append(str(exc))
+            continue
+        if tag not in seen:
+            seen.add(tag)
+            result.append(tag)
+    if problems:
+        raise InvalidTag("; ".join(problems))
+    return result
+
+
+def describe_tag(tag: str) -> str:
+    """A human label for a tag: ``"Statement 1"``, ``"Quality indicator 2.1"``, ..."""
+    norm = validate_tag(tag)
+    if norm in STATEMENT_TAGS:
+        return f"Statement {norm[1]}"
+    if norm.startswith("QI"):
+        return f"Quality indicator {norm[2:]}"
+    if norm.startswith("status:"):
+        return f"Evidence status: {_STATUS_LABELS[norm[7:]]}"
+    if norm == "strength":
+        return "Strength"
+    if norm == "afd":
+        return "Area for development"
+    if norm == "covid":
+        return "Covid-19 impact"
+    return f"Code: {norm[1:]}"
+
+
+@dataclass(frozen=True)
+class PassageTag:
+    """A tag on a highlighted passage of a note's body: ``body[start:end]``.
+
+    Offsets count Python ``str`` characters (code points). ``tag`` is normalised on creation.
+    """
+
+    start: int
+    end: int
+    tag: str
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidTag(f"Passage tag {name} must be a whole number, got {value!r}")
+        if self.start < 0:
+            raise InvalidTag(f"Passage tag start {self.start} is before the start of the text")
+        if self.end <= self.start:
+            raise InvalidTag(
+                f"Passage tag must end after it starts (start {self.start}, end {self.end})"
+            )
+        object.__setattr__(self, "tag", validate_tag(self.tag))
+
+    def check_within(self, body_length: int) -> None:
+        """Raise :class:`InvalidTag` unless the passage lies within a body of that length."""
+        if self.end > body_length:
+            raise InvalidTag(
+                f"Passage tag {self.tag} at {self.start}-{self.end} runs past the end of the "
+                f"text ({body_length} characters)"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "tag": self.tag}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PassageTag:
+        """Build from ``{"start", "end", "tag"}``; raise :class:`InvalidTag` if malformed."""
+        try:
+            return cls(data["start"], data["end"], data["tag"])
+        except KeyError as exc:
+            raise InvalidTag(f"Passage tag is missing {exc.args[0]!r}") from None

@@ -1,0 +1,186 @@
+"""The ``fieldpad`` command (DESIGN §7).
+
+Only argparse is imported up front: every command imports what it needs when it runs, so that
+``fieldpad --version`` and the TUI start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from ._version import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NETWORK = 0, 1, 2, 3, 4
+
+KINDS = ("record_review", "interview", "focus_group", "observation", "partnership_discussion",
+         "concern", "good_practice", "note")
+
+
+def _add_unlock_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("unlocking without a prompt (for scripts and timers)")
+    g.add_argument("--passphrase-fd", type=int, metavar="N",
+                   help="read the passphrase from file descriptor N (first line)")
+    g.add_argument("--passphrase-file", metavar="PATH",
+                   help="read the passphrase from the first line of PATH")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fieldpad",
+        description="Encrypted field notes for joint inspection teams.",
+        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 locked or wrong passphrase, 4 network.",
+    )
+    parser.add_argument("--version", action="version", version=f"fieldpad {__version__}")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="profile directory (default: $FIELDPAD_PROFILE or the data dir)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create the vault of a new profile")
+    p.add_argument("--author", metavar="INITIALS",
+                   help="how your notes are signed in lists (initials or designation)")
+    p.add_argument("--kdf-memory-mib", type=int, metavar="MIB",
+                   help="Argon2id memory in MiB (default 256; at least 64)")
+    _add_unlock_options(p)
+
+    p = sub.add_parser("unlock", help="check a passphrase")
+    p.add_argument("what", choices=["check"])
+    p.add_argument("--recovery", action="store_true",
+                   help="check the 24-word recovery key instead (read from the prompt or file)")
+    _add_unlock_options(p)
+
+    p = sub.add_parser("passwd", help="change the passphrase (re-wraps only the data key)")
+    p.add_argument("--recovery", action="store_true",
+                   help="forgotten passphrase: prove it with the 24-word recovery key instead")
+    p.add_argument("--new-passphrase-file", metavar="PATH",
+                   help="read the new passphrase from the first line of PATH")
+    _add_unlock_options(p)
+
+    p = sub.add_parser("inspection", help="inspections in this profile")
+    isub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = isub.add_parser("add", help="add a local inspection")
+    q.add_argument("name")
+    q.add_argument("--partnership", default="", help="the community planning partnership")
+    _add_unlock_options(q)
+    q = isub.add_parser("list", help="list inspections")
+    q.add_argument("--json", action="store_true")
+    _add_unlock_options(q)
+
+    p = sub.add_parser("note", help="scriptable notes")
+    nsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = nsub.add_parser("add", help="add a note; prints its id")
+    q.add_argument("--inspection", metavar="NAME")
+    q.add_argument("--kind", choices=KINDS, default="note")
+    q.add_argument("--title", required=True)
+    q.add_argument("--body-file", metavar="FILE", help="the note's text ('-' for stdin)")
+    q.add_argument("--field", action="append", default=[], metavar="NAME=VALUE")
+    q.add_argument("--tag", action="append", default=[], metavar="TAG",
+                   help="evidence tag: S1-S4, QI2.1, status:nsc|uncertainty|concern, "
+                        "strength, afd, covid, #code")
+    _add_unlock_options(q)
+    q = nsub.add_parser("list", help="list notes")
+    q.add_argument("--inspection", metavar="NAME")
+    q.add_argument("--kind", choices=KINDS)
+    q.add_argument("--search", metavar="WORDS", help="only notes matching these words")
+    q.add_argument("--deleted", action="store_true", help="include deleted notes")
+    q.add_argument("--json", action="store_true")
+    _add_unlock_options(q)
+    q = nsub.add_parser("show", help="show one note")
+    q.add_argument("id")
+    q.add_argument("--json", action="store_true")
+    _add_unlock_options(q)
+    q = nsub.add_parser("edit", help="change a note (a new revision in its history)")
+    q.add_argument("id")
+    q.add_argument("--title")
+    q.add_argument("--body-file", metavar="FILE", help="the new text ('-' for stdin)")
+    q.add_argument("--field", action="append", default=[], metavar="NAME=VALUE")
+    q.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
+    q.add_argument("--untag", action="append", default=[], metavar="TAG", help="remove a tag")
+    _add_unlock_options(q)
+    q = nsub.add_parser("history", help="a note's revisions")
+    q.add_argument("id")
+    q.add_argument("--json", action="store_true")
+    _add_unlock_options(q)
+    q = nsub.add_parser("restore", help="make an earlier revision current again")
+    q.add_argument("id")
+    q.add_argument("rev", help="revision id (or a unique prefix) from `note history`")
+    _add_unlock_options(q)
+    q = nsub.add_parser("delete", help="delete a note (it stays in history)")
+    q.add_argument("id")
+    _add_unlock_options(q)
+    q = nsub.add_parser("import", help="import Markdown files or folders, one note a file")
+    q.add_argument("paths", nargs="+", metavar="PATH")
+    q.add_argument("--inspection", metavar="NAME")
+    q.add_argument("--kind", choices=KINDS, default="note")
+    _add_unlock_options(q)
+
+    p = sub.add_parser("doctor", help="verify every record, chain and signature")
+    p.add_argument("--json", action="store_true")
+    _add_unlock_options(p)
+
+    p = sub.add_parser("serve", help="run the sync server", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser("server", help="server administration (on the database directly)")
+    p.add_argument("area", choices=["admin"])
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("\nfieldpad: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - turned into words and an exit code below
+        return _report(exc)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        from sync.server import serve_main
+
+        return serve_main(args.rest)
+    if args.command == "server":
+        from sync.server import admin_main
+
+        return admin_main(args.rest)
+    from . import _commands
+
+    return _commands.run(args)
+
+
+def _report(exc: BaseException) -> int:
+    """Every error ends as one clear line; never a traceback that could show a secret."""
+    import sqlite3
+
+    from store import FieldpadError
+
+    if isinstance(exc, FieldpadError):
+        print(f"fieldpad: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+        print("fieldpad: the disk is full: nothing was saved by this command and nothing "
+              "earlier was lost. Free some space and try again.", file=sys.stderr)
+        return EXIT_ERROR
+    if isinstance(exc, OSError):
+        print(f"fieldpad: {exc.strerror or exc}"
+              + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
+        return EXIT_ERROR
+    if os.environ.get("FIELDPAD_DEBUG") == "1":
+        raise exc
+    print(f"fieldpad: internal error ({type(exc).__name__}); nothing already saved was lost. "
+          "Run with FIELDPAD_DEBUG=1 to see details, and please report it.", file=sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
