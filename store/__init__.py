@@ -41,12 +41,69 @@ from ._errors import (
     WrongPassphrase,
 )
 from ._kdf import KdfParams
+from ._merge import (
+    ConflictRegion,
+    MergeResult,
+    NoteContent,
+    TextMerge,
+    conflict_regions,
+    has_conflict_markers,
+    merge_content,
+    merge_text,
+)
+from ._minimise import MinimisationWarning, check_minimisation
 from ._model import ACTIVE, CONFLICTED, DELETED, Damage, Inspection, Note, PassageTag, Revision
 from ._profile import NOTEBOOK, Profile, default_profile_dir
 from ._secrets import SecretBytes
 from ._session import Session
+from ._settings import SETTINGS
+from ._tags import TAG_HELP, InvalidTag, describe_tag, parse_tags, validate_tag
+from ._templates import (
+    KIND_LABELS,
+    KIND_SHORT_LABELS,
+    KINDS,
+    SIX_POINT_SCALE,
+    FieldSpec,
+    Template,
+    UnknownTemplate,
+    ValidationIssue,
+    coerce_field,
+    format_field,
+    latest_version,
+    template_for,
+    validate_note,
+)
 
 __all__ = [
+    "KINDS",
+    "KIND_LABELS",
+    "KIND_SHORT_LABELS",
+    "SETTINGS",
+    "SIX_POINT_SCALE",
+    "TAG_HELP",
+    "ConflictRegion",
+    "FieldSpec",
+    "InvalidTag",
+    "MergeResult",
+    "MinimisationWarning",
+    "NoteContent",
+    "Template",
+    "TextMerge",
+    "UnknownTemplate",
+    "ValidationIssue",
+    "check_minimisation",
+    "coerce_field",
+    "conflict_regions",
+    "describe_tag",
+    "format_field",
+    "has_conflict_markers",
+    "latest_version",
+    "merge_content",
+    "merge_text",
+    "parse_tags",
+    "template_for",
+    "validate_note",
+    "validate_tag",
     "ACTIVE",
     "CONFLICTED",
     "DELETED",

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from . import _headcache, _settings
 from ._envelope import Expect, Header, open_envelope, seal
 from ._errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed
 from ._hlc import Clock, Hlc
@@ -56,6 +57,9 @@ class Session:
         self.damaged: list[Damage] = []
         self.search_index = SearchIndex()
         self._collections: dict[bytes, tuple[bytes, str]] = {}
+        # payloads of head records by record hash, as opened or sealed: the head cache's source
+        self._payloads: dict[str, dict[str, Any]] = {}
+        self._cached_keys: set[str] = set()
         self._load()
 
     def __repr__(self) -> str:
@@ -67,24 +71,39 @@ class Session:
             self._collections[r["id"]] = (r["inspection_id"], r["role"])
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
         multi: set[str] = set()
-        for rec, note_id in self.streams.head_records():
-            payload = self._open(rec)
+        cached = _headcache.load(self.db, self.keys)
+        for ref, note_id in self.streams.head_refs():
+            key = ref.hash.hex()
+            payload = cached.get(key)
             if payload is None:
-                continue
+                rec = self.streams.get(ref.collection_id, ref.device_id, ref.seq)
+                payload = self._open(rec) if rec else None
+                if payload is None:
+                    continue
+            self._payloads[key] = payload
+            rec = ref
             if note_id.startswith(META_PREFIX):
                 ins = _inspection_from(payload, scopes)
                 self.inspections[ins.inspection_id] = ins
                 continue
-            note = self._note_from(rec, payload)
+            try:
+                note = self._note_from(rec, payload)
+            except (KeyError, TypeError, ValueError) as exc:
+                self.damaged.append(Damage(rec.collection_id, rec.device_id, rec.seq,
+                                           f"its payload is not a valid note ({exc})"))
+                continue
             if note_id in self.notes:
                 multi.add(note_id)
                 # keep the newest head on show until the heads are merged
                 if note.hlc < self.notes[note_id].hlc:
                     continue
             self.notes[note_id] = note
+        self._cached_keys = set(cached) if len(cached) == len(self._payloads) else set()
         for note_id in sorted(multi):
             self.merge_heads(note_id)
-        self.search_index.replace_all(_doc(n) for n in self.notes.values() if n.state != DELETED)
+        self.search_index.build_in_background(
+            [_doc(n) for n in sorted(self.notes.values(), key=lambda n: n.hlc)
+             if n.state != DELETED])
         latest = max((n.hlc for n in self.notes.values()), default=None)
         if latest:
             self.clock.observe(Hlc.parse(latest))
@@ -266,6 +285,25 @@ class Session:
         return check_minimisation("\n".join([note.title, note.body, *(
             v for v in note.fields.values() if isinstance(v, str))]))
 
+    # -- settings ----------------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        """Every setting with its value (defaults filled in)."""
+        keys = self._require_unlocked()
+        stored: dict[str, Any] = {}
+        rows = list(self.db.query("SELECT nonce, sealed FROM secrets WHERE name = 'settings'"))
+        if rows:
+            stored = _settings.decode(keys.open("settings", rows[0]["nonce"], rows[0]["sealed"]))
+        return {k: stored.get(k, s.default) for k, s in _settings.SETTINGS.items()}
+
+    def set_setting(self, key: str, value: Any) -> None:
+        keys = self._require_unlocked()
+        _settings.check_setting(key, value)
+        values = self.settings()
+        values[key] = value
+        nonce, sealed = keys.seal("settings", _settings.encode(values))
+        self.db.execute("INSERT OR REPLACE INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)",
+                        ["settings", nonce, sealed])
+
     @property
     def author(self) -> str:
         rows = list(self.db.query("SELECT value FROM meta WHERE key = 'author'"))
@@ -304,12 +342,16 @@ class Session:
             note.hlc = str(self.clock.now())
             note.parents = parents
 
+            sealed: list[dict[str, Any]] = []
+
             def build(rev: str) -> dict[str, Any]:
                 note.rev = rev
-                return note.to_payload()
+                sealed.append(note.to_payload())
+                return sealed[-1]
 
             rec = self._append(note.collection_id, note.note_id, build, parents=parents,
                                draft=autosave, replace=last if replace else None)
+            self._payloads[rec.hash.hex()] = sealed[-1]
             if not replace:
                 self.streams.set_heads(note.note_id, heads or (),
                                        (rec.collection_id, rec.device_id, rec.seq))
@@ -341,9 +383,25 @@ class Session:
         return self.streams.append(envelope, note_id, draft=draft)
 
     # -- lock --------------------------------------------------------------------------------
+    def save_head_cache(self) -> None:
+        """Seal the current heads' payloads for a quick next unlock (only if they changed)."""
+        keys = self._require_unlocked()
+        heads = {ref.hash.hex() for ref, _ in self.streams.head_refs()}
+        entries = {h: p for h, p in self._payloads.items() if h in heads}
+        if set(entries) == self._cached_keys:
+            return
+        _headcache.store(self.db, keys, entries)
+        self._cached_keys = set(entries)
+
     def lock(self) -> None:
         """Forget every plaintext and overwrite the key bytes this session holds."""
+        if self.keys is not None:
+            try:
+                self.save_head_cache()
+            except Exception:  # noqa: BLE001 - a cache must never stop a lock
+                pass
         self.notes.clear()
+        self._payloads.clear()
         self.inspections.clear()
         self.search_index.close()
         self.keyring.wipe()

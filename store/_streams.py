@@ -70,13 +70,24 @@ class Streams:
             "SELECT * FROM records WHERE device_id = ? AND pushed = 0 "
             "ORDER BY collection_id, seq", [device_id])]
 
+    def head_refs(self) -> list[tuple[StoredRecord, str]]:
+        """Every note head's record without its envelope (empty bytes), with its note id."""
+        rows = self.db.execute(
+            "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.note_id, r.pushed, r.draft, "
+            "h.note_id FROM heads h JOIN records r ON r.collection_id = h.collection_id "
+            "AND r.device_id = h.device_id AND r.seq = h.seq").fetchall()
+        return [(StoredRecord(c, d, s, h, b"", n, bool(p), bool(dr)), head)
+                for c, d, s, h, n, p, dr, head in rows]
+
     def head_records(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record, with its note id: what unlock decrypts."""
-        rows = self.db.query(
-            "SELECT r.*, h.note_id AS head_note FROM heads h JOIN records r "
+        rows = self.db.execute(
+            "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.envelope, r.note_id, "
+            "r.pushed, r.draft, h.note_id FROM heads h JOIN records r "
             "ON r.collection_id = h.collection_id AND r.device_id = h.device_id "
-            "AND r.seq = h.seq")
-        return [(_row(r), r["head_note"]) for r in rows]
+            "AND r.seq = h.seq").fetchall()
+        return [(StoredRecord(c, d, s, h, e, n, bool(p), bool(dr)), head)
+                for c, d, s, h, e, n, p, dr, head in rows]
 
     def heads(self, note_id: str) -> list[tuple[bytes, bytes, int]]:
         return [(r["collection_id"], r["device_id"], r["seq"]) for r in self.db.query(

@@ -29,7 +29,14 @@ def run(args: argparse.Namespace) -> int:
     profile = Profile(Path(args.profile) if args.profile else default_profile_dir())
     action = getattr(args, "action", None) or getattr(args, "what", None)
     handler = _HANDLERS[(args.command, action)]
-    return handler(profile, args)
+    try:
+        return handler(profile, args)
+    finally:
+        while _OPEN:
+            _OPEN.pop().lock()  # seals the head cache and wipes the keys
+
+
+_OPEN: list[Session] = []
 
 
 def out(text: str = "") -> None:
@@ -44,6 +51,7 @@ def _unlock(profile: Profile, args: argparse.Namespace) -> Session:
     if not profile.has_vault:
         raise FieldpadError(f"no vault in {profile.directory}: run `fieldpad init` first")
     session = profile.unlock(PassphraseSource(args).get())
+    _OPEN.append(session)
     for damage in session.damaged:
         warn(f"warning: {damage}. Run `fieldpad doctor`.")
     return session
@@ -322,7 +330,44 @@ def cmd_doctor(profile: Profile, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_config_list(profile: Profile, args: argparse.Namespace) -> int:
+    from store._settings import SETTINGS
+
+    values = _unlock(profile, args).settings()
+    for key, setting in SETTINGS.items():
+        out(f"{key} = {json.dumps(values[key])}")
+        out(f"    {setting.doc}")
+    return 0
+
+
+def cmd_config_get(profile: Profile, args: argparse.Namespace) -> int:
+    from store._settings import SETTINGS
+
+    if args.key not in SETTINGS:
+        raise FieldpadError(f"no setting {args.key!r}; `fieldpad config list` shows them")
+    value = _unlock(profile, args).settings()[args.key]
+    out(value if isinstance(value, str) else json.dumps(value))
+    return 0
+
+
+def cmd_config_set(profile: Profile, args: argparse.Namespace) -> int:
+    from store._settings import SETTINGS
+
+    setting = SETTINGS.get(args.key)
+    if setting is None:
+        raise FieldpadError(f"no setting {args.key!r}; `fieldpad config list` shows them")
+    try:
+        value = setting.parse(args.value)
+    except ValueError as exc:
+        raise ValidationFailed([_issue(args.key, str(exc))]) from None
+    _unlock(profile, args).set_setting(args.key, value)
+    return 0
+
+
 _HANDLERS = {
+    ("config", "list"): cmd_config_list,
+    ("config", "get"): cmd_config_get,
+    ("config", "set"): cmd_config_set,
     ("init", None): cmd_init,
     ("unlock", "check"): cmd_unlock_check,
     ("passwd", None): cmd_passwd,

@@ -116,6 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--kind", choices=KINDS, default="note")
     _add_unlock_options(q)
 
+    p = sub.add_parser("config", help="settings of this profile (sealed in the vault)")
+    csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = csub.add_parser("list", help="every setting, its value and what it does")
+    _add_unlock_options(q)
+    q = csub.add_parser("get", help="one setting's value")
+    q.add_argument("key")
+    _add_unlock_options(q)
+    q = csub.add_parser("set", help="change a setting")
+    q.add_argument("key")
+    q.add_argument("value")
+    _add_unlock_options(q)
+
     p = sub.add_parser("doctor", help="verify every record, chain and signature")
     p.add_argument("--json", action="store_true")
     _add_unlock_options(p)

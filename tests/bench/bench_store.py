@@ -29,10 +29,21 @@ WORDS = ("referral risk chronology plan child family agency health education pol
          "discussion initial response planning protection looked after concern strength").split()
 
 
+def _vocabulary() -> tuple[list[str], list[float]]:
+    """Domain words plus the 2,048 BIP-39 words, Zipf-weighted like real prose."""
+    from mnemonic import Mnemonic
+
+    words = WORDS + [w for w in Mnemonic("english").wordlist if w not in WORDS]
+    return words, [1 / (rank + 1) for rank in range(len(words))]
+
+
+VOCAB, WEIGHTS = _vocabulary()
+
+
 def text(rng: random.Random, size: int) -> str:
     out, n = [], 0
     while n < size:
-        w = rng.choice(WORDS)
+        w = rng.choices(VOCAB, WEIGHTS)[0]
         out.append(w)
         n += len(w) + 1
     return " ".join(out)[:size]
@@ -68,12 +79,22 @@ def build_profile(directory: Path, n: int, body_size: int = 2000) -> Profile:
 def bench_unlock_and_search(n: int = 10_000) -> list[Line]:
     with tempfile.TemporaryDirectory() as tmp:
         profile = build_profile(Path(tmp) / "p", n)
-        keys = unlock_vault(profile.db, PASSPHRASE)
         device = profile.device_id
+        from store import _headcache
+
+        _headcache.drop(profile.db)
+        keys = unlock_vault(profile.db, PASSPHRASE)
+        t = time.perf_counter()
+        session = Session(profile.db, keys, device)
+        cold = time.perf_counter() - t
+        session.lock()  # seals the head cache, as every lock does
+        keys = unlock_vault(profile.db, PASSPHRASE)
         t = time.perf_counter()
         session = Session(profile.db, keys, device)
         notes = session.list_notes()
         unlock = time.perf_counter() - t
+        session.search_index._ready.wait()
+        indexed = time.perf_counter() - t
         assert len(notes) == n
         envs = [r.envelope for r, _ in session.streams.head_records()]
         key = os.urandom(32)
@@ -84,14 +105,18 @@ def bench_unlock_and_search(n: int = 10_000) -> list[Line]:
             AESGCM(key).decrypt(nonce, c, None)
         floor = time.perf_counter() - t
         lines = [Line(f"unlock with {n:,} notes to a list (after the KDF)", ms(unlock), "≤ 1000 ms",
-                      f"raw AES-GCM of the same bytes {ms(floor)}", unlock <= 1.0)]
+                      f"raw AES-GCM of the same bytes {ms(floor)}", unlock <= 1.0),
+                 Line("  … the same without the head cache (first unlock)", ms(cold), "",
+                      "", None),
+                 Line("  … until the search index is built (background)", ms(indexed), "",
+                      "", None)]
         rng = random.Random(3)
         queries = [" ".join(rng.sample(WORDS, rng.randint(1, 3)))[: rng.randint(3, 30)]
                    for _ in range(300)]
         samples = [timed(lambda q=q: session.search(q), 1)[0] for q in queries]
         raw = session.search_index._db
         fl = [timed(lambda q=q: raw.execute(
-            "SELECT note_id FROM fts WHERE fts MATCH ? LIMIT 200", (f'"{q.split()[0]}"*',)
+            "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT 200", (f'"{q.split()[0]}"*',)
         ).fetchall(), 1)[0] for q in queries]
         lines.append(Line(f"search over {n:,} notes (p95 of 300)", ms(pct(samples, 95)),
                           "≤ 50 ms", f"raw FTS5 one-word query p95 {ms(pct(fl, 95))}",
@@ -107,7 +132,8 @@ def bench_autosave() -> list[Line]:
         profile = build_profile(Path(tmp) / "p", 200)
         session = profile.unlock(PASSPHRASE)
         ins = session.find_inspection(None)
-        note = session.create(ins, "interview", "Long interview", text(rng, 20_000))
+        note = session.create(ins, "interview", "Long interview", text(rng, 20_000),
+                              {"agreement_obtained": True})
         bodies = [text(rng, 20_000) for _ in range(200)]
         it = iter(bodies)
         samples = timed(lambda: session.save(note.note_id, autosave=True, body=next(it)), 200)

@@ -196,3 +196,15 @@ def test_vector_matches_byte_for_byte() -> None:
     _, payload = open_envelope(env, lambda e: bytes.fromhex(v["collection_key"]),
                                lambda d: sk.public_key())
     assert encode_payload(payload) == payload_json
+
+
+@given(st.binary(min_size=1, max_size=64), st.one_of(st.none(), st.binary(max_size=40)),
+       st.binary(max_size=120))
+def test_hkdf_matches_cryptography(ikm: bytes, salt: bytes | None, info: bytes) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from store._envelope import hkdf_sha256
+
+    want = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(ikm)
+    assert hkdf_sha256(ikm, salt, info) == want

@@ -182,3 +182,22 @@ def test_conflicting_heads_keep_both(profile: Profile, session: Session) -> None
     text = merged.body + repr(merged.kept)
     for s in ("their version", "our version", "Their title", "Our title"):
         assert s in text or s == merged.title
+
+
+def test_head_cache_is_used_and_never_trusted_blindly(profile: Profile, session: Session) -> None:
+    from store import _headcache
+
+    ins = session.find_inspection(None)
+    a = session.create(ins, "note", "Cached", "from the cache")
+    session.lock()  # writes the cache
+    assert _headcache.load(profile.db, profile.unlock(PASSPHRASE).keys)
+    s2 = profile.unlock(PASSPHRASE)
+    assert s2.get(a.note_id).body == "from the cache"
+    # a change made after the cache was written is read from its envelope, not the stale cache
+    s2.save(a.note_id, autosave=True, body="newer than the cache")
+    s2.keyring.wipe()  # simulate a crash: no lock, so no new cache
+    s3 = profile.unlock(PASSPHRASE)
+    assert s3.get(a.note_id).body == "newer than the cache"
+    # a damaged cache is ignored
+    profile.db.execute("UPDATE secrets SET sealed = zeroblob(64) WHERE name = 'headcache'")
+    assert profile.unlock(PASSPHRASE).get(a.note_id).body == "newer than the cache"
