@@ -35,7 +35,8 @@ class Setting:
 
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
-    Setting("server", "", "URL of the sync server, e.g. https://sync.example.org (empty: offline)."),
+    Setting("server", "",
+            "URL of the sync server, e.g. https://sync.example.org (empty: offline)."),
     Setting("idle_lock_minutes", 10, "Lock the app after this many idle minutes (1-240)."),
     Setting("theme", "textual-dark", "The app's colour theme (any Textual theme name)."),
     Setting("allow_clipboard", False,
