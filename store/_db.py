@@ -89,6 +89,20 @@ def _m0002(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0003_revision_parents")
+def _m0003(db: sqlite_utils.Database) -> None:
+    # Which revisions name which parents, so a revision that arrives after its child (streams
+    # are pulled in any order) is not mistaken for a head. Structure only: no content. Records
+    # stored before this migration need no rows: their heads were settled when they arrived.
+    db.executescript(
+        """
+        CREATE TABLE revparents (
+            note_id TEXT NOT NULL, parent TEXT NOT NULL, rev TEXT NOT NULL,
+            PRIMARY KEY (note_id, parent, rev)) WITHOUT ROWID;
+        """
+    )
+
+
 MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
 
 

@@ -323,6 +323,13 @@ class Session:
         merged = head_notes[0]
         for other in head_notes[1:]:
             merged = _merge_pair(merged, other, revs)
+        same = next((n for n in head_notes if _same_content(n, merged)), None)
+        if same is not None:
+            # Nothing to combine (both devices merged the same heads alike, say): a new merge
+            # revision would only make two devices trade merges forever. The heads stay until
+            # the next edit names both as parents.
+            self.notes[note_id] = same
+            return None
         return self._commit(merged, parents=tuple(n.rev for n in head_notes), autosave=False,
                             heads=heads)
 
@@ -378,6 +385,7 @@ class Session:
             seq, prev_hash = self.streams.next_seq(collection_id, self.device_id)
         header = Header(collection_id, self.device_id, seq, prev_hash, epoch)
         envelope = seal(header, build(make_rev(self.device_id, seq)), ck, keys.device.signing)
+        self.streams.add_parents(note_id, make_rev(self.device_id, seq), parents)
         if replace is not None:
             return self.streams.replace_unpushed(envelope, draft=draft)
         return self.streams.append(envelope, note_id, draft=draft)
@@ -468,6 +476,11 @@ def _ancestors(rev: str, revs: dict[str, Note]) -> set[str]:
         seen.add(r)
         todo.extend(revs[r].parents)
     return seen
+
+
+def _same_content(a: Note, b: Note) -> bool:
+    return (a.title, a.body, a.fields, tuple(a.tags), a.state, a.kept) == (
+        b.title, b.body, b.fields, tuple(b.tags), b.state, b.kept)
 
 
 def _merge_kept(*sources: dict[str, list[Any]]) -> dict[str, list[Any]]:

@@ -145,6 +145,14 @@ class Streams:
                             "device_id = ? AND seq = ?", [note_id, c, d, s])
         self.db.execute("INSERT OR IGNORE INTO heads VALUES (?, ?, ?, ?)", [note_id, *add])
 
+    def add_parents(self, note_id: str, rev: str, parents: Iterable[str]) -> None:
+        self.db.conn.executemany("INSERT OR IGNORE INTO revparents VALUES (?, ?, ?)",
+                                 [(note_id, p, rev) for p in parents])
+
+    def has_child(self, note_id: str, rev: str) -> bool:
+        return self.db.execute("SELECT 1 FROM revparents WHERE note_id = ? AND parent = ? LIMIT 1",
+                               [note_id, rev]).fetchone() is not None
+
     def mark_pushed(self, collection_id: bytes, device_id: bytes, up_to_seq: int) -> None:
         self.db.execute("UPDATE records SET pushed = 1 WHERE collection_id = ? AND device_id = ? "
                         "AND seq <= ? AND pushed = 0", [collection_id, device_id, up_to_seq])

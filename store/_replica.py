@@ -1,0 +1,294 @@
+"""The store's side of sync: the full replica of every readable stream (DESIGN §4, §5, §6).
+
+``Replica`` is what the sync client talks to: which own records still need pushing (concern
+forms first), where each stream stands, storing pulled records after verifying them (signature,
+chain, commitment, payload), quarantining what fails, and collection keys wrapped for devices
+with HPKE. It never does I/O beyond the profile database.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from ._envelope import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
+from ._errors import EnvelopeError, MalformedEnvelope, StoreError
+from ._model import INSPECTION_META, NOTE_DELETE, NOTE_REV, Damage, make_rev, parse_rev
+from ._secrets import SecretBytes
+from ._session import META_PREFIX, Session
+from ._streams import StoredRecord
+
+CK_INFO = b"fieldpad/v1/ck"
+_SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+
+
+def _ck_info(collection_id: bytes, epoch: int, device_id: bytes) -> bytes:
+    return CK_INFO + collection_id + epoch.to_bytes(4, "big") + device_id
+
+
+@dataclass
+class IngestReport:
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: list[Damage] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+    changed_notes: set[str] = field(default_factory=set)
+    merged: list[str] = field(default_factory=list)
+    conflicted: list[str] = field(default_factory=list)
+
+    def add(self, other: IngestReport) -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        self.gaps += other.gaps
+        self.changed_notes |= other.changed_notes
+        self.merged += other.merged
+        self.conflicted += other.conflicted
+
+
+class Replica:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.db = session.db
+        self.streams = session.streams
+
+    def __repr__(self) -> str:
+        return f"Replica({self.session!r})"
+
+    # -- collections and keys ----------------------------------------------------------------
+    def ensure_collection(self, collection_id: bytes, inspection_id: bytes, role: str,
+                          inspection_name: str = "") -> None:
+        """Know a team collection (from the server's list) and its inspection."""
+        s = self.session
+        with self.db.atomic():
+            self.db.execute("INSERT OR IGNORE INTO inspections (id, scope) VALUES (?, 'team')",
+                            [inspection_id])
+            self.db.execute("INSERT OR IGNORE INTO collections (id, inspection_id, role) "
+                            "VALUES (?, ?, ?)", [collection_id, inspection_id, role])
+        s._collections[collection_id] = (inspection_id, role)
+        if inspection_id not in s.inspections:
+            from ._model import Inspection
+
+            s.inspections[inspection_id] = Inspection(
+                inspection_id, inspection_name or f"Inspection {inspection_id.hex()[:8]}",
+                scope="team")
+
+    def collections(self) -> dict[bytes, tuple[bytes, str]]:
+        return dict(self.session._collections)
+
+    def has_key(self, collection_id: bytes, epoch: int) -> bool:
+        return self.session.keyring.key(collection_id, epoch) is not None
+
+    def new_collection_key(self, collection_id: bytes, epoch: int = 1) -> None:
+        self.session.keyring.add(collection_id, epoch, SecretBytes.random(32))
+
+    def wrap_key(self, collection_id: bytes, epoch: int, device_id: bytes, kx_pub: bytes) -> bytes:
+        """HPKE-wrap a held collection key for a member device; info binds collection, epoch
+        and recipient so a wrapped key cannot be replayed for another of them."""
+        ck = self.session.keyring.key(collection_id, epoch)
+        if ck is None:
+            raise StoreError("this device does not hold that collection key")
+        return _SUITE.encrypt(ck, X25519PublicKey.from_public_bytes(kx_pub),
+                              info=_ck_info(collection_id, epoch, device_id))
+
+    def unwrap_key(self, collection_id: bytes, epoch: int, wrapped: bytes) -> bool:
+        """Store a collection key wrapped for this device. False if it does not open."""
+        keys = self.session._require_unlocked()
+        try:
+            ck = _SUITE.decrypt(wrapped, keys.device.exchange,
+                                info=_ck_info(collection_id, epoch, self.session.device_id))
+        except (InvalidTag, ValueError):
+            return False
+        if len(ck) != 32:
+            return False
+        self.session.keyring.add(collection_id, epoch, SecretBytes(ck))
+        return True
+
+    def register_device(self, device_id: bytes, sign_pub: bytes, kx_pub: bytes) -> None:
+        self.session.keyring.add_device(device_id, sign_pub, kx_pub)
+
+    # -- push --------------------------------------------------------------------------------
+    def unpushed(self) -> list[list[StoredRecord]]:
+        """This device's unpushed records, one list per collection, streams holding a concern
+        form first (a stream must stay contiguous, so the whole stream goes first)."""
+        s = self.session
+        by_coll: dict[bytes, list[StoredRecord]] = {}
+        for rec in self.streams.unpushed(s.device_id):
+            if s._collections.get(rec.collection_id, (b"", "notebook"))[1] == "notebook":
+                continue  # a local inspection never leaves this device
+            by_coll.setdefault(rec.collection_id, []).append(rec)
+
+        def urgent(recs: list[StoredRecord]) -> int:
+            return 0 if any(r.note_id in s.notes and s.notes[r.note_id].kind == "concern"
+                            for r in recs) else 1
+
+        return sorted(by_coll.values(), key=lambda recs: (urgent(recs), recs[0].collection_id))
+
+    def mark_pushed(self, collection_id: bytes, up_to_seq: int) -> None:
+        self.streams.mark_pushed(collection_id, self.session.device_id, up_to_seq)
+        for n in self.session.notes.values():
+            if n.collection_id == collection_id:
+                dev, seq = parse_rev(n.rev)
+                if dev == self.session.device_id and seq <= up_to_seq:
+                    n.pushed = True
+
+    def stream_heads(self, collection_id: bytes) -> dict[bytes, int]:
+        return {d: s for d, s in self.db.execute(
+            "SELECT device_id, max(seq) FROM records WHERE collection_id = ? GROUP BY device_id",
+            [collection_id]).fetchall()}
+
+    # -- pull --------------------------------------------------------------------------------
+    def ingest(self, envelopes: list[bytes]) -> IngestReport:
+        """Verify and store pulled records in stream order; one bad record never stops the
+        others. A record that fails is quarantined and stops only its own stream."""
+        report = IngestReport()
+        blocked: set[tuple[bytes, bytes]] = set()
+        with self.db.atomic():
+            for env in envelopes:
+                self._ingest_one(env, report, blocked)
+        for note_id in sorted(report.changed_notes):
+            self._refresh(note_id, report)
+        return report
+
+    def _ingest_one(self, env: bytes, report: IngestReport,
+                    blocked: set[tuple[bytes, bytes]]) -> None:
+        s = self.session
+        try:
+            header = parse_header(env)
+        except EnvelopeError as exc:
+            report.quarantined.append(Damage(b"", b"", 0, str(exc)))
+            return
+        c, d, seq = header.collection_id, header.device_id, header.seq
+        if (c, d) in blocked:
+            return
+        if c not in s._collections:
+            self._quarantine(env, c, d, seq, "a collection this device does not know", report)
+            return
+        head = self.streams.head(c, d)
+        want = head.seq + 1 if head else 1
+        if seq < want:
+            old = self.streams.get(c, d, seq)
+            if old is not None and old.hash == envelope_hash(env):
+                report.duplicates += 1
+            else:
+                self._quarantine(env, c, d, seq, "a different record with this seq is already "
+                                 "stored (a fork or a replay)", report)
+            return
+        if seq > want:
+            report.gaps.append(f"{c.hex()[:8]}/{d.hex()[:8]}: seq {want} to {seq - 1} missing")
+            blocked.add((c, d))
+            return
+        try:
+            _, payload = open_envelope(env, s.keyring.resolver(c), s.keyring.signer,
+                                       Expect(c, d, seq, head.hash if head else ZERO_HASH))
+            note_id, rev, parents = _route(payload, make_rev(d, seq), header.ref)
+        except EnvelopeError as exc:
+            self._quarantine(env, c, d, seq, str(exc), report)
+            blocked.add((c, d))
+            return
+        self.streams.append(env, note_id, pushed=True)
+        report.stored += 1
+        if note_id is None:
+            return
+        if note_id.startswith(META_PREFIX):
+            self._set_meta_head(note_id, c, d, seq, payload)
+            return
+        self.streams.add_parents(note_id, rev, parents)
+        gone = []
+        for p in parents:
+            pd, ps = parse_rev(p)
+            gone.append((c, pd, ps))
+        add = None if self.streams.has_child(note_id, rev) else (c, d, seq)
+        for c2, d2, s2 in gone:
+            self.db.execute("DELETE FROM heads WHERE note_id = ? AND collection_id = ? AND "
+                            "device_id = ? AND seq = ?", [note_id, c2, d2, s2])
+        if add:
+            self.db.execute("INSERT OR IGNORE INTO heads VALUES (?, ?, ?, ?)", [note_id, *add])
+        report.changed_notes.add(note_id)
+
+    def _set_meta_head(self, note_id: str, c: bytes, d: bytes, seq: int,
+                       payload: dict[str, Any]) -> None:
+        s = self.session
+        iid = bytes.fromhex(note_id[len(META_PREFIX):])
+        cur = s.inspections.get(iid)
+        if cur is not None and cur.hlc and cur.hlc > str(payload.get("hlc", "")):
+            return
+        self.db.execute("DELETE FROM heads WHERE note_id = ?", [note_id])
+        self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?)", [note_id, c, d, seq])
+        from ._session import _inspection_from
+
+        s.inspections[iid] = _inspection_from(payload, {iid: "team"})
+
+    def _quarantine(self, env: bytes, c: bytes, d: bytes, seq: int, reason: str,
+                    report: IngestReport) -> None:
+        self.db.execute("INSERT OR REPLACE INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
+                        [c, d, seq, env, reason, datetime.now(UTC).isoformat()])
+        report.quarantined.append(Damage(c, d, seq, reason))
+
+    def _refresh(self, note_id: str, report: IngestReport) -> None:
+        """Bring the in-memory note up to its heads; merge when there are several."""
+        s = self.session
+        heads = self.streams.heads(note_id)
+        if len(heads) > 1:
+            merged = s.merge_heads(note_id)
+            if merged is not None:
+                report.merged.append(note_id)
+                if merged.state == "conflicted":
+                    report.conflicted.append(note_id)
+            return
+        if not heads:
+            return
+        c, d, seq = heads[0]
+        rec = self.streams.get(c, d, seq)
+        payload = s._open(rec) if rec else None
+        if payload is None:
+            return
+        note = s._note_from(rec, payload)
+        s._payloads[rec.hash.hex()] = payload
+        s.notes[note_id] = note
+        if note.state == "deleted":
+            s.search_index.remove(note_id)
+        else:
+            from ._session import _doc
+
+            s.search_index.put(*_doc(note))
+
+    def quarantined(self) -> list[Damage]:
+        return [Damage(c, d, s, r) for c, d, s, r in self.db.execute(
+            "SELECT collection_id, device_id, seq, reason FROM quarantine ORDER BY at")]
+
+
+def _route(payload: dict[str, Any], rev: str, ref: Any) -> tuple[str | None, str, list[str]]:
+    """Which note a payload belongs to, checked for shape: a bad payload is quarantined."""
+    kind = payload.get("type")
+    if kind in (NOTE_REV, NOTE_DELETE):
+        note_id, prev = payload.get("note_id"), payload.get("parents", [])
+        if (not isinstance(note_id, str) or not 1 <= len(note_id) <= 64
+                or payload.get("rev") != rev or not isinstance(prev, list)
+                or not all(isinstance(p, str) and _is_rev(p) for p in prev)):
+            raise MalformedEnvelope(ref, "its payload is not a well-formed note revision")
+        return note_id, rev, prev
+    if kind == INSPECTION_META:
+        iid = payload.get("inspection_id")
+        if not isinstance(iid, str) or len(iid) != 32:
+            raise MalformedEnvelope(ref, "its payload is not well-formed inspection metadata")
+        return META_PREFIX + iid, rev, []
+    return None, rev, []  # roster.*, audit.*: stored for their own readers
+
+
+def _is_rev(text: str) -> bool:
+    try:
+        d, s = parse_rev(text)
+        return len(d) == 16 and s >= 1
+    except ValueError:
+        return False
+
+
+def random_id() -> bytes:
+    return os.urandom(16)
