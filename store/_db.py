@@ -82,6 +82,7 @@ def _m0002(db: sqlite_utils.Database) -> None:
             collection_id BLOB NOT NULL, device_id BLOB NOT NULL, seq INTEGER NOT NULL,
             envelope BLOB NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL,
             PRIMARY KEY (collection_id, device_id, seq)) WITHOUT ROWID;
+        -- pushed: 0 not yet, 2 sent but not acknowledged, 1 stored by the server
         CREATE INDEX records_unpushed ON records(pushed) WHERE pushed = 0;
         -- an autosaved draft may be replaced in place while unpushed; a saved revision may not
         ALTER TABLE records ADD COLUMN draft INTEGER NOT NULL DEFAULT 0;

@@ -130,6 +130,9 @@ class Replica:
 
         return sorted(by_coll.values(), key=lambda recs: (urgent(recs), recs[0].collection_id))
 
+    def mark_sending(self, collection_id: bytes, up_to_seq: int) -> None:
+        self.streams.mark_sending(collection_id, self.session.device_id, up_to_seq)
+
     def mark_pushed(self, collection_id: bytes, up_to_seq: int) -> None:
         self.streams.mark_pushed(collection_id, self.session.device_id, up_to_seq)
         for n in self.session.notes.values():
@@ -258,6 +261,50 @@ class Replica:
             from ._session import _doc
 
             s.search_index.put(*_doc(note))
+
+    def set_aside(self, damaged: list[Damage]) -> tuple[int, list[str]]:
+        """``doctor --repair``: move each damaged record, and what follows it in its stream
+        (it cannot chain without it), to quarantine so that the next pull fetches them again.
+        This device's own unpushed records are its only copy: they are left alone and named.
+        Returns (records set aside, problems)."""
+        s = self.session
+        moved, problems, notes = 0, [], set()
+        with self.db.atomic():
+            for dmg in sorted({(d.collection_id, d.device_id, d.seq) for d in damaged if d.seq}):
+                c, d, seq = dmg
+                tail = [r for r in self.streams.range(c, d, seq - 1, limit=1_000_000)]
+                if d == s.device_id and any(not r.pushed for r in tail):
+                    problems.append(f"record {c.hex()[:8]}/{d.hex()[:8]}/{seq} is this "
+                                    "device's only copy; it cannot be fetched again")
+                    continue
+                for r in tail:
+                    self.db.execute("INSERT OR REPLACE INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
+                                    [c, d, r.seq, r.envelope, "set aside by doctor --repair",
+                                     datetime.now(UTC).isoformat()])
+                    self.db.execute("DELETE FROM records WHERE collection_id = ? AND "
+                                    "device_id = ? AND seq = ?", [c, d, r.seq])
+                    self.db.execute("DELETE FROM heads WHERE collection_id = ? AND device_id = ? "
+                                    "AND seq = ?", [c, d, r.seq])
+                    if r.note_id:
+                        self.db.execute("DELETE FROM revparents WHERE note_id = ? AND rev = ?",
+                                        [r.note_id, make_rev(d, r.seq)])
+                        notes.add(r.note_id)
+                    moved += 1
+            for note_id in notes:
+                self._rebuild_heads(note_id)
+        return moved, problems
+
+    def _rebuild_heads(self, note_id: str) -> None:
+        """Heads from what is stored: every revision no stored revision names as a parent."""
+        recs = self.streams.for_note(note_id)
+        revs = {make_rev(r.device_id, r.seq): r for r in recs}
+        parents = {p for (p,) in self.db.execute(
+            "SELECT parent FROM revparents WHERE note_id = ?", [note_id]).fetchall()}
+        self.db.execute("DELETE FROM heads WHERE note_id = ?", [note_id])
+        for rev, r in revs.items():
+            if rev not in parents:
+                self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?)",
+                                [note_id, r.collection_id, r.device_id, r.seq])
 
     def quarantined(self) -> list[Damage]:
         return [Damage(c, d, s, r) for c, d, s, r in self.db.execute(

@@ -150,13 +150,26 @@ class Session:
             self.keyring.add(collection_id, 1, SecretBytes.random(32))
             self._collections[collection_id] = (inspection_id, role)
             ins = Inspection(inspection_id, name, partnership, scope)
-            ins.hlc = str(self.clock.now())
-            rec = self._append(collection_id, META_PREFIX + inspection_id.hex(), lambda rev: (
-                setattr(ins, "rev", rev) or ins.to_payload()), parents=(), draft=False)
-            self.streams.set_heads(META_PREFIX + inspection_id.hex(), (),
-                                   (rec.collection_id, rec.device_id, rec.seq))
-        self.inspections[inspection_id] = ins
+            self.publish_inspection(ins, collection_id)
         return ins
+
+    def publish_inspection(self, ins: Inspection, collection_id: bytes) -> None:
+        """Seal an inspection's name and details as a record of ``collection_id``."""
+        note_id = META_PREFIX + ins.inspection_id.hex()
+        ins.hlc = str(self.clock.now())
+        with self.db.atomic():
+            old = self.streams.heads(note_id)
+            payloads: list[dict[str, Any]] = []
+
+            def build(rev: str) -> dict[str, Any]:
+                ins.rev = rev
+                payloads.append(ins.to_payload())
+                return payloads[-1]
+
+            rec = self._append(collection_id, note_id, build, parents=(), draft=False)
+            self.streams.set_heads(note_id, old, (rec.collection_id, rec.device_id, rec.seq))
+        self._payloads[rec.hash.hex()] = payloads[-1]
+        self.inspections[ins.inspection_id] = ins
 
     def list_inspections(self) -> list[Inspection]:
         return sorted(self.inspections.values(), key=lambda i: i.name.lower())

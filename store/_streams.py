@@ -67,7 +67,7 @@ class Streams:
 
     def unpushed(self, device_id: bytes) -> list[StoredRecord]:
         return [_row(r) for r in self.db.query(
-            "SELECT * FROM records WHERE device_id = ? AND pushed = 0 "
+            "SELECT * FROM records WHERE device_id = ? AND pushed != 1 "
             "ORDER BY collection_id, seq", [device_id])]
 
     def head_refs(self) -> list[tuple[StoredRecord, str]]:
@@ -155,4 +155,10 @@ class Streams:
 
     def mark_pushed(self, collection_id: bytes, device_id: bytes, up_to_seq: int) -> None:
         self.db.execute("UPDATE records SET pushed = 1 WHERE collection_id = ? AND device_id = ? "
+                        "AND seq <= ? AND pushed != 1", [collection_id, device_id, up_to_seq])
+
+    def mark_sending(self, collection_id: bytes, device_id: bytes, up_to_seq: int) -> None:
+        """Before a push is sent: the server may store these records even if its answer never
+        arrives, so from now on autosave must not replace them (that would fork the stream)."""
+        self.db.execute("UPDATE records SET pushed = 2 WHERE collection_id = ? AND device_id = ? "
                         "AND seq <= ? AND pushed = 0", [collection_id, device_id, up_to_seq])

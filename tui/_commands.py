@@ -319,6 +319,8 @@ def cmd_note_import(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_doctor(profile: Profile, args: argparse.Namespace) -> int:
     session = _unlock(profile, args)
     report = verify_all(session)
+    if args.repair and not report.ok:
+        return _repair(session, report)
     if args.json:
         out(json.dumps({"records": report.records, "streams": report.streams,
                         "problems": [str(p) for p in report.problems]}, indent=2))
@@ -328,6 +330,25 @@ def cmd_doctor(profile: Profile, args: argparse.Namespace) -> int:
         out(f"checked {report.records} records in {report.streams} streams: "
             + ("all good" if report.ok else f"{len(report.problems)} problems"))
     return 0 if report.ok else 1
+
+
+def _repair(session: Session, report) -> int:  # noqa: ANN001 - store.DoctorReport
+    from store._replica import Replica
+    from sync.client import client_for, sync
+
+    moved, problems = Replica(session).set_aside(report.problems)
+    out(f"set aside {moved} damaged records (kept in quarantine, nothing deleted for good)")
+    for p in problems:
+        warn(f"cannot repair: {p}")
+    with client_for(session) as client:
+        result = sync(session, client)
+    out(f"pulled {result.down_records} records again from the server")
+    after = verify_all(session)
+    for p in after.problems:
+        out(f"BAD {p}")
+    out(f"checked {after.records} records: "
+        + ("all good" if after.ok else f"{len(after.problems)} problems remain"))
+    return 0 if after.ok else 1
 
 
 def cmd_config_list(profile: Profile, args: argparse.Namespace) -> int:
@@ -364,7 +385,56 @@ def cmd_config_set(profile: Profile, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enrol(profile: Profile, args: argparse.Namespace) -> int:
+    from store._settings import SETTINGS
+    from sync.client import SyncClient, fingerprint
+
+    session = _unlock(profile, args)
+    url = SETTINGS["server"].parse(args.url).rstrip("/")
+    session.set_setting("server", url)  # validates the URL before anything is sent
+    keys = session.keys.device
+    with SyncClient(url, session.device_id, None) as client:
+        result = client.enrol(args.code.strip(), keys.sign_pub, keys.kx_pub)
+    out(f"Enrolled this device as {result['user']} with {url}.")
+    out(f"Device fingerprint: {fingerprint(keys.sign_pub)}")
+    out("Compare it in person when your lead adds this device. Run `fieldpad sync` next.")
+    return 0
+
+
+def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
+    from sync.client import client_for, sync
+
+    from ._progress import ProgressLine
+
+    session = _unlock(profile, args)
+    line = ProgressLine(enabled=not args.quiet)
+    with client_for(session) as client:
+        try:
+            report = sync(session, client, line.update)
+        finally:
+            line.close()
+    out(f"synced: up {report.up_records} records ({_kb(report.up_bytes)}), down "
+        f"{report.down_records} records ({_kb(report.down_bytes)}) in {report.seconds:.1f} s")
+    if report.merged:
+        out(f"{len(report.merged)} notes edited on two devices were merged automatically.")
+    for note_id in report.conflicted:
+        title = session.notes[note_id].title if note_id in session.notes else note_id
+        out(f"needs you: {title!r} was edited on two devices; both versions are kept "
+            f"(`fieldpad note show {note_id[:8]}`).")
+    for q in report.quarantined:
+        warn(f"set aside (failed verification): {q}")
+    for p in report.problems:
+        warn(f"problem: {p}")
+    return 0 if report.ok and not report.quarantined else 1
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
+
+
 _HANDLERS = {
+    ("enrol", None): cmd_enrol,
+    ("sync", None): cmd_sync,
     ("config", "list"): cmd_config_list,
     ("config", "get"): cmd_config_get,
     ("config", "set"): cmd_config_set,

@@ -58,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the new passphrase from the first line of PATH")
     _add_unlock_options(p)
 
+    p = sub.add_parser("enrol", help="enrol this device with a sync server")
+    p.add_argument("url", help="the server, e.g. https://sync.example.org")
+    p.add_argument("code", help="the one-time code your lead or administrator gave you")
+    _add_unlock_options(p)
+
+    p = sub.add_parser("sync", help="headless batch sync with a progress line")
+    p.add_argument("--quiet", action="store_true", help="no progress line, only problems")
+    _add_unlock_options(p)
+
     p = sub.add_parser("inspection", help="inspections in this profile")
     isub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     q = isub.add_parser("add", help="add a local inspection")
@@ -130,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="verify every record, chain and signature")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--repair", action="store_true",
+                   help="set damaged records aside and pull them again from the server")
     _add_unlock_options(p)
 
     p = sub.add_parser("serve", help="run the sync server", add_help=False)

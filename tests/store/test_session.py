@@ -201,3 +201,14 @@ def test_head_cache_is_used_and_never_trusted_blindly(profile: Profile, session:
     # a damaged cache is ignored
     profile.db.execute("UPDATE secrets SET sealed = zeroblob(64) WHERE name = 'headcache'")
     assert profile.unlock(PASSPHRASE).get(a.note_id).body == "newer than the cache"
+
+
+def test_autosave_never_replaces_a_record_in_flight(session: Session) -> None:
+    ins = session.find_inspection(None)
+    n = session.create(ins, "note", "Draft", "a")
+    n = session.save(n.note_id, autosave=True, body="b")
+    last = session.streams.head(n.collection_id, session.device_id)
+    session.streams.mark_sending(n.collection_id, session.device_id, last.seq)
+    session.save(n.note_id, autosave=True, body="c")
+    assert session.streams.head(n.collection_id, session.device_id).seq == last.seq + 1
+    assert len(session.streams.unpushed(session.device_id)) == last.seq + 1

@@ -1,0 +1,208 @@
+"""The HTTP side of sync: one signed httpx client, typed errors and retries with backoff.
+
+The transport is injectable (``httpx.MockTransport``, ``httpx.ASGITransport`` or a real socket)
+so tests run this very code against a fake or an in-process server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .._framing import MEDIA_TYPE, PullPage, decode_pull_page, encode_frames
+from .._protocol import b64url
+from .._signing import DeviceAuth
+from ._errors import AccessDenied, ForkError, NetworkError, ServerRefused
+
+log = logging.getLogger("fieldpad.sync")
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class RetryPolicy:
+    """Capped exponential backoff with full jitter (AWS architecture blog's "full jitter")."""
+
+    attempts: int = 5
+    base: float = 0.25
+    cap: float = 8.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random | None = None
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(self.cap, max(0.0, retry_after))
+        rng = self.rng or random
+        return rng.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
+@dataclass
+class Traffic:
+    """Bytes and requests on the wire, for the progress line and the benchmarks."""
+
+    requests: int = 0
+    sent: int = 0
+    received: int = 0
+
+
+class SyncClient:
+    def __init__(self, base_url: str, device_id: bytes, signing_key: Ed25519PrivateKey | None,
+                 *, transport: httpx.BaseTransport | None = None,
+                 retry: RetryPolicy | None = None, timeout: float = 30.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.device_id = device_id
+        self.retry = retry or RetryPolicy()
+        self.traffic = Traffic()
+        auth = DeviceAuth(device_id, signing_key, clock=clock) if signing_key else None
+        self._http = httpx.Client(base_url=self.base_url, transport=transport, auth=auth,
+                                  timeout=httpx.Timeout(timeout, connect=10.0),
+                                  headers={"User-Agent": "fieldpad"})
+
+    def __repr__(self) -> str:
+        return f"SyncClient({self.base_url!r}, device={self.device_id.hex()[:8]})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _request(self, method: str, path: str, *, json_body: Any = None,
+                 content: bytes | None = None, content_type: str | None = None) -> httpx.Response:
+        body = content if content is not None else (
+            json.dumps(json_body).encode() if json_body is not None else b"")
+        headers = {"Content-Type": content_type or "application/json"} if body else {}
+        last: Exception | None = None
+        for attempt in range(self.retry.attempts):
+            try:
+                resp = self._http.request(method, path, content=body, headers=headers)
+                self.traffic.requests += 1
+                self.traffic.sent += len(body) + _header_bytes(resp.request.headers)
+                self.traffic.received += len(resp.content) + _header_bytes(resp.headers)
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                last = exc
+                log.info("event=retry method=%s path=%s error=%s attempt=%d", method, path,
+                         type(exc).__name__, attempt + 1)
+                self.retry.sleep(self.retry.delay(attempt))
+                continue
+            if resp.status_code in RETRY_STATUSES and attempt + 1 < self.retry.attempts:
+                after = _retry_after(resp)
+                log.info("event=retry method=%s path=%s status=%d attempt=%d", method, path,
+                         resp.status_code, attempt + 1)
+                self.retry.sleep(self.retry.delay(attempt, after))
+                last = None
+                continue
+            return self._check(resp)
+        if last is not None:
+            raise NetworkError(
+                f"cannot reach the server at {self.base_url} ({_describe(last)}); your notes "
+                "are safe on this device. Try again when the connection is better.") from None
+        raise NetworkError(f"the server at {self.base_url} kept failing; your notes are safe "
+                           "on this device. Try again later.")
+
+    def _check(self, resp: httpx.Response) -> httpx.Response:
+        if resp.status_code < 400:
+            return resp
+        try:
+            body = resp.json()
+            code, message = str(body.get("error", "error")), str(body.get("message", ""))
+        except ValueError:
+            code, message = "error", resp.text[:200]
+        if resp.status_code >= 500:
+            raise NetworkError(f"the server failed ({resp.status_code}): {message}; your notes "
+                               "are safe on this device. Try again later.")
+        if resp.status_code in (401, 403):
+            raise AccessDenied(resp.status_code, code, message)
+        if resp.status_code == 409:
+            raise ForkError(resp.status_code, code, message)
+        raise ServerRefused(resp.status_code, code, message)
+
+    # -- the API -----------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        return self._request("GET", "/v1/health").json()
+
+    def enrol(self, code: str, sign_pub: bytes, kx_pub: bytes) -> dict[str, Any]:
+        return self._request("POST", "/v1/enrol", json_body={
+            "code": code, "device_id": self.device_id.hex(), "sign_key": sign_pub.hex(),
+            "kx_key": kx_pub.hex()}).json()
+
+    def inspections(self) -> list[dict[str, Any]]:
+        return self._request("GET", "/v1/inspections").json()["inspections"]
+
+    def collections(self) -> list[dict[str, Any]]:
+        return self._request("GET", "/v1/collections").json()["collections"]
+
+    def collections_and_inspections(self) -> dict[str, Any]:
+        """One round trip: every readable collection with its stream heads and this device's
+        wrapped keys, and the inspections this user belongs to."""
+        return self._request("GET", "/v1/collections").json()
+
+    def create_collection(self, collection_id: bytes, inspection_id: bytes,
+                          role: str) -> dict[str, Any]:
+        return self._request("POST", "/v1/collections", json_body={
+            "collection_id": collection_id.hex(), "inspection_id": inspection_id.hex(),
+            "role": role}).json()
+
+    def members(self, collection_id: bytes) -> dict[str, Any]:
+        return self._request("GET", f"/v1/collections/{collection_id.hex()}/members").json()
+
+    def upload_keys(self, collection_id: bytes,
+                    keys: list[tuple[int, bytes, bytes]]) -> dict[str, Any]:
+        return self._request("POST", f"/v1/collections/{collection_id.hex()}/keys", json_body={
+            "keys": [{"epoch": e, "device_id": d.hex(), "wrapped": b64url(w)}
+                     for e, d, w in keys]}).json()
+
+    def status(self, collection_id: bytes) -> dict[bytes, int]:
+        r = self._request("GET", f"/v1/collections/{collection_id.hex()}/status").json()
+        return {bytes.fromhex(k): v for k, v in r["heads"].items()}
+
+    def push(self, collection_id: bytes, envelopes: list[bytes]) -> dict[str, Any]:
+        return self._request("POST", f"/v1/collections/{collection_id.hex()}/records",
+                             content=encode_frames(envelopes), content_type=MEDIA_TYPE).json()
+
+    def pull(self, collection_id: bytes, after: dict[bytes, int],
+             max_bytes: int | None = None) -> PullPage:
+        body: dict[str, Any] = {"after": {d.hex(): s for d, s in after.items()}}
+        if max_bytes:
+            body["max_bytes"] = max_bytes
+        resp = self._request("POST", f"/v1/collections/{collection_id.hex()}/pull",
+                             json_body=body)
+        try:
+            return decode_pull_page(resp.content)
+        except ValueError as exc:
+            raise NetworkError(f"the server sent a damaged page ({exc}); try again") from None
+
+    def revoke(self, device_id: bytes) -> dict[str, Any]:
+        return self._request("DELETE", f"/v1/devices/{device_id.hex()}").json()
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    try:
+        return float(resp.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+
+
+def _header_bytes(headers: httpx.Headers) -> int:
+    return sum(len(k) + len(v) + 4 for k, v in headers.raw)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or no network"
+    return "the connection dropped"
