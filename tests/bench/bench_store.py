@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import sqlite3
@@ -38,15 +39,15 @@ def _vocabulary() -> tuple[list[str], list[float]]:
 
 
 VOCAB, WEIGHTS = _vocabulary()
+CUMULATIVE = list(itertools.accumulate(WEIGHTS))
 
 
 def text(rng: random.Random, size: int) -> str:
-    out, n = [], 0
-    while n < size:
-        w = rng.choices(VOCAB, WEIGHTS)[0]
-        out.append(w)
-        n += len(w) + 1
-    return " ".join(out)[:size]
+    words = rng.choices(VOCAB, cum_weights=CUMULATIVE, k=size // 4)
+    out = " ".join(words)
+    while len(out) < size:
+        out += " " + " ".join(rng.choices(VOCAB, cum_weights=CUMULATIVE, k=size // 8 + 1))
+    return out[:size]
 
 
 def bench_version() -> list[Line]:

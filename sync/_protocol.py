@@ -1,0 +1,213 @@
+"""The JSON bodies of the sync API (``/v1``), shared by the server and the client.
+
+Ids (collections, devices, inspections) are 16 bytes written as 32 lowercase hex digits in JSON
+and URLs. Public keys are raw 32 bytes, as 64 hex digits or 43 base64url characters. Wrapped
+keys are opaque HPKE blobs in base64url (no padding needed). Envelopes never appear in JSON:
+they travel in the binary framing of :mod:`sync._framing`.
+
+Every 4xx answer has the body :class:`ErrorBody`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_PREFIX = "/v1"
+HEX16_PATTERN = r"^[0-9a-f]{32}$"
+KEY_PATTERN = r"^(?:[0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$"
+B64URL_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"
+MAX_WRAPPED = 2048
+
+Hex16 = Annotated[str, Field(pattern=HEX16_PATTERN, description="16 bytes as 32 hex digits")]
+PublicKey = Annotated[
+    str, Field(pattern=KEY_PATTERN, description="raw 32-byte key, hex or base64url")
+]
+Wrapped = Annotated[
+    str,
+    Field(
+        pattern=B64URL_PATTERN,
+        min_length=4,
+        max_length=MAX_WRAPPED,
+        description="an HPKE-wrapped collection key, base64url; opaque to the server",
+    ),
+]
+Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Epoch = Annotated[int, Field(ge=1, le=2**32 - 1)]
+UserName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+Role = Literal["lead", "member"]
+
+
+def decode_key(value: str) -> bytes:
+    """Decode a public key given as 64 hex digits or base64url to its raw 32 bytes."""
+    if not re.fullmatch(KEY_PATTERN, value):
+        raise ValueError("a public key is 32 bytes as 64 hex digits or 43 base64url characters")
+    if len(value) == 64:
+        return bytes.fromhex(value)
+    raw = base64.urlsafe_b64decode(value.rstrip("=") + "=")
+    if len(raw) != 32:
+        raise ValueError("a public key is 32 bytes")
+    return raw
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def decode_b64url(value: str) -> bytes:
+    """Decode base64url with or without padding; raise ValueError if it is not base64url."""
+    if not re.fullmatch(B64URL_PATTERN, value):
+        raise ValueError("not base64url")
+    stripped = value.rstrip("=")
+    try:
+        return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
+    except (binascii.Error, ValueError):
+        raise ValueError("not base64url") from None
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(_Model):
+    """Every 4xx (and the rare 5xx): a stable code and a sentence saying what to do."""
+
+    error: str
+    message: str
+
+
+class Health(_Model):
+    status: Literal["ok"]
+    version: str
+    api: Literal["v1"] = "v1"
+
+
+class EnrolRequest(_Model):
+    code: str = Field(min_length=1, max_length=64, description="the one-time enrolment code")
+    device_id: Hex16 = Field(description="16 random bytes the device chose for itself")
+    sign_key: PublicKey = Field(description="the device's Ed25519 public key")
+    kx_key: PublicKey = Field(description="the device's X25519 public key (key delivery)")
+
+
+class EnrolResponse(_Model):
+    device_id: Hex16
+    user: str
+
+
+class CollectionCreate(_Model):
+    collection_id: Hex16 = Field(description="16 random bytes the lead's device chose")
+    inspection_id: Hex16
+
+
+class WrappedKeyOut(_Model):
+    epoch: Epoch
+    wrapped: Wrapped
+    by_device: Hex16 | None = None
+
+
+class CollectionInfo(_Model):
+    collection_id: Hex16
+    inspection_id: Hex16
+    role: Role = Field(description="the calling user's role in this collection")
+    epoch: Epoch = Field(description="the current key epoch: new records use it")
+    epochs: list[Epoch] = Field(description="every epoch the collection has")
+    keys: list[WrappedKeyOut] = Field(description="this device's wrapped keys, per epoch")
+    roster_head: str | None = None
+    until: float | None = Field(None, description="unix time when this member's access lapses")
+
+
+class CollectionsResponse(_Model):
+    collections: list[CollectionInfo]
+
+
+class MemberAdd(_Model):
+    user: UserName
+    role: Role = "member"
+    until: datetime | date | None = Field(
+        None,
+        description="access lapses after this date (through the whole day, UTC) or instant",
+    )
+
+
+class MemberDevice(_Model):
+    device_id: Hex16
+    sign_key: str = Field(description="Ed25519 public key, hex")
+    kx_key: str = Field(description="X25519 public key, hex")
+    epochs: list[Epoch] = Field(description="epochs for which a wrapped key is on the server")
+
+
+class MemberInfo(_Model):
+    user: str
+    role: Role
+    until: float | None = None
+    devices: list[MemberDevice]
+
+
+class MembersResponse(_Model):
+    collection_id: Hex16
+    epoch: Epoch
+    members: list[MemberInfo]
+
+
+class MemberChanged(_Model):
+    collection_id: Hex16
+    user: str
+    role: Role
+    active: bool
+    until: float | None = None
+
+
+class WrappedKeyIn(_Model):
+    epoch: Epoch
+    device_id: Hex16 = Field(description="the member device this key is wrapped for")
+    wrapped: Wrapped
+
+
+class KeysUpload(_Model):
+    keys: list[WrappedKeyIn] = Field(min_length=1, max_length=500)
+
+
+class KeysResult(_Model):
+    stored: int = Field(description="wrapped keys stored or replaced")
+    skipped: int = Field(description="already present (only a lead replaces a wrapped key)")
+    epoch: Epoch = Field(description="the collection's current epoch after this upload")
+
+
+class RosterHead(_Model):
+    head: str = Field(min_length=1, max_length=128, pattern=r"^[0-9a-f]+$")
+
+
+class RosterResult(_Model):
+    collection_id: Hex16
+    roster_head: str
+
+
+class StatusResponse(_Model):
+    heads: dict[Hex16, Seq] = Field(description="device id hex -> last seq stored")
+    epoch: Epoch
+
+
+class PushResult(_Model):
+    accepted: int = Field(description="new records stored")
+    duplicates: int = Field(description="records already stored with the same hash")
+    head: Seq = Field(description="the caller's stream head after this push")
+
+
+class PullRequest(_Model):
+    after: dict[Hex16, Seq] = Field(
+        default_factory=dict,
+        description="device id hex -> last seq the client holds; streams not named start at 0",
+    )
+    max_bytes: int | None = Field(
+        None, ge=1, le=64 * 1024 * 1024, description="byte budget for this page (capped)"
+    )
+
+
+class DeviceRevoked(_Model):
+    device_id: Hex16
+    revoked: bool

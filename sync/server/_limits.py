@@ -1,0 +1,72 @@
+"""Limits and the per-device rate limiter.
+
+The rate limiter is an in-process token bucket per key (a device id, or a client address for
+unauthenticated enrolment): with N server processes a device may get up to N times the rate.
+That is acceptable for protecting a process from a runaway client; a shared limiter would need
+a round trip to the database on every request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Every bound the server enforces. The defaults suit a team server on modest hardware."""
+
+    max_envelope: int = 1024 * 1024
+    """Largest single envelope accepted in a push (413 above it)."""
+    max_request: int = 8 * 1024 * 1024
+    """Largest request body for a push (413 above it, checked before reading when possible)."""
+    max_json: int = 256 * 1024
+    """Largest body for any JSON endpoint."""
+    max_batch: int = 1000
+    """Most records in one push."""
+    page_bytes: int = 4 * 1024 * 1024
+    """Byte budget of one pull page (a client may ask for less)."""
+    rate_per_s: float = 50.0
+    """Sustained requests per second per device."""
+    rate_burst: int = 200
+    """Requests a device may make in a burst."""
+    enrol_per_s: float = 0.5
+    """Sustained enrolment attempts per second per client address."""
+    enrol_burst: int = 10
+    code_ttl_s: int = 15 * 60
+    """How long an enrolment code lives."""
+    code_tries: int = 5
+    """Wrong tries after which an enrolment code is dead."""
+    max_skew_s: int = 300
+    """How far a signature's ``created`` may be from the server's clock."""
+    worker_threads: int = 8
+    """Worker threads for storage and signature checks (per process)."""
+
+
+class RateLimiter:
+    """Token buckets keyed by string; ``take(key)`` returns 0 or the seconds to wait."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float]) -> None:
+        self.rate, self.burst, self._clock = rate, burst, clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + max(0.0, now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                if len(self._buckets) > 50_000:
+                    self._forget_full(now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate if self.rate > 0 else 60.0
+
+    def _forget_full(self, now: float) -> None:
+        idle = self.burst / self.rate if self.rate > 0 else 0.0
+        for key, (_, last) in list(self._buckets.items()):
+            if now - last >= idle:
+                del self._buckets[key]

@@ -1,0 +1,75 @@
+"""Checks on a pushed batch before it reaches storage: framing, headers, signatures.
+
+Runs in a worker thread (signature checks are CPU work). Storage then checks what needs the
+database: membership, the collection's epochs, contiguity and the hash chain.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from store import EnvelopeError, envelope_hash, parse_header, verify_signature
+
+from .._framing import FrameTooLarge, FramingError, TooManyFrames, iter_frames
+from ._errors import BadRequest, Forbidden, TooLarge, Unprocessable
+from ._limits import Limits
+from ._storage import Caller, IncomingRecord
+
+MAX_SEQ = 2**63 - 1
+
+
+def prepare_push(
+    body: bytes, collection_id: bytes, caller: Caller, limits: Limits
+) -> list[IncomingRecord]:
+    """Decode and check every envelope of a push body; raise an ApiError at the first bad one
+    (nothing of a bad batch is stored)."""
+    key = Ed25519PublicKey.from_public_bytes(caller.sign_key)
+    out: list[IncomingRecord] = []
+    try:
+        for i, env in enumerate(
+            iter_frames(body, max_frame=limits.max_envelope, max_count=limits.max_batch)
+        ):
+            try:
+                header = parse_header(env)
+            except EnvelopeError as exc:
+                raise Unprocessable(
+                    f"record {i} is not a valid envelope: {exc}", code="malformed_envelope"
+                ) from None
+            if header.collection_id != collection_id:
+                raise Unprocessable(
+                    f"record {i} (seq {header.seq}) belongs to collection "
+                    f"{header.collection_id.hex()}, not {collection_id.hex()}",
+                    code="wrong_collection",
+                )
+            if header.device_id != caller.device_id:
+                raise Forbidden(
+                    f"record {i} is from device {header.device_id.hex()}: a device pushes "
+                    "only its own stream",
+                    code="not_your_stream",
+                )
+            if header.seq > MAX_SEQ:
+                raise Unprocessable(f"record {i}: seq is too large", code="bad_seq")
+            try:
+                verify_signature(env, header, key)
+            except EnvelopeError:
+                raise Unprocessable(
+                    f"record {i} (seq {header.seq}): the envelope's signature does not verify "
+                    "with this device's key",
+                    code="bad_record_signature",
+                ) from None
+            out.append(
+                IncomingRecord(header.seq, header.prev_hash, envelope_hash(env), header.epoch, env)
+            )
+    except FrameTooLarge as exc:
+        raise TooLarge(
+            f"record {exc.index} is {exc.length} bytes; an envelope may be at most "
+            f"{limits.max_envelope}",
+            code="envelope_too_large",
+        ) from None
+    except TooManyFrames as exc:
+        raise TooLarge(
+            f"at most {exc.limit} records per push: split the batch", code="batch_too_large"
+        ) from None
+    except FramingError as exc:
+        raise BadRequest(f"bad records framing: {exc}", code="bad_framing") from None
+    return out

@@ -1,0 +1,72 @@
+"""Server storage: one interface, two backends chosen by URL (the way Atuin does it).
+
+``sqlite:///relative.db``, ``sqlite:////absolute/server.db`` or a bare path
+-> :class:`SqliteStorage` (the default);
+``postgresql://user@host/db`` (or ``postgres://``) -> :class:`PostgresStorage`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._base import (
+    Caller,
+    CollectionView,
+    DeviceKey,
+    DeviceRow,
+    IncomingRecord,
+    InspectionRow,
+    KeyView,
+    MemberDeviceView,
+    MemberState,
+    MemberView,
+    PullOutcome,
+    PushOutcome,
+    Storage,
+    UserRow,
+    WrappedKey,
+)
+
+
+def open_storage(url: str | Path, *, migrate: bool = True) -> Storage:
+    """Open (and by default migrate) the storage named by ``url``."""
+    text = str(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStorage
+
+        return PostgresStorage(text, migrate=migrate)
+    if "://" in text and not text.startswith("sqlite://"):
+        raise ValueError(
+            f"unsupported database URL scheme in {text.split('://')[0]!r}: use sqlite:///PATH, "
+            "a file path, or postgresql://..."
+        )
+    from .sqlite import SqliteStorage
+
+    if text.startswith("sqlite://"):
+        # As SQLAlchemy reads it: sqlite:///relative.db, sqlite:////absolute/path.db
+        if not text.startswith("sqlite:///"):
+            raise ValueError("an SQLite URL is sqlite:///relative.db or sqlite:////abs/path.db")
+        text = text[len("sqlite:///") :]
+    if not text:
+        raise ValueError("an SQLite URL needs a file path: sqlite:///path/to/server.db")
+    return SqliteStorage(Path(text).expanduser(), migrate=migrate)
+
+
+__all__ = [
+    "Caller",
+    "CollectionView",
+    "DeviceKey",
+    "DeviceRow",
+    "IncomingRecord",
+    "InspectionRow",
+    "KeyView",
+    "MemberDeviceView",
+    "MemberState",
+    "MemberView",
+    "PullOutcome",
+    "PushOutcome",
+    "Storage",
+    "UserRow",
+    "WrappedKey",
+    "open_storage",
+]

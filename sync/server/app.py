@@ -1,0 +1,435 @@
+"""The ASGI app: ``create_app(storage, clock=..., limits=...)``.
+
+Routes are thin: authenticate (``_auth``), check input, call one storage method in a worker
+thread, log ids and the action. Every refusal is an :class:`ApiError` rendered as
+``{"error": code, "message": ...}``; unexpected exceptions become a logged 500 without details.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
+from typing import Annotated, Any
+
+import anyio
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Path, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.responses import JSONResponse, Response
+
+from .. import _protocol as p
+from .._framing import MEDIA_TYPE, PullPage, encode_pull_page
+from ._auth import RAW_BODY, KeyCache, authenticate, parse_code
+from ._errors import ApiError, RateLimited, Unauthorized, Unprocessable, UnsupportedMedia
+from ._limits import Limits, RateLimiter
+from ._middleware import BodyLimitMiddleware
+from ._push import prepare_push
+from ._storage import Caller, CollectionView, MemberState, Storage, WrappedKey
+
+log = logging.getLogger("fieldpad.server")
+HEX = p.HEX16_PATTERN
+CollectionId = Annotated[str, Path(pattern=HEX, description="collection id, 32 hex digits")]
+_ERROR_TEXT = {
+    400: "malformed request (framing, JSON, encoding)",
+    401: "not signed by an active enrolled device, stale, replayed, or a bad enrolment code",
+    403: "signed, but not allowed: not an active member, not a lead, not your stream",
+    404: "no such user, device or member",
+    409: "conflict with stored state: id already used, a fork in a stream",
+    413: "body, envelope or batch above the limit",
+    415: "unsupported Content-Type or Content-Encoding",
+    422: "well-formed but breaks a rule: a gap, an unknown epoch, a bad envelope or field",
+    429: "rate limited: wait Retry-After seconds",
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": p.ErrorBody, "description": text} for code, text in _ERROR_TEXT.items()
+}
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("fieldpad")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.hex()
+    text = str(value)
+    return f'"{text}"' if (" " in text or not text) else text
+
+
+def log_event(event: str, **fields: object) -> None:
+    """One structured line: ``event=push collection=.. device=.. accepted=3``. Ids and
+    counts only: never bodies, keys, codes or signatures."""
+    if log.isEnabledFor(logging.INFO):
+        log.info(" ".join([f"event={event}", *(f"{k}={_fmt(v)}" for k, v in fields.items())]))
+
+
+@dataclass(slots=True)
+class _State:
+    storage: Storage
+    clock: Callable[[], float]
+    limits: Limits
+    limiter: RateLimiter
+    enrol_limiter: RateLimiter
+    keys: KeyCache
+    threads: anyio.CapacityLimiter
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run blocking work (storage, crypto) in a worker thread. A small, bounded number of
+        threads keeps GIL hand-offs and connection waits short under load."""
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self.threads)
+
+
+def _state(request: Request) -> _State:
+    return request.app.state.fieldpad  # type: ignore[no-any-return]
+
+
+async def _caller(request: Request) -> Caller:
+    st = _state(request)
+    body = request.scope.get(RAW_BODY)
+    if body is None:
+        body = await request.body()
+    return await st.run(
+        authenticate, request, body, st.storage, st.limits, st.limiter, st.keys, st.clock()
+    )
+
+
+AuthCaller = Annotated[Caller, Depends(_caller)]
+
+
+def _cid(value: str) -> bytes:
+    return bytes.fromhex(value)
+
+
+def _until(value: datetime | date | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    try:
+        end = datetime(value.year, value.month, value.day, tzinfo=UTC) + timedelta(days=1)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC).timestamp()
+    return end.timestamp()
+
+
+def _collection_out(v: CollectionView) -> p.CollectionInfo:
+    return p.CollectionInfo(
+        collection_id=v.collection_id.hex(),
+        inspection_id=v.inspection_id.hex(),
+        role=v.role,  # type: ignore[arg-type]
+        epoch=v.epoch,
+        epochs=v.epochs,
+        keys=[
+            p.WrappedKeyOut(
+                epoch=k.epoch,
+                wrapped=p.b64url(k.wrapped),
+                by_device=k.by_device.hex() if k.by_device else None,
+            )
+            for k in v.keys
+        ],
+        roster_head=v.roster_head,
+        until=v.until,
+    )
+
+
+def _member_out(cid: str, m: MemberState) -> p.MemberChanged:
+    return p.MemberChanged(
+        collection_id=cid, user=m.user, role=m.role, active=m.active, until=m.until  # type: ignore[arg-type]
+    )
+
+
+def create_app(
+    storage: Storage,
+    *,
+    clock: Callable[[], float] = time.time,
+    limits: Limits | None = None,
+) -> FastAPI:
+    """Build the sync server's ASGI app on ``storage``. ``clock`` returns unix seconds (tests
+    inject one); ``limits`` bounds sizes and rates. No global state: apps are independent."""
+    limits = limits or Limits()
+    app = FastAPI(
+        title="fieldpad sync",
+        version=_version(),
+        description=(
+            "Zero-knowledge relay and store of fieldpad envelopes. Every route but health, "
+            "openapi.json and enrol needs an RFC 9421 Ed25519 signature (see sync/_signing.py)."
+        ),
+        openapi_url="/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.fieldpad = _State(
+        storage,
+        clock,
+        limits,
+        RateLimiter(limits.rate_per_s, limits.rate_burst, clock),
+        RateLimiter(limits.enrol_per_s, limits.enrol_burst, clock),
+        KeyCache(),
+        anyio.CapacityLimiter(limits.worker_threads),
+    )
+    _install_errors(app)
+    _routes(app)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1024,
+        compresslevel=6,
+        # Envelopes are ciphertext: gzip would burn CPU for nothing. JSON is compressed.
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, MEDIA_TYPE),
+    )
+    app.add_middleware(BodyLimitMiddleware, limits=limits)
+    return app
+
+
+def error_response(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        log_event("refused", status=exc.status, error=exc.code, method=request.method,
+                  path=request.url.path)
+        headers = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return error_response(exc.status, exc.code, exc.message, **headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "invalid_json", "the body is not valid JSON")
+        parts = []
+        for e in errors[:5]:
+            loc = ".".join(str(x) for x in e.get("loc", ()))
+            parts.append(f"{loc}: {e.get('msg', 'invalid')}")
+        return error_response(
+            422, "invalid_request", "fix these fields and retry: " + "; ".join(parts)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "no_such_route", 405: "method_not_allowed"}
+        return error_response(
+            exc.status_code,
+            codes.get(exc.status_code, "http_error"),
+            f"{request.method} {request.url.path}: {exc.detail}; see /v1/openapi.json",
+        )
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.error("event=crash method=%s path=%s type=%s", request.method, request.url.path,
+                  type(exc).__name__, exc_info=exc)
+        return error_response(500, "internal", "the server failed; this is a bug, not your input")
+
+
+def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
+    v1 = "/v1"
+
+    @app.get(f"{v1}/health", response_model=p.Health, tags=["meta"])
+    async def health() -> p.Health:
+        return p.Health(status="ok", version=app.version)
+
+    @app.post(f"{v1}/enrol", response_model=p.EnrolResponse, responses=ERRORS, tags=["devices"])
+    async def enrol(body: p.EnrolRequest, request: Request) -> p.EnrolResponse:
+        st = _state(request)
+        client = request.client.host if request.client else "?"
+        wait = st.enrol_limiter.take(client)
+        if wait > 0:
+            raise RateLimited(f"too many enrolment attempts: wait {wait:.0f} s", wait)
+        parsed = parse_code(body.code)
+        if parsed is None:
+            raise Unauthorized(
+                "this is not an enrolment code: it looks like XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+                code="invalid_code",
+            )
+        try:
+            sign_key, kx_key = p.decode_key(body.sign_key), p.decode_key(body.kx_key)
+        except ValueError as exc:
+            raise Unprocessable(str(exc), code="bad_key") from None
+        device_id = bytes.fromhex(body.device_id)
+        user = await st.run(
+            st.storage.enrol, parsed[0], parsed[1], device_id, sign_key, kx_key, st.clock(),
+            st.limits.code_tries,
+        )
+        log_event("enrol", device=device_id)
+        return p.EnrolResponse(device_id=body.device_id, user=user)
+
+    @app.get(f"{v1}/collections", response_model=p.CollectionsResponse, responses=ERRORS,
+             tags=["collections"])
+    async def collections(caller: AuthCaller, request: Request) -> p.CollectionsResponse:
+        st = _state(request)
+        views = await st.run(st.storage.list_collections, caller, st.clock())
+        return p.CollectionsResponse(collections=[_collection_out(v) for v in views])
+
+    @app.post(f"{v1}/collections", response_model=p.CollectionInfo, responses=ERRORS,
+              tags=["collections"])
+    async def create_collection(
+        body: p.CollectionCreate, caller: AuthCaller, request: Request
+    ) -> p.CollectionInfo:
+        st = _state(request)
+        view = await st.run(
+            st.storage.create_collection, caller, _cid(body.collection_id),
+            _cid(body.inspection_id), st.clock(),
+        )
+        log_event("collection.create", collection=body.collection_id, device=caller.device_id)
+        return _collection_out(view)
+
+    @app.get(f"{v1}/collections/{{c}}/members", response_model=p.MembersResponse,
+             responses=ERRORS, tags=["collections"])
+    async def members(c: CollectionId, caller: AuthCaller, request: Request) -> p.MembersResponse:
+        st = _state(request)
+        epoch, views = await st.run(
+            st.storage.list_members, caller, _cid(c), st.clock()
+        )
+        return p.MembersResponse(
+            collection_id=c,
+            epoch=epoch,
+            members=[
+                p.MemberInfo(
+                    user=m.user, role=m.role, until=m.until,  # type: ignore[arg-type]
+                    devices=[
+                        p.MemberDevice(device_id=d.device_id.hex(), sign_key=d.sign_key.hex(),
+                                       kx_key=d.kx_key.hex(), epochs=d.epochs)
+                        for d in m.devices
+                    ],
+                )
+                for m in views
+            ],
+        )
+
+    @app.post(f"{v1}/collections/{{c}}/members", response_model=p.MemberChanged,
+              responses=ERRORS, tags=["collections"])
+    async def add_member(
+        c: CollectionId, body: p.MemberAdd, caller: AuthCaller, request: Request
+    ) -> p.MemberChanged:
+        st = _state(request)
+        state = await st.run(
+            st.storage.add_member, caller, _cid(c), body.user, body.role, _until(body.until),
+            st.clock(),
+        )
+        log_event("member.add", collection=c, by=caller.device_id, role=body.role)
+        return _member_out(c, state)
+
+    @app.delete(f"{v1}/collections/{{c}}/members/{{user}}", response_model=p.MemberChanged,
+                responses=ERRORS, tags=["collections"])
+    async def remove_member(
+        c: CollectionId,
+        user: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")],
+        caller: AuthCaller,
+        request: Request,
+    ) -> p.MemberChanged:
+        st = _state(request)
+        state = await st.run(
+            st.storage.remove_member, caller, _cid(c), user, st.clock()
+        )
+        log_event("member.remove", collection=c, by=caller.device_id)
+        return _member_out(c, state)
+
+    @app.post(f"{v1}/collections/{{c}}/keys", response_model=p.KeysResult, responses=ERRORS,
+              tags=["collections"])
+    async def upload_keys(
+        c: CollectionId, body: p.KeysUpload, caller: AuthCaller, request: Request
+    ) -> p.KeysResult:
+        st = _state(request)
+        try:
+            keys = [
+                WrappedKey(k.epoch, _cid(k.device_id), p.decode_b64url(k.wrapped))
+                for k in body.keys
+            ]
+        except ValueError:
+            raise Unprocessable("wrapped keys must be base64url", code="bad_key") from None
+        stored, skipped, epoch = await st.run(
+            st.storage.upload_keys, caller, _cid(c), keys, st.clock()
+        )
+        log_event("keys.upload", collection=c, by=caller.device_id, stored=stored,
+                  skipped=skipped, epoch=epoch)
+        return p.KeysResult(stored=stored, skipped=skipped, epoch=epoch)
+
+    @app.put(f"{v1}/collections/{{c}}/roster", response_model=p.RosterResult, responses=ERRORS,
+             tags=["collections"])
+    async def roster(
+        c: CollectionId, body: p.RosterHead, caller: AuthCaller, request: Request
+    ) -> p.RosterResult:
+        st = _state(request)
+        await st.run(
+            st.storage.set_roster_head, caller, _cid(c), body.head, st.clock()
+        )
+        log_event("roster.head", collection=c, by=caller.device_id)
+        return p.RosterResult(collection_id=c, roster_head=body.head)
+
+    @app.get(f"{v1}/collections/{{c}}/status", response_model=p.StatusResponse,
+             responses=ERRORS, tags=["streams"])
+    async def status(c: CollectionId, caller: AuthCaller, request: Request) -> p.StatusResponse:
+        st = _state(request)
+        heads, epoch = await st.run(st.storage.status, caller, _cid(c), st.clock())
+        return p.StatusResponse(heads={d.hex(): s for d, s in heads.items()}, epoch=epoch)
+
+    @app.post(
+        f"{v1}/collections/{{c}}/records",
+        response_model=p.PushResult,
+        responses=ERRORS,
+        tags=["streams"],
+        openapi_extra={"requestBody": {"required": True, "content": {MEDIA_TYPE: BINARY}}},
+    )
+    async def push(c: CollectionId, caller: AuthCaller, request: Request) -> p.PushResult:
+        st = _state(request)
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != MEDIA_TYPE:
+            raise UnsupportedMedia(
+                f"records are sent as {MEDIA_TYPE}, not {ctype or 'no Content-Type'}"
+            )
+        body = await request.body()
+        cid = _cid(c)
+        records = await st.run(prepare_push, body, cid, caller, st.limits)
+        out = await st.run(st.storage.push, caller, cid, records, st.clock())
+        log_event("push", collection=c, device=caller.device_id, accepted=out.accepted,
+                  duplicates=out.duplicates, head=out.head)
+        return p.PushResult(accepted=out.accepted, duplicates=out.duplicates, head=out.head)
+
+    @app.post(
+        f"{v1}/collections/{{c}}/pull",
+        response_class=Response,
+        responses={
+            **ERRORS,
+            200: {"description": "a page of records (see sync/_framing.py)",
+                  "content": {MEDIA_TYPE: BINARY}},
+        },
+        tags=["streams"],
+    )
+    async def pull(
+        c: CollectionId, body: p.PullRequest, caller: AuthCaller, request: Request
+    ) -> Response:
+        st = _state(request)
+        after = {bytes.fromhex(k): v for k, v in body.after.items()}
+        budget = min(body.max_bytes or st.limits.page_bytes, st.limits.page_bytes)
+        out = await st.run(
+            st.storage.pull, caller, _cid(c), after, budget, st.clock()
+        )
+        page = PullPage(out.envelopes, out.more, {d.hex(): s for d, s in out.heads.items()})
+        content = await st.run(encode_pull_page, page)
+        log_event("pull", collection=c, device=caller.device_id, records=len(out.envelopes),
+                  more=out.more)
+        return Response(content, media_type=MEDIA_TYPE)
+
+    @app.delete(f"{v1}/devices/{{d}}", response_model=p.DeviceRevoked, responses=ERRORS,
+                tags=["devices"])
+    async def revoke(
+        d: Annotated[str, Path(pattern=HEX)], caller: AuthCaller, request: Request
+    ) -> p.DeviceRevoked:
+        st = _state(request)
+        await st.run(st.storage.revoke_device_as, caller, _cid(d), st.clock())
+        log_event("device.revoke", device=d, by=caller.device_id)
+        return p.DeviceRevoked(device_id=d, revoked=True)
+

@@ -1,0 +1,248 @@
+"""Sync server benchmarks: ``python -m tests.bench.bench_server`` prints a table.
+
+- push / pull throughput (records/s), server side: envelopes are sealed before the clock
+  starts, then pushed in batches of 500 through the real app (signature checks, framing,
+  HTTP stack, storage) in process, and pulled by a fresh device page by page. Floors: raw
+  ``INSERT`` of the same rows (batches of 500, one commit each) and raw ``SELECT`` of them, in
+  the same database.
+- 50 devices syncing at once (SQLite: one server process; PostgreSQL: two), each doing two end
+  of day syncs (status, push 20 x 2 KB, pull every page) against real uvicorn processes over
+  loopback: errors and p99 request latency; floor: one device syncing alone.
+
+``run()`` returns the rows as ``(name, measured, budget, floor)`` for ``make bench``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import anyio.from_thread
+import httpx
+
+from store import envelope_hash
+from sync._framing import MEDIA_TYPE, decode_pull_page, encode_frames
+from sync._signing import DeviceAuth
+from sync.server import Limits, Storage, create_app, open_storage
+from tests.sync.server._support import (
+    Clock,
+    Device,
+    PortalTransport,
+    Stream,
+    World,
+    fresh_schema,
+    postgres_base_url,
+    pull_all,
+    push,
+    servers,
+)
+
+N_RECORDS = 2000
+BATCH = 500
+RECORD_SIZE = 2000
+DEVICES = 50
+TEAM = 10
+SYNC_RECORDS = 20
+Row = tuple[str, str, str, str]
+
+
+@contextmanager
+def backend(kind: str) -> Iterator[str | None]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as d:
+            yield str(Path(d) / "server.db")
+        return
+    base, _ = postgres_base_url()
+    if base is None:
+        yield None
+        return
+    with fresh_schema(base) as url:
+        yield url
+
+
+def _raw_floor(storage: Storage, rows: list[tuple]) -> tuple[float, float]:
+    """Raw INSERT and SELECT rate of the same rows in the same database (records/s)."""
+    tx = storage._tx  # type: ignore[attr-defined]
+    with tx() as t:
+        t.run("CREATE TABLE bench_raw AS SELECT * FROM records WHERE 1 = 0")
+    start = time.perf_counter()
+    for i in range(0, len(rows), BATCH):
+        with tx() as t:
+            t.many("INSERT INTO bench_raw (collection_id, device_id, seq, epoch, hash, envelope,"
+                   " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows[i:i + BATCH])
+    insert = len(rows) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    with tx(write=False) as t:
+        got = t.all("SELECT seq, envelope FROM bench_raw ORDER BY device_id, seq")
+    select = len(got) / (time.perf_counter() - start)
+    with tx() as t:
+        t.run("DROP TABLE bench_raw")
+    return insert, select
+
+
+def throughput(kind: str) -> list[Row]:
+    with backend(kind) as url:
+        if url is None:
+            return [(f"push throughput ({kind})", "skipped: PostgreSQL unreachable", "", "")]
+        storage = open_storage(url)
+        clock = Clock()
+        app = create_app(storage, clock=clock, limits=Limits(rate_burst=10_000))
+        with anyio.from_thread.start_blocking_portal() as portal:
+            world = World(storage, clock, lambda: PortalTransport(app, portal))
+            world.user("lead")
+            world.user("reader")
+            iid = world.inspection("Bench", "lead")
+            lead, reader = world.enrol_local("lead"), world.enrol_local("reader")
+            cid = world.collection(lead, iid, "reader")
+            envs = Stream(lead, cid).next(N_RECORDS, size=RECORD_SIZE)
+            c = world.client(lead)
+            start = time.perf_counter()
+            for i in range(0, N_RECORDS, BATCH):
+                r = push(c, cid, envs[i:i + BATCH])
+                assert r.status_code == 200, r.text
+            push_rate = N_RECORDS / (time.perf_counter() - start)
+            start = time.perf_counter()
+            got, pages = pull_all(world.client(reader), cid)
+            pull_rate = len(got) / (time.perf_counter() - start)
+            assert got == envs
+            now = time.time()
+            rows = [(os.urandom(16), lead.device_id, i + 1, 1, envelope_hash(e), e, now)
+                    for i, e in enumerate(envs)]
+            insert, select = _raw_floor(storage, rows)
+            world.close()
+        storage.close()
+    size = sum(map(len, envs)) // N_RECORDS
+    return [
+        (f"push {N_RECORDS} x {size} B records ({kind})", f"{push_rate:,.0f} rec/s "
+         f"({push_rate / insert:.0%} of floor)", "≥ 500 rec/s (1,000 notes ≤ 2 s)",
+         f"{insert:,.0f} rec/s raw INSERT"),
+        (f"pull {N_RECORDS} records, {pages} pages ({kind})", f"{pull_rate:,.0f} rec/s "
+         f"({pull_rate / select:.0%} of floor)", "≥ 1,000 rec/s (10,000 notes ≤ 10 s)",
+         f"{select:,.0f} rec/s raw SELECT"),
+    ]
+
+
+def _sync(dev: Device, client: httpx.Client, cid: bytes, envs: list[bytes],
+          after: dict[str, int], lat: list[float]) -> int:
+    """One end of day sync: status, push the day's records, pull every new page."""
+    errors = 0
+
+    def timed(method: str, url: str, **kw: object) -> httpx.Response | None:
+        nonlocal errors
+        t = time.perf_counter()
+        try:
+            r = client.request(method, url, **kw)  # type: ignore[arg-type]
+        except httpx.HTTPError:
+            errors += 1
+            return None
+        lat.append(time.perf_counter() - t)
+        if r.status_code != 200:
+            errors += 1
+            return None
+        return r
+
+    base = f"/v1/collections/{cid.hex()}"
+    timed("GET", f"{base}/status")
+    timed("POST", f"{base}/records", content=encode_frames(envs),
+          headers={"Content-Type": MEDIA_TYPE})
+    for _ in range(1000):
+        r = timed("POST", f"{base}/pull", json={"after": after})
+        if r is None:
+            break
+        page = decode_pull_page(r.content)
+        for env in page.envelopes:
+            after[env[22:38].hex()] = int.from_bytes(env[38:46], "big")
+        if not page.more:
+            break
+    return errors
+
+
+def many_devices(kind: str) -> list[Row]:
+    n_servers = 1 if kind == "sqlite" else 2
+    name = f"{DEVICES} devices syncing at once ({kind}, {n_servers} process" \
+           f"{'es' if n_servers > 1 else ''})"
+    with backend(kind) as url:
+        if url is None:
+            return [(name, "skipped: PostgreSQL unreachable", "", "")]
+        with servers(url, n_servers) as procs:
+            storage = open_storage(url)
+            world = World(storage, time.time, base_url=procs[0].url)
+            devices: list[tuple[Device, bytes]] = []
+            for t in range(DEVICES // TEAM):
+                users = [f"t{t}u{i}" for i in range(TEAM // 2)]
+                for u in users:
+                    world.user(u)
+                iid = world.inspection(f"Team {t}", users[0])
+                devs = [world.enrol_local(users[i // 2]) for i in range(TEAM)]
+                cid = world.collection(devs[0], iid, *users[1:])
+                devices += [(d, cid) for d in devs]
+            streams = {d.hex: Stream(d, cid) for d, cid in devices}
+            work = {d.hex: [streams[d.hex].next(SYNC_RECORDS, size=RECORD_SIZE)
+                            for _ in range(2)] for d, _ in devices}
+            clients = {d.hex: httpx.Client(base_url=procs[i % n_servers].url, timeout=60,
+                                           auth=DeviceAuth(d.device_id, d.key))
+                       for i, (d, _) in enumerate(devices)}
+            # floor: the first device syncs alone (its team's other streams still empty)
+            alone: list[float] = []
+            d0, c0 = devices[0]
+            after0: dict[str, int] = {}
+            errors = _sync(d0, clients[d0.hex], c0, work[d0.hex][0], after0, alone)
+            lat: list[list[float]] = [[] for _ in devices]
+            errs = [0] * len(devices)
+            go = threading.Barrier(len(devices))
+
+            def device(i: int) -> None:
+                d, cid = devices[i]
+                after = after0 if i == 0 else {}
+                go.wait()
+                for day in ([1] if i == 0 else [0, 1]):  # device 0 did day 0 alone
+                    errs[i] += _sync(d, clients[d.hex], cid, work[d.hex][day], after, lat[i])
+
+            threads = [threading.Thread(target=device, args=(i,)) for i in range(len(devices))]
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - start
+            for c in clients.values():
+                c.close()
+            world.close()
+            storage.close()
+    flat = sorted(x for xs in lat for x in xs)
+    p99 = flat[int(len(flat) * 0.99) - 1] if flat else float("nan")
+    p99_alone = sorted(alone)[max(0, int(len(alone) * 0.99) - 1)] if alone else float("nan")
+    total_errors = sum(errs) + errors
+    return [(
+        name,
+        f"{total_errors} errors, p99 {p99 * 1000:,.0f} ms (median "
+        f"{statistics.median(flat) * 1000:,.0f} ms, {len(flat)} requests in {wall:.1f} s)",
+        "0 errors, p99 ≤ 1 s",
+        f"1 device alone: p99 {p99_alone * 1000:,.0f} ms",
+    )]
+
+
+def run() -> list[Row]:
+    rows: list[Row] = []
+    for kind in ("sqlite", "postgres"):
+        rows += throughput(kind)
+    for kind in ("sqlite", "postgres"):
+        rows += many_devices(kind)
+    return rows
+
+
+def main() -> None:
+    rows = run()
+    print("name | measured | budget | floor")
+    for row in rows:
+        print(" | ".join(row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Storage plumbing on both backends: migrations, URL choice, connections returned clean after
+errors, and logs that carry ids and actions only."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from sync.server import Storage, open_storage
+from sync.server._storage._schema import LATEST
+from sync.server._storage.sqlite import SqliteStorage
+
+from ._support import Stream, World, push
+
+
+def test_migrations_are_versioned_and_idempotent(storage: Storage, db_url: str) -> None:
+    assert storage.schema_version() == LATEST
+    assert storage.migrate() == LATEST
+    again = open_storage(db_url)  # a second process starting on the same database
+    try:
+        assert again.schema_version() == LATEST
+    finally:
+        again.close()
+
+
+def test_connections_come_back_clean_after_errors(db_url: str) -> None:
+    if db_url.startswith("postgresql"):
+        import psycopg
+
+        from sync.server._storage.postgres import PostgresStorage
+
+        storage: Storage = PostgresStorage(db_url, max_size=1)
+        db_error: type[Exception] = psycopg.Error
+    else:
+        import sqlite3
+
+        storage = SqliteStorage(db_url, pool_size=1)
+        db_error = sqlite3.Error
+    try:
+        for _ in range(3):
+            with pytest.raises(db_error):  # a database error inside a transaction
+                with storage._tx() as tx:  # type: ignore[attr-defined]
+                    tx.run("INSERT INTO users (name, created_at) VALUES (?, ?)", ("x", 1.0))
+                    tx.run("SELECT * FROM no_such_table")
+            with pytest.raises(RuntimeError):  # and an error of ours
+                with storage._tx() as tx:  # type: ignore[attr-defined]
+                    tx.run("INSERT INTO users (name, created_at) VALUES (?, ?)", ("y", 1.0))
+                    raise RuntimeError("boom")
+        # the one pooled connection works, and nothing of the failed transactions stayed
+        storage.add_user("after", time.time())
+        assert [u.name for u in storage.list_users()] == ["after"]
+    finally:
+        storage.close()
+
+
+def test_storage_is_chosen_by_url(tmp_path: Path) -> None:
+    for url in [str(tmp_path / "a.db"), f"sqlite:///{tmp_path}/b.db"]:
+        s = open_storage(url)
+        assert isinstance(s, SqliteStorage)
+        s.close()
+    assert (tmp_path / "a.db").exists() and (tmp_path / "b.db").exists()
+    with pytest.raises(ValueError, match="unsupported"):
+        open_storage("mysql://localhost/x")
+
+
+def test_logs_name_ids_and_actions_never_bodies_or_signatures(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.user("lead")
+    iid = world.inspection("I", "lead")
+    lead = world.enrol("lead")
+    cid = world.collection(lead, iid)
+    envs = Stream(lead, cid).next(2)
+    with caplog.at_level(logging.INFO, logger="fieldpad.server"):
+        c = world.client(lead)
+        assert push(c, cid, envs).status_code == 200
+        c.post(f"/v1/collections/{cid.hex()}/pull", json={})
+        c.get("/v1/collections/" + "ab" * 16 + "/status")
+    text = caplog.text
+    assert "event=push" in text and f"collection={cid.hex()}" in text and "accepted=2" in text
+    assert "event=refused status=403 error=not_a_member" in text
+    for secret in [envs[0][100:120].hex(), "Signature", "sig1", envs[0][-64:].hex()]:
+        assert secret not in text
