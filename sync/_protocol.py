@@ -99,9 +99,17 @@ class EnrolResponse(_Model):
     user: str
 
 
+CollectionKind = Annotated[
+    str,
+    Field(pattern=r"^(team|restricted|reading-[a-z0-9-]{1,32})$",
+          description="team (all members), restricted (leads), reading-<pair> (DESIGN §6)"),
+]
+
+
 class CollectionCreate(_Model):
     collection_id: Hex16 = Field(description="16 random bytes the lead's device chose")
     inspection_id: Hex16
+    kind: CollectionKind = "team"
 
 
 class WrappedKeyOut(_Model):
@@ -119,10 +127,24 @@ class CollectionInfo(_Model):
     keys: list[WrappedKeyOut] = Field(description="this device's wrapped keys, per epoch")
     roster_head: str | None = None
     until: float | None = Field(None, description="unix time when this member's access lapses")
+    kind: CollectionKind = "team"
+    inspection_name: str = Field("", description="the inspection's name, as the server knows it")
+    heads: dict[Hex16, Seq] = Field(
+        default_factory=dict,
+        description="device id hex -> last seq stored: a sync with nothing to do stops here")
+    devices_missing_keys: int = Field(
+        0, description="active member devices without a wrapped key for the current epoch")
+
+
+class InspectionInfo(_Model):
+    inspection_id: Hex16
+    name: str
+    role: Role = Field(description="lead: this user leads it and creates its collections")
 
 
 class CollectionsResponse(_Model):
     collections: list[CollectionInfo]
+    inspections: list[InspectionInfo] = Field(default_factory=list)
 
 
 class MemberAdd(_Model):

@@ -154,10 +154,22 @@ class SyncClient:
                           role: str) -> dict[str, Any]:
         return self._request("POST", "/v1/collections", json_body={
             "collection_id": collection_id.hex(), "inspection_id": inspection_id.hex(),
-            "role": role}).json()
+            "kind": role}).json()
 
     def members(self, collection_id: bytes) -> dict[str, Any]:
         return self._request("GET", f"/v1/collections/{collection_id.hex()}/members").json()
+
+    def add_member(self, collection_id: bytes, user: str, role: str = "member",
+                   until: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"user": user, "role": role}
+        if until:
+            body["until"] = until
+        return self._request("POST", f"/v1/collections/{collection_id.hex()}/members",
+                             json_body=body).json()
+
+    def remove_member(self, collection_id: bytes, user: str) -> dict[str, Any]:
+        return self._request("DELETE",
+                             f"/v1/collections/{collection_id.hex()}/members/{user}").json()
 
     def upload_keys(self, collection_id: bytes,
                     keys: list[tuple[int, bytes, bytes]]) -> dict[str, Any]:

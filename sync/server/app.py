@@ -140,6 +140,10 @@ def _collection_out(v: CollectionView) -> p.CollectionInfo:
         ],
         roster_head=v.roster_head,
         until=v.until,
+        kind=v.kind,
+        inspection_name=v.inspection_name,
+        heads={d.hex(): s for d, s in v.heads.items()},
+        devices_missing_keys=v.devices_missing_keys,
     )
 
 
@@ -271,7 +275,12 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
     async def collections(caller: AuthCaller, request: Request) -> p.CollectionsResponse:
         st = _state(request)
         views = await st.run(st.storage.list_collections, caller, st.clock())
-        return p.CollectionsResponse(collections=[_collection_out(v) for v in views])
+        mine = await st.run(st.storage.list_my_inspections, caller, st.clock())
+        return p.CollectionsResponse(
+            collections=[_collection_out(v) for v in views],
+            inspections=[p.InspectionInfo(inspection_id=i.id.hex(), name=i.name,
+                                          role=i.role) for i in mine],  # type: ignore[arg-type]
+        )
 
     @app.post(f"{v1}/collections", response_model=p.CollectionInfo, responses=ERRORS,
               tags=["collections"])
@@ -281,7 +290,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
         st = _state(request)
         view = await st.run(
             st.storage.create_collection, caller, _cid(body.collection_id),
-            _cid(body.inspection_id), st.clock(),
+            _cid(body.inspection_id), st.clock(), body.kind,
         )
         log_event("collection.create", collection=body.collection_id, device=caller.device_id)
         return _collection_out(view)

@@ -97,6 +97,19 @@ class CollectionView:
     keys: list[KeyView]
     roster_head: str | None
     until: float | None
+    kind: str = "team"
+    inspection_name: str = ""
+    heads: dict[bytes, int] = field(default_factory=dict)
+    devices_missing_keys: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionView:
+    """An inspection the caller takes part in: as its lead, or as a member of a collection."""
+
+    id: bytes
+    name: str
+    role: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +212,12 @@ class Storage(ABC):
     def list_collections(self, caller: Caller, now: float) -> list[CollectionView]: ...
 
     @abstractmethod
+    def list_my_inspections(self, caller: Caller, now: float) -> list[InspectionView]: ...
+
+    @abstractmethod
     def create_collection(
-        self, caller: Caller, collection_id: bytes, inspection_id: bytes, now: float
+        self, caller: Caller, collection_id: bytes, inspection_id: bytes, now: float,
+        kind: str = "team",
     ) -> CollectionView: ...
 
     @abstractmethod

@@ -117,6 +117,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        2,
+        "collection kinds (team, restricted, reading-<pair>) so clients know which is which",
+        ("ALTER TABLE collections ADD COLUMN kind TEXT NOT NULL DEFAULT 'team'",),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

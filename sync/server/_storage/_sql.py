@@ -20,6 +20,7 @@ from ._base import (
     Caller,
     CollectionView,
     IncomingRecord,
+    InspectionView,
     KeyView,
     MemberDeviceView,
     MemberState,
@@ -131,9 +132,11 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
     def list_collections(self, caller: Caller, now: float) -> list[CollectionView]:
         with self._tx(write=False) as tx:
             rows = tx.all(
-                """SELECT c.id, c.inspection_id, m.role, c.epoch, c.roster_head, m.until_at
+                """SELECT c.id, c.inspection_id, m.role, c.epoch, c.roster_head, m.until_at,
+                          c.kind, i.name
                    FROM memberships m
                    JOIN collections c ON c.id = m.collection_id
+                   JOIN inspections i ON i.id = c.inspection_id
                    JOIN devices d ON d.user_id = m.user_id
                    WHERE d.id = ? AND d.user_id = ? AND d.revoked_at IS NULL
                      AND m.removed_at IS NULL AND (m.until_at IS NULL OR m.until_at > ?)
@@ -160,16 +163,50 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
                     keys.setdefault(bytes(cid), []).append(
                         KeyView(int(epoch), bytes(wrapped), bytes(by) if by else None)
                     )
+            heads: dict[bytes, dict[bytes, int]] = {}
+            missing: dict[bytes, int] = {}
+            for r in rows:
+                cid = bytes(r[0])
+                heads[cid] = {bytes(d): int(s) for d, s in tx.all(
+                    "SELECT device_id, head_seq FROM streams WHERE collection_id = ?", (cid,))}
+                # active devices of active members without a key for the current epoch: the
+                # signal for any key holder to deliver keys at its next sync (DESIGN §6)
+                missing[cid] = int(tx.one(
+                    """SELECT count(*) FROM memberships m2
+                       JOIN devices d2 ON d2.user_id = m2.user_id AND d2.revoked_at IS NULL
+                       LEFT JOIN wrapped_keys w ON w.collection_id = m2.collection_id
+                            AND w.device_id = d2.id AND w.epoch = ?
+                       WHERE m2.collection_id = ? AND m2.removed_at IS NULL
+                         AND (m2.until_at IS NULL OR m2.until_at > ?) AND w.device_id IS NULL""",
+                    (int(r[3]), cid, now))[0])
         return [
             CollectionView(
                 bytes(r[0]), bytes(r[1]), r[2], int(r[3]), epochs.get(bytes(r[0]), []),
-                keys.get(bytes(r[0]), []), r[4], r[5],
+                keys.get(bytes(r[0]), []), r[4], r[5], r[6], r[7], heads[bytes(r[0])],
+                missing[bytes(r[0])],
             )
             for r in rows
         ]
 
+    def list_my_inspections(self, caller: Caller, now: float) -> list[InspectionView]:
+        with self._tx(write=False) as tx:
+            self._active_device(tx, caller)
+            rows = tx.all(
+                """SELECT i.id, i.name, 'lead' FROM inspections i WHERE i.lead_user_id = ?
+                   UNION
+                   SELECT DISTINCT i.id, i.name, 'member' FROM inspections i
+                   JOIN collections c ON c.inspection_id = i.id
+                   JOIN memberships m ON m.collection_id = c.id
+                   WHERE m.user_id = ? AND i.lead_user_id != ? AND m.removed_at IS NULL
+                     AND (m.until_at IS NULL OR m.until_at > ?)
+                   ORDER BY 2""",
+                (caller.user_id, caller.user_id, caller.user_id, now),
+            )
+        return [InspectionView(bytes(r[0]), r[1], r[2]) for r in rows]
+
     def create_collection(
-        self, caller: Caller, collection_id: bytes, inspection_id: bytes, now: float
+        self, caller: Caller, collection_id: bytes, inspection_id: bytes, now: float,
+        kind: str = "team",
     ) -> CollectionView:
         with self._tx() as tx:
             self._active_device(tx, caller)
@@ -190,9 +227,9 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
                 )
             if row is None:
                 tx.run(
-                    "INSERT INTO collections (id, inspection_id, epoch, created_by, created_at)"
-                    " VALUES (?, ?, 1, ?, ?)",
-                    (collection_id, inspection_id, caller.device_id, now),
+                    "INSERT INTO collections (id, inspection_id, epoch, created_by, created_at,"
+                    " kind) VALUES (?, ?, 1, ?, ?, ?)",
+                    (collection_id, inspection_id, caller.device_id, now, kind),
                 )
                 tx.run(
                     "INSERT INTO collection_epochs (collection_id, epoch, created_at) "
