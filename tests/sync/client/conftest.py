@@ -139,17 +139,18 @@ class Team:
             d.close()
 
 
-def make_team(server: Server, root: Path, members: list[str]) -> tuple[Team, list[Device]]:
+def make_team(server: Server, root: Path, members: list[str], *, lead_user: str = "lead",
+              inspection: str = "Northshire 2026") -> tuple[Team, list[Device]]:
     """Users lead + members, one device each, the inspection synced to every device."""
     team = Team(server, root)
-    server.user("lead")
+    server.user(lead_user)
     for m in members:
         server.user(m)
-    server.inspection("Northshire 2026", "lead")
-    lead = team.device("lead-laptop", "lead")
+    server.inspection(inspection, lead_user)
+    lead = team.device(f"{lead_user}-laptop", lead_user)
     rep = lead.sync()
     assert rep.ok, rep.problems
-    team_cid = lead.team()
+    team_cid = lead.team(inspection)
     with lead.client() as c:
         for m in members:
             c.add_member(team_cid, m)
@@ -159,7 +160,7 @@ def make_team(server: Server, root: Path, members: list[str]) -> tuple[Team, lis
     lead.sync()  # wraps the team key for every member device
     for d in devices[1:]:
         assert d.sync().ok
-        assert d.session.find_inspection("Northshire 2026")
+        assert d.session.find_inspection(inspection)
     return team, devices
 
 
