@@ -19,9 +19,17 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from ._envelope import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
 from ._errors import EnvelopeError, MalformedEnvelope, StoreError
-from ._model import INSPECTION_META, NOTE_DELETE, NOTE_REV, Damage, make_rev, parse_rev
+from ._model import (
+    INSPECTION_META,
+    NOTE_DELETE,
+    NOTE_REV,
+    Damage,
+    Note,
+    make_rev,
+    parse_rev,
+)
 from ._secrets import SecretBytes
-from ._session import META_PREFIX, Session
+from ._session import META_PREFIX, Session, _doc
 from ._streams import StoredRecord
 
 CK_INFO = b"fieldpad/v1/ck"
@@ -152,11 +160,19 @@ class Replica:
         others. A record that fails is quarantined and stops only its own stream."""
         report = IngestReport()
         blocked: set[tuple[bytes, bytes]] = set()
+        self._opened: dict[tuple[bytes, bytes, int], dict[str, Any]] = {}
         with self.db.atomic():
             for env in envelopes:
                 self._ingest_one(env, report, blocked)
+        docs = []
         for note_id in sorted(report.changed_notes):
-            self._refresh(note_id, report)
+            note = self._refresh(note_id, report)
+            if note is not None:
+                docs.append(note)
+        self.session.search_index.put_many(
+            [_doc(n) for n in docs if n.state != "deleted"],
+            [n.note_id for n in docs if n.state == "deleted"])
+        self._opened = {}
         return report
 
     def _ingest_one(self, env: bytes, report: IngestReport,
@@ -195,8 +211,9 @@ class Replica:
             self._quarantine(env, c, d, seq, str(exc), report)
             blocked.add((c, d))
             return
-        self.streams.append(env, note_id, pushed=True)
+        rec = self.streams.append(env, note_id, pushed=True)
         report.stored += 1
+        self._opened[(c, d, seq)] = (rec.hash, payload)
         if note_id is None:
             return
         if note_id.startswith(META_PREFIX):
@@ -234,8 +251,9 @@ class Replica:
                         [c, d, seq, env, reason, datetime.now(UTC).isoformat()])
         report.quarantined.append(Damage(c, d, seq, reason))
 
-    def _refresh(self, note_id: str, report: IngestReport) -> None:
-        """Bring the in-memory note up to its heads; merge when there are several."""
+    def _refresh(self, note_id: str, report: IngestReport) -> Note | None:
+        """Bring the in-memory note up to its heads; merge when there are several. Returns
+        the note when the caller must update the search index (a merge does that itself)."""
         s = self.session
         heads = self.streams.heads(note_id)
         if len(heads) > 1:
@@ -244,23 +262,27 @@ class Replica:
                 report.merged.append(note_id)
                 if merged.state == "conflicted":
                     report.conflicted.append(note_id)
-            return
+                return None
+            return s.notes.get(note_id)
         if not heads:
-            return
+            return None
         c, d, seq = heads[0]
         rec = self.streams.get(c, d, seq)
-        payload = s._open(rec) if rec else None
+        if rec is None:
+            return None
+        hash_, payload = self._opened.get((c, d, seq), (None, None))
+        if payload is None or hash_ != rec.hash:
+            payload = s._open(rec)
         if payload is None:
-            return
-        note = s._note_from(rec, payload)
+            return None
+        try:
+            note = s._note_from(rec, payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            s.damaged.append(Damage(c, d, seq, f"its payload is not a valid note ({exc})"))
+            return None
         s._payloads[rec.hash.hex()] = payload
         s.notes[note_id] = note
-        if note.state == "deleted":
-            s.search_index.remove(note_id)
-        else:
-            from ._session import _doc
-
-            s.search_index.put(*_doc(note))
+        return note
 
     def set_aside(self, damaged: list[Damage]) -> tuple[int, list[str]]:
         """``doctor --repair``: move each damaged record, and what follows it in its stream

@@ -74,6 +74,27 @@ class SearchIndex:
             self._db.execute("INSERT INTO fts (rowid, title, body, extra) VALUES (?, ?, ?, ?)",
                              (rowid, title, body, extra))
 
+    def put_many(self, docs: list[Doc], removed: list[str] = ()) -> None:  # type: ignore[assignment]
+        """Index many changed notes (and drop removed ones) in one transaction."""
+        if not docs and not removed:
+            return
+        self._ready.wait()
+        with self._lock, self._db:
+            for note_id in [d[0] for d in docs] + list(removed):
+                old = self._rowids.pop(note_id, None)
+                if old is not None:
+                    self._db.execute("DELETE FROM fts WHERE rowid = ?", (old,))
+                    del self._ids[old]
+            rows = []
+            for note_id, title, body, extra in docs:
+                rowid = self._next
+                self._next += 1
+                self._rowids[note_id] = rowid
+                self._ids[rowid] = note_id
+                rows.append((rowid, title, body, extra))
+            self._db.executemany("INSERT INTO fts (rowid, title, body, extra) VALUES (?, ?, ?, ?)",
+                                 rows)
+
     def remove(self, note_id: str) -> None:
         self._ready.wait()
         with self._lock, self._db:

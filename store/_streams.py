@@ -28,47 +28,50 @@ class StoredRecord:
     draft: bool = False
 
 
-def _row(r: dict) -> StoredRecord:
-    return StoredRecord(r["collection_id"], r["device_id"], r["seq"], r["hash"], r["envelope"],
-                        r["note_id"], bool(r["pushed"]), bool(r.get("draft", 0)))
+_COLUMNS = "collection_id, device_id, seq, hash, envelope, note_id, pushed, draft"
+
+
+def _row(r: tuple) -> StoredRecord:
+    c, d, s, h, e, n, p, dr = r
+    return StoredRecord(c, d, s, h, e, n, bool(p), bool(dr))
 
 
 class Streams:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
+    def _select(self, where: str, params: list) -> list[StoredRecord]:
+        # the raw connection: sqlite_utils' query() builds a dict per row, too slow on hot paths
+        return [_row(r) for r in self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM records {where}", params)]
+
     # -- reading ---------------------------------------------------------------------------
     def head(self, collection_id: bytes, device_id: bytes) -> StoredRecord | None:
-        rows = list(self.db.query(
-            "SELECT * FROM records WHERE collection_id = ? AND device_id = ? "
-            "ORDER BY seq DESC LIMIT 1", [collection_id, device_id]))
-        return _row(rows[0]) if rows else None
+        rows = self._select("WHERE collection_id = ? AND device_id = ? ORDER BY seq DESC LIMIT 1",
+                            [collection_id, device_id])
+        return rows[0] if rows else None
 
     def get(self, collection_id: bytes, device_id: bytes, seq: int) -> StoredRecord | None:
-        rows = list(self.db.query(
-            "SELECT * FROM records WHERE collection_id = ? AND device_id = ? AND seq = ?",
-            [collection_id, device_id, seq]))
-        return _row(rows[0]) if rows else None
+        rows = self._select("WHERE collection_id = ? AND device_id = ? AND seq = ?",
+                            [collection_id, device_id, seq])
+        return rows[0] if rows else None
 
     def for_note(self, note_id: str) -> list[StoredRecord]:
-        return [_row(r) for r in self.db.query(
-            "SELECT * FROM records WHERE note_id = ? ORDER BY device_id, seq", [note_id])]
+        return self._select("WHERE note_id = ? ORDER BY device_id, seq", [note_id])
 
     def all(self) -> Iterator[StoredRecord]:
-        for r in self.db.query(
-                "SELECT * FROM records ORDER BY collection_id, device_id, seq"):
+        for r in self.db.conn.execute(
+                f"SELECT {_COLUMNS} FROM records ORDER BY collection_id, device_id, seq"):
             yield _row(r)
 
     def range(self, collection_id: bytes, device_id: bytes, after: int,
               limit: int = 1000) -> list[StoredRecord]:
-        return [_row(r) for r in self.db.query(
-            "SELECT * FROM records WHERE collection_id = ? AND device_id = ? AND seq > ? "
-            "ORDER BY seq LIMIT ?", [collection_id, device_id, after, limit])]
+        return self._select("WHERE collection_id = ? AND device_id = ? AND seq > ? "
+                            "ORDER BY seq LIMIT ?", [collection_id, device_id, after, limit])
 
     def unpushed(self, device_id: bytes) -> list[StoredRecord]:
-        return [_row(r) for r in self.db.query(
-            "SELECT * FROM records WHERE device_id = ? AND pushed != 1 "
-            "ORDER BY collection_id, seq", [device_id])]
+        return self._select("WHERE device_id = ? AND pushed != 1 ORDER BY collection_id, seq",
+                            [device_id])
 
     def head_refs(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record without its envelope (empty bytes), with its note id."""
@@ -90,7 +93,7 @@ class Streams:
                 for c, d, s, h, e, n, p, dr, head in rows]
 
     def heads(self, note_id: str) -> list[tuple[bytes, bytes, int]]:
-        return [(r["collection_id"], r["device_id"], r["seq"]) for r in self.db.query(
+        return [tuple(r) for r in self.db.conn.execute(
             "SELECT collection_id, device_id, seq FROM heads WHERE note_id = ? "
             "ORDER BY device_id, seq", [note_id])]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class SyncClient:
         self.traffic = Traffic()
         auth = DeviceAuth(device_id, signing_key, clock=clock) if signing_key else None
         self._http = httpx.Client(base_url=self.base_url, transport=transport, auth=auth,
+                                  verify=_tls_context(self.base_url),
                                   timeout=httpx.Timeout(timeout, connect=10.0),
                                   headers={"User-Agent": "fieldpad"})
 
@@ -199,6 +201,22 @@ class SyncClient:
 
     def revoke(self, device_id: bytes) -> dict[str, Any]:
         return self._request("DELETE", f"/v1/devices/{device_id.hex()}").json()
+
+
+_TLS: ssl.SSLContext | None = None
+
+
+def _tls_context(url: str) -> ssl.SSLContext:
+    """The system's verifying TLS context, built once per process (loading the CA store costs
+    tens of milliseconds, which a sync with nothing to do should not pay every time). A plain
+    http:// URL (allowed to loopback only, see store._settings) never uses it, so it gets an
+    empty client context that verifies everything and trusts nothing."""
+    global _TLS
+    if not url.startswith("https://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if _TLS is None:
+        _TLS = ssl.create_default_context()
+    return _TLS
 
 
 def _retry_after(resp: httpx.Response) -> float | None:

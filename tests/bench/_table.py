@@ -45,6 +45,7 @@ def ms(x: float) -> str:
 
 def print_table(lines: list[tuple[str, ...]]) -> None:
     head = ("what", "measured", "budget", "floor", "")
+    lines = [tuple(r) + ("",) * (5 - len(r)) for r in lines]
     widths = [max(len(str(r[i])) for r in [head, *lines]) for i in range(5)]
     for r in [head, *lines]:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
