@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from ._envelope import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
-from ._errors import EnvelopeError, MalformedEnvelope, StoreError
+from ._errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 from ._model import (
     INSPECTION_META,
     NOTE_DELETE,
@@ -46,6 +46,9 @@ class IngestReport:
     duplicates: int = 0
     quarantined: list[Damage] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
+    # streams that need a collection key this device does not hold yet: not stored, not
+    # quarantined, fetched again once a teammate's device has delivered the key
+    waiting: set[bytes] = field(default_factory=set)
     changed_notes: set[str] = field(default_factory=set)
     merged: list[str] = field(default_factory=list)
     conflicted: list[str] = field(default_factory=list)
@@ -55,6 +58,7 @@ class IngestReport:
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
         self.gaps += other.gaps
+        self.waiting |= other.waiting
         self.changed_notes |= other.changed_notes
         self.merged += other.merged
         self.conflicted += other.conflicted
@@ -207,11 +211,17 @@ class Replica:
             _, payload = open_envelope(env, s.keyring.resolver(c), s.keyring.signer,
                                        Expect(c, d, seq, head.hash if head else ZERO_HASH))
             note_id, rev, parents = _route(payload, make_rev(d, seq), header.ref)
+        except UnknownKey:
+            report.waiting.add(c)
+            blocked.add((c, d))
+            return
         except EnvelopeError as exc:
             self._quarantine(env, c, d, seq, str(exc), report)
             blocked.add((c, d))
             return
         rec = self.streams.append(env, note_id, pushed=True)
+        self.db.execute("DELETE FROM quarantine WHERE collection_id = ? AND device_id = ? AND "
+                        "seq = ?", [c, d, seq])
         report.stored += 1
         self._opened[(c, d, seq)] = (rec.hash, payload)
         if note_id is None:

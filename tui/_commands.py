@@ -413,19 +413,25 @@ def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
             report = sync(session, client, line.update)
         finally:
             line.close()
-    out(f"synced: up {report.up_records} records ({_kb(report.up_bytes)}), down "
-        f"{report.down_records} records ({_kb(report.down_bytes)}) in {report.seconds:.1f} s")
+    out(f"synced: up {_records(report.up_records)} ({_kb(report.up_bytes)}), down "
+        f"{_records(report.down_records)} ({_kb(report.down_bytes)}) in {report.seconds:.1f} s")
     if report.merged:
         out(f"{len(report.merged)} notes edited on two devices were merged automatically.")
     for note_id in report.conflicted:
         title = session.notes[note_id].title if note_id in session.notes else note_id
         out(f"needs you: {title!r} was edited on two devices; both versions are kept "
             f"(`fieldpad note show {note_id[:8]}`).")
+    for label in dict.fromkeys(report.waiting_for_keys):
+        out(f"waiting for the key to {label}: a teammate's device delivers it at its next sync")
     for q in report.quarantined:
         warn(f"set aside (failed verification): {q}")
     for p in report.problems:
         warn(f"problem: {p}")
     return 0 if report.ok and not report.quarantined else 1
+
+
+def _records(n: int) -> str:
+    return f"{n} record" if n == 1 else f"{n} records"
 
 
 def _kb(n: int) -> str:

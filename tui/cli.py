@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"] or argv[:2] == ["server", "admin"]:
+        # the server's own parsers own these arguments, --help included
+        from sync.server import admin_main, serve_main
+
+        return serve_main(argv[1:]) if argv[0] == "serve" else admin_main(argv[2:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

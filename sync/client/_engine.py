@@ -55,6 +55,7 @@ class SyncReport:
     problems: list[str] = field(default_factory=list)
     created_collections: int = 0
     delivered_keys: int = 0
+    waiting_for_keys: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -96,7 +97,6 @@ class SyncEngine:
         r.requests = self.client.traffic.requests - before[0]
         r.wire_sent = self.client.traffic.sent - before[1]
         r.wire_received = self.client.traffic.received - before[2]
-        r.quarantined = [str(d) for d in self.replica.quarantined()]
         return r
 
     # -- collections and keys ----------------------------------------------------------------
@@ -209,22 +209,49 @@ class SyncEngine:
         missing = sum(max(0, s - local.get(d, 0)) for d, s in server.items())
         if not missing:
             return
+        if not any(self.replica.has_key(cid, e) for e in col.get("epochs", [1])):
+            # enrolled, but no teammate's device has wrapped the key for this one yet
+            self.report.waiting_for_keys.append(label)
+            return
         self._tell(phase="pull", collection=label, pull_total=self.progress.pull_total + missing)
         stalled = 0
+        announced = dict(server)  # stream heads the server says it holds
+        explained: set[bytes] = set()  # streams already reported as quarantined or gapped
         while True:
             after = self.replica.stream_heads(cid)
             page = self.client.pull(cid, after)
+            for d, s in page.heads.items():
+                announced[bytes.fromhex(d)] = max(announced.get(bytes.fromhex(d), 0), s)
             if any(self.session.keyring.signer(bytes.fromhex(d)) is None for d in page.heads):
                 self._members(cid, col)
             rep = self.replica.ingest(page.envelopes)
             self._account(rep, page.envelopes)
+            explained |= {q.device_id for q in rep.quarantined}
+            explained |= {d for d in announced
+                          if any(g.startswith(f"{cid.hex()[:8]}/{d.hex()[:8]}:") for g in rep.gaps)}
+            if cid in rep.waiting:
+                explained |= set(announced)
             if not page.more:
+                self._check_delivered(cid, label, announced, explained)
                 break
             stalled = stalled + 1 if rep.stored == 0 else 0
             if stalled >= 3:  # the server keeps sending what cannot be stored
                 self.report.problems.append(f"{label}: the pull makes no progress; some "
                                             "records were quarantined")
                 break
+
+    def _check_delivered(self, cid: bytes, label: str, announced: dict[bytes, int],
+                         explained: set[bytes]) -> None:
+        """After the last page, every stream must reach the head the server announced: a
+        server that withholds, replays or reorders records is reported, never trusted."""
+        local = self.replica.stream_heads(cid)
+        for d, head in sorted(announced.items()):
+            have = local.get(d, 0)
+            if have < head and d not in explained:
+                self.report.problems.append(
+                    f"{label}: the server announced records {have + 1}-{head} of device "
+                    f"{d.hex()[:8]} but did not send them in order; they were not stored and "
+                    "will be asked for again at the next sync")
 
     def _account(self, rep: IngestReport, envelopes: list[bytes]) -> None:
         size = sum(len(e) for e in envelopes)
@@ -233,7 +260,10 @@ class SyncEngine:
         r.down_bytes += size
         r.merged += rep.merged
         r.conflicted += rep.conflicted
+        # what this sync set aside; the quarantine table also keeps what earlier syncs did
+        r.quarantined += [str(d) for d in rep.quarantined]
         r.problems += [f"stream gap: {g}" for g in rep.gaps]
+        r.waiting_for_keys += [self._label(c) for c in rep.waiting]
         self._tell(down_records=self.progress.down_records + rep.stored,
                    down_bytes=self.progress.down_bytes + size)
 

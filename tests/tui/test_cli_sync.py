@@ -1,0 +1,85 @@
+"""``fieldpad serve``, ``server admin``, ``enrol`` and ``sync`` end to end, all as subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.tui.test_cli import ROOT, Cli
+
+
+def admin(db: Path, *args: str) -> str:
+    r = subprocess.run([sys.executable, "-m", "tui", "server", "admin", "--db", str(db), *args],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
+    return r.stdout
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    db = tmp_path / "server.db"
+    admin(db, "user", "add", "lead")
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "serve", "--db", str(db), "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("listening on "), line
+    yield line.split()[-1], db
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _cli(tmp_path: Path, name: str) -> Cli:
+    root = tmp_path / name
+    root.mkdir()
+    c = Cli(root)
+    c("init", "--author", name.upper()[:3], "--kdf-memory-mib", "64")
+    return c
+
+
+def test_enrol_and_sync_two_devices(tmp_path: Path, served: tuple[str, Path]) -> None:
+    url, db = served
+    admin(db, "inspection", "add", "Northshire 2026", "--lead", "lead")
+    laptop = _cli(tmp_path, "laptop")
+    code = admin(db, "invite", "lead").strip().splitlines()[-1]
+    r = laptop("enrol", url, code)
+    assert "fingerprint" in r.stdout.lower()
+    r = laptop("sync")
+    assert r.stdout.startswith("synced")
+    names = [i["name"] for i in json.loads(laptop("inspection", "list", "--json").stdout)]
+    assert "Northshire 2026" in names
+    note_id = laptop("note", "add", "--inspection", "Northshire 2026", "--title",
+                     "Walk round", "--tag", "S1").stdout.strip()
+    assert "up 1 record " in laptop("sync").stdout  # the details went up in the first sync
+    # a second device of the same user: enrols, is given the keys by the first, pulls
+    spare = _cli(tmp_path, "spare")
+    spare("enrol", url, admin(db, "invite", "lead").strip().splitlines()[-1])
+    spare("sync")
+    laptop("sync")
+    spare("sync")
+    shown = json.loads(spare("note", "show", note_id, "--json").stdout)
+    assert shown["title"] == "Walk round" and shown["tags"] == ["S1"]
+    # the same code cannot be used twice
+    r = spare("enrol", url, code, code=3)
+    assert "refused" in r.stderr
+    # revoked: exit 3, notes still there
+    device_line = next(x for x in admin(db, "device", "list").splitlines()
+                       if x.strip())  # the first device enrolled: the laptop
+    admin(db, "device", "revoke", device_line.split()[0])
+    r = laptop("sync", code=3)
+    assert "401" in r.stderr or "403" in r.stderr
+    assert json.loads(laptop("note", "show", note_id, "--json").stdout)["title"] == "Walk round"
+
+
+def test_sync_errors_have_exit_codes(tmp_path: Path) -> None:
+    c = _cli(tmp_path, "alone")
+    r = c("sync", code=1)
+    assert "fieldpad enrol" in r.stderr
+    c("config", "set", "server", "http://127.0.0.1:9")  # nothing listens on the discard port
+    r = c("sync", code=4)
+    assert "safe on this device" in r.stderr
