@@ -153,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything fieldpad writes (profile, -wal and -shm files, exports) is for this user only.
+    os.umask(0o077)
     if argv[:1] == ["serve"] or argv[:2] == ["server", "admin"]:
         # the server's own parsers own these arguments, --help included
         from sync.server import admin_main, serve_main
