@@ -438,7 +438,11 @@ def _kb(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
 
 
+from ._export_cmd import cmd_evidence, cmd_export  # noqa: E402 - it imports from this module
+
 _HANDLERS = {
+    ("export", None): cmd_export,
+    ("evidence", None): cmd_evidence,
     ("enrol", None): cmd_enrol,
     ("sync", None): cmd_sync,
     ("config", "list"): cmd_config_list,

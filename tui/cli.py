@@ -137,6 +137,24 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("value")
     _add_unlock_options(q)
 
+    p = sub.add_parser("export", help="export an inspection's evidence for report writing "
+                                      "(plaintext files)")
+    p.add_argument("inspection", metavar="INSPECTION", help="the inspection's name or id prefix")
+    p.add_argument("--format", required=True, choices=["md", "csv", "docx"],
+                   help="md: a file per note; csv: record review grades and the evidence "
+                        "matrix; docx: one evidence summary by statement")
+    p.add_argument("--output", required=True, metavar="DIR",
+                   help="an empty folder to write into (created if missing)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="write into a folder that is not empty, replacing files of the same "
+                        "names")
+    _add_unlock_options(p)
+
+    p = sub.add_parser("evidence", help="the evidence matrix of an inspection")
+    p.add_argument("inspection", metavar="INSPECTION", help="the inspection's name or id prefix")
+    p.add_argument("--json", action="store_true")
+    _add_unlock_options(p)
+
     p = sub.add_parser("doctor", help="verify every record, chain and signature")
     p.add_argument("--json", action="store_true")
     p.add_argument("--repair", action="store_true",
