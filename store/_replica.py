@@ -66,6 +66,7 @@ class IngestReport:
 
 class Replica:
     def __init__(self, session: Session) -> None:
+        self._expect: bytes | None = None
         self.session = session
         self.db = session.db
         self.streams = session.streams
@@ -159,12 +160,13 @@ class Replica:
             [collection_id]).fetchall()}
 
     # -- pull --------------------------------------------------------------------------------
-    def ingest(self, envelopes: list[bytes]) -> IngestReport:
+    def ingest(self, envelopes: list[bytes], collection_id: bytes | None = None) -> IngestReport:
         """Verify and store pulled records in stream order; one bad record never stops the
         others. A record that fails is quarantined and stops only its own stream."""
         report = IngestReport()
         blocked: set[tuple[bytes, bytes]] = set()
         self._opened: dict[tuple[bytes, bytes, int], dict[str, Any]] = {}
+        self._expect = collection_id
         with self.db.atomic():
             for env in envelopes:
                 self._ingest_one(env, report, blocked)
@@ -192,6 +194,9 @@ class Replica:
             return
         if c not in s._collections:
             self._quarantine(env, c, d, seq, "a collection this device does not know", report)
+            return
+        if self._expect is not None and c != self._expect:
+            self._quarantine(env, c, d, seq, "it came in a pull of another collection", report)
             return
         head = self.streams.head(c, d)
         want = head.seq + 1 if head else 1

@@ -353,6 +353,7 @@ class Session:
         with self.db.atomic():
             last = self.streams.head(note.collection_id, self.device_id)
             replace = (last is not None and last.draft and not last.pushed
+                       and not last.in_flight
                        and last.note_id == note.note_id
                        and make_rev(self.device_id, last.seq) in parents and len(parents) == 1)
             if replace:

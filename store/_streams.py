@@ -26,6 +26,8 @@ class StoredRecord:
     note_id: str | None
     pushed: bool
     draft: bool = False
+    # sent to the server but not acknowledged: it may be stored there, so it is never replaced
+    in_flight: bool = False
 
 
 _COLUMNS = "collection_id, device_id, seq, hash, envelope, note_id, pushed, draft"
@@ -33,7 +35,7 @@ _COLUMNS = "collection_id, device_id, seq, hash, envelope, note_id, pushed, draf
 
 def _row(r: tuple) -> StoredRecord:
     c, d, s, h, e, n, p, dr = r
-    return StoredRecord(c, d, s, h, e, n, bool(p), bool(dr))
+    return StoredRecord(c, d, s, h, e, n, p == 1, bool(dr), p == 2)
 
 
 class Streams:
@@ -79,7 +81,7 @@ class Streams:
             "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.note_id, r.pushed, r.draft, "
             "h.note_id FROM heads h JOIN records r ON r.collection_id = h.collection_id "
             "AND r.device_id = h.device_id AND r.seq = h.seq").fetchall()
-        return [(StoredRecord(c, d, s, h, b"", n, bool(p), bool(dr)), head)
+        return [(StoredRecord(c, d, s, h, b"", n, p == 1, bool(dr), p == 2), head)
                 for c, d, s, h, n, p, dr, head in rows]
 
     def head_records(self) -> list[tuple[StoredRecord, str]]:
@@ -89,7 +91,7 @@ class Streams:
             "r.pushed, r.draft, h.note_id FROM heads h JOIN records r "
             "ON r.collection_id = h.collection_id AND r.device_id = h.device_id "
             "AND r.seq = h.seq").fetchall()
-        return [(StoredRecord(c, d, s, h, e, n, bool(p), bool(dr)), head)
+        return [(StoredRecord(c, d, s, h, e, n, p == 1, bool(dr), p == 2), head)
                 for c, d, s, h, e, n, p, dr, head in rows]
 
     def heads(self, note_id: str) -> list[tuple[bytes, bytes, int]]:
@@ -128,7 +130,7 @@ class Streams:
         unpushed and nothing follows it: then no other device can have seen it."""
         h = parse_header(envelope)
         cur = self.head(h.collection_id, h.device_id)
-        if cur is None or cur.seq != h.seq or cur.pushed:
+        if cur is None or cur.seq != h.seq or cur.pushed or cur.in_flight:
             raise StoreError(f"record {h.ref} cannot be replaced: it is pushed or not the newest")
         prev = self.get(h.collection_id, h.device_id, h.seq - 1)
         if h.prev_hash != (prev.hash if prev else ZERO_HASH):

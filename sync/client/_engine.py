@@ -224,7 +224,7 @@ class SyncEngine:
                 announced[bytes.fromhex(d)] = max(announced.get(bytes.fromhex(d), 0), s)
             if any(self.session.keyring.signer(bytes.fromhex(d)) is None for d in page.heads):
                 self._members(cid, col)
-            rep = self.replica.ingest(page.envelopes)
+            rep = self.replica.ingest(page.envelopes, cid)
             self._account(rep, page.envelopes)
             explained |= {q.device_id for q in rep.quarantined}
             explained |= {d for d in announced
