@@ -2,6 +2,8 @@
 
 Building it for thousands of notes takes a noticeable fraction of a second, so unlock starts the
 build in a background thread and the first search waits for it; the list is usable at once.
+Changes (saves, autosaves, pulls) are queued and indexed when the next search needs them, so an
+autosave of a long note every second does not pay for re-indexing it each time.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._ready.set()
+        self._dirty: dict[str, Doc | None] = {}  # None: remove
+        # a lock of its own, so a save never waits for the background build to finish
+        self._dirty_lock = threading.Lock()
 
     def build_in_background(self, docs: list[Doc]) -> None:
         """Index ``docs`` in a thread; searches wait until it is done."""
@@ -50,58 +55,45 @@ class SearchIndex:
             self._db.execute("DELETE FROM fts")
             self._rowids.clear()
             self._ids.clear()
-            rows = []
-            for note_id, title, body, extra in docs:
-                rowid = self._next
-                self._next += 1
-                self._rowids[note_id] = rowid
-                self._ids[rowid] = note_id
-                rows.append((rowid, title, body, extra))
             self._db.executemany("INSERT INTO fts (rowid, title, body, extra) VALUES (?, ?, ?, ?)",
-                                 rows)
+                                 [self._assign(*doc) for doc in docs])
 
+    def _assign(self, note_id: str, title: str, body: str, extra: str) -> tuple:
+        rowid = self._next
+        self._next += 1
+        self._rowids[note_id] = rowid
+        self._ids[rowid] = note_id
+        return rowid, title, body, extra
+
+    # -- changes: queued, indexed by the next search -------------------------------------------
     def put(self, note_id: str, title: str, body: str, extra: str) -> None:
-        self._ready.wait()
-        with self._lock, self._db:
-            old = self._rowids.pop(note_id, None)
-            if old is not None:
-                self._db.execute("DELETE FROM fts WHERE rowid = ?", (old,))
-                del self._ids[old]
-            rowid = self._next
-            self._next += 1
-            self._rowids[note_id] = rowid
-            self._ids[rowid] = note_id
-            self._db.execute("INSERT INTO fts (rowid, title, body, extra) VALUES (?, ?, ?, ?)",
-                             (rowid, title, body, extra))
+        with self._dirty_lock:
+            self._dirty[note_id] = (note_id, title, body, extra)
 
-    def put_many(self, docs: list[Doc], removed: list[str] = ()) -> None:  # type: ignore[assignment]
-        """Index many changed notes (and drop removed ones) in one transaction."""
-        if not docs and not removed:
-            return
-        self._ready.wait()
-        with self._lock, self._db:
-            for note_id in [d[0] for d in docs] + list(removed):
-                old = self._rowids.pop(note_id, None)
-                if old is not None:
-                    self._db.execute("DELETE FROM fts WHERE rowid = ?", (old,))
-                    del self._ids[old]
-            rows = []
-            for note_id, title, body, extra in docs:
-                rowid = self._next
-                self._next += 1
-                self._rowids[note_id] = rowid
-                self._ids[rowid] = note_id
-                rows.append((rowid, title, body, extra))
-            self._db.executemany("INSERT INTO fts (rowid, title, body, extra) VALUES (?, ?, ?, ?)",
-                                 rows)
+    def put_many(self, docs: list[Doc], removed: Iterable[str] = ()) -> None:
+        with self._dirty_lock:
+            for doc in docs:
+                self._dirty[doc[0]] = doc
+            for note_id in removed:
+                self._dirty[note_id] = None
 
     def remove(self, note_id: str) -> None:
-        self._ready.wait()
-        with self._lock, self._db:
-            old = self._rowids.pop(note_id, None)
-            if old is not None:
-                self._db.execute("DELETE FROM fts WHERE rowid = ?", (old,))
-                del self._ids[old]
+        with self._dirty_lock:
+            self._dirty[note_id] = None
+
+    def _flush(self) -> None:
+        """Index what changed since the last search (the lock held, the build done)."""
+        with self._dirty_lock:
+            dirty, self._dirty = self._dirty, {}
+        if not dirty:
+            return
+        with self._db:
+            gone = [self._rowids.pop(i) for i in dirty if i in self._rowids]
+            for rowid in gone:
+                del self._ids[rowid]
+            self._db.executemany("DELETE FROM fts WHERE rowid = ?", [(r,) for r in gone])
+            self._db.executemany("INSERT INTO fts (rowid, title, body, extra) VALUES (?, ?, ?, ?)",
+                                 [self._assign(*d) for d in dirty.values() if d is not None])
 
     def search(self, query: str, limit: int = 200) -> list[str]:
         """Note ids matching every word of ``query`` (the last one as a prefix), most recently
@@ -114,6 +106,7 @@ class SearchIndex:
         match = f'{match} "{words[-1]}"*'.strip()
         self._ready.wait()
         with self._lock:
+            self._flush()
             rows = self._db.execute(
                 "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT ?",
                 (match, limit),
@@ -123,6 +116,7 @@ class SearchIndex:
     def close(self) -> None:
         self._ready.wait()
         with self._lock:
+            self._dirty.clear()
             self._db.close()
             self._rowids.clear()
             self._ids.clear()

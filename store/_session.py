@@ -358,7 +358,7 @@ class Session:
                        and make_rev(self.device_id, last.seq) in parents and len(parents) == 1)
             if replace:
                 # the draft is the only head: keep its rev and its own parents
-                old = self._open(last)
+                old = self._payloads.get(last.hash.hex()) or self._open(last)
                 parents = tuple(old.get("parents", ())) if old else ()
             note.hlc = str(self.clock.now())
             note.parents = parents
