@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m tui.demo
+	$(BIN)/python -m tui demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

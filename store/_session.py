@@ -212,6 +212,7 @@ class Session:
         return out
 
     def get(self, note_id: str) -> Note:
+        self._require_unlocked()
         if note_id in self.notes:
             return self.notes[note_id]
         hits = [n for n in self.notes if n.startswith(note_id.lower())] if len(note_id) >= 4 else []
@@ -230,17 +231,20 @@ class Session:
 
     def create(self, inspection: Inspection, kind: str, title: str, body: str = "",
                fields: dict[str, Any] | None = None, tags: Iterable[str] = (),
-               passages: Iterable[PassageTag] = ()) -> Note:
+               passages: Iterable[PassageTag] = (), *, autosave: bool = False) -> Note:
+        """A new note. ``autosave=True`` stores an unvalidated draft (a form only begun: a
+        record review without its pseudonym yet) so that nothing typed is lost."""
         fields = dict(fields or {})
         template = latest_version(kind)
         tags, passages = tuple(tags), tuple(passages)
-        _validate(kind, template, title, body, fields, tags, passages)
-        tags = tuple(parse_tags(tags))
+        if not autosave:
+            _validate(kind, template, title, body, fields, tags, passages)
+            tags = tuple(parse_tags(tags))
         note = Note(note_id=os.urandom(16).hex(), inspection_id=inspection.inspection_id,
                     collection_id=self.collection_for(inspection, kind), rev="", parents=(),
                     hlc="", kind=kind, template=template, title=title, body=body, fields=fields,
-                    tags=tags, passages=tuple(passages), author=self.author)
-        return self._commit(note, parents=(), autosave=False)
+                    tags=tags, passages=passages, author=self.author)
+        return self._commit(note, parents=(), autosave=autosave)
 
     def save(self, note_id: str, *, autosave: bool = False, **changes: Any) -> Note:
         """Save changes (title, body, fields, tags, passages, kept, state).

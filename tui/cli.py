@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fieldpad {__version__}")
     parser.add_argument("--profile", metavar="DIR",
                         help="profile directory (default: $FIELDPAD_PROFILE or the data dir)")
+    parser.add_argument("--no-mouse", action="store_true",
+                        help="the app ignores the mouse (keyboard only)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="create the vault of a new profile")
@@ -57,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--new-passphrase-file", metavar="PATH",
                    help="read the new passphrase from the first line of PATH")
     _add_unlock_options(p)
+
+    sub.add_parser("demo", help="a throwaway profile, a local server and a team's notes, "
+                                "then the app")
 
     p = sub.add_parser("enrol", help="enrol this device with a sync server")
     p.add_argument("url", help="the server, e.g. https://sync.example.org")
@@ -181,14 +186,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+        return _app(args)
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
         print("\nfieldpad: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - turned into words and an exit code below
+        return _report(exc)
+
+
+def _app(args: argparse.Namespace) -> int:
+    """A bare ``fieldpad``: the full-screen app (it creates a vault on first run)."""
+    from pathlib import Path
+
+    from ._locations import default_profile_dir
+    from ._sync_adapter import real_sync
+    from .app import run_app
+
+    directory = Path(args.profile) if args.profile else default_profile_dir()
+    try:
+        return run_app(directory, no_mouse=args.no_mouse, sync_now=real_sync)
+    except Exception as exc:  # noqa: BLE001 - words, never a traceback with plaintext in it
         return _report(exc)
 
 
@@ -201,6 +220,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from sync.server import admin_main
 
         return admin_main(args.rest)
+    if args.command == "demo":
+        from .demo import run
+
+        return run()
     from . import _commands
 
     return _commands.run(args)

@@ -1,0 +1,142 @@
+"""First run, unlocking, the recovery key, and start-up staying import-light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Checkbox, Input, Label
+
+from store import KdfParams, Profile
+from tui.screens.inspections import InspectionsScreen
+from tui.screens.unlock import CreateVaultScreen, RecoveryKeyScreen, UnlockScreen
+
+from .conftest import PASSPHRASE, make_app
+
+ROOT = Path(__file__).parents[2]
+pytestmark = pytest.mark.anyio
+
+
+async def _type(pilot, selector: str, text: str) -> None:  # noqa: ANN001
+    """Focus an input and type ``text`` at its end, key by key."""
+    widget = pilot.app.screen.query_one(selector, Input)
+    widget.focus()
+    widget.cursor_position = len(widget.value)
+    await pilot.press(*text)
+
+
+def _put(pilot, selector: str, text: str) -> None:  # noqa: ANN001
+    """Set most of a long value at once (typing each key costs ~70 ms under the pilot)."""
+    pilot.app.screen.query_one(selector, Input).value = text
+
+
+async def test_first_run_creates_vault_and_shows_recovery_key_once(tmp_path: Path) -> None:
+    directory = tmp_path / "new-profile"
+    app = make_app(Profile(directory))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CreateVaultScreen)
+        await _type(pilot, "#author", "AI")
+        await _type(pilot, "#pass1", "short")
+        assert "Too short" in str(app.screen.query_one("#strength", Label).render())
+        _put(pilot, "#pass1", "short but now long enough")
+        await _type(pilot, "#pass2", "other")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CreateVaultScreen)
+        assert "differ" in str(app.screen.query_one("#create-message", Label).render())
+        _put(pilot, "#pass2", "short but now long enou")
+        await _type(pilot, "#pass2", "gh")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RecoveryKeyScreen)
+        words = [str(w.render()).split(". ", 1)[1] for w in screen.query(".recovery-word")]
+        assert len(words) == 24
+        assert screen.query_one("#continue", Button).disabled
+        await pilot.click("#continue")  # disabled: nothing happens
+        assert isinstance(app.screen, RecoveryKeyScreen)
+        screen.query_one("#written", Checkbox).value = True
+        await pilot.pause()
+        await pilot.click("#continue")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        assert [i.name for i in app.session.list_inspections()] == ["Notebook"]
+        assert app.session.author == "AI"
+    # the vault opens with the passphrase and, separately, with the words shown
+    again = Profile(directory)
+    again.unlock("short but now long enough").lock()
+    again.unlock_recovery(" ".join(words)).lock()
+
+
+async def test_wrong_then_right_passphrase(fprofile: Profile, fsession) -> None:  # noqa: ANN001
+    fsession.lock()
+    before = fprofile.db.execute("SELECT count(*) FROM records").fetchone()[0]
+    slots = list(fprofile.db.query("SELECT * FROM vault_slots"))
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        for attempt in (1, 2):
+            await pilot.press(*"not mine", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            message = str(app.screen.query_one("#unlock-message", Label).render())
+            assert f"Wrong passphrase. {attempt} attempt" in message
+            assert app.session is None
+            assert app.screen.query_one("#secret", Input).value == ""
+        assert fprofile.db.execute("SELECT count(*) FROM records").fetchone()[0] == before
+        assert list(fprofile.db.query("SELECT * FROM vault_slots")) == slots
+        _put(pilot, "#secret", PASSPHRASE[:-3])
+        await _type(pilot, "#secret", PASSPHRASE[-3:])
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        assert app.session is not None and not app.session.locked
+
+
+async def test_unlock_with_recovery_key(tmp_path: Path) -> None:
+    profile = Profile(tmp_path / "p")
+    session, words = profile.init(PASSPHRASE, KdfParams.floor(), author="AI")
+    session.lock()
+    app = make_app(profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        assert app.screen.query_one("#secret", Input).password is False
+        app.screen.query_one("#secret", Input).value = "abandon " * 23 + "zoo"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        assert "Wrong recovery key" in str(app.screen.query_one("#unlock-message").render()) \
+            or "recovery" in str(app.screen.query_one("#unlock-message").render()).lower()
+        app.screen.query_one("#secret", Input).value = words
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+
+
+async def test_empty_passphrase_is_not_tried(fprofile: Profile, fsession) -> None:  # noqa: ANN001
+    fsession.lock()
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "first" in str(app.screen.query_one("#unlock-message").render())
+        assert app.unlock_attempts == 0
+
+
+def test_tui_package_and_app_module_stay_light() -> None:
+    """``fieldpad --version`` must not import Textual; the app reaches the prompt without
+    importing the store (sqlite-utils, crypto), which loads in a thread meanwhile."""
+    code = ("import sys, tui, tui.cli; assert 'textual' not in sys.modules, 'textual'; "
+            "import tui.app; assert 'store' not in sys.modules, sorted(m for m in sys.modules "
+            "if m.startswith('store'))")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -1,0 +1,287 @@
+"""Inspections, the workspace (filters, search as you type, vim keys), history and restore."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
+
+from store import Note, Profile, Session
+from tui.screens.editor import EditorScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.inspections import InspectionsScreen, NewInspectionModal
+from tui.screens.workspace import WorkspaceScreen
+from tui.widgets.note_list import NoteList
+
+from .conftest import NOW, make_app, unlock
+
+pytestmark = pytest.mark.anyio
+
+
+def seed(session: Session) -> dict[str, Note]:
+    ins = session.find_inspection(None)
+    return {
+        "fg": session.create(ins, "focus_group", "Health visitors focus group",
+                             "Long waits for initial referral discussions.",
+                             {"number_attending": 7}, ["S1", "status:uncertainty"]),
+        "rr": session.create(ins, "record_review", "Record review R-017",
+                             "Chronology not updated.", {"pseudonym": "R-017"}, ["S2"]),
+        "iv": session.create(ins, "interview", "Parent meeting, family C", "They felt heard.",
+                             {"agreement_obtained": True}, ["S3"]),
+    }
+
+
+def titles(screen: WorkspaceScreen) -> list[str]:
+    return [n.title for n in screen.query_one(NoteList).notes]
+
+
+async def test_inspections_list_and_new_inspection(fprofile: Profile,
+                                                   fsession: Session) -> None:
+    seed(fsession)
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        screen = app.screen
+        assert isinstance(screen, InspectionsScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert table.get_row_at(0)[:4] == ["Notebook", "(this device)", "–", "3"]
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NewInspectionModal)
+        app.screen.query_one("#ins-name", Input).value = "notebook"
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert "exists" in str(app.screen.query_one("#ins-message", Label).render())
+        app.screen.query_one("#ins-name", Input).value = "Northshire 2026"
+        app.screen.query_one("#ins-partnership", Input).value = "Northshire CPP"
+        app.screen.query_one("#ins-partnership", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        assert table.row_count == 2
+        assert table.get_row_at(table.cursor_row)[0] == "Northshire 2026"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkspaceScreen)
+        assert app.screen.inspection.name == "Northshire 2026"
+        assert titles(app.screen) == []
+
+
+async def test_search_as_you_type_filters_and_vim_keys(fprofile: Profile,
+                                                       fsession: Session) -> None:
+    seed(fsession)
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WorkspaceScreen)
+        assert titles(screen) == ["Parent meeting, family C", "Record review R-017",
+                                  "Health visitors focus group"]
+        notes = screen.query_one(NoteList)
+        await pilot.press("j", "j")
+        assert notes.current.title == "Health visitors focus group"
+        preview = str(screen.query_one("#preview-text", Static).render())
+        assert "Long waits" in preview and "Statement 1" in preview
+        await pilot.press("k")
+        assert notes.current.title == "Record review R-017"
+
+        await pilot.press("slash")
+        assert app.focused is screen.query_one("#search", Input)
+        await pilot.press(*"refer")  # a prefix of "referral", typed key by key
+        await pilot.pause()
+        assert titles(screen) == ["Health visitors focus group"]
+        assert "1 of 3" in str(screen.query_one("#filter-line", Label).render())
+        await pilot.press("backspace", *"xyz")
+        await pilot.pause()
+        assert titles(screen) == []
+        await pilot.press("escape")  # clears the search
+        await pilot.pause()
+        assert len(titles(screen)) == 3
+
+        # filters: kind, then a tag
+        sidebar = screen.query_one("#sidebar", OptionList)
+        ids = [sidebar.get_option_at_index(i).id for i in range(sidebar.option_count)]
+        sidebar.focus()
+        sidebar.highlighted = ids.index("kind:interview")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert titles(screen) == ["Parent meeting, family C"]
+        sidebar.highlighted = ids.index("all")
+        await pilot.press("enter")
+        await pilot.pause()
+        ids = [sidebar.get_option_at_index(i).id for i in range(sidebar.option_count)]
+        sidebar.highlighted = ids.index("tag:S2")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert titles(screen) == ["Record review R-017"]
+
+
+async def test_workspace_tags_and_deletes_from_the_list(fprofile: Profile,
+                                                        fsession: Session) -> None:
+    notes = seed(fsession)
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("t")  # tags of the top note, the interview
+        await pilot.pause()
+        await pilot.press("down", "down", "down", "down", "space", "ctrl+s")  # + status:nsc
+        await pilot.pause()
+        assert fsession.get(notes["iv"].note_id).tags == ("S3", "status:nsc")
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert fsession.get(notes["iv"].note_id).state == "deleted"
+        assert "Parent meeting, family C" not in titles(app.screen)
+
+
+async def test_history_restore(fprofile: Profile, fsession: Session) -> None:
+    ins = fsession.find_inspection(None)
+    note = fsession.create(ins, "note", "Walk round", "first words")
+    fsession.save(note.note_id, body="second words")
+    fsession.save(note.note_id, body="third words")
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # open the note
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        table = history.query_one(DataTable)
+        assert table.row_count == 3
+        assert "current" in table.get_row_at(0)[3]
+        await pilot.press("j", "j")  # the oldest
+        assert "first words" in str(history.query_one("#rev-preview-text", Static).render())
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("n")  # changed my mind: nothing happens
+        await pilot.pause()
+        assert fsession.get(note.note_id).body == "third words"
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is editor
+        assert fsession.get(note.note_id).body == "first words"
+        assert editor.query_one("#f-body", TextArea).text == "first words"
+        assert [r.note.body for r in fsession.history(note.note_id)] == [
+            "first words", "second words", "third words", "first words"]
+
+
+async def test_note_list_stays_fast_with_10000_notes() -> None:
+    """Filling and moving through 10,000 notes renders only what is visible."""
+    from store._model import Note as StoreNote
+
+    many = [StoreNote(note_id=f"{i:032x}", inspection_id=b"i", collection_id=b"c", rev=f"r{i}",
+                      parents=(), hlc=f"{1773481200000 - i:013d}-0000-node", kind="note",
+                      template=1, title=f"Note number {i}", body="text", tags=("S1",))
+            for i in range(10_000)]
+
+    class ListApp(App):
+        def compose(self) -> ComposeResult:
+            yield NoteList(lambda: NOW)
+
+    app = ListApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        notes = app.query_one(NoteList)
+        started = time.perf_counter()
+        notes.set_notes(many)
+        await pilot.pause()
+        filled = time.perf_counter() - started
+        notes.focus()
+        started = time.perf_counter()
+        notes.action_last()
+        await pilot.pause()
+        moved = time.perf_counter() - started
+        assert notes.current.title == "Note number 9999"
+        assert notes.scroll_y == 10_000 + 1 - 24
+        started = time.perf_counter()
+        notes.set_notes([n for n in many if n.title.endswith("7")], keep=many[7].note_id)
+        await pilot.pause()
+        refiltered = time.perf_counter() - started
+        assert notes.current is many[7]
+    # generous bounds for a loaded CI machine; a widget per row takes seconds
+    assert filled < 0.5 and moved < 0.5 and refiltered < 0.5, (filled, moved, refiltered)
+
+
+def test_when_column_is_short_and_stable() -> None:
+    from tui._notes import when
+
+    assert when(datetime(2026, 3, 14, 9, 40, tzinfo=NOW.tzinfo), NOW) == "09:40"
+    assert when(datetime(2026, 3, 10, 9, 40, tzinfo=NOW.tzinfo), NOW) == "Tue"
+    assert when(datetime(2026, 1, 2, 9, 40, tzinfo=NOW.tzinfo), NOW) == "2 Jan"
+    assert when(datetime(2025, 1, 2, 9, 40, tzinfo=NOW.tzinfo), NOW) == "2025-01"
+
+
+async def test_evidence_matrix_counts_and_drills_down(fprofile: Profile,
+                                                      fsession: Session) -> None:
+    from store import PassageTag
+    from tui.screens.matrix import MatrixScreen
+
+    seed(fsession)
+    ins = fsession.find_inspection(None)
+    fsession.create(ins, "note", "Passage evidence", "Staff were unsure.", tags=["S1"],
+                    passages=[PassageTag(0, 5, "status:uncertainty")])
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter", "m")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MatrixScreen)
+        table = screen.query_one(DataTable)
+        assert str(table.get_row("S1")[1]).strip() == "2"  # S1 × uncertainty
+        assert str(table.get_row("S2")[1]).strip() == "·"
+        await pilot.press("l")  # from "no sig. concern" to "uncertainty"
+        assert "2 notes" in str(screen.query_one("#matrix-hint").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkspaceScreen)
+        assert sorted(titles(app.screen)) == ["Health visitors focus group", "Passage evidence"]
+        assert "S1 × uncertainty" in str(app.screen.query_one("#filter-line").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("u")
+        await pilot.pause()
+        assert sorted(titles(app.screen)) == ["Health visitors focus group", "Passage evidence"]
+
+
+async def test_concerns_queue_oldest_first(fprofile: Profile, fsession: Session) -> None:
+    from tui.screens.matrix import ConcernsScreen
+
+    ins = fsession.find_inspection(None)
+    for title, raised, extra in (("Newer", "2026-03-14T09:00", {}),
+                                 ("Older", "2026-03-13T09:00", {"decision": "no further action"}),
+                                 ("Closed", "2026-03-12T09:00", {"closed": True})):
+        fsession.create(ins, "concern", title, "", {"raised_at": raised, "nature": "n",
+                                                    "immediacy": "routine", **extra})
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConcernsScreen)
+        table = screen.query_one(DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert [str(r[4]) for r in rows] == ["Older · Notebook", "Newer · Notebook"]
+        assert str(rows[0][0]) == "25 h ago" and rows[0][2] == "no further action"
+        assert str(rows[1][0]) == "1 h ago" and rows[1][2] == "not yet"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen) and app.screen.has_class("concern")

@@ -1,0 +1,102 @@
+"""The command palette (ctrl+p): every action of the app, named "Area: Action".
+
+Which commands are offered depends on where the palette was opened: a locked app offers only
+quitting; the editor adds its own ("Note: Save revision", ...). Nothing here imports ``store``
+at module level (the palette exists before unlocking).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .app import FieldpadApp
+
+Command = tuple[str, Callable[[], object], str]
+
+#: How "Note: New ..." reads for each kind.
+NEW_NOTE_NAMES = {
+    "record_review": "record review", "interview": "interview", "focus_group": "focus group",
+    "observation": "observation", "partnership_discussion": "partnership discussion",
+    "concern": "concern form", "good_practice": "good practice example", "note": "general note",
+}
+
+
+def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
+    from .screens.conflict import ConflictScreen
+    from .screens.editor import EditorScreen
+    from .screens.inspections import InspectionsScreen
+    from .screens.matrix import MatrixScreen
+    from .screens.sync import SyncScreen
+    from .screens.workspace import WorkspaceScreen
+
+    if app.session is None:
+        yield "App: Quit", app.action_quit, "Leave fieldpad"
+        return
+    from store._templates import KIND_LABELS, KINDS
+
+    for kind in KINDS:
+        yield (f"Note: New {NEW_NOTE_NAMES.get(kind, kind)}", partial(app.new_note, kind),
+               f"Write a new {KIND_LABELS[kind].lower()} in the current inspection")
+    if isinstance(screen, EditorScreen):
+        yield "Note: Save revision", screen.action_save, "Validate and save a revision (ctrl+s)"
+        yield "Note: Tags", screen.action_tags, "Evidence tags of this note (ctrl+g)"
+        yield ("Note: Tag passage", screen.action_tag_passage,
+               "Tag the selected passage of the text (ctrl+t)")
+        yield "Note: History", screen.action_history, "Earlier revisions; restore one (ctrl+o)"
+        yield "Note: Close", screen.action_back, "Save and go back (esc)"
+    if isinstance(screen, WorkspaceScreen):
+        yield "Note: Open", screen.action_edit, "Open the highlighted note (enter, e)"
+        yield "Note: Tag", screen.action_tag, "Evidence tags of the highlighted note (t)"
+        yield ("Note: Raise concern", screen.action_raise_concern,
+               "A concern form linked to the highlighted note (c)")
+        yield "Note: History", screen.action_history, "Revisions of the highlighted note (h)"
+        yield "Note: Delete", screen.action_delete, "Delete the highlighted note (d)"
+        yield "Search: Search notes", screen.action_search, "Search as you type (/)"
+        yield "Search: Filters", screen.action_filters, "Kinds, states, tags, authors (f)"
+        yield ("Evidence: Matrix", screen.action_matrix,
+               "Statements against evidence status; drill down to the notes (m)")
+    if isinstance(screen, InspectionsScreen):
+        yield "Inspection: Open", screen.action_open, "Open the highlighted inspection (enter)"
+        yield "Inspection: New", screen.action_new, "Add a local inspection (n)"
+    if isinstance(screen, MatrixScreen):
+        yield "Evidence: Show notes", screen.action_show, "The notes behind this cell (enter)"
+        yield ("Evidence: Areas of uncertainty", screen.action_uncertainty,
+               "Every note tagged status:uncertainty (u)")
+    if isinstance(screen, ConflictScreen):
+        yield "Conflict: Take left", screen.action_take_left, "Keep the left version (←)"
+        yield "Conflict: Take right", screen.action_take_right, "Keep the right version (→)"
+        yield "Conflict: Keep both", screen.action_both, "Keep both, one after the other (b)"
+        yield "Conflict: Edit", screen.action_edit, "Write the combined text yourself (e)"
+        yield "Conflict: Apply", screen.action_apply, "Apply the decisions (ctrl+s)"
+    if isinstance(screen, SyncScreen):
+        yield "Sync: Sync again", screen.action_retry, "Run the sync again (r)"
+    else:
+        yield "Sync: Sync now", app.action_sync, "Send and fetch records (s)"
+    yield "Sync: Resolve conflicts", app.action_conflicts, "Notes edited on two devices"
+    yield "Go: Inspections", app.action_inspections, "The list of inspections"
+    yield "Concerns: Queue", app.action_concerns_queue, "Open concern forms, oldest first"
+    yield "App: Lock", app.action_lock, "Lock now: keys and plaintext are wiped (ctrl+l)"
+    yield "App: Help", app.action_help, "Every key binding (f1, ?)"
+    yield "App: Settings", app.action_settings, "Idle lock, theme, clipboard (f2)"
+    yield "App: Quit", app.action_quit, "Leave fieldpad (ctrl+q)"
+
+
+class FieldpadCommands(Provider):
+    def _commands(self) -> list[Command]:
+        return list(commands_for(self.app, self.screen))  # type: ignore[arg-type]
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)

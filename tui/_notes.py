@@ -1,0 +1,252 @@
+"""Small pure helpers the screens share: formatting, drafts, passages, conflicts, strength.
+
+No Textual here, so these are cheap to test on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store import Inspection, Note, PassageTag, Session
+
+
+# -- time ------------------------------------------------------------------------------------
+def when(dt: datetime, now: datetime) -> str:
+    """A short, stable "updated" column: 09:40 today, Tue this week, 14 Mar this year."""
+    local = dt.astimezone(now.tzinfo) if now.tzinfo else dt
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    days = (now.date() - local.date()).days
+    if 0 < days < 7:
+        return local.strftime("%a")
+    if local.year == now.year:
+        return f"{local.day} {local.strftime('%b')}"
+    return local.strftime("%Y-%m")
+
+
+def clock(now: datetime) -> str:
+    return now.strftime("%H:%M")
+
+
+# -- drafts ----------------------------------------------------------------------------------
+def create_draft(session: Session, inspection: Inspection, kind: str, title: str,
+                 body: str = "", fields: dict[str, Any] | None = None,
+                 tags: Iterable[str] = (), passages: Iterable[PassageTag] = ()) -> Note:
+    """A new note saved as an autosave draft, so nothing typed is lost before it validates
+    (a record review needs its pseudonym before it can be saved as a revision)."""
+    return session.create(inspection, kind, title, body, dict(fields or {}), tuple(tags),
+                          tuple(passages), autosave=True)
+
+
+# -- passages --------------------------------------------------------------------------------
+def offset_of(text: str, row: int, column: int) -> int:
+    """The ``str`` offset of a (row, column) location in ``text`` split on ``\\n``."""
+    lines = text.split("\n")
+    row = max(0, min(row, len(lines) - 1))
+    return sum(len(line) + 1 for line in lines[:row]) + min(column, len(lines[row]))
+
+
+def location_of(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    row = before.count("\n")
+    return row, offset - (before.rfind("\n") + 1)
+
+
+def relocate_passages(old: str, new: str, passages: Iterable[PassageTag]
+                      ) -> tuple[list[PassageTag], list[PassageTag]]:
+    """Move passage tags along when the text around them changes.
+
+    A passage whose own text is still there (nearest to where it was) moves with it; one whose
+    text was edited away is returned in the second list, so the editor can say so.
+    """
+    from store import PassageTag
+
+    kept: list[PassageTag] = []
+    lost: list[PassageTag] = []
+    for p in passages:
+        piece = old[p.start:p.end]
+        if p.end <= len(new) and new[p.start:p.end] == piece:
+            kept.append(p)
+            continue
+        hits = [m.start() for m in re.finditer(re.escape(piece), new)] if piece else []
+        if hits:
+            start = min(hits, key=lambda h: abs(h - p.start))
+            kept.append(PassageTag(start, start + len(piece), p.tag))
+        else:
+            lost.append(p)
+    return kept, lost
+
+
+def passages_at(passages: Iterable[PassageTag], start: int, end: int) -> list[PassageTag]:
+    """Passage tags on exactly [start, end), or (for an empty selection) around ``start``."""
+    if start == end:
+        return [p for p in passages if p.start <= start < p.end or p.start < start <= p.end]
+    return [p for p in passages if (p.start, p.end) == (start, end)]
+
+
+# -- conflicts -------------------------------------------------------------------------------
+LEFT, RIGHT, BOTH, EDITED = "left", "right", "both", "edited"
+
+
+@dataclass
+class ConflictItem:
+    """One thing to decide: a marked region of the text, or a short field kept from each side.
+
+    ``key`` is ``"body"`` for a text region (``index`` says which) or the ``kept`` key
+    (``"title"``, ``"fields.<name>"``).
+    """
+
+    key: str
+    label: str
+    left: Any
+    right: Any
+    index: int = 0
+    left_label: str = ""
+    right_label: str = ""
+    choice: str | None = None
+    edited: Any = None
+
+    @property
+    def textual(self) -> bool:
+        return isinstance(self.left, str) and isinstance(self.right, str)
+
+    def value(self) -> Any:
+        if self.choice == LEFT:
+            return self.left
+        if self.choice == RIGHT:
+            return self.right
+        if self.choice == BOTH:
+            if self.key == "body":
+                left = self.left if self.left.endswith("\n") or not self.left else self.left + "\n"
+                return left + self.right
+            return f"{self.left} / {self.right}"
+        if self.choice == EDITED:
+            return self.edited
+        raise ValueError("not decided yet")
+
+
+def conflict_items(note: Note, field_labels: dict[str, str], me: str = "") -> list[ConflictItem]:
+    """What to decide for a conflicted note, with the version by ``me`` (this user's author
+    name) on the left when the two sides are by different people."""
+    from store._merge import conflict_regions
+
+    items = []
+    for i, r in enumerate(conflict_regions(note.body)):
+        mine_right = bool(me) and r.theirs_label == me and r.ours_label != me
+        item = ConflictItem("body", f"Text, passage {i + 1}", r.ours, r.theirs, i,
+                            r.ours_label or "one device", r.theirs_label or "other device")
+        if mine_right:
+            item.left, item.right = item.right, item.left
+            item.left_label, item.right_label = item.right_label, item.left_label
+        items.append(item)
+    swap = bool(me) and note.author != me
+    for key, values in sorted(note.kept.items()):
+        values = values if isinstance(values, list) else [values]
+        if key == "title":
+            current, label = note.title, "Title"
+        elif key.startswith("fields."):
+            name = key[len("fields."):]
+            current, label = note.fields.get(name), field_labels.get(name, name)
+        else:
+            current, label = getattr(note, key, None), key
+        for j, value in enumerate(values):
+            item = ConflictItem(key, label, current, value, j, note.author or "current",
+                                "other version")
+            if swap:
+                item.left, item.right = value, current
+                item.left_label, item.right_label = me, note.author or "other version"
+            items.append(item)
+    return items
+
+
+def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, Any]:
+    """The changes that apply every decision: a new body, title and fields, and ``kept={}``.
+
+    Raises ``ValueError`` while any item is undecided: nothing is discarded before then.
+    """
+    from store._merge import conflict_regions
+
+    if any(i.choice is None for i in items):
+        raise ValueError("some conflicts are not decided yet")
+    changes: dict[str, Any] = {"kept": {}}
+    regions = conflict_regions(note.body)
+    if regions:
+        body_items = {i.index: i for i in items if i.key == "body"}
+        lines = note.body.split("\n")
+        keep_ends = [line + "\n" for line in lines[:-1]] + [lines[-1]]
+        out: list[str] = []
+        pos = 0
+        for n, region in enumerate(regions):
+            out.extend(keep_ends[pos:region.start_line])
+            out.append(body_items[n].value())
+            pos = region.end_line
+        out.extend(keep_ends[pos:])
+        changes["body"] = "".join(out)
+    fields = dict(note.fields)
+    for item in items:
+        if item.key == "title":
+            changes["title"] = item.value()
+        elif item.key.startswith("fields."):
+            fields[item.key[len("fields."):]] = item.value()
+    if fields != note.fields:
+        changes["fields"] = fields
+    return changes
+
+
+# -- passphrases -----------------------------------------------------------------------------
+MIN_PASSPHRASE = 10
+
+
+def strength(passphrase: str) -> tuple[int, str]:
+    """A rough 0-4 score and a word of advice. Length of several words beats symbols."""
+    n = len(passphrase)
+    if n == 0:
+        return 0, "Use a few unrelated words: long is strong."
+    if n < MIN_PASSPHRASE:
+        return 0, f"Too short: at least {MIN_PASSPHRASE} characters."
+    classes = sum(bool(re.search(p, passphrase)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"\W"))
+    words = len([w for w in re.split(r"[\s\-_.,]+", passphrase) if len(w) >= 3])
+    distinct = len(set(passphrase.lower()))
+    score = 1
+    if n >= 14 or (n >= 12 and classes >= 3):
+        score = 2
+    if (n >= 20 and words >= 3) or (n >= 16 and classes >= 3):
+        score = 3
+    if n >= 28 and words >= 4:
+        score = 4
+    if distinct < 6:
+        score = min(score, 1)
+    advice = {1: "Weak: add another word or two.", 2: "Fair: a longer phrase is better.",
+              3: "Good.", 4: "Strong."}[score]
+    return score, advice
+
+
+# -- counts ----------------------------------------------------------------------------------
+@dataclass
+class InspectionSummary:
+    notes: int = 0
+    unsynced: int = 0
+    open_concerns: int = 0
+    conflicts: int = 0
+
+
+def summarise(session: Session) -> dict[bytes, InspectionSummary]:
+    from store import ACTIVE, CONFLICTED
+
+    out: dict[bytes, InspectionSummary] = {i: InspectionSummary() for i in session.inspections}
+    for note in session.notes.values():
+        s = out.setdefault(note.inspection_id, InspectionSummary())
+        if note.state == ACTIVE or note.state == CONFLICTED:
+            s.notes += 1
+        if not note.pushed:
+            s.unsynced += 1
+        if note.state == CONFLICTED:
+            s.conflicts += 1
+        if note.kind == "concern" and note.state != "deleted" and not note.fields.get("closed"):
+            s.open_concerns += 1
+    return out

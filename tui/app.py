@@ -1,0 +1,370 @@
+"""The full-screen app: ``FieldpadApp`` and ``run_app`` (what a bare ``fieldpad`` opens).
+
+Start-up is kept light: the unlock prompt is on screen before ``store`` (sqlite-utils and the
+crypto modules) is imported; the profile opens in a thread meanwhile. Every screen that shows
+plaintext is imported only after unlocking.
+
+Security rules this module enforces for every screen:
+
+* Ctrl+L and the idle timer lock: pending autosaves are flushed, every screen above the base is
+  removed, the session wipes its keys and plaintext, and the unlock screen is shown.
+* No screenshots (the action, the command and ``TEXTUAL_SCREENSHOT`` all refuse) and no copy of
+  text to the system clipboard unless the settings allow it (copy and paste still work inside
+  the app; the in-app clipboard is emptied on lock).
+* The terminal and header title is always "fieldpad"; ``sub_title`` is only a screen's name.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from ._commands_palette import FieldpadCommands
+from ._sync_seam import SyncNow, SyncResult, offline
+from .screens.unlock import CreateVaultScreen, UnlockScreen
+
+if TYPE_CHECKING:
+    from store import KdfParams, Profile, Session
+
+    from ._settings import Settings
+
+#: The profile's database file (``store._db.DB_NAME``; not imported so start-up stays light).
+DB_NAME = "fieldpad.db"
+
+
+class FieldpadApp(App[int]):
+    """fieldpad's terminal app. Everything the tests vary is a keyword argument.
+
+    ``profile_dir`` or ``profile``: the profile to open. ``sync_now``: the sync seam (see
+    ``tui/_sync_seam``); defaults to working offline. ``kdf_params``: a factory for the KDF
+    parameters of a new vault (tests use the floor). ``now``: the wall clock for what the
+    screens show (an aware datetime); ``now_ms``: the store's clock for new revisions.
+    ``idle_lock_seconds``: overrides the idle-lock setting; ``monotonic``: the clock it is
+    measured with (tests move it by hand). ``autosave_delay``: seconds of quiet before the
+    editor autosaves. ``cursor_blink``: False for steady cursors (snapshots). ``no_mouse``:
+    recorded for ``run_app``, which starts the driver without mouse reporting.
+    """
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "fieldpad"
+    ALLOW_SELECT = False  # no selecting screen text to copy it out
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS: ClassVar[set] = {FieldpadCommands}  # no system commands: no screenshot command
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+        Binding("ctrl+l", "lock", "Lock", show=False, priority=True, id="app.lock"),
+        Binding("f1", "help", "Help", show=False, id="app.help"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help_key"),
+        Binding("f2", "settings", "Settings", show=False, id="app.settings"),
+    ]
+
+    def __init__(self, profile_dir: Path | str | None = None, *, profile: Profile | None = None,
+                 sync_now: SyncNow | None = None,
+                 kdf_params: Callable[[], KdfParams] | None = None,
+                 now: Callable[[], datetime] | None = None,
+                 now_ms: Callable[[], int] | None = None,
+                 idle_lock_seconds: float | None = None,
+                 autosave_delay: float = 1.0,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 cursor_blink: bool = True,
+                 no_mouse: bool = False) -> None:
+        super().__init__()
+        if profile is not None:
+            profile_dir = profile.directory
+        if profile_dir is None:
+            raise TypeError("FieldpadApp needs profile_dir or profile")
+        self.profile_dir = Path(profile_dir)
+        self._profile: Profile | None = profile
+        self._profile_lock = threading.Lock()
+        self.sync_now: SyncNow = sync_now or offline
+        self.kdf_params = kdf_params
+        self._now = now
+        self._now_ms = now_ms
+        self._idle_override = idle_lock_seconds
+        self.autosave_delay = autosave_delay
+        self.cursor_blink = cursor_blink
+        self.no_mouse = no_mouse
+        self.session: Session | None = None
+        self.settings: Settings | None = None
+        self.last_sync: SyncResult | None = None
+        self.last_sync_at: datetime | None = None
+        self.sync_running = False
+        self._lock_after_sync: Session | None = None
+        self._monotonic = monotonic
+        self._last_activity = monotonic()
+        self.unlock_attempts = 0
+
+    # -- profile and clock -------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self._now() if self._now else datetime.now().astimezone()
+
+    def get_profile(self) -> Profile:
+        """The profile, opened on first use (in a thread: importing ``store`` takes a while)."""
+        with self._profile_lock:
+            if self._profile is None:
+                from store import Profile
+
+                self._profile = Profile(self.profile_dir, now_ms=self._now_ms)
+            return self._profile
+
+    @property
+    def profile(self) -> Profile:
+        return self.get_profile()
+
+    def _profile_opened(self) -> None:
+        if not self.profile.has_vault and isinstance(self.screen, UnlockScreen):
+            self.switch_screen(CreateVaultScreen())
+
+    # -- start -------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.title = "fieldpad"
+        first_run = self._profile is None and not (self.profile_dir / DB_NAME).exists()
+        if self._profile is not None:
+            first_run = not self._profile.has_vault
+        self.push_screen(CreateVaultScreen() if first_run else UnlockScreen())
+        # open the profile (importing the store takes a while) once the prompt is painted, so
+        # that the thread does not compete with the first paint for the interpreter
+        self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
+            self._open_profile, thread=True, group="profile", name="open profile")))
+        self.set_interval(self._idle_check_interval(), self._check_idle, name="idle lock")
+
+    def _open_profile(self) -> None:
+        self.get_profile()
+        self.call_from_thread(self._profile_opened)
+
+    def unlocked(self, session: Session, *, recovery: bool = False) -> None:
+        """Called by the unlock and first-run screens with a fresh session."""
+        from ._settings import Settings, load_settings
+        from .screens.inspections import InspectionsScreen
+
+        self.session = session
+        self.unlock_attempts = 0
+        self._last_activity = self._monotonic()
+        try:
+            self.settings = load_settings(session)
+        except Exception as exc:  # noqa: BLE001 - unreadable settings: the defaults, said so
+            self.settings = Settings()
+            self.notify(f"The settings could not be read ({type(exc).__name__}); using the "
+                        "defaults.", severity="warning")
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.switch_screen(InspectionsScreen())
+        if session.damaged:
+            self.notify(f"{len(session.damaged)} record(s) could not be opened and were skipped; "
+                        "run `fieldpad doctor`.", severity="warning", timeout=10)
+        if recovery:
+            self.notify("Unlocked with the recovery key. Set a new passphrase with "
+                        "`fieldpad passwd --recovery`.", severity="warning", timeout=15)
+
+    # -- lock --------------------------------------------------------------------------------
+    def action_lock(self) -> None:
+        if self.session is not None:
+            self.run_worker(self.lock(), group="lock", exclusive=True, name="lock")
+
+    async def lock(self, reason: str = "") -> None:
+        """Flush autosaves, remove every plaintext screen, wipe the session, ask to unlock."""
+        session = self.session
+        if session is None:
+            return
+        self.flush_editors()
+        self.session = None
+        with self.batch_update():
+            while len(self.screen_stack) > 1:
+                await self.pop_screen()
+            await self.push_screen(UnlockScreen(reason))
+        self._clipboard = ""
+        if self.sync_running:
+            self._lock_after_sync = session  # the sync thread is using it: wipe when it ends
+        else:
+            session.lock()
+
+    async def action_quit(self) -> None:
+        """Quit, saving what the editors hold first (autosave would, a second later)."""
+        self.flush_editors()
+        await super().action_quit()
+
+    def flush_editors(self) -> None:
+        if self.session is None:
+            return
+        for screen in reversed(self.screen_stack):
+            flush = getattr(screen, "flush_autosave", None)
+            if flush is not None:
+                try:
+                    flush()
+                except Exception as exc:  # noqa: BLE001 - never stop a lock or a quit
+                    self.log.error(f"flush failed: {type(exc).__name__}")
+
+    def sync_finished(self) -> None:
+        self.sync_running = False
+        if self._lock_after_sync is not None:
+            self._lock_after_sync.lock()
+            self._lock_after_sync = None
+
+    # -- idle lock ---------------------------------------------------------------------------
+    @property
+    def idle_lock_seconds(self) -> float:
+        if self._idle_override is not None:
+            return self._idle_override
+        minutes = self.settings.idle_lock_minutes if self.settings else 10
+        return minutes * 60.0
+
+    def _idle_check_interval(self) -> float:
+        return max(0.1, min(0.5, self.idle_lock_seconds / 4))  # a cheap check
+
+    def _check_idle(self) -> None:
+        if self.session is None:
+            return
+        if self._monotonic() - self._last_activity >= self.idle_lock_seconds:
+            self.run_worker(self.lock("Locked after a while without use."), group="lock",
+                            exclusive=True, name="idle lock")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
+                              events.MouseScrollUp)):
+            self._last_activity = self._monotonic()
+        await super().on_event(event)
+
+    # -- no screenshots, no clipboard export ----------------------------------------------------
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.notify("Screenshots are turned off in fieldpad: they would put note text on disk.",
+                    severity="warning")
+
+    def deliver_screenshot(self, *args: Any, **kwargs: Any) -> str | None:  # type: ignore[override]
+        self.action_screenshot()
+        return None
+
+    def save_screenshot(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        raise RuntimeError("screenshots are turned off in fieldpad")
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy inside the app; the system clipboard only if the settings allow it."""
+        self._clipboard = text
+        if self.settings is not None and self.settings.allow_clipboard:
+            super().copy_to_clipboard(text)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Screenshot", "Theme"):
+                yield command
+
+    # -- screens every screen can open -------------------------------------------------------
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_settings(self) -> None:
+        from .screens.settings import SettingsScreen
+
+        if self.session is not None and not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Store the settings (sealed in the profile) and apply them; ``ValidationFailed``
+        from the store when one is refused (nothing is applied then)."""
+        from ._settings import save_settings
+
+        assert self.session is not None
+        save_settings(self.session, settings, self.settings)
+        self.settings = settings
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+
+    def action_sync(self) -> None:
+        from .screens.sync import SyncScreen
+
+        if self.session is None or isinstance(self.screen, SyncScreen):
+            return
+        self.flush_editors()
+        self.push_screen(SyncScreen(start=True))
+
+
+    def action_conflicts(self) -> None:
+        from .screens.sync import SyncScreen
+
+        if self.session is not None and not isinstance(self.screen, SyncScreen):
+            self.push_screen(SyncScreen(start=False))
+
+    def action_concerns_queue(self) -> None:
+        from .screens.matrix import ConcernsScreen
+
+        if self.session is not None and not isinstance(self.screen, ConcernsScreen):
+            self.push_screen(ConcernsScreen())
+
+    def action_inspections(self) -> None:
+        from .screens.inspections import InspectionsScreen
+
+        if self.session is None:
+            return
+        self.flush_editors()
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, InspectionsScreen):
+            self.pop_screen()
+
+    def new_note(self, kind: str, fields: dict | None = None) -> None:
+        """Open an editor for a new note of ``kind`` in the inspection the user is in."""
+        from .screens.editor import EditorScreen
+        from .screens.inspections import InspectionsScreen
+        from .screens.workspace import WorkspaceScreen
+
+        if self.session is None:
+            return
+        inspection = None
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, WorkspaceScreen):
+                inspection = screen.inspection
+                break
+            if isinstance(screen, InspectionsScreen):
+                inspection = screen.current()
+                break
+        if inspection is None:
+            items = self.session.list_inspections()
+            if not items:
+                return
+            inspection = items[0]
+        self.push_screen(EditorScreen(inspection, kind, initial_fields=fields))
+
+
+def run_app(profile_dir: Path, *, no_mouse: bool = False, sync_now: SyncNow | None = None) -> int:
+    """Run the app on ``profile_dir`` until the user quits; the exit code for the CLI."""
+    app = FieldpadApp(profile_dir, no_mouse=no_mouse, sync_now=sync_now)
+    result = app.run(mouse=not no_mouse)
+    if app.session is not None:
+        app.session.lock()
+    if app._profile is not None:
+        try:
+            app._profile.close()
+        except Exception:  # noqa: BLE001 - closing is best effort at exit
+            pass
+    return result if isinstance(result, int) else (app.return_code or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tui.app [--no-mouse] [PROFILE_DIR]``: the app without the CLI around it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tui.app")
+    parser.add_argument("profile", nargs="?", help="profile directory (default: the usual)")
+    parser.add_argument("--no-mouse", action="store_true", help="keyboard only")
+    args = parser.parse_args(argv)
+    if args.profile:
+        directory = Path(args.profile)
+    else:
+        from store import default_profile_dir
+
+        directory = default_profile_dir()
+    return run_app(directory, no_mouse=args.no_mouse)
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised by the tmux test
+    raise SystemExit(main())

@@ -1,0 +1,594 @@
+"""Editors for every record kind, built from the templates, with autosave and evidence tags.
+
+The form is made from the note's template: Input for text, a one-line ChoiceField for choices
+and the six-point scale, a row of Checkboxes for a checklist (agencies), a Checkbox for yes/no,
+a TextArea for long text. About a second after the last change the note is autosaved as a draft
+(the store replaces the unpushed draft in place); Ctrl+S validates and saves a revision, and any
+problem is shown under its field. A concern form wears the theme's error colour.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Input,
+    Label,
+    OptionList,
+    SelectionList,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+
+from store import Inspection, Note, PassageTag, ValidationFailed
+from store._tags import STATEMENT_TAGS, STATUS_TAGS, InvalidTag, describe_tag, parse_tags
+from store._templates import KIND_LABELS, KINDS, FieldSpec, Template, template_for, validate_note
+
+from .._notes import clock, create_draft, offset_of, passages_at, relocate_passages
+from ..widgets.choice import ChoiceField
+from ..widgets.title_bar import TitleBar
+from ._base import BaseModal, BaseScreen
+
+
+class Form(VerticalScroll, can_focus=False):
+    """The scrolling form; its fields take the focus, not the form itself."""
+
+AUTOSAVE_DELAY = 1.0
+STANDARD_TAGS: tuple[str, ...] = (*STATEMENT_TAGS, *STATUS_TAGS, "strength", "afd", "covid")
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the form holds, comparable with what was last saved."""
+
+    title: str
+    body: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    passages: tuple[PassageTag, ...] = ()
+
+    def blank(self) -> bool:
+        return not (self.title.strip() or self.body.strip() or self.tags or self.passages
+                    or any(v not in (None, "", [], False) for v in self.fields.values()))
+
+
+def _wid(name: str) -> str:
+    return f"f-{name}"
+
+
+def _words(exc: BaseException) -> str:
+    """An error for the user: the store's own message, or what kind of failure it was."""
+    from store import FieldpadError
+
+    if isinstance(exc, FieldpadError):
+        return str(exc)
+    if "full" in str(exc).lower():
+        return "the disk is full"
+    return type(exc).__name__
+
+
+class EditorScreen(BaseScreen):
+    NAME = "Editor"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save revision", priority=True, id="editor.save"),
+        Binding("ctrl+g", "tags", "Tags", priority=True, id="editor.tags"),
+        Binding("ctrl+t", "tag_passage", "Tag passage", priority=True, id="editor.tag_passage"),
+        Binding("ctrl+o", "history", "History", priority=True, id="editor.history"),
+        Binding("escape", "back", "Back", id="editor.back"),
+    ]
+
+    def __init__(self, inspection: Inspection, kind: str, note_id: str | None = None, *,
+                 initial_fields: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.inspection = inspection
+        self.kind = kind
+        self.note_id = note_id
+        self._initial_fields = dict(initial_fields or {})
+        self.template: Template = template_for(kind)
+        self.tags: tuple[str, ...] = ()
+        self.passages: tuple[PassageTag, ...] = ()
+        self._saved: Content | None = None
+        self._body_before = ""
+        self._due: float | None = None
+        self._loaded_rev = ""
+        self.status = "new"
+        self.issues: dict[str, str] = {}
+        self._validate_live = False
+        if kind == "concern":
+            self.add_class("concern")
+
+    # -- building the form -------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self._heading(""), "")
+        with Form(id="form") as form:
+            form.border_title = self.template.label
+            yield from self._row("title", "Title", Input(id=_wid("title"), compact=True,
+                                                         max_length=200,
+                                                         placeholder="a short title"))
+            for spec in self.template.fields:
+                yield from self._field(spec)
+            yield Label(self.template.body_label, classes="long-label")
+            yield TextArea(id=_wid("body"), classes="body", compact=True,
+                           tab_behavior="focus", soft_wrap=True, highlight_cursor_line=False)
+            with Horizontal(classes="form-row", id="row-tags"):
+                yield Label("Tags", classes="form-label")
+                yield Label("", id="tags-line", markup=False)
+            yield Label("", id="passages-line", markup=False)
+        yield Label("", id="minimise-line", markup=False)
+        yield Footer(compact=True)
+
+    def _row(self, name: str, label: str, widget: Widget) -> ComposeResult:
+        with Horizontal(classes="form-row", id=f"row-{name}"):
+            yield Label(label, classes="form-label", markup=False)
+            yield widget
+
+    def _field(self, spec: FieldSpec) -> ComposeResult:
+        wid = _wid(spec.name)
+        label = spec.label + (" *" if spec.required else "")
+        if spec.type in ("text", "datetime", "sealed"):
+            placeholder = spec.help or ""
+            if spec.type == "datetime":
+                placeholder = "YYYY-MM-DDTHH:MM, e.g. 2026-03-14T09:30"
+            if spec.type == "sealed":
+                placeholder = "sealed: readable by leads only"
+            yield from self._row(spec.name, label, Input(
+                id=wid, compact=True, max_length=spec.max_length or 0,
+                placeholder=placeholder, password=spec.type == "sealed"))
+        elif spec.type == "int":
+            yield from self._row(spec.name, label, Input(id=wid, compact=True, type="integer",
+                                                         placeholder=spec.help or "a number"))
+        elif spec.type in ("choice", "grade"):
+            yield from self._row(spec.name, label, ChoiceField(
+                spec.choices, id=wid, label=spec.label,
+                prompt="not graded" if spec.type == "grade" else "choose"))
+        elif spec.type == "bool":
+            yield from self._row(spec.name, label, Checkbox("yes", id=wid, compact=True))
+        elif spec.type == "multichoice":
+            with Horizontal(classes="form-row", id=f"row-{spec.name}"):
+                yield Label(label, classes="form-label", markup=False)
+                with Horizontal(id=wid, classes="checklist"):
+                    for i, choice in enumerate(spec.choices):
+                        yield Checkbox(choice, id=f"{wid}-{i}", compact=True)
+        else:  # longtext
+            yield Label(label, classes="long-label", markup=False)
+            yield TextArea(id=wid, classes="longtext", compact=True, tab_behavior="focus",
+                           soft_wrap=True, highlight_cursor_line=False)
+
+    def _heading(self, title: str) -> str:
+        what = title.strip() or "new"
+        return f"{self.template.label} · {what[:40]} · template v{self.template.version}"
+
+    def on_mount(self) -> None:
+        self._w = {w.id: w for w in self.query("Input, ChoiceField, Checkbox, TextArea") if w.id}
+        note = self._note()
+        if note is not None:
+            self.template = template_for(note.kind, note.template)
+            self._populate(note)
+        else:
+            self._populate_new()
+        self.query_one(f"#{_wid('title')}", Input).focus()
+        self.set_interval(0.2, self._tick, name="autosave")
+
+    def _note(self) -> Note | None:
+        return self.session.get(self.note_id) if self.note_id else None
+
+    def _populate_new(self) -> None:
+        fields = dict(self._initial_fields)
+        if self.kind == "concern":
+            fields.setdefault("raised_at", self.fp.now().strftime("%Y-%m-%dT%H:%M"))
+            fields.setdefault("raised_by", self.session.author)
+        self._set_values("", "", fields)
+        self.tags, self.passages = (), ()
+        self._saved = Content("", "", {}, (), ())
+        self._show_tags()
+        self._set_status("new · not saved yet")
+
+    def _populate(self, note: Note) -> None:
+        self.tags, self.passages = tuple(note.tags), tuple(note.passages)
+        self._set_values(note.title, note.body, note.fields)
+        self._saved = self._collect()
+        self._loaded_rev = note.rev
+        self._show_tags()
+        self._set_status(self._saved_text(note))
+        self._check_minimisation(note)
+        self.query_one(TitleBar).set(left=self._heading(note.title))
+
+    def _set_values(self, title: str, body: str, fields: dict[str, Any]) -> None:
+        self._extra_fields = {k: v for k, v in fields.items() if self.template.get(k) is None}
+        self._get(f"#{_wid('title')}").value = title
+        self._get(f"#{_wid('body')}").load_text(body)
+        self._body_before = body
+        for spec in self.template.fields:
+            value = fields.get(spec.name)
+            wid = f"#{_wid(spec.name)}"
+            if spec.type in ("text", "datetime", "sealed", "int"):
+                self._get(wid).value = "" if value is None else str(value)
+            elif spec.type in ("choice", "grade"):
+                self._get(wid).value = value if value in spec.choices else None
+            elif spec.type == "bool":
+                self._get(wid).value = bool(value)
+            elif spec.type == "multichoice":
+                chosen = set(value or [])
+                for i, choice in enumerate(spec.choices):
+                    self._get(f"{wid}-{i}").value = choice in chosen
+            else:
+                self._get(wid).load_text("" if value is None else str(value))
+
+    # -- reading the form --------------------------------------------------------------------
+    def _get(self, wid: str) -> Any:
+        return self._w[wid.lstrip("#")]
+
+    def _collect(self) -> Content:
+        fields: dict[str, Any] = dict(getattr(self, "_extra_fields", {}))
+        for spec in self.template.fields:
+            wid = f"#{_wid(spec.name)}"
+            value: Any = None
+            if spec.type in ("text", "datetime", "sealed"):
+                value = self._get(wid).value.strip() or None
+            elif spec.type == "int":
+                raw = self._get(wid).value.strip()
+                try:
+                    value = int(raw) if raw else None
+                except ValueError:
+                    value = None
+            elif spec.type in ("choice", "grade"):
+                value = self._get(wid).value
+            elif spec.type == "bool":
+                value = self._get(wid).value
+            elif spec.type == "multichoice":
+                value = [c for i, c in enumerate(spec.choices)
+                         if self._get(f"{wid}-{i}").value] or None
+            else:
+                value = self._get(wid).text or None
+            if value is not None:
+                fields[spec.name] = value
+        title = self._get(f"#{_wid('title')}").value
+        body = self._get(f"#{_wid('body')}").text
+        return Content(title, body, fields, self.tags, self.passages)
+
+    @property
+    def dirty(self) -> bool:
+        return self._saved is None or self._collect() != self._saved
+
+    # -- change tracking and autosave ----------------------------------------------------------
+    @on(Input.Changed)
+    @on(ChoiceField.Changed)
+    @on(Checkbox.Changed)
+    @on(TextArea.Changed)
+    def _changed(self, event: Any) -> None:
+        if isinstance(event, TextArea.Changed) and event.text_area.id == _wid("body"):
+            self._body_changed(event.text_area.text)
+        if self._saved is None:
+            return
+        # cheap on every key: compare the whole form only until it is known to differ
+        self._due = time.monotonic() + self.fp.autosave_delay
+        if not self.status.startswith("●") and self.dirty:
+            self._set_status("● unsaved")
+
+    def _body_changed(self, body: str) -> None:
+        if self.passages and body != self._body_before:
+            kept, lost = relocate_passages(self._body_before, body, self.passages)
+            self.passages = tuple(kept)
+            self._show_tags()
+            if lost:
+                self.notify("Passage tag " + ", ".join(p.tag for p in lost)
+                            + " removed: its text was changed.", severity="warning")
+        self._body_before = body
+
+    def _tick(self) -> None:
+        if self._due is not None and time.monotonic() >= self._due:
+            self._due = None
+            try:
+                self.flush_autosave()
+            except Exception as exc:  # noqa: BLE001 - said in words; tried again shortly
+                self._due = time.monotonic() + 5 * self.fp.autosave_delay
+                self._set_status("● not saved")
+                self.notify(f"Could not autosave: {_words(exc)}. Your text is still here; "
+                            "fieldpad tries again in a few seconds.", severity="error",
+                            timeout=8)
+
+    def flush_autosave(self) -> Note | None:
+        """Autosave now if anything changed (also called before lock, sync and leaving)."""
+        self._due = None
+        if self.fp.session is None or self._saved is None:
+            return None
+        content = self._collect()
+        if content == self._saved:
+            return None
+        if self.note_id is None:
+            if content.blank():
+                return None
+            note = create_draft(self.session, self.inspection, self.kind, content.title,
+                                content.body, content.fields, content.tags, content.passages)
+            self.note_id = note.note_id
+        else:
+            note = self.session.save(self.note_id, autosave=True, title=content.title,
+                                     body=content.body, fields=content.fields,
+                                     tags=content.tags, passages=content.passages)
+        self._saved = content
+        self._loaded_rev = note.rev
+        self._after_save(note, content, revision=False)
+        return note
+
+    def _after_save(self, note: Note, content: Content, *, revision: bool) -> None:
+        self.query_one(TitleBar).set(left=self._heading(content.title))
+        self._set_status(self._saved_text(note, revision=revision))
+        self._check_minimisation(note)
+        if self._validate_live:
+            self._show_issues(validate_note(note.kind, note.template, content.title,
+                                            content.body, content.fields, content.tags,
+                                            content.passages))
+
+    def _saved_text(self, note: Note, *, revision: bool | None = None) -> str:
+        at = clock(note.updated.astimezone(self.fp.now().tzinfo))
+        if revision is None:
+            return f"saved {at}"
+        return f"saved {at}" + ("" if revision else " · draft")
+
+    def _set_status(self, text: str) -> None:
+        if text == self.status:
+            return
+        self.status = text
+        bar = self.query_one(TitleBar)
+        bar.set(right=text)
+        bar.set_class(text.startswith("●"), "unsaved")
+
+    def _check_minimisation(self, note: Note) -> None:
+        warnings = self.session.minimisation_warnings(note)
+        line = self.query_one("#minimise-line", Label)
+        if warnings:
+            more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+            line.update("⚠ " + warnings[0].message + more)
+        line.display = bool(warnings)
+
+    # -- saving a revision -------------------------------------------------------------------
+    def action_save(self) -> None:
+        content = self._collect()
+        try:
+            if self.note_id is None:
+                note = self.session.create(self.inspection, self.kind, content.title,
+                                           content.body, content.fields, content.tags,
+                                           content.passages)
+                self.note_id = note.note_id
+            else:
+                note = self.session.save(self.note_id, autosave=False, title=content.title,
+                                         body=content.body, fields=content.fields,
+                                         tags=content.tags, passages=content.passages)
+        except ValidationFailed as exc:
+            self._validate_live = True
+            self._show_issues(exc.issues)
+            self.flush_autosave()  # keep what was typed as a draft
+            n = len(exc.issues)
+            self.notify(f"Not saved as a revision: {n} problem{'s' if n != 1 else ''} to fix "
+                        "(your text is kept as a draft).", severity="warning")
+            return
+        self._saved = content
+        self._loaded_rev = note.rev
+        self._due = None
+        self._show_issues([])
+        self._after_save(note, content, revision=True)
+        self.notify("Saved as a revision.")
+
+    def _show_issues(self, issues: list) -> None:
+        messages: dict[str, list[str]] = {}
+        for issue in issues:
+            messages.setdefault(issue.field, []).append(issue.message)
+        names = ["title", *(s.name for s in self.template.fields), "body", "tags"]
+        leftover = [m for name, ms in messages.items() if name not in names for m in ms]
+        if leftover:  # anything without a field of its own goes under the title
+            messages.setdefault("title", []).extend(leftover)
+        first: str | None = None
+        for name in names:
+            text = "; ".join(messages.get(name, []))
+            self._error_label(name, text)
+            if text and first is None:
+                first = name
+        self.issues = {i.field: i.message for i in issues}
+        if first is not None and self._validate_live and issues and not self._focus_in_error():
+            self._focus_field(first)
+
+    def _error_label(self, name: str, text: str) -> None:
+        """Show ``text`` under field ``name``; the label is made the first time it is needed."""
+        found = self.query(f"#err-{name}")
+        if found:
+            label = found.first(Label)
+            label.update(text)
+            label.display = bool(text)
+            return
+        if not text:
+            return
+        label = Label(text, id=f"err-{name}", classes="field-error", markup=False)
+        rows = self.query(f"#row-{name}")
+        anchor = rows.first() if rows else self._w.get(_wid(name))
+        if anchor is not None:
+            self.query_one("#form").mount(label, after=anchor)
+
+    def _focus_in_error(self) -> bool:
+        focused = self.focused
+        return focused is not None and any(
+            (focused.id or "").startswith(_wid(name)) for name in self.issues)
+
+    def _focus_field(self, name: str) -> None:
+        target = self.query(f"#{_wid(name)}")
+        if not target:
+            return
+        widget = target.first()
+        if widget.id == _wid(name) and not widget.can_focus:
+            focusable = [w for w in widget.query("*") if w.can_focus]
+            widget = focusable[0] if focusable else widget
+        widget.focus()
+
+    # -- tags --------------------------------------------------------------------------------
+    def _show_tags(self) -> None:
+        self.query_one("#tags-line", Label).update(
+            " · ".join(self.tags) + "   (ctrl+g to change)" if self.tags
+            else "none yet (ctrl+g; ctrl+t tags selected text)")
+        body = self.query_one(f"#{_wid('body')}", TextArea).text
+        line = self.query_one("#passages-line", Label)
+        if self.passages:
+            parts = []
+            for p in sorted(self.passages, key=lambda p: (p.start, p.tag)):
+                piece = " ".join(body[p.start:p.end].split())
+                piece = piece if len(piece) <= 24 else piece[:23] + "…"
+                parts.append(f"{p.tag} “{piece}”")
+            line.update("Passages: " + " · ".join(parts))
+        line.display = bool(self.passages)
+
+    def action_tags(self) -> None:
+        def chosen(tags: list[str] | None) -> None:
+            if tags is not None and tuple(tags) != self.tags:
+                self.tags = tuple(tags)
+                self._show_tags()
+                self._changed(None)
+
+        self.app.push_screen(TagModal("Tags for this note", self.tags), chosen)
+
+    def action_tag_passage(self) -> None:
+        area = self.query_one(f"#{_wid('body')}", TextArea)
+        text = area.text
+        start_loc, end_loc = sorted((area.selection.start, area.selection.end))
+        start = offset_of(text, *start_loc)
+        end = offset_of(text, *end_loc)
+        around = passages_at(self.passages, start, end)
+        if start == end:
+            if not around:
+                self.notify("Select a passage of the text first (shift+arrows), then ctrl+t.",
+                            severity="warning")
+                area.focus()
+                return
+            start, end = around[0].start, around[0].end
+            around = passages_at(self.passages, start, end)
+        piece = " ".join(text[start:end].split())
+        title = f"Tags for “{piece[:40] + ('…' if len(piece) > 40 else '')}”"
+
+        def chosen(tags: list[str] | None) -> None:
+            if tags is None:
+                return
+            others = [p for p in self.passages if (p.start, p.end) != (start, end)]
+            self.passages = tuple(others + [PassageTag(start, end, t) for t in tags])
+            self._show_tags()
+            self._changed(None)
+
+        self.app.push_screen(TagModal(title, tuple(p.tag for p in around)), chosen)
+
+    # -- leaving -----------------------------------------------------------------------------
+    def action_history(self) -> None:
+        from .history import HistoryScreen
+
+        self.flush_autosave()
+        if self.note_id is None:
+            self.notify("Nothing saved yet, so there is no history.")
+            return
+        self.app.push_screen(HistoryScreen(self.note_id))
+
+    def on_screen_resume(self) -> None:
+        if self.fp.session is None or self.note_id is None or not self.is_mounted:
+            return
+        note = self._note()
+        if note is not None and note.rev != self._loaded_rev and not self.dirty:
+            self._populate(note)  # restored from history, or changed by a sync
+
+    def action_back(self) -> None:
+        try:
+            self.flush_autosave()
+        except Exception as exc:  # noqa: BLE001 - stay, with the text, and say why
+            self._set_status("● not saved")
+            self.notify(f"Could not save: {_words(exc)}. Stay here and try again (ctrl+s).",
+                        severity="error", timeout=8)
+            return
+        self.app.pop_screen()
+
+
+class TagModal(BaseModal):
+    """Pick evidence tags: the standard ones by ticking, others (QI2.1, #code) by typing."""
+
+    NAME = "Tags"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="tags.cancel"),
+        Binding("ctrl+s", "done", "Done", priority=True, id="tags.done"),
+    ]
+
+    def __init__(self, title: str, current: tuple[str, ...] | list[str]) -> None:
+        super().__init__()
+        self.heading = title
+        self.current = list(current)
+
+    def compose(self) -> ComposeResult:
+        others = [t for t in self.current if t not in STANDARD_TAGS]
+        with Vertical(classes="dialog modal-box", id="tag-box"):
+            yield Label(self.heading, classes="dialog-title", markup=False)
+            yield SelectionList[str](
+                *[(f"{t:<19}{describe_tag(t)}", t, t in self.current) for t in STANDARD_TAGS],
+                id="tag-choices", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Other tags", classes="form-label")
+                yield Input(" ".join(others), id="tag-other", compact=True,
+                            placeholder="QI2.1 #waits (space between)")
+            yield Label("", id="tag-message", classes="error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Done", id="done", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#tag-choices", SelectionList).focus()
+
+    @on(Input.Submitted, "#tag-other")
+    @on(Button.Pressed, "#done")
+    def action_done(self) -> None:
+        picked = list(self.query_one("#tag-choices", SelectionList).selected)
+        try:
+            others = parse_tags(self.query_one("#tag-other", Input).value)
+        except InvalidTag as exc:
+            message = self.query_one("#tag-message", Label)
+            message.update(str(exc))
+            message.display = True
+            self.query_one("#tag-other", Input).focus()
+            return
+        ordered = [t for t in STANDARD_TAGS if t in picked]
+        self.dismiss(list(dict.fromkeys(ordered + others)))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class KindModal(BaseModal):
+    """Which kind of record to write."""
+
+    NAME = "New note"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="kind.cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog modal-box", id="kind-box"):
+            yield Label("New note: which kind?", classes="dialog-title")
+            yield OptionList(*[Option(f"{i}  {KIND_LABELS[k]}", id=k)
+                               for i, k in enumerate(KINDS, 1)], id="kinds", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#kinds", OptionList).focus()
+
+    def on_key(self, event: Any) -> None:
+        if event.character and event.character.isdigit():
+            n = int(event.character)
+            if 1 <= n <= len(KINDS):
+                event.stop()
+                self.dismiss(KINDS[n - 1])
+
+    @on(OptionList.OptionSelected, "#kinds")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

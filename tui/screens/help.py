@@ -1,0 +1,114 @@
+"""Every key binding of every screen, read from the classes themselves so it cannot go stale."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from ..widgets.title_bar import TitleBar
+from ._base import BaseScreen
+
+
+def binding_groups() -> list[tuple[str, list[Binding]]]:
+    """(where, bindings) for the app and every screen and widget with bindings of its own."""
+    from ..app import FieldpadApp
+    from ..widgets.choice import ChoiceField, ChoicePicker
+    from ..widgets.note_list import NoteList
+    from .confirm import ConfirmModal
+    from .conflict import ConflictScreen, EditConflictModal
+    from .editor import EditorScreen, KindModal, TagModal
+    from .history import HistoryScreen
+    from .inspections import InspectionsScreen, NewInspectionModal
+    from .matrix import ConcernsScreen, MatrixScreen
+    from .settings import SettingsScreen
+    from .sync import SyncScreen
+    from .unlock import CreateVaultScreen, UnlockScreen
+    from .workspace import WorkspaceScreen
+
+    groups = [
+        ("Everywhere", FieldpadApp),
+        ("Unlock", UnlockScreen),
+        ("First run", CreateVaultScreen),
+        ("Inspections", InspectionsScreen),
+        ("Workspace", WorkspaceScreen),
+        ("Note list", NoteList),
+        ("Editor", EditorScreen),
+        ("Choice fields", ChoiceField),
+        ("Choosing", ChoicePicker),
+        ("Tags", TagModal),
+        ("New note", KindModal),
+        ("History", HistoryScreen),
+        ("Evidence matrix", MatrixScreen),
+        ("Concerns queue", ConcernsScreen),
+        ("Sync", SyncScreen),
+        ("Conflict", ConflictScreen),
+        ("Editing a conflict", EditConflictModal),
+        ("Settings", SettingsScreen),
+        ("Help", HelpScreen),
+        ("Questions", ConfirmModal),
+        ("New inspection", NewInspectionModal),
+    ]
+    out = []
+    for where, cls in groups:
+        bindings = [b for item in cls.BINDINGS
+                    for b in ([item] if isinstance(item, Binding) else Binding.make_bindings(
+                        [item]))]
+        out.append((where, bindings))
+    return out
+
+
+class HelpScreen(BaseScreen):
+    NAME = "Help"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "back", "Back", id="help.back"),
+        Binding("j", "scroll_down", "Down", show=False, id="help.down"),
+        Binding("k", "scroll_up", "Up", show=False, id="help.up"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Help · keys", "ctrl+p: every action by name")
+        with VerticalScroll(id="help-body"):
+            yield Static(self._table(), id="help-text")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    def _key(self, binding: Binding) -> str:
+        return ", ".join(self.app.get_key_display(Binding(k.strip(), binding.action))
+                         for k in binding.key.split(","))
+
+    def _table(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column()
+        intro = Text("fieldpad is keyboard-first: every action below is also in the command "
+                     "palette (ctrl+p). Tab and shift+tab move between fields.\n", style="dim")
+        table.add_row(Text("About", style="bold"), intro)
+        for where, bindings in binding_groups():
+            if not bindings:
+                continue
+            table.add_row("", "")
+            table.add_row(Text(where, style="bold underline"), "")
+            for b in bindings:
+                table.add_row(Text(self._key(b)), Text(b.description or b.action))
+        table.add_row("", "")
+        table.add_row(Text("Also", style="bold underline"), "")
+        table.add_row("ctrl+p", "command palette: every action by name")
+        table.add_row("tab, shift+tab", "next / previous field")
+        return table
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#help-body", VerticalScroll).scroll_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#help-body", VerticalScroll).scroll_up(animate=False)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

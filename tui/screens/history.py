@@ -1,0 +1,119 @@
+"""A note's revisions, newest first, each with a preview; restore makes one current again."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from store import Revision
+
+from ..widgets.title_bar import TitleBar
+from ._base import BaseScreen
+from .workspace import preview_text
+
+
+class HistoryScreen(BaseScreen):
+    NAME = "History"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "restore", "Restore this revision", id="history.restore"),
+        Binding("j", "cursor_down", "Down", show=False, id="history.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="history.up"),
+        Binding("escape", "back", "Back", id="history.back"),
+    ]
+
+    def __init__(self, note_id: str) -> None:
+        super().__init__()
+        self.note_id = note_id
+        self.revisions: list[Revision] = []
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("History", "")
+        yield DataTable(id="revisions", cursor_type="row")
+        with VerticalScroll(id="rev-preview"):
+            yield Static("", id="rev-preview-text", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key in (("#", "n"), ("When", "when"), ("By", "by"), ("State", "state"),
+                           ("Title", "title")):
+            table.add_column(label, key=key)
+        self.load()
+        table.focus()
+
+    def load(self) -> None:
+        note = self.session.get(self.note_id)
+        self.revisions = self.session.history(self.note_id)
+        self.query_one(TitleBar).set(
+            left=f"History · {note.title[:50] or '(untitled)'}",
+            right=f"{len(self.revisions)} revision{'s' if len(self.revisions) != 1 else ''}")
+        table = self.query_one(DataTable)
+        table.clear()
+        tz = self.fp.now().tzinfo
+        for n, rev in reversed(list(enumerate(self.revisions, 1))):
+            when = rev.updated.astimezone(tz).strftime("%d %b %H:%M")
+            local = self.session.inspections.get(note.inspection_id)
+            unsynced = not rev.pushed and local is not None and local.scope != "local"
+            state = rev.state + (" · unsynced" if unsynced else "")
+            if rev.rev == note.rev:
+                state += " · current"
+            table.add_row(str(n), when, rev.author or "?", state, rev.title[:40], key=rev.rev)
+        if self.revisions:
+            table.move_cursor(row=0)
+            self._show(self.revisions[-1])
+
+    def _selected(self) -> Revision | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.revisions if r.rev == key), None)
+
+    def _show(self, rev: Revision) -> None:
+        ins = self.session.inspections.get(rev.note.inspection_id)
+        self.query_one("#rev-preview-text", Static).update(
+            preview_text(rev.note, self.fp.now(), show_unsynced=bool(ins and ins.scope != "local")))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        rev = self._selected()
+        if rev is not None:
+            self._show(rev)
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    @on(DataTable.RowSelected)
+    def action_restore(self) -> None:
+        from .confirm import ConfirmModal
+
+        rev = self._selected()
+        if rev is None:
+            return
+        number = self.revisions.index(rev) + 1
+        if rev.rev == self.session.get(self.note_id).rev:
+            self.notify("That is the current revision already.")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.session.restore(self.note_id, rev.rev)
+                self.notify(f"Revision {number} restored as a new revision; "
+                            "nothing was removed from the history.")
+                self.app.pop_screen()
+
+        self.app.push_screen(ConfirmModal(
+            f"Restore revision {number}?",
+            "It becomes the current version; the history keeps every other revision.",
+            yes="Restore"), confirmed)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,314 @@
+"""Unlocking, and the first run: create the vault, show the recovery key once.
+
+Imported before unlocking, so it must not import ``store`` at module level (start-up time).
+Key stretching (Argon2id, about a second) runs in a thread worker; the screen says it is busy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Grid, Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Footer, Input, Label, LoadingIndicator
+
+from .._notes import MIN_PASSPHRASE, strength
+from ..widgets.title_bar import TitleBar
+from ._base import BaseScreen
+
+if TYPE_CHECKING:
+    from store import Session
+
+
+class UnlockScreen(BaseScreen):
+    """The passphrase prompt. Ctrl+R switches to the 24-word recovery key."""
+
+    NAME = "Unlock"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "unlock", "Unlock", show=True, id="unlock.unlock"),
+        Binding("ctrl+r", "toggle_recovery", "Use recovery key", priority=True,
+                id="unlock.recovery"),
+    ]
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__()
+        self.reason = reason
+        self.recovery = False
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("fieldpad", "locked")
+        with Center(), Vertical(id="unlock-box", classes="dialog"):
+            yield Label("fieldpad · field notes", id="app-name")
+            with Horizontal(classes="form-row"):
+                yield Label("Profile", classes="form-label")
+                yield Label(self._profile_label(), id="profile-name", markup=False)
+            with Horizontal(classes="form-row"):
+                yield Label("Passphrase", classes="form-label", id="secret-label")
+                yield Input(password=True, id="secret", placeholder="your passphrase", compact=True)
+            yield Label(self.reason, id="unlock-message", markup=False)
+            yield LoadingIndicator(id="unlock-busy")
+            yield Label("Unlocking takes about a second: the key is stretched on purpose.",
+                        id="unlock-hint", classes="hint")
+        yield Footer(compact=True)
+
+    def _profile_label(self) -> str:
+        name = self.fp.profile_dir.name
+        return name if len(name) <= 40 else "…" + name[-39:]
+
+    def on_mount(self) -> None:
+        self.query_one("#unlock-busy").display = False
+        self.query_one("#secret", Input).focus()
+        if self.fp.unlock_attempts:
+            self._show_attempts()
+
+    def _show_attempts(self) -> None:
+        n = self.fp.unlock_attempts
+        what = "recovery key" if self.recovery else "passphrase"
+        self._message(f"Wrong {what}. {n} attempt{'s' if n != 1 else ''} so far. "
+                      "Nothing was changed.", error=True)
+
+    def _message(self, text: str, *, error: bool = False) -> None:
+        label = self.query_one("#unlock-message", Label)
+        label.update(text)
+        label.set_class(error, "error")
+
+    def action_toggle_recovery(self) -> None:
+        if self.busy:
+            return
+        self.recovery = not self.recovery
+        secret = self.query_one("#secret", Input)
+        secret.value = ""
+        secret.password = not self.recovery
+        secret.placeholder = "the 24 words, separated by spaces" if self.recovery \
+            else "your passphrase"
+        self.query_one("#secret-label", Label).update(
+            "Recovery key" if self.recovery else "Passphrase")
+        self._message("Type the 24-word recovery key you wrote down when the vault was made."
+                      if self.recovery else "")
+        self.query_one("#unlock-hint", Label).update(
+            "ctrl+r: back to the passphrase" if self.recovery
+            else "Unlocking takes about a second: the key is stretched on purpose.")
+        secret.focus()
+
+    @on(Input.Submitted, "#secret")
+    def action_unlock(self) -> None:
+        if self.busy:
+            return
+        secret = self.query_one("#secret", Input)
+        if not secret.value:
+            self._message("Type your passphrase first." if not self.recovery
+                          else "Type the recovery key first.", error=True)
+            return
+        self.busy = True
+        value, secret.value = secret.value, ""
+        secret.disabled = True
+        self.query_one("#unlock-busy").display = True
+        self._message("Unlocking…")
+        self._unlock(value, self.recovery)
+
+    @work(thread=True, exclusive=True, group="unlock", name="unlock")
+    def _unlock(self, secret: str, recovery: bool) -> None:
+        try:
+            profile = self.fp.get_profile()
+            from store import FieldpadError, WrongPassphrase
+
+            try:
+                session = profile.unlock_recovery(secret) if recovery else profile.unlock(secret)
+            except WrongPassphrase:
+                self.app.call_from_thread(self._failed, None)
+            except (FieldpadError, ValueError) as exc:
+                self.app.call_from_thread(self._failed, str(exc))
+            else:
+                self.app.call_from_thread(self.fp.unlocked, session, recovery=recovery)
+        finally:
+            del secret
+
+    def _failed(self, message: str | None) -> None:
+        self.busy = False
+        secret = self.query_one("#secret", Input)
+        secret.disabled = False
+        secret.focus()
+        self.query_one("#unlock-busy").display = False
+        if message is None:
+            self.fp.unlock_attempts += 1
+            self._show_attempts()
+        else:
+            self._message(message[:1].upper() + message[1:], error=True)
+
+
+class CreateVaultScreen(BaseScreen):
+    """First run: initials, a passphrase twice with strength feedback, then the vault."""
+
+    NAME = "New vault"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "create", "Create vault", priority=True, id="first_run.create"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("fieldpad · first run", "new vault")
+        with Center(), Vertical(id="create-box", classes="dialog"):
+            yield Label("Welcome to fieldpad. Your notes are encrypted with a passphrase only "
+                        "you know: nobody can recover it for you.", classes="intro")
+            with Horizontal(classes="form-row"):
+                yield Label("Initials", classes="form-label")
+                yield Input(id="author", placeholder="e.g. AI (shown as your notes' author)",
+                            max_length=32, compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Passphrase", classes="form-label")
+                yield Input(password=True, id="pass1", compact=True,
+                            placeholder=f"at least {MIN_PASSPHRASE} characters; a few words")
+            with Horizontal(classes="form-row"):
+                yield Label("Again", classes="form-label")
+                yield Input(password=True, id="pass2", placeholder="the same again",
+                            compact=True)
+            yield Label("", id="strength", markup=False)
+            yield Label("", id="create-message", markup=False)
+            yield LoadingIndicator(id="create-busy")
+            with Horizontal(classes="buttons"):
+                yield Button("Create vault", id="create", variant="primary", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#create-busy").display = False
+        self.query_one("#author", Input).focus()
+        self._update_strength("")
+
+    @on(Input.Changed, "#pass1")
+    def _pass_changed(self, event: Input.Changed) -> None:
+        self._update_strength(event.value)
+
+    def _update_strength(self, value: str) -> None:
+        score, advice = strength(value)
+        meter = "█" * score + "░" * (4 - score)
+        label = self.query_one("#strength", Label)
+        label.update(f"Strength  {meter}  {advice}")
+        for n in range(5):
+            label.set_class(n == score, f"strength-{n}")
+
+    @on(Input.Submitted, "#author")
+    def _next1(self) -> None:
+        self.query_one("#pass1", Input).focus()
+
+    @on(Input.Submitted, "#pass1")
+    def _next2(self) -> None:
+        self.query_one("#pass2", Input).focus()
+
+    @on(Input.Submitted, "#pass2")
+    @on(Button.Pressed, "#create")
+    def action_create(self) -> None:
+        if self.busy:
+            return
+        p1 = self.query_one("#pass1", Input)
+        p2 = self.query_one("#pass2", Input)
+        message = self.query_one("#create-message", Label)
+        message.add_class("error")
+        if len(p1.value) < MIN_PASSPHRASE:
+            message.update(f"The passphrase needs at least {MIN_PASSPHRASE} characters.")
+            p1.focus()
+            return
+        if len(set(p1.value)) < 5:
+            message.update("The passphrase repeats too few characters.")
+            p1.focus()
+            return
+        if p1.value != p2.value:
+            message.update("The two passphrases differ. Type the same one twice.")
+            p2.value = ""
+            p2.focus()
+            return
+        author = self.query_one("#author", Input).value.strip() or None
+        passphrase = p1.value
+        p1.value = p2.value = ""
+        self.busy = True
+        for widget in self.query(Input):
+            widget.disabled = True
+        self.query_one("#create", Button).disabled = True
+        self.query_one("#create-busy").display = True
+        message.remove_class("error")
+        message.update("Creating the vault…")
+        self._create(passphrase, author)
+
+    @work(thread=True, exclusive=True, group="unlock", name="create vault")
+    def _create(self, passphrase: str, author: str | None) -> None:
+        from store import FieldpadError, KdfParams
+
+        profile = self.fp.get_profile()
+        params = self.fp.kdf_params() if self.fp.kdf_params else KdfParams.new()
+        try:
+            session, words = profile.init(passphrase, params, author=author)
+        except FieldpadError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+        else:
+            self.app.call_from_thread(self._created, session, words)
+
+    def _failed(self, message: str) -> None:
+        self.busy = False
+        for widget in self.query(Input):
+            widget.disabled = False
+        self.query_one("#create", Button).disabled = False
+        self.query_one("#create-busy").display = False
+        label = self.query_one("#create-message", Label)
+        label.add_class("error")
+        label.update(message[:1].upper() + message[1:])
+        self.query_one("#pass1", Input).focus()
+
+    def _created(self, session: Session, words: str) -> None:
+        self.app.switch_screen(RecoveryKeyScreen(session, words))
+
+
+class RecoveryKeyScreen(BaseScreen):
+    """The recovery key, shown this once. Continue only after "I have written it down"."""
+
+    NAME = "Recovery key"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "no_lock", show=False, priority=True, id="recovery.no_lock"),
+    ]
+
+    def __init__(self, session: Session, words: str) -> None:
+        super().__init__()
+        self._session = session
+        self._words = words.split()
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("fieldpad · recovery key", "shown once")
+        with Center(), Vertical(id="recovery-box", classes="dialog"):
+            yield Label("Write these 24 words down on paper and keep them apart from this "
+                        "laptop. They open the vault if the passphrase is forgotten. They are "
+                        "shown only now.", classes="intro")
+            with Grid(id="recovery-words"):
+                for i, word in enumerate(self._words, 1):
+                    yield Label(f"{i:>2}. {word}", classes="recovery-word", markup=False)
+            yield Checkbox("I have written it down", id="written", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button("Continue", id="continue", variant="primary", disabled=True,
+                             compact=True)
+            yield Label("Later: enrol this device with a server (`fieldpad enrol URL CODE`) "
+                        "to sync; until then fieldpad works offline.", classes="hint")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#written", Checkbox).focus()
+
+    @on(Checkbox.Changed, "#written")
+    def _written(self, event: Checkbox.Changed) -> None:
+        self.query_one("#continue", Button).disabled = not event.value
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        if not self.query_one("#written", Checkbox).value:
+            return
+        session, self._session = self._session, None  # type: ignore[assignment]
+        self._words = []
+        for label in self.query(".recovery-word"):
+            label.remove()
+        self.fp.unlocked(session)
+
+    def action_no_lock(self) -> None:
+        self.notify("Write the recovery key down first: it is not shown again.",
+                    severity="warning")

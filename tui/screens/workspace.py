@@ -1,0 +1,405 @@
+"""One inspection's notes: filter by kind, state, tag and author, search as you type, preview."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from store import CONFLICTED, DELETED, Inspection, Note
+from store._tags import describe_tag
+from store._templates import KIND_LABELS, KINDS, format_field, template_for
+
+from .._notes import when
+from ..widgets.note_list import NoteList
+from ..widgets.title_bar import TitleBar
+from ._base import BaseScreen
+from .inspections import sync_status
+
+SIDEBAR_KIND = {
+    "record_review": "Reviews", "interview": "Interviews", "focus_group": "Focus groups",
+    "observation": "Observations", "partnership_discussion": "Partnership",
+    "concern": "Concerns", "good_practice": "Good pract.", "note": "Notes",
+}
+STATES = (("conflicted", "Conflicted"), ("unsynced", "Unsynced"), ("deleted", "Deleted"))
+SEARCH_LIMIT = 500
+
+
+def _entry(label: str, count: int, width: int = 15) -> Text:
+    count_text = str(count)
+    room = max(1, width - len(count_text) - 1)
+    return Text(f"{label[:room]:<{room}} {count_text}")
+
+
+def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: ANN001
+    """What the preview pane shows: the note's header line, its filled fields and its text."""
+    t = Text()
+    if note.state == "conflicted":
+        t.append("Edited on two devices: enter compares both versions.\n", style="bold")
+    t.append(note.title or "(untitled)", style="bold")
+    meta = [KIND_LABELS.get(note.kind, note.kind), note.author or "?",
+            when(note.updated, now)]
+    if note.state != "active":
+        meta.append(note.state)
+    if not note.pushed and show_unsynced:
+        meta.append("unsynced")
+    t.append("\n" + " · ".join(meta), style="dim")
+    if note.tags:
+        t.append("\nTags: " + ", ".join(_describe(tag) for tag in note.tags), style="dim")
+    try:
+        template = template_for(note.kind, note.template)
+    except Exception:  # noqa: BLE001 - an unknown template still shows its text
+        template = None
+    if template is not None:
+        shown = []
+        for spec in template.fields:
+            value = note.fields.get(spec.name)
+            if spec.type == "sealed" or value in (None, "", []):
+                continue
+            if spec.type == "longtext":
+                continue
+            shown.append(f"{spec.label}: {format_field(spec, value)}")
+        if shown:
+            t.append("\n" + " · ".join(shown[:8]))
+    body = note.body.strip()
+    if body:
+        t.append("\n\n" + "\n".join(body.splitlines()[:60]))
+    return t
+
+
+def note_tags(note: Note) -> set[str]:
+    """The note's own tags and the tags of its passages."""
+    return set(note.tags) | {p.tag for p in note.passages}
+
+
+def _describe(tag: str) -> str:
+    try:
+        return describe_tag(tag)
+    except Exception:  # noqa: BLE001 - an odd tag from another device is shown as it is
+        return tag
+
+
+class WorkspaceScreen(BaseScreen):
+    NAME = "Workspace"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="workspace.search"),
+        Binding("n", "new_note", "New", id="workspace.new"),
+        Binding("e", "edit", "Edit", id="workspace.edit"),
+        Binding("t", "tag", "Tag", id="workspace.tag"),
+        Binding("c", "raise_concern", "Concern", id="workspace.concern"),
+        Binding("s", "app.sync", "Sync", id="workspace.sync"),
+        Binding("h", "history", "History", show=False, id="workspace.history"),
+        Binding("d", "delete", "Delete", show=False, id="workspace.delete"),
+        Binding("f", "filters", "Filters", show=False, id="workspace.filters"),
+        Binding("m", "matrix", "Evidence matrix", show=False, id="workspace.matrix"),
+        Binding("l", "notes", "Notes list", show=False, id="workspace.list"),
+        Binding("escape", "back", "Back", id="workspace.back"),
+    ]
+
+    def __init__(self, inspection: Inspection, *, tags: tuple[str, ...] = (),
+                 note_ids: tuple[str, ...] | None = None, caption: str = "") -> None:
+        super().__init__()
+        self.inspection = inspection
+        #: only these notes (the notes behind a cell of the evidence matrix), with a caption
+        self.note_ids = None if note_ids is None else frozenset(note_ids)
+        self.caption = caption
+        self.kind: str | None = None
+        self.state: str | None = None
+        #: every one of these tags, on the note or on one of its passages
+        self.tags: tuple[str, ...] = tuple(tags)
+        self.author: str | None = None
+        self.query_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(f"{self.inspection.name} · "
+                       + (self.caption[:1].upper() + self.caption[1:] if self.caption
+                          else "Workspace"), "")
+        with Horizontal(id="search-row"):
+            yield Input(id="search", placeholder="/ search notes", compact=True)
+            yield Label("", id="filter-line", markup=False)
+        with Horizontal(id="ws-main"):
+            yield OptionList(id="sidebar")
+            with Vertical(id="ws-right"):
+                yield NoteList(self.fp.now, id="notes")
+                with VerticalScroll(id="preview"):
+                    yield Static("", id="preview-text", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.refresh_notes()
+        self.query_one(NoteList).focus()
+
+    def on_screen_resume(self) -> None:
+        if self.fp.session is not None and self.is_mounted:
+            self.refresh_notes()
+
+    # -- data --------------------------------------------------------------------------------
+    def _all(self) -> list[Note]:
+        return self.session.list_notes(self.inspection, include_deleted=True)
+
+    def refresh_notes(self, keep: str | None = None, *, recount: bool = True) -> None:
+        """Re-read the notes (``recount``: also the sidebar's counts) and re-filter the list.
+        Typing in the search box only re-filters: the counts do not depend on it."""
+        notes_list = self.query_one(NoteList)
+        if keep is None and notes_list.current is not None:
+            keep = notes_list.current.note_id
+        if recount or not hasattr(self, "_everything"):
+            self._everything = self._all()
+            self._live = [n for n in self._everything if n.state != DELETED]
+            self._fill_sidebar(self._everything, self._live)
+        shown = self._filtered(self._everything, self._live)
+        notes_list.set_notes(shown, keep=keep)
+        self._filter_line(len(shown), len(self._live))
+        if recount:
+            self.query_one(TitleBar).set(right=sync_status(self.fp))
+
+    def _filtered(self, everything: list[Note], live: list[Note]) -> list[Note]:
+        pool = everything if self.state == "deleted" else live
+        if self.query_text.strip():
+            # best match first; deleted notes are not in the search index
+            pool = self.session.search(self.query_text, self.inspection, limit=SEARCH_LIMIT)
+        out = []
+        for n in pool:
+            if self.note_ids is not None and n.note_id not in self.note_ids:
+                continue
+            if self.kind and n.kind != self.kind:
+                continue
+            if self.tags and not set(self.tags) <= note_tags(n):
+                continue
+            if self.author and n.author != self.author:
+                continue
+            if self.state == "conflicted" and n.state != CONFLICTED:
+                continue
+            if self.state == "unsynced" and n.pushed:
+                continue
+            if self.state == "deleted" and n.state != DELETED:
+                continue
+            out.append(n)
+        return out
+
+    def _fill_sidebar(self, everything: list[Note], live: list[Note]) -> None:
+        sidebar = self.query_one("#sidebar", OptionList)
+        highlighted = sidebar.highlighted
+        kinds = Counter(n.kind for n in live)
+        tags = Counter(t for n in live for t in note_tags(n))
+        authors = Counter(n.author for n in live)
+        states = {
+            "conflicted": sum(1 for n in live if n.state == CONFLICTED),
+            "unsynced": sum(1 for n in everything if not n.pushed),
+            "deleted": sum(1 for n in everything if n.state == DELETED),
+        }
+        options: list[Option | None] = [Option(Text("Kinds", style="bold"), disabled=True,
+                                               id="h:kinds")]
+        options.append(Option(self._mark(_entry("All", len(live)), self._no_filter()),
+                              id="all"))
+        for kind in KINDS:
+            options.append(Option(self._mark(_entry(SIDEBAR_KIND[kind], kinds.get(kind, 0)),
+                                             self.kind == kind), id=f"kind:{kind}"))
+        options.append(Option(Text("State", style="bold"), disabled=True, id="h:state"))
+        for key, label in STATES:
+            if key == "unsynced" and self.inspection.scope == "local":
+                continue  # a local inspection never syncs
+            options.append(Option(self._mark(_entry(label, states[key]), self.state == key),
+                                  id=f"state:{key}"))
+        if tags:
+            options.append(Option(Text("Tags", style="bold"), disabled=True, id="h:tags"))
+            for tag, count in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:30]:
+                options.append(Option(self._mark(_entry(tag, count), tag in self.tags),
+                                      id=f"tag:{tag}"))
+        if len(authors) > 1:
+            options.append(Option(Text("Authors", style="bold"), disabled=True, id="h:by"))
+            for author, count in sorted(authors.items()):
+                options.append(Option(self._mark(_entry(author or "?", count),
+                                                 self.author == author), id=f"by:{author}"))
+        sidebar.set_options(o for o in options if o is not None)
+        if highlighted is not None and highlighted < sidebar.option_count:
+            sidebar.highlighted = highlighted
+
+    def _no_filter(self) -> bool:
+        return not (self.kind or self.state or self.tags or self.author)
+
+    @staticmethod
+    def _mark(text: Text, on_: bool) -> Text:
+        if on_:
+            text.stylize("bold reverse")
+        return text
+
+    def _filter_line(self, shown: int, total: int) -> None:
+        parts = [self.caption] if self.caption else []
+        if self.kind:
+            parts.append(SIDEBAR_KIND[self.kind])
+        if self.state:
+            parts.append(self.state)
+        parts.extend(self.tags)
+        if self.author:
+            parts.append(f"by {self.author}")
+        if self.query_text.strip():
+            parts.append(f"“{self.query_text.strip()[:16]}”")
+        what = " · ".join(parts) if parts else "all notes"
+        more = "+" if self.query_text.strip() and shown >= SEARCH_LIMIT else ""
+        self.query_one("#filter-line", Label).update(f"{what} · {shown}{more} of {total}")
+
+    # -- events ------------------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    def _search(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self.refresh_notes(recount=False)
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one(NoteList).focus()
+
+    @on(OptionList.OptionSelected, "#sidebar")
+    def _filter(self, event: OptionList.OptionSelected) -> None:
+        key = event.option.id or ""
+        what, _, value = key.partition(":")
+        if what == "all":
+            self.kind = self.state = self.author = None
+            self.tags = ()
+        elif what == "kind":
+            self.kind = None if self.kind == value else value
+        elif what == "state":
+            self.state = None if self.state == value else value
+        elif what == "tag":
+            self.tags = tuple(t for t in self.tags if t != value) if value in self.tags \
+                else (*self.tags, value)
+        elif what == "by":
+            self.author = None if self.author == value else value
+        self.refresh_notes()
+
+    @on(NoteList.Highlighted)
+    def _highlighted(self, event: NoteList.Highlighted) -> None:
+        preview = self.query_one("#preview-text", Static)
+        if event.note is None:
+            preview.update(Text("No notes here yet: press n to write one."
+                                if not self.query_text else "Nothing matches.", style="dim"))
+        else:
+            preview.update(preview_text(event.note, self.fp.now(),
+                                        show_unsynced=self.inspection.scope != "local"))
+        self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
+
+    @on(NoteList.Selected)
+    def _selected(self, event: NoteList.Selected) -> None:
+        self.open_note(event.note)
+
+    # -- actions -----------------------------------------------------------------------------
+    def _current(self) -> Note | None:
+        return self.query_one(NoteList).current
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_filters(self) -> None:
+        self.query_one("#sidebar", OptionList).focus()
+
+    def action_matrix(self) -> None:
+        from .matrix import MatrixScreen
+
+        self.app.push_screen(MatrixScreen(self.inspection))
+
+    def action_notes(self) -> None:
+        self.query_one(NoteList).focus()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value:
+            search.value = ""
+            self.query_one(NoteList).focus()
+            return
+        if self.focused is not self.query_one(NoteList):
+            self.query_one(NoteList).focus()
+            return
+        self.app.pop_screen()
+
+    def open_note(self, note: Note) -> None:
+        from .conflict import ConflictScreen
+        from .editor import EditorScreen
+
+        if note.state == DELETED:
+            self.action_history()
+            return
+        if note.state == CONFLICTED:
+            self.app.push_screen(ConflictScreen(note.note_id))
+            return
+        self.app.push_screen(EditorScreen(self.inspection, note.kind, note.note_id))
+
+    def action_edit(self) -> None:
+        note = self._current()
+        if note is not None:
+            self.open_note(note)
+
+    def action_new_note(self) -> None:
+        from .editor import EditorScreen, KindModal
+
+        def chosen(kind: str | None) -> None:
+            if kind:
+                self.app.push_screen(EditorScreen(self.inspection, kind))
+
+        self.app.push_screen(KindModal(), chosen)
+
+    def new_note(self, kind: str, fields: dict | None = None) -> None:
+        from .editor import EditorScreen
+
+        self.app.push_screen(EditorScreen(self.inspection, kind, initial_fields=fields))
+
+    def action_raise_concern(self) -> None:
+        from .editor import EditorScreen
+
+        note = self._current()
+        fields = {"linked_note": note.note_id} if note is not None and note.kind != "concern" \
+            else {}
+        self.app.push_screen(EditorScreen(self.inspection, "concern", initial_fields=fields))
+
+    def action_tag(self) -> None:
+        from store import ValidationFailed
+
+        from .editor import TagModal
+
+        note = self._current()
+        if note is None or note.state == DELETED:
+            return
+
+        def tagged(tags: list[str] | None) -> None:
+            if tags is None:
+                return
+            try:
+                self.session.save(note.note_id, autosave=False, tags=tags)
+            except ValidationFailed as exc:
+                # an incomplete draft cannot become a revision: keep the tags on the draft
+                self.session.save(note.note_id, autosave=True, tags=tags)
+                self.notify("Tags kept on the draft; " + exc.issues[0].message,
+                            severity="warning")
+            self.refresh_notes(keep=note.note_id)
+
+        self.app.push_screen(TagModal(f"Tags for “{note.title[:40]}”", note.tags), tagged)
+
+    def action_history(self) -> None:
+        from .history import HistoryScreen
+
+        note = self._current()
+        if note is not None:
+            self.app.push_screen(HistoryScreen(note.note_id))
+
+    def action_delete(self) -> None:
+        from .confirm import ConfirmModal
+
+        note = self._current()
+        if note is None or note.state == DELETED:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.session.delete(note.note_id)
+                self.refresh_notes()
+                self.notify("Deleted. It stays in the note's history (h) and can be restored.")
+
+        self.app.push_screen(ConfirmModal(
+            f"Delete “{note.title[:50]}”?",
+            "It disappears from the lists; its history keeps every revision."), confirmed)

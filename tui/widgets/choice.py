@@ -1,0 +1,137 @@
+"""A one-line choice (a grade of the six-point scale, an age band...): one widget, not four.
+
+Textual's ``Select`` is four widgets with an overlay each; a record review has thirteen of them,
+which makes every re-layout (each focus change) slow. ``ChoiceField`` shows the value with a
+``▾``; enter or space opens the list in a small dialog, left/right step through the choices,
+delete clears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+_NONE = "\x00none"
+
+
+class ChoiceField(Widget, can_focus=True):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,space", "pick", "Choose", show=False, id="choice.pick"),
+        Binding("right", "step(1)", "Next choice", show=False, id="choice.next"),
+        Binding("left", "step(-1)", "Previous choice", show=False, id="choice.previous"),
+        Binding("delete,backspace", "clear", "Clear", show=False, id="choice.clear"),
+    ]
+
+    DEFAULT_CSS = """
+    ChoiceField { height: 1; width: 1fr; background: $boost; padding: 0 1 0 0; }
+    ChoiceField:focus { background-tint: $foreground 8%; text-style: bold; }
+    ChoiceField.-empty { color: $text-muted; }
+    """
+
+    value: reactive[str | None] = reactive(None, init=False)
+
+    class Changed(Message):
+        def __init__(self, field: ChoiceField, value: str | None) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+
+        @property
+        def control(self) -> ChoiceField:
+            return self.field
+
+    def __init__(self, choices: Sequence[str], *, label: str = "", prompt: str = "choose",
+                 value: str | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.choices = tuple(choices)
+        self.label = label
+        self.prompt = prompt
+        self.set_reactive(ChoiceField.value, value)
+        self.set_class(value is None, "-empty")
+
+    def validate_value(self, value: str | None) -> str | None:
+        return value if value in self.choices else None
+
+    def watch_value(self, value: str | None) -> None:
+        self.set_class(value is None, "-empty")
+        self.post_message(self.Changed(self, value))
+
+    def render(self) -> Text:
+        width = max(1, self.size.width - 2)
+        shown = self.value if self.value is not None else self.prompt
+        return Text(f"{shown[:width]:<{width}} ▾", no_wrap=True)
+
+    def action_step(self, delta: int) -> None:
+        if not self.choices:
+            return
+        if self.value is None:
+            index = 0 if delta > 0 else len(self.choices) - 1
+        else:
+            index = (self.choices.index(self.value) + delta) % len(self.choices)
+        self.value = self.choices[index]
+
+    def action_clear(self) -> None:
+        self.value = None
+
+    def action_pick(self) -> None:
+        def chosen(result: str | None) -> None:
+            if result == _NONE:
+                self.value = None
+            elif result is not None:
+                self.value = result
+
+        self.app.push_screen(ChoicePicker(self.label or self.prompt, self.choices, self.value,
+                                          self.prompt), chosen)
+
+    def on_click(self, event: events.Click) -> None:
+        self.focus()
+        self.action_pick()
+
+
+class ChoicePicker(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="choice_picker.cancel"),
+    ]
+    DEFAULT_CSS = """
+    ChoicePicker { align: center middle; }
+    ChoicePicker > Vertical { width: 44; height: auto; max-height: 90%; padding: 0 1;
+                              border: round $primary; background: $surface; }
+    ChoicePicker Label { text-style: bold; margin-bottom: 1; }
+    ChoicePicker OptionList { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, title: str, choices: Sequence[str], current: str | None,
+                 prompt: str) -> None:
+        super().__init__()
+        self.heading, self.choices, self.current, self.prompt = title, choices, current, prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.heading, markup=False)
+            yield OptionList(*[Option(Text(c), id=c) for c in self.choices],
+                             Option(Text(f"({self.prompt})", style="dim"), id=_NONE),
+                             compact=True)
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = (self.choices.index(self.current)
+                               if self.current in self.choices else 0)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
