@@ -212,3 +212,26 @@ def test_autosave_never_replaces_a_record_in_flight(session: Session) -> None:
     session.save(n.note_id, autosave=True, body="c")
     assert session.streams.head(n.collection_id, session.device_id).seq == last.seq + 1
     assert len(session.streams.unpushed(session.device_id)) == last.seq + 1
+
+
+def test_draft_notes_skip_validation_and_locked_sessions_say_so(session: Session) -> None:
+    from store import LockedError
+
+    ins = session.find_inspection(None)
+    draft = session.create(ins, "record_review", "", "", {}, autosave=True)
+    assert session.get(draft.note_id).kind == "record_review"
+    with pytest.raises(ValidationFailed):
+        session.save(draft.note_id, title="R-001 review")  # a revision must validate
+    session.save(draft.note_id, fields={"pseudonym": "R-001"}, title="R-001 review")
+    session.lock()
+    with pytest.raises(LockedError):
+        session.get(draft.note_id)
+
+
+def test_tui_locates_the_same_default_profile(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    from store import default_profile_dir
+    from tui._locations import default_profile_dir as tui_default
+
+    assert tui_default() == default_profile_dir()
+    monkeypatch.setenv("FIELDPAD_PROFILE", str(tmp_path))
+    assert tui_default() == default_profile_dir() == tmp_path
