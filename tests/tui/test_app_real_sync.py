@@ -1,0 +1,59 @@
+"""The app's sync screen over the real client and a real server process on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from tests.sync.client.conftest import Server, make_team
+from tui._sync_adapter import real_sync
+from tui.screens.sync import SyncScreen
+
+from .conftest import make_app, unlock
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_sync_now_against_a_real_server(tmp_path: Path) -> None:
+    server = Server(str(tmp_path / "server.db"))
+    team = None
+    try:
+        team, (lead, bob) = make_team(server, tmp_path, ["bob"])
+        ins = bob.session.find_inspection("Northshire 2026")
+        for i in range(3):
+            bob.session.create(ins, "note", f"From bob {i}", f"text {i}")
+        assert bob.sync().ok
+        mine = lead.session.create(lead.session.find_inspection("Northshire 2026"), "note",
+                                   "From the lead", "offline all day")
+        app = make_app(lead.profile, sync_now=real_sync)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await unlock(pilot, lead.session)
+            await pilot.press("s")
+            await pilot.pause()
+            assert isinstance(app.screen, SyncScreen)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            result = str(app.screen.query_one("#sync-result", Static).render())
+            assert "up 1 record" in result and "down 3 records" in result, result
+        titles = {n.title for n in lead.session.list_notes()}
+        assert {"From bob 0", "From bob 1", "From bob 2", "From the lead"} <= titles
+        assert bob.sync().down_records == 1
+        assert bob.session.get(mine.note_id).body == "offline all day"
+    finally:
+        if team is not None:
+            team.close()
+        server.close()
+
+
+async def test_sync_without_a_server_says_so(fprofile, fsession) -> None:  # noqa: ANN001
+    app = make_app(fprofile, sync_now=real_sync)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "fieldpad enrol" in shown
