@@ -11,6 +11,20 @@ if TYPE_CHECKING:
     from store import Session
 
 
+def real_enrol(session: Session, url: str, code: str) -> str:
+    """Enrol with the server at ``url``: the device's public keys and the one-time code."""
+    from store._settings import SETTINGS
+    from sync.client import SyncClient, fingerprint
+
+    url = SETTINGS["server"].parse(url).rstrip("/")
+    session.set_setting("server", url)  # checks the URL (https, or http to this machine)
+    keys = session.keys.device
+    with SyncClient(url, session.device_id, None) as client:
+        result = client.enrol(code.strip(), keys.sign_pub, keys.kx_pub)
+    return (f"Enrolled as {result['user']}. Device fingerprint {fingerprint(keys.sign_pub)}: "
+            "compare it in person when your lead adds this device.")
+
+
 def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
     """Sync with the server in this profile's settings; every failure becomes a sentence."""
     from store import FieldpadError

@@ -66,6 +66,13 @@ class SyncNow(Protocol):
     def __call__(self, session: Session, progress: ProgressCallback) -> SyncResult: ...
 
 
+class EnrolNow(Protocol):
+    """Enrol this device with ``url`` using a one-time ``code``; return a line for the user
+    (the device fingerprint). Raise ``store.FieldpadError`` with a sentence if it fails."""
+
+    def __call__(self, session: Session, url: str, code: str) -> str: ...
+
+
 def offline(session: Session, progress: ProgressCallback) -> SyncResult:
     """The default: no server is configured, so the app works offline and says how to enrol."""
     return SyncResult(

@@ -29,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ._commands_palette import FieldpadCommands
-from ._sync_seam import SyncNow, SyncResult, offline
+from ._sync_seam import EnrolNow, SyncNow, SyncResult, offline
 from .screens.unlock import CreateVaultScreen, UnlockScreen
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ class FieldpadApp(App[int]):
 
     def __init__(self, profile_dir: Path | str | None = None, *, profile: Profile | None = None,
                  sync_now: SyncNow | None = None,
+                 enrol_now: EnrolNow | None = None,
                  kdf_params: Callable[[], KdfParams] | None = None,
                  now: Callable[[], datetime] | None = None,
                  now_ms: Callable[[], int] | None = None,
@@ -87,6 +88,7 @@ class FieldpadApp(App[int]):
         self._profile: Profile | None = profile
         self._profile_lock = threading.Lock()
         self.sync_now: SyncNow = sync_now or offline
+        self.enrol_now = enrol_now  # None: first run offers no enrolment step
         self.kdf_params = kdf_params
         self._now = now
         self._now_ms = now_ms
@@ -335,9 +337,10 @@ class FieldpadApp(App[int]):
         self.push_screen(EditorScreen(inspection, kind, initial_fields=fields))
 
 
-def run_app(profile_dir: Path, *, no_mouse: bool = False, sync_now: SyncNow | None = None) -> int:
+def run_app(profile_dir: Path, *, no_mouse: bool = False, sync_now: SyncNow | None = None,
+            enrol_now: EnrolNow | None = None) -> int:
     """Run the app on ``profile_dir`` until the user quits; the exit code for the CLI."""
-    app = FieldpadApp(profile_dir, no_mouse=no_mouse, sync_now=sync_now)
+    app = FieldpadApp(profile_dir, no_mouse=no_mouse, sync_now=sync_now, enrol_now=enrol_now)
     result = app.run(mouse=not no_mouse)
     if app.session is not None:
         app.session.lock()

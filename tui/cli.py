@@ -201,12 +201,13 @@ def _app(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ._locations import default_profile_dir
-    from ._sync_adapter import real_sync
+    from ._sync_adapter import real_enrol, real_sync
     from .app import run_app
 
     directory = Path(args.profile) if args.profile else default_profile_dir()
     try:
-        return run_app(directory, no_mouse=args.no_mouse, sync_now=real_sync)
+        return run_app(directory, no_mouse=args.no_mouse, sync_now=real_sync,
+                       enrol_now=real_enrol)
     except Exception as exc:  # noqa: BLE001 - words, never a traceback with plaintext in it
         return _report(exc)
 

@@ -7,7 +7,7 @@ import sys
 
 from ._table import print_table
 
-SUITES = ("bench_store", "bench_server", "bench_sync")
+SUITES = ("bench_store", "bench_server", "bench_sync", "bench_tui")
 
 
 def main() -> int:

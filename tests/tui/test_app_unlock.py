@@ -140,3 +140,66 @@ def test_tui_package_and_app_module_stay_light() -> None:
             "import tui.app; assert 'store' not in sys.modules, sorted(m for m in sys.modules "
             "if m.startswith('store'))")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+async def test_first_run_offers_enrolment_or_offline(tmp_path: Path) -> None:
+    from store import FieldpadError
+    from tui.screens.unlock import EnrolScreen
+
+    calls = []
+
+    def enrol_now(session, url: str, code: str) -> str:  # noqa: ANN001
+        calls.append((url, code))
+        if code == "BAD":
+            raise FieldpadError("the server refused (401 invalid_code): this code is not valid")
+        return "Enrolled as ai. Device fingerprint ABCD-EFGH."
+
+    app = make_app(Profile(tmp_path / "p"), enrol_now=enrol_now)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        _put(pilot, "#pass1", "a long enough passphrase")
+        _put(pilot, "#pass2", "a long enough passphrase")
+        app.screen.query_one("#pass2", Input).focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.screen.query_one("#written", Checkbox).value = True
+        await pilot.pause()
+        await pilot.click("#continue")
+        await pilot.pause()
+        assert isinstance(app.screen, EnrolScreen)
+        _put(pilot, "#enrol-url", "https://sync.example.org")
+        _put(pilot, "#enrol-code", "BAD")
+        app.screen.query_one("#enrol-code", Input).focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, EnrolScreen)
+        assert "not valid" in str(app.screen.query_one("#enrol-message", Label).render())
+        _put(pilot, "#enrol-code", "GOOD-CODE")
+        app.screen.query_one("#enrol-code", Input).focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        assert calls == [("https://sync.example.org", "BAD"),
+                         ("https://sync.example.org", "GOOD-CODE")]
+    app = make_app(Profile(tmp_path / "q"), enrol_now=enrol_now)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        _put(pilot, "#pass1", "a long enough passphrase")
+        _put(pilot, "#pass2", "a long enough passphrase")
+        app.screen.query_one("#pass2", Input).focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.screen.query_one("#written", Checkbox).value = True
+        await pilot.pause()
+        await pilot.click("#continue")
+        await pilot.pause()
+        await pilot.press("escape")  # work offline
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+    assert len(calls) == 2

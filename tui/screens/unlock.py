@@ -307,8 +307,80 @@ class RecoveryKeyScreen(BaseScreen):
         self._words = []
         for label in self.query(".recovery-word"):
             label.remove()
-        self.fp.unlocked(session)
+        if self.fp.enrol_now is not None:
+            self.app.switch_screen(EnrolScreen(session))
+        else:
+            self.fp.unlocked(session)
 
     def action_no_lock(self) -> None:
         self.notify("Write the recovery key down first: it is not shown again.",
                     severity="warning")
+
+
+class EnrolScreen(BaseScreen):
+    """First run, last step: enrol with a server (URL and one-time code) or work offline."""
+
+    NAME = "Enrol"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "offline", "Work offline", id="enrol.offline"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("fieldpad · sync", "optional")
+        with Center(), Vertical(id="enrol-box", classes="dialog"):
+            yield Label("To share notes with your team, enrol this device with the team's "
+                        "server. The one-time code comes from your lead or administrator.",
+                        classes="intro")
+            yield Input(placeholder="https://sync.example.org", id="enrol-url")
+            yield Input(placeholder="one-time code", id="enrol-code")
+            yield Label("", id="enrol-message")
+            with Horizontal(classes="buttons"):
+                yield Button("Enrol", id="enrol", variant="primary", compact=True)
+                yield Button("Work offline", id="offline", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#enrol-url", Input).focus()
+
+    @on(Input.Submitted, "#enrol-url")
+    def _next(self) -> None:
+        self.query_one("#enrol-code", Input).focus()
+
+    @on(Input.Submitted, "#enrol-code")
+    @on(Button.Pressed, "#enrol")
+    def _submit(self) -> None:
+        url = self.query_one("#enrol-url", Input).value.strip()
+        code = self.query_one("#enrol-code", Input).value.strip()
+        if not url or not code:
+            self._say("Give both the server's address and the code, or work offline.", True)
+            return
+        self._say("Enrolling…", False)
+        self._enrol(url, code)
+
+    @work(thread=True, exclusive=True, group="enrol", name="enrol")
+    def _enrol(self, url: str, code: str) -> None:
+        from store import FieldpadError
+
+        try:
+            line = self.fp.enrol_now(self._session, url, code)  # type: ignore[misc]
+        except FieldpadError as exc:
+            self.app.call_from_thread(self._say, str(exc)[:1].upper() + str(exc)[1:], True)
+        else:
+            self.app.call_from_thread(self._done, line)
+
+    def _say(self, text: str, error: bool) -> None:
+        label = self.query_one("#enrol-message", Label)
+        label.set_class(error, "error")
+        label.update(text)
+
+    def _done(self, line: str) -> None:
+        self.notify(line, timeout=15)
+        self.fp.unlocked(self._session)
+
+    @on(Button.Pressed, "#offline")
+    def action_offline(self) -> None:
+        self.fp.unlocked(self._session)

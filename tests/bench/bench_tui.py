@@ -1,0 +1,312 @@
+"""TUI budgets of DESIGN §9 and issue 5 ("Benchmarks"), each with a floor measured in the same run.
+
+* start to the unlock prompt, against a bare Textual app started the same way (in-process with
+  ``App.run_test`` after a warm-up, and in fresh subprocesses so that import cost counts);
+* opening a workspace of 10,000 notes (enter on the inspection to a note list with rows);
+* keystroke to repaint in a 20 KB note, against a bare ``TextArea`` holding the same text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.widgets import Input, TextArea
+
+from store import KdfParams, Profile
+
+from ._table import Line, median, ms, pct
+from .bench_store import PASSPHRASE, build_profile, text
+
+ROOT = Path(__file__).parents[2]
+TIMEOUT = 30.0  # seconds any single wait may take before the bench fails with a message
+SIZE = (80, 24)
+
+
+class BenchError(RuntimeError):
+    """A wait in a benchmark timed out or the app showed something unexpected."""
+
+
+async def wait_for(pilot: Any, ready: Callable[[], bool], what: str,
+                   timeout: float = TIMEOUT) -> None:
+    """Poll ``ready`` between refreshes until it holds; fail clearly after ``timeout``."""
+    deadline = time.perf_counter() + timeout
+    while not ready():
+        if time.perf_counter() > deadline:
+            raise BenchError(f"timed out after {timeout:.0f} s waiting for {what} "
+                             f"(screen is {type(pilot.app.screen).__name__})")
+        await asyncio.sleep(0.001)
+
+
+def _mounted_input(app: App, selector: str = "Input") -> bool:
+    try:
+        return any(w.is_mounted for w in app.screen.query(selector))
+    except Exception:  # noqa: BLE001 - the screen is still being set up
+        return False
+
+
+class Bare(App):
+    def compose(self) -> ComposeResult:
+        yield Input()
+
+
+class BareArea(App):
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(self.body, compact=True, tab_behavior="focus", soft_wrap=True,
+                       highlight_cursor_line=False)
+
+
+# -- 1. start to the unlock prompt ------------------------------------------------------------
+def _vault(directory: Path) -> Path:
+    profile = Profile(directory)
+    session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI")
+    session.lock()
+    profile.close()
+    return directory
+
+
+async def _start_in_process(make: Callable[[], App], selector: str) -> float:
+    t = time.perf_counter()
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: _mounted_input(app, selector), f"{selector} to mount")
+        elapsed = time.perf_counter() - t
+    return elapsed
+
+
+START_SCRIPT = """
+import asyncio, sys, time
+{imports}
+
+async def main():
+    app = {make}
+    async with app.run_test(size=(80, 24)) as pilot:
+        deadline = time.perf_counter() + 30
+        while not any(w.is_mounted for w in app.screen.query({selector!r})):
+            if time.perf_counter() > deadline:
+                sys.exit("timed out waiting for the input")
+            await asyncio.sleep(0.001)
+
+asyncio.run(main())
+"""
+
+FIELDPAD = dict(imports="from tui.app import FieldpadApp", selector="#secret",
+                make="FieldpadApp(sys.argv[1])")
+BARE = dict(imports="from textual.app import App\nfrom textual.widgets import Input\n"
+                    "class Bare(App):\n    def compose(self):\n        yield Input()",
+            selector="Input", make="Bare()")
+
+
+def _start_subprocess(script: str, profile_dir: Path) -> float:
+    t = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(profile_dir)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"start subprocess did not finish in 60 s: {exc.stderr!r}") from exc
+    elapsed = time.perf_counter() - t
+    if done.returncode != 0:
+        raise BenchError(f"start subprocess failed ({done.returncode}): {done.stderr[-2000:]}")
+    return elapsed
+
+
+def bench_start() -> list[Line]:
+    from tui.app import FieldpadApp
+    from tui.screens.unlock import UnlockScreen
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = _vault(Path(tmp) / "p")
+
+        def fieldpad() -> FieldpadApp:
+            return FieldpadApp(directory, idle_lock_seconds=3600)
+
+        async def measure() -> tuple[list[float], list[float]]:
+            await _start_in_process(fieldpad, "#secret")  # warm-up: imports, CSS parsing
+            await _start_in_process(Bare, "Input")
+            fp, bare = [], []
+            for _ in range(5):  # interleaved so that drift hits both alike
+                fp.append(await _start_in_process(fieldpad, "#secret"))
+                bare.append(await _start_in_process(Bare, "Input"))
+            return fp, bare
+
+        fp, bare = asyncio.run(measure())
+
+        async def check() -> None:  # the input measured really is the unlock prompt
+            app = fieldpad()
+            async with app.run_test(size=SIZE) as pilot:
+                await wait_for(pilot, lambda: _mounted_input(app, "#secret"), "#secret")
+                if not isinstance(app.screen, UnlockScreen):
+                    raise BenchError(f"expected the unlock screen, got {app.screen!r}")
+
+        asyncio.run(check())
+
+        scripts = [START_SCRIPT.format(**FIELDPAD), START_SCRIPT.format(**BARE)]
+        for s in scripts:
+            _start_subprocess(s, directory)  # warm-up: the OS file cache and .pyc files
+        sfp, sbare = [], []
+        for _ in range(5):
+            sfp.append(_start_subprocess(scripts[0], directory))
+            sbare.append(_start_subprocess(scripts[1], directory))
+
+    m, b, sm, sb = median(fp), median(bare), median(sfp), median(sbare)
+    return [
+        Line("TUI start to unlock prompt, in-process (median of 5)", ms(m),
+             f"≤ 1.3 × bare = {ms(1.3 * b)}", f"bare Textual app {ms(b)} ({m / b:.2f}×)",
+             m <= 1.3 * b),
+        Line("TUI start to unlock prompt, new process (median of 5)", ms(sm),
+             f"≤ 1.3 × bare = {ms(1.3 * sb)}", f"bare Textual app {ms(sb)} ({sm / sb:.2f}×)",
+             sm <= 1.3 * sb),
+    ]
+
+
+# -- 2. opening a workspace of 10,000 notes ---------------------------------------------------
+def bench_workspace(n: int = 10_000) -> list[Line]:
+    from tui.app import FieldpadApp
+    from tui.screens.inspections import InspectionsScreen
+    from tui.screens.unlock import UnlockScreen
+    from tui.screens.workspace import WorkspaceScreen
+    from tui.widgets.note_list import NoteList
+
+    def list_ready(app: App) -> bool:
+        screen = app.screen
+        if not isinstance(screen, WorkspaceScreen):
+            return False
+        lists = screen.query(NoteList)
+        return bool(lists) and lists.first().is_mounted and len(lists.first().notes) > 0
+
+    async def measure(directory: Path) -> tuple[float, float, int]:
+        app = FieldpadApp(directory, idle_lock_seconds=3600)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: _mounted_input(app, "#secret"), "the unlock prompt")
+            assert isinstance(app.screen, UnlockScreen)
+            secret = app.screen.query_one("#secret", Input)
+            secret.focus()
+            secret.value = PASSPHRASE  # typing each key costs ~70 ms under the pilot
+            t = time.perf_counter()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, InspectionsScreen),
+                           "the inspections list after unlocking (wrong passphrase?)", 120)
+            await pilot.pause()
+            unlock = time.perf_counter() - t
+            t = time.perf_counter()
+            await pilot.press("enter")  # the only inspection, "Notebook"
+            await wait_for(pilot, lambda: list_ready(app), "the workspace's note list")
+            opened = time.perf_counter() - t
+            rows = len(app.screen.query_one(NoteList).notes)
+            if app.session is not None:
+                app.session.lock()
+        return unlock, opened, rows
+
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = build_profile(Path(tmp) / "p", n)
+        profile.close()
+        unlock, opened, rows = asyncio.run(measure(Path(tmp) / "p"))
+    if rows != n:
+        raise BenchError(f"the workspace listed {rows} notes, expected {n}")
+    return [
+        Line(f"open a workspace of {n:,} notes (enter to list with rows)", ms(opened),
+             "≤ 1000 ms", "", opened <= 1.0),
+        Line("  … unlock before it (enter to inspections, floor KDF)", ms(unlock), "", "", None),
+    ]
+
+
+# -- 3. keystroke to repaint in a 20 KB note --------------------------------------------------
+KEYS = 50
+
+
+async def _keystrokes(pilot: Any, area: TextArea) -> list[float]:
+    area.focus()
+    area.move_cursor(area.document.end)
+    await pilot.pause()
+    before = len(area.text)
+    out = []
+    for _ in range(KEYS):
+        t = time.perf_counter()
+        await pilot.press("x")
+        await pilot.pause()
+        out.append(time.perf_counter() - t)
+    if len(area.text) != before + KEYS:
+        raise BenchError(f"typed {KEYS} keys but the text grew by {len(area.text) - before}")
+    return out
+
+
+def bench_keystroke() -> list[Line]:
+    from tui.app import FieldpadApp
+    from tui.screens.editor import EditorScreen
+    from tui.screens.inspections import InspectionsScreen
+    from tui.screens.workspace import WorkspaceScreen
+
+    body = text(random.Random(13), 20_000)
+
+    async def in_editor(profile: Profile) -> list[float]:
+        app = FieldpadApp(profile=profile, idle_lock_seconds=3600)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: _mounted_input(app, "#secret"), "the unlock prompt")
+            app.unlocked(profile.unlock(PASSPHRASE))  # the prompt is measured above
+            await wait_for(pilot, lambda: isinstance(app.screen, InspectionsScreen),
+                           "the inspections list")
+            await pilot.pause()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, WorkspaceScreen),
+                           "the workspace")
+            await pilot.pause()
+            await pilot.press("e")
+            await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen)
+                           and _mounted_input(app, "TextArea#" + _body_id()), "the editor")
+            await pilot.pause()
+            area = app.screen.query_one("#" + _body_id(), TextArea)
+            if len(area.text) != len(body):
+                raise BenchError(f"the editor holds {len(area.text)} chars, expected 20,000")
+            samples = await _keystrokes(pilot, area)
+            if app.session is not None:
+                app.flush_editors()
+                app.session.lock()
+        return samples
+
+    async def bare() -> list[float]:
+        app = BareArea(body)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: _mounted_input(app, "TextArea"), "the TextArea")
+            return await _keystrokes(pilot, app.query_one(TextArea))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = build_profile(Path(tmp) / "p", 0)
+        session = profile.unlock(PASSPHRASE)
+        session.create(session.find_inspection(None), "interview", "Long interview", body,
+                       {"agreement_obtained": True})
+        session.lock()
+        samples = asyncio.run(in_editor(profile))
+        profile.close()
+    floor = asyncio.run(bare())
+    p = pct(samples, 95)
+    return [Line(f"keystroke to repaint in a 20 KB note (p95 of {KEYS})", ms(p), "≤ 50 ms",
+                 f"bare TextArea with 20 KB p95 {ms(pct(floor, 95))}", p <= 0.05)]
+
+
+def _body_id() -> str:
+    from tui.screens.editor import _wid
+
+    return _wid("body")
+
+
+def run() -> list[tuple[str, ...]]:
+    lines = bench_start() + bench_keystroke() + bench_workspace()
+    return [line.row() for line in lines]
+
+
+if __name__ == "__main__":
+    from ._table import print_table
+
+    print_table(run())
