@@ -122,6 +122,30 @@ def cmd_inspection_add(profile: Profile, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspection_timeline(profile: Profile, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from store._timeline import TimelineError, make_timeline, where_is
+
+    try:
+        notification = date.fromisoformat(args.notification)
+        holidays = [date.fromisoformat(d) for d in args.holiday]
+        timeline = make_timeline(notification, holidays=holidays)
+    except (ValueError, TimelineError) as exc:
+        raise ValidationFailed([_issue("timeline", str(exc))]) from None
+    session = _unlock(profile, args)
+    ins = session.find_inspection(args.name)
+    ins.extra = {**ins.extra, "timeline": timeline.to_dict()}
+    role = "notebook" if ins.scope == "local" else "team"
+    cid = next(c for c, (i, r) in session._collections.items()
+               if i == ins.inspection_id and r == role)
+    session.publish_inspection(ins, cid)
+    for step in timeline.schedule():
+        out(f"{step.start.isoformat()}  week {step.week:>2}  {step.label}")
+    out(f"today: {where_is(timeline, date.today()).label}")
+    return 0
+
+
 def cmd_inspection_list(profile: Profile, args: argparse.Namespace) -> int:
     session = _unlock(profile, args)
     rows = []
@@ -453,6 +477,7 @@ _HANDLERS = {
     ("passwd", None): cmd_passwd,
     ("inspection", "add"): cmd_inspection_add,
     ("inspection", "list"): cmd_inspection_list,
+    ("inspection", "timeline"): cmd_inspection_timeline,
     ("note", "add"): cmd_note_add,
     ("note", "list"): cmd_note_list,
     ("note", "show"): cmd_note_show,

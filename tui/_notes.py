@@ -250,3 +250,16 @@ def summarise(session: Session) -> dict[bytes, InspectionSummary]:
         if note.kind == "concern" and note.state != "deleted" and not note.fields.get("closed"):
             s.open_concerns += 1
     return out
+
+
+def phase_text(inspection: Any, today: Any) -> str:
+    """Where an inspection stands ("phase two · week 14 of 22") from its sealed timeline."""
+    data = inspection.extra.get("timeline")
+    if not data:
+        return "–"
+    from store._timeline import Timeline, TimelineError, where_is
+
+    try:
+        return where_is(Timeline.from_dict(data), today).label
+    except (TimelineError, KeyError, TypeError, ValueError):
+        return "–"

@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name")
     q.add_argument("--partnership", default="", help="the community planning partnership")
     _add_unlock_options(q)
+    q = isub.add_parser("timeline", help="set an inspection's timeline from its notification date")
+    q.add_argument("name")
+    q.add_argument("--notification", required=True, metavar="YYYY-MM-DD")
+    q.add_argument("--holiday", action="append", default=[], metavar="YYYY-MM-DD",
+                   help="a day in a school-holiday week, left out of the week count")
+    _add_unlock_options(q)
     q = isub.add_parser("list", help="list inspections")
     q.add_argument("--json", action="store_true")
     _add_unlock_options(q)

@@ -285,3 +285,24 @@ async def test_concerns_queue_oldest_first(fprofile: Profile, fsession: Session)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, EditorScreen) and app.screen.has_class("concern")
+
+
+async def test_inspections_show_phase_and_week_from_the_timeline(fprofile, fsession) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from textual.widgets import DataTable
+
+    from store._timeline import make_timeline
+    from tui.screens.inspections import InspectionsScreen
+
+    ins = fsession.add_inspection("Northshire 2026", "Northshire CPP")
+    ins.extra = {"timeline": make_timeline(date(2026, 1, 5)).to_dict()}
+    cid = next(c for c, (i, _r) in fsession._collections.items() if i == ins.inspection_id)
+    fsession.publish_inspection(ins, cid)
+    app = make_app(fprofile)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await unlock(pilot, fsession)
+        assert isinstance(app.screen, InspectionsScreen)
+        table = app.screen.query_one(DataTable)
+        row = table.get_row(ins.id_hex)
+        assert "week 10 of" in str(row[2])  # NOW is 14 March 2026: week 10 from 5 January

@@ -183,3 +183,19 @@ def test_config(cli: Cli) -> None:
     cli("config", "set", "colour", "red", code=1)
     for f in cli.profile.iterdir():  # settings are sealed too: not in the db, -wal or -shm
         assert b"sync.example.org" not in f.read_bytes(), f.name
+
+
+def test_inspection_timeline(cli: Cli) -> None:
+    cli("inspection", "add", "Northshire 2026")
+    r = cli("inspection", "timeline", "Northshire 2026", "--notification", "2026-01-05",
+            "--holiday", "2026-02-16")
+    assert "week  1" in r.stdout and "today: " in r.stdout
+    cli("inspection", "timeline", "Northshire 2026", "--notification", "5 Jan", code=2)
+    # sealed in the inspection's metadata: it survives a new unlock
+    from store import Profile
+    from tests.tui.test_cli import PASSPHRASE as P
+
+    s = Profile(cli.profile).unlock(P)
+    ins = s.find_inspection("Northshire 2026")
+    assert ins.extra["timeline"]
+    s.lock()

@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label
 
 from store import Inspection, ValidationFailed
 
-from .._notes import clock, summarise
+from .._notes import clock, phase_text, summarise
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
 
@@ -76,11 +76,9 @@ class InspectionsScreen(BaseScreen):
         open_concerns: list[str] = []
         for ins in self.session.list_inspections():
             s = sums.get(ins.inspection_id)
-            phase = ins.extra.get("phase")
-            week = ins.extra.get("week")
-            phase_text = f"{phase} · week {week}" if phase and week else str(phase or "–")
+            where = phase_text(ins, self.fp.now().date())
             local = ins.scope == "local"
-            table.add_row(ins.name, ins.partnership or "–", phase_text,
+            table.add_row(ins.name, ins.partnership or "–", where,
                           str(s.notes if s else 0),
                           str(s.open_concerns if s else 0) if not local or (s and
                                                                              s.open_concerns)

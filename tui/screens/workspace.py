@@ -17,7 +17,7 @@ from store import CONFLICTED, DELETED, Inspection, Note
 from store._tags import describe_tag
 from store._templates import KIND_LABELS, KINDS, format_field, template_for
 
-from .._notes import when
+from .._notes import phase_text, when
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
@@ -118,9 +118,10 @@ class WorkspaceScreen(BaseScreen):
         self.query_text = ""
 
     def compose(self) -> ComposeResult:
+        where = phase_text(self.inspection, self.fp.now().date())
         yield TitleBar(f"{self.inspection.name} · "
                        + (self.caption[:1].upper() + self.caption[1:] if self.caption
-                          else "Workspace"), "")
+                          else (where if where != "–" else "Workspace")), "")
         with Horizontal(id="search-row"):
             yield Input(id="search", placeholder="/ search notes", compact=True)
             yield Label("", id="filter-line", markup=False)
