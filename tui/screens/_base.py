@@ -12,10 +12,8 @@ if TYPE_CHECKING:
     from ..app import FieldpadApp
 
 
-class BaseScreen(Screen):
-    """A full screen. ``NAME`` is all the terminal title ever shows of it."""
-
-    NAME: ClassVar[str] = "fieldpad"
+class _AppAccess:
+    """The app as fieldpad's app, and its session (LockedError when locked)."""
 
     @property
     def fp(self) -> FieldpadApp:
@@ -29,6 +27,12 @@ class BaseScreen(Screen):
 
             raise LockedError("the vault is locked")
         return session
+
+
+class BaseScreen(_AppAccess, Screen):
+    """A full screen. ``NAME`` is all the terminal title ever shows of it."""
+
+    NAME: ClassVar[str] = "fieldpad"
 
     def on_screen_resume(self) -> None:
         self.app.sub_title = self.NAME
@@ -44,21 +48,9 @@ def _no_blink(screen: Screen) -> None:
             widget.cursor_blink = False  # type: ignore[attr-defined]
 
 
-class BaseModal(ModalScreen):
+class BaseModal(_AppAccess, ModalScreen):
     NAME: ClassVar[str] = "fieldpad"
 
     def on_mount(self) -> None:
         _no_blink(self)
 
-    @property
-    def fp(self) -> FieldpadApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def session(self) -> Session:
-        session = self.fp.session
-        if session is None:
-            from store import LockedError
-
-            raise LockedError("the vault is locked")
-        return session

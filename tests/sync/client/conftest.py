@@ -13,18 +13,7 @@ from store import KdfParams, Profile
 from sync.client import SyncClient, SyncReport, sync
 from sync.server import open_storage
 from tests.conftest import PASSPHRASE
-from tests.sync.server._support import ServerProcess, fresh_schema, new_code, postgres_base_url
-
-
-@pytest.fixture(scope="session")
-def pg_base_url() -> str:
-    url, why = postgres_base_url()
-    if url is None:
-        message = f"PostgreSQL is unreachable ({why}); set FIELDPAD_TEST_DATABASE_URL"
-        if os.environ.get("FIELDPAD_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " (FIELDPAD_REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(message)
-    return url
+from tests.sync.server._support import ServerProcess, fresh_schema, new_code
 
 
 class Server:
@@ -114,7 +103,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
         yield s
         s.close()
         return
-    base = request.getfixturevalue("pg_base_url")
+    base = request.getfixturevalue("pg_base")
     with fresh_schema(base) as url:
         s = Server(url)
         yield s

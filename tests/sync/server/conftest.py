@@ -7,7 +7,6 @@ FIELDPAD_REQUIRE_POSTGRES=1, in which case they fail.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import anyio.from_thread
@@ -15,20 +14,9 @@ import pytest
 
 from sync.server import Limits, Storage, create_app, open_storage
 
-from ._support import Clock, PortalTransport, World, fresh_schema, postgres_base_url
+from ._support import Clock, PortalTransport, World, fresh_schema
 
 BACKENDS = ["sqlite", "postgres"]
-
-
-@pytest.fixture(scope="session")
-def pg_base() -> str:
-    url, why = postgres_base_url()
-    if url is None:
-        message = f"PostgreSQL is unreachable ({why}); set FIELDPAD_TEST_DATABASE_URL"
-        if os.environ.get("FIELDPAD_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " (FIELDPAD_REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(message)
-    return url
 
 
 @pytest.fixture(params=BACKENDS)
