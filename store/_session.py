@@ -302,6 +302,29 @@ class Session:
         return check_minimisation("\n".join([note.title, note.body, *(
             v for v in note.fields.values() if isinstance(v, str))]))
 
+    # -- audit -------------------------------------------------------------------------------
+    def record_audit(self, inspection: Inspection, action: str, **details: Any) -> None:
+        """Seal an ``audit.<action>`` event (an export, say) into the inspection's collection:
+        it syncs with the team like any record, and no note is made of it."""
+        collection_id = self.collection_for(inspection, "note")
+        payload = {"type": f"audit.{action}", "inspection_id": inspection.id_hex,
+                   "by": self.author, "hlc": str(self.clock.now()), "details": details}
+        with self.db.atomic():
+            self._append(collection_id, None, lambda rev: {**payload, "rev": rev},
+                         parents=(), draft=False)
+
+    def audit_events(self, inspection: Inspection) -> list[dict[str, Any]]:
+        """Every audit event of an inspection this device holds, oldest first."""
+        out = []
+        for cid, (iid, _role) in self._collections.items():
+            if iid != inspection.inspection_id:
+                continue
+            for rec in self.streams._select("WHERE collection_id = ? AND note_id IS NULL", [cid]):
+                payload = self._open(rec)
+                if payload and str(payload.get("type", "")).startswith("audit."):
+                    out.append(payload)
+        return sorted(out, key=lambda p: str(p.get("hlc", "")))
+
     # -- settings ----------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
         """Every setting with its value (defaults filled in)."""
@@ -388,7 +411,7 @@ class Session:
             self.search_index.put(*_doc(note))
         return note
 
-    def _append(self, collection_id: bytes, note_id: str, build: Callable[[str], dict],
+    def _append(self, collection_id: bytes, note_id: str | None, build: Callable[[str], dict],
                 *, parents: tuple[str, ...], draft: bool,
                 replace: StoredRecord | None = None) -> StoredRecord:
         keys = self._require_unlocked()

@@ -32,6 +32,7 @@ def cmd_export(profile: Profile, args: argparse.Namespace) -> int:
     inspection = session.find_inspection(args.inspection)
     paths = export_inspection(session, inspection, args.format, Path(args.output),
                               overwrite=args.overwrite)
+    session.record_audit(inspection, "export", format=args.format, files=len(paths))
     for path in paths:
         out(str(path))
     warn(f"exported {len(paths)} file{'s' if len(paths) != 1 else ''} from {inspection.name} "

@@ -193,3 +193,16 @@ def test_failed_export_leaves_nothing_behind(session: Session, inspection: Inspe
     with pytest.raises(RuntimeError, match="disk trouble"):
         export_inspection(session, inspection, "csv", out)
     assert not out.exists()  # the grades file written first was removed, and the new folder
+
+
+def test_an_export_is_recorded_as_an_audit_event(session, tmp_path) -> None:  # noqa: ANN001
+    from store._export import export_inspection
+
+    ins = session.find_inspection(None)
+    session.create(ins, "note", "Exported", "text", tags=["S1"])
+    paths = export_inspection(session, ins, "md", tmp_path / "out")
+    session.record_audit(ins, "export", format="md", files=len(paths))
+    [event] = session.audit_events(ins)
+    assert event["type"] == "audit.export" and event["details"] == {"format": "md", "files": 1}
+    assert event["by"] == "AI" and not session.list_notes(ins)[0].title.startswith("audit")
+    assert len(session.list_notes(ins)) == 1
