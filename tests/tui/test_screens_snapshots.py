@@ -132,6 +132,26 @@ def test_recovery_key(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_enrol(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+    """First run, last step: enrol with a server, or work offline (a refused code shown)."""
+    from tui.screens.unlock import EnrolScreen
+
+    profile = Profile(tmp_path / "profile")
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+        pilot.app.switch_screen(EnrolScreen(None))  # type: ignore[arg-type]
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.query_one("#enrol-url", Input).value = "https://sync.example.org"
+        screen.query_one("#enrol-code", Input).value = "TXRDRV-YBKCQ-VJKDS-6F13T-9MA63"
+        screen._say("The server refused (401 invalid_code): this code was already used.", True)
+        await pilot.pause()
+
+    _snap(snap_compare, make_app(profile, enrol_now=lambda s, u, c: ""), size, run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_inspections(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
     """Inspections with notes, an open concern and unsynced records."""
     profile, session, _ = seeded(tmp_path)
