@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from ._envelope import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
+from ._envelope import Expect, envelope_hash, open_envelope, parse_header
 from ._errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 from ._model import (
     INSPECTION_META,
@@ -67,6 +67,8 @@ class IngestReport:
 class Replica:
     def __init__(self, session: Session) -> None:
         self._expect: bytes | None = None
+        self._tips: dict[tuple[bytes, bytes], tuple[int, bytes]] = {}
+        self._q_streams: set[tuple[bytes, bytes]] = set()
         self.session = session
         self.db = session.db
         self.streams = session.streams
@@ -167,7 +169,11 @@ class Replica:
         blocked: set[tuple[bytes, bytes]] = set()
         self._opened: dict[tuple[bytes, bytes, int], dict[str, Any]] = {}
         self._expect = collection_id
+        # per page: each stream's next (seq, prev_hash), and which streams have quarantined rows
+        self._tips: dict[tuple[bytes, bytes], tuple[int, bytes]] = {}
         with self.db.atomic():
+            self._q_streams = {(c, d) for c, d in self.db.execute(
+                "SELECT DISTINCT collection_id, device_id FROM quarantine").fetchall()}
             for env in envelopes:
                 self._ingest_one(env, report, blocked)
         docs = []
@@ -198,8 +204,10 @@ class Replica:
         if self._expect is not None and c != self._expect:
             self._quarantine(env, c, d, seq, "it came in a pull of another collection", report)
             return
-        head = self.streams.head(c, d)
-        want = head.seq + 1 if head else 1
+        tip = self._tips.get((c, d))
+        if tip is None:
+            tip = self.streams.next_seq(c, d)
+        want, prev_hash = tip
         if seq < want:
             old = self.streams.get(c, d, seq)
             if old is not None and old.hash == envelope_hash(env):
@@ -214,7 +222,7 @@ class Replica:
             return
         try:
             _, payload = open_envelope(env, s.keyring.resolver(c), s.keyring.signer,
-                                       Expect(c, d, seq, head.hash if head else ZERO_HASH))
+                                       Expect(c, d, seq, prev_hash))
             note_id, rev, parents = _route(payload, make_rev(d, seq), header.ref)
         except UnknownKey:
             report.waiting.add(c)
@@ -224,9 +232,11 @@ class Replica:
             self._quarantine(env, c, d, seq, str(exc), report)
             blocked.add((c, d))
             return
-        rec = self.streams.append(env, note_id, pushed=True)
-        self.db.execute("DELETE FROM quarantine WHERE collection_id = ? AND device_id = ? AND "
-                        "seq = ?", [c, d, seq])
+        rec = self.streams.append(env, note_id, pushed=True, tip=tip)
+        self._tips[(c, d)] = (seq + 1, rec.hash)
+        if (c, d) in self._q_streams:
+            self.db.execute("DELETE FROM quarantine WHERE collection_id = ? AND device_id = ? "
+                            "AND seq = ?", [c, d, seq])
         report.stored += 1
         self._opened[(c, d, seq)] = (rec.hash, payload)
         if note_id is None:

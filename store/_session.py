@@ -275,9 +275,12 @@ class Session:
                             autosave=False, heads=heads)
 
     def history(self, note_id: str) -> list[Revision]:
-        note = self.get(note_id)
+        self._require_unlocked()
+        records = self.streams.for_note(note_id)  # a full id, even of a note not yet shown
+        if not records:
+            records = self.streams.for_note(self.get(note_id).note_id)  # an id prefix
         out = []
-        for rec in self.streams.for_note(note.note_id):
+        for rec in records:
             payload = self._open(rec)
             if payload is None:
                 continue

@@ -109,10 +109,13 @@ class Streams:
 
     # -- writing ---------------------------------------------------------------------------
     def append(self, envelope: bytes, note_id: str | None, *, pushed: bool = False,
-               draft: bool = False) -> StoredRecord:
-        """Store the next record of its stream, checking seq and chain. Call inside atomic()."""
+               draft: bool = False, tip: tuple[int, bytes] | None = None) -> StoredRecord:
+        """Store the next record of its stream, checking seq and chain. Call inside atomic().
+
+        ``tip``: the stream's next (seq, prev_hash) as the caller read it in this transaction,
+        which saves a lookup per record when a page of pulled records is stored."""
         h = parse_header(envelope)
-        seq, prev = self.next_seq(h.collection_id, h.device_id)
+        seq, prev = tip if tip is not None else self.next_seq(h.collection_id, h.device_id)
         if h.seq != seq or h.prev_hash != prev:
             raise StoreError(
                 f"record {h.ref} does not follow its stream (expected seq {seq}); not stored")

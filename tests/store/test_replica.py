@@ -120,3 +120,25 @@ def test_concern_streams_push_first(pair) -> None:  # noqa: ANN001
     assert sum(len(b) for b in ra.unpushed()) == 2
     ra.mark_pushed(other, 1)
     assert [b[0].collection_id for b in ra.unpushed()] == [COLL]
+
+
+def test_a_new_device_merges_a_note_it_first_sees_with_two_heads(tmp_path: Path,
+                                                                  pair) -> None:  # noqa: ANN001
+    (a, ra), (b, rb) = pair
+    pc, c, rc = _device(tmp_path / "c", "X")
+    assert rc.unwrap_key(COLL, 1, ra.wrap_key(COLL, 1, c.device_id, c.keys.device.kx_pub))
+    for s in (a, b):
+        kc = c.keys.device
+        Replica(s).register_device(c.device_id, kc.sign_pub, kc.kx_pub)
+        ks = s.keys.device
+        rc.register_device(s.device_id, ks.sign_pub, ks.kx_pub)
+    n = a.create(a.find_inspection("Northshire 2026"), "note", "Shared", "one\ntwo\n")
+    sync((a, ra), (b, rb))
+    a.save(n.note_id, body="A\none\ntwo\n")
+    b.save(n.note_id, body="one\ntwo\nB\n")
+    # the new device gets everything at once: the note arrives with two heads
+    envs = [r.envelope for s in (a, b) for r in s.streams.all() if r.collection_id == COLL]
+    rep = rc.ingest(envs)
+    assert not rep.quarantined and rep.merged == [n.note_id]
+    assert c.get(n.note_id).body == "A\none\ntwo\nB\n"
+    c.lock()
