@@ -136,10 +136,7 @@ def cmd_inspection_timeline(profile: Profile, args: argparse.Namespace) -> int:
     session = _unlock(profile, args)
     ins = session.find_inspection(args.name)
     ins.extra = {**ins.extra, "timeline": timeline.to_dict()}
-    role = "notebook" if ins.scope == "local" else "team"
-    cid = next(c for c, (i, r) in session._collections.items()
-               if i == ins.inspection_id and r == role)
-    session.publish_inspection(ins, cid)
+    session.publish_inspection(ins, session.collection_for(ins, "note"))
     for step in timeline.schedule():
         out(f"{step.start.isoformat()}  week {step.week:>2}  {step.label}")
     out(f"today: {where_is(timeline, date.today()).label}")

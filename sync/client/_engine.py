@@ -16,6 +16,7 @@ from store import Session
 from store._errors import ValidationFailed
 from store._replica import IngestReport, Replica
 
+from .._protocol import decode_b64url
 from ._errors import AccessDenied, ServerRefused
 from ._http import SyncClient
 
@@ -134,8 +135,6 @@ class SyncEngine:
                                        col.get("inspection_name", ""))
         for k in col.get("keys", []):
             if not self.replica.has_key(cid, k["epoch"]):
-                from sync._protocol import decode_b64url
-
                 if not self.replica.unwrap_key(cid, k["epoch"], decode_b64url(k["wrapped"])):
                     self.report.problems.append(
                         f"a key for collection {cid.hex()[:8]} epoch {k['epoch']} was not "

@@ -297,8 +297,7 @@ async def test_inspections_show_phase_and_week_from_the_timeline(fprofile, fsess
 
     ins = fsession.add_inspection("Northshire 2026", "Northshire CPP")
     ins.extra = {"timeline": make_timeline(date(2026, 1, 5)).to_dict()}
-    cid = next(c for c, (i, _r) in fsession._collections.items() if i == ins.inspection_id)
-    fsession.publish_inspection(ins, cid)
+    fsession.publish_inspection(ins, fsession.collection_for(ins, "note"))
     app = make_app(fprofile)
     async with app.run_test(size=(120, 40)) as pilot:
         await unlock(pilot, fsession)

@@ -10,6 +10,7 @@ processes starting at once apply it exactly once. Never edit a released migratio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,25 @@ MIGRATIONS += (
 )
 
 LATEST = MIGRATIONS[-1].version
+
+
+def apply_pending(tx: Any, dialect: Dialect, record_sql: str) -> int:
+    """Apply every migration not yet in ``schema_migrations`` inside the caller's transaction
+    (each backend takes its own lock first); ``record_sql`` inserts (version, summary).
+    Returns the schema version, refusing a database newer than this server."""
+    done = {int(r[0]) for r in tx.all("SELECT version FROM schema_migrations")}
+    for m in MIGRATIONS:
+        if m.version in done:
+            continue
+        for sql in statements(m, dialect):
+            tx.run(sql)
+        tx.run(record_sql, (m.version, m.summary))
+    version = max(done | {m.version for m in MIGRATIONS}) if MIGRATIONS else 0
+    if version > LATEST:
+        raise RuntimeError(
+            f"database schema {version} is newer than this server ({LATEST}): upgrade it"
+        )
+    return version
 
 
 def statements(migration: Migration, dialect: Dialect) -> list[str]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from ._schema import LATEST, MIGRATIONS, POSTGRES, statements
+from ._schema import POSTGRES, apply_pending
 from ._sql import SqlStorage, Tx
 
 MIGRATION_LOCK = 0x6670_6164  # "fpad": pg_advisory_xact_lock key for migrations
@@ -84,22 +84,9 @@ class PostgresStorage(SqlStorage):
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                 "summary TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
             )
-            done = {int(r[0]) for r in tx.all("SELECT version FROM schema_migrations")}
-            for m in MIGRATIONS:
-                if m.version in done:
-                    continue
-                for sql in statements(m, POSTGRES):
-                    tx.run(sql)
-                tx.run(
-                    "INSERT INTO schema_migrations (version, summary) VALUES (?, ?)",
-                    (m.version, m.summary),
-                )
-            version = max(done | {m.version for m in MIGRATIONS}) if MIGRATIONS else 0
-        if version > LATEST:
-            raise RuntimeError(
-                f"database schema {version} is newer than this server ({LATEST}): upgrade it"
+            return apply_pending(
+                tx, POSTGRES, "INSERT INTO schema_migrations (version, summary) VALUES (?, ?)"
             )
-        return version
 
     def close(self) -> None:
         self._pool.close()

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._schema import LATEST, MIGRATIONS, SQLITE, statements
+from ._schema import SQLITE, apply_pending
 from ._sql import SqlStorage, Tx
 
 BUSY_TIMEOUT_MS = 30_000
@@ -121,23 +121,10 @@ class SqliteStorage(SqlStorage):
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, summary TEXT NOT NULL, applied_at REAL NOT NULL)"
             )
-            done = {int(r[0]) for r in tx.all("SELECT version FROM schema_migrations")}
-            for m in MIGRATIONS:
-                if m.version in done:
-                    continue
-                for sql in statements(m, SQLITE):
-                    tx.run(sql)
-                tx.run(
-                    "INSERT INTO schema_migrations (version, summary, applied_at) "
-                    "VALUES (?, ?, strftime('%s', 'now'))",
-                    (m.version, m.summary),
-                )
-            version = max(done | {m.version for m in MIGRATIONS}) if MIGRATIONS else 0
-        if version > LATEST:
-            raise RuntimeError(
-                f"database schema {version} is newer than this server ({LATEST}): upgrade it"
+            return apply_pending(
+                tx, SQLITE, "INSERT INTO schema_migrations (version, summary, applied_at) "
+                "VALUES (?, ?, strftime('%s', 'now'))"
             )
-        return version
 
     def close(self) -> None:
         self._closed = True
