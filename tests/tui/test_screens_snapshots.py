@@ -81,7 +81,9 @@ def _snap(snap_compare: Any, app: Any, size: tuple[int, int], run_before: Any) -
         await run_before(pilot)
         # let every message chain (search -> list -> preview) finish, even on a busy machine
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.15)
+        await pilot.wait_for_scheduled_animations()
+        # a loaded CI machine once caught the sidebar half laid out after 0.15 s
+        await pilot.pause(0.4)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=settled)
