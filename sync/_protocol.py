@@ -24,7 +24,10 @@ KEY_PATTERN = r"^(?:[0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$"
 B64URL_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"
 MAX_WRAPPED = 2048
 
+HEX12_PATTERN = r"^[0-9a-f]{24}$"
 Hex16 = Annotated[str, Field(pattern=HEX16_PATTERN, description="16 bytes as 32 hex digits")]
+Hex12 = Annotated[str, Field(pattern=HEX12_PATTERN, description="12 bytes as 24 hex digits")]
+Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="32 bytes as 64 hex digits")]
 PublicKey = Annotated[
     str, Field(pattern=KEY_PATTERN, description="raw 32-byte key, hex or base64url")
 ]
@@ -134,6 +137,10 @@ class CollectionInfo(_Model):
         description="device id hex -> last seq stored: a sync with nothing to do stops here")
     devices_missing_keys: int = Field(
         0, description="active member devices without a wrapped key for the current epoch")
+    roster_length: int = Field(0, ge=0, description="events in the collection's roster log")
+    active_devices: int = Field(
+        0, ge=0, description="active devices of active members: a lead's device compares the "
+        "count with its roster to notice a revoked device")
 
 
 class InspectionInfo(_Model):
@@ -145,6 +152,9 @@ class InspectionInfo(_Model):
 class CollectionsResponse(_Model):
     collections: list[CollectionInfo]
     inspections: list[InspectionInfo] = Field(default_factory=list)
+    purged: list[Hex16] = Field(
+        default_factory=list,
+        description="purged inspections this user took part in: delete their local copies")
 
 
 class MemberAdd(_Model):
@@ -200,13 +210,98 @@ class KeysResult(_Model):
     epoch: Epoch = Field(description="the collection's current epoch after this upload")
 
 
-class RosterHead(_Model):
-    head: str = Field(min_length=1, max_length=128, pattern=r"^[0-9a-f]+$")
+class RosterEventWire(_Model):
+    """One signed roster event (store/_roster.py): opaque to the server but for its chain."""
+
+    event: str = Field(min_length=1, max_length=1024,
+                       description="the event's canonical JSON text, exactly as signed")
+    sig: str = Field(pattern=r"^[0-9a-f]{128}$", description="Ed25519 signature, hex")
+
+
+class RosterLog(_Model):
+    collection_id: Hex16
+    length: int = Field(ge=0, description="events in the whole log")
+    head: Hex32 | None = Field(None, description="hash of the last event (none: empty log)")
+    events: list[RosterEventWire] = Field(description="events n > after, in order (capped)")
+
+
+class RosterAppend(_Model):
+    events: list[RosterEventWire] = Field(min_length=1, max_length=100)
 
 
 class RosterResult(_Model):
     collection_id: Hex16
-    roster_head: str
+    length: int = Field(ge=1, description="events in the log after this append")
+    head: Hex32 = Field(description="hash of the last event")
+
+
+InviteState = Literal["open", "joined", "accepted", "rejected"]
+
+
+class InviteCreate(_Model):
+    invite_id: Hex12 = Field(description="derived from the invitation's secret (store/_invite)")
+    inspection_id: Hex16
+    user: UserName = Field(description="the user invited: only their device may join")
+    role: Role = "member"
+
+
+class InviteInfo(_Model):
+    invite_id: Hex12
+    inspection_id: Hex16
+    user: str
+    role: Role
+    state: InviteState
+    expires_at: float = Field(description="unix time after which nobody may join")
+
+
+class InviteJoin(_Model):
+    device_id: Hex16 = Field(description="the joining device: the caller itself")
+    sign_key: Hex32 = Field(description="its enrolled Ed25519 public key")
+    kx_key: Hex32 = Field(description="its enrolled X25519 public key")
+    user: UserName
+    proof: Hex32 = Field(description="join proof over these keys (relayed, never checked)")
+
+
+class InviteStatus(_Model):
+    invite_id: Hex12
+    inspection_id: Hex16
+    user: str
+    role: Role
+    state: InviteState
+    accept_proof: Hex32 | None = None
+    reason: str | None = None
+
+
+class InvitePending(_Model):
+    """A join for the creating device to check against its secret, then accept or reject."""
+
+    invite_id: Hex12
+    inspection_id: Hex16
+    user: str = Field(description="the user the invitation is for")
+    role: Role
+    device_id: Hex16
+    sign_key: Hex32
+    kx_key: Hex32
+    join_user: str = Field(description="the user name the joining device sent")
+    proof: Hex32
+
+
+class InvitesPending(_Model):
+    invites: list[InvitePending]
+
+
+class InviteAccept(_Model):
+    accept_proof: Hex32
+
+
+class InviteReject(_Model):
+    reason: str = Field(max_length=200, description="shown to the joining device")
+
+
+class PurgeResult(_Model):
+    inspection_id: Hex16
+    purged_at: float = Field(description="unix time of the purge")
+    records_deleted: int = Field(ge=0)
 
 
 class StatusResponse(_Model):

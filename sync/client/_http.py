@@ -202,6 +202,52 @@ class SyncClient:
     def revoke(self, device_id: bytes) -> dict[str, Any]:
         return self._request("DELETE", f"/v1/devices/{device_id.hex()}").json()
 
+    # -- roster, invitations, purge (DESIGN §6) ------------------------------------------------
+    def roster(self, cid: bytes, after: int = 0) -> dict[str, Any]:
+        """``{collection_id, length, head, events: [{"event", "sig"}]}``: events n > after, in
+        order, capped per answer (page on with ``after`` while fewer than ``length``)."""
+        query = f"?after={after}" if after else ""
+        return self._request("GET", f"/v1/collections/{cid.hex()}/roster{query}").json()
+
+    def append_roster(self, cid: bytes, events: list[dict[str, str]]) -> dict[str, Any]:
+        """Append signed events (``SignedEvent.to_wire()``) as a lead: ``{collection_id,
+        length, head}``. A retry of stored events is accepted; a fork raises ForkError with
+        code ``roster_conflict``."""
+        return self._request("POST", f"/v1/collections/{cid.hex()}/roster",
+                             json_body={"events": events}).json()
+
+    def create_invite(self, invite_id: bytes, inspection_id: bytes, user: str,
+                      role: str = "member") -> dict[str, Any]:
+        return self._request("POST", "/v1/invites", json_body={
+            "invite_id": invite_id.hex(), "inspection_id": inspection_id.hex(), "user": user,
+            "role": role}).json()
+
+    def join_invite(self, invite_id: bytes, device_id: bytes, sign_key: bytes, kx_key: bytes,
+                    user: str, proof: bytes) -> dict[str, Any]:
+        return self._request("POST", f"/v1/invites/{invite_id.hex()}/join", json_body={
+            "device_id": device_id.hex(), "sign_key": sign_key.hex(), "kx_key": kx_key.hex(),
+            "user": user, "proof": proof.hex()}).json()
+
+    def pending_invites(self) -> list[dict[str, Any]]:
+        """Joins of invitations this device created, waiting for it to accept or reject."""
+        return self._request("GET", "/v1/invites/pending").json()["invites"]
+
+    def accept_invite(self, invite_id: bytes, proof: bytes) -> dict[str, Any]:
+        return self._request("POST", f"/v1/invites/{invite_id.hex()}/accept",
+                             json_body={"accept_proof": proof.hex()}).json()
+
+    def reject_invite(self, invite_id: bytes, reason: str) -> dict[str, Any]:
+        return self._request("POST", f"/v1/invites/{invite_id.hex()}/reject",
+                             json_body={"reason": reason}).json()
+
+    def invite_status(self, invite_id: bytes) -> dict[str, Any]:
+        return self._request("GET", f"/v1/invites/{invite_id.hex()}").json()
+
+    def purge_inspection(self, inspection_id: bytes) -> dict[str, Any]:
+        """Delete everything the server holds for an inspection (its lead only; idempotent):
+        ``{inspection_id, purged_at, records_deleted}``."""
+        return self._request("POST", f"/v1/inspections/{inspection_id.hex()}/purge").json()
+
 
 _TLS: ssl.SSLContext | None = None
 

@@ -7,6 +7,7 @@ database directly (no server needs to run).
                                             device revoke ID
                                             inspection add NAME --lead USER   (prints its id)
                                             inspection list
+                                            purges   (audit: one a line, inspection id first)
 
 Exit codes: 0 ok, 1 error, 2 usage.
 """
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--lead", required=True, metavar="USER")
     insp.add_parser("list", help="list inspections")
+    sub.add_parser("purges", help="list purged inspections (audit), one a line, id first")
     return parser
 
 
@@ -131,7 +133,13 @@ def _run(args: argparse.Namespace, storage: Storage, clock: Callable[[], float])
         inspection_id = os.urandom(16)
         storage.add_inspection(inspection_id, args.name, args.lead, now)
         print(inspection_id.hex())
+    elif args.cmd == "purges":
+        for g in storage.list_purges():
+            by = g.by_device.hex() if g.by_device else "-"
+            print(f"{g.inspection_id.hex()}\t{g.name}\tpurged={_when(g.purged_at)}\tby={by}"
+                  f"\trecords={g.records_deleted}")
     else:
         for i in storage.list_inspections():
-            print(f"{i.id.hex()}\t{i.name}\tlead={i.lead}")
+            purged = "" if i.purged_at is None else f"\tpurged={_when(i.purged_at)}"
+            print(f"{i.id.hex()}\t{i.name}\tlead={i.lead}{purged}")
     return 0

@@ -52,6 +52,22 @@ class Conflict(ApiError):
     code = "conflict"
 
 
+class Gone(ApiError):
+    """Raised for what existed and was deliberately ended: a purged inspection, an expired
+    invitation (410). Clients stop retrying and clean up."""
+
+    status = 410
+    code = "gone"
+
+
+class TooManyTries(ApiError):
+    """Raised when an invitation had too many join attempts (429). Unlike RateLimited it is
+    final, so it carries no Retry-After."""
+
+    status = 429
+    code = "too_many_tries"
+
+
 class TooLarge(ApiError):
     """Raised when a body or an envelope is above the limit (413)."""
 

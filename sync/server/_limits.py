@@ -38,6 +38,10 @@ class Limits:
     """How long an enrolment code lives."""
     code_tries: int = 5
     """Wrong tries after which an enrolment code is dead."""
+    invite_ttl: int = 7 * 24 * 3600
+    """How long a team invitation (POST /v1/invites) may be joined, in seconds."""
+    invite_tries: int = 5
+    """Join attempts an invitation takes; the next one is refused for good (429)."""
     max_skew_s: int = 300
     """How far a signature's ``created`` may be from the server's clock."""
     worker_threads: int = 8

@@ -7,18 +7,16 @@ thread, log ids and the action. Every refusal is an :class:`ApiError` rendered a
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, FastAPI, Path, Request
+from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
@@ -26,31 +24,25 @@ from starlette.responses import JSONResponse, Response
 
 from .. import _protocol as p
 from .._framing import MEDIA_TYPE, PullPage, encode_pull_page
-from ._auth import RAW_BODY, KeyCache, authenticate, parse_code
+from ._auth import KeyCache, parse_code
+from ._deps import (
+    BINARY,
+    ERRORS,
+    HEX,
+    AuthCaller,
+    CollectionId,
+    State,
+    app_state,
+    log,
+    log_event,
+)
+from ._deps import unhex as _cid
 from ._errors import ApiError, RateLimited, Unauthorized, Unprocessable, UnsupportedMedia
 from ._limits import Limits, RateLimiter
 from ._middleware import BodyLimitMiddleware
 from ._push import prepare_push
-from ._storage import Caller, CollectionView, MemberState, Storage, WrappedKey
-
-log = logging.getLogger("fieldpad.server")
-HEX = p.HEX16_PATTERN
-CollectionId = Annotated[str, Path(pattern=HEX, description="collection id, 32 hex digits")]
-_ERROR_TEXT = {
-    400: "malformed request (framing, JSON, encoding)",
-    401: "not signed by an active enrolled device, stale, replayed, or a bad enrolment code",
-    403: "signed, but not allowed: not an active member, not a lead, not your stream",
-    404: "no such user, device or member",
-    409: "conflict with stored state: id already used, a fork in a stream",
-    413: "body, envelope or batch above the limit",
-    415: "unsupported Content-Type or Content-Encoding",
-    422: "well-formed but breaks a rule: a gap, an unknown epoch, a bad envelope or field",
-    429: "rate limited: wait Retry-After seconds",
-}
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": p.ErrorBody, "description": text} for code, text in _ERROR_TEXT.items()
-}
-BINARY = {"schema": {"type": "string", "format": "binary"}}
+from ._routes_team import team_routes
+from ._storage import CollectionView, MemberState, Storage, WrappedKey
 
 
 def _version() -> str:
@@ -58,57 +50,6 @@ def _version() -> str:
         return metadata.version("fieldpad")
     except metadata.PackageNotFoundError:
         return "0"
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, bytes):
-        return value.hex()
-    text = str(value)
-    return f'"{text}"' if (" " in text or not text) else text
-
-
-def log_event(event: str, **fields: object) -> None:
-    """One structured line: ``event=push collection=.. device=.. accepted=3``. Ids and
-    counts only: never bodies, keys, codes or signatures."""
-    if log.isEnabledFor(logging.INFO):
-        log.info(" ".join([f"event={event}", *(f"{k}={_fmt(v)}" for k, v in fields.items())]))
-
-
-@dataclass(slots=True)
-class _State:
-    storage: Storage
-    clock: Callable[[], float]
-    limits: Limits
-    limiter: RateLimiter
-    enrol_limiter: RateLimiter
-    keys: KeyCache
-    threads: anyio.CapacityLimiter
-
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run blocking work (storage, crypto) in a worker thread. A small, bounded number of
-        threads keeps GIL hand-offs and connection waits short under load."""
-        return await anyio.to_thread.run_sync(fn, *args, limiter=self.threads)
-
-
-def _state(request: Request) -> _State:
-    return request.app.state.fieldpad  # type: ignore[no-any-return]
-
-
-async def _caller(request: Request) -> Caller:
-    st = _state(request)
-    body = request.scope.get(RAW_BODY)
-    if body is None:
-        body = await request.body()
-    return await st.run(
-        authenticate, request, body, st.storage, st.limits, st.limiter, st.keys, st.clock()
-    )
-
-
-AuthCaller = Annotated[Caller, Depends(_caller)]
-
-
-def _cid(value: str) -> bytes:
-    return bytes.fromhex(value)
 
 
 def _until(value: datetime | date | None) -> float | None:
@@ -144,6 +85,8 @@ def _collection_out(v: CollectionView) -> p.CollectionInfo:
         inspection_name=v.inspection_name,
         heads={d.hex(): s for d, s in v.heads.items()},
         devices_missing_keys=v.devices_missing_keys,
+        roster_length=v.roster_length,
+        active_devices=v.active_devices,
     )
 
 
@@ -173,7 +116,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.fieldpad = _State(
+    app.state.fieldpad = State(
         storage,
         clock,
         limits,
@@ -184,6 +127,7 @@ def create_app(
     )
     _install_errors(app)
     _routes(app)
+    team_routes(app)
     app.add_middleware(
         GZipMiddleware,
         minimum_size=1024,
@@ -247,7 +191,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
 
     @app.post(f"{v1}/enrol", response_model=p.EnrolResponse, responses=ERRORS, tags=["devices"])
     async def enrol(body: p.EnrolRequest, request: Request) -> p.EnrolResponse:
-        st = _state(request)
+        st = app_state(request)
         client = request.client.host if request.client else "?"
         wait = st.enrol_limiter.take(client)
         if wait > 0:
@@ -273,13 +217,15 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
     @app.get(f"{v1}/collections", response_model=p.CollectionsResponse, responses=ERRORS,
              tags=["collections"])
     async def collections(caller: AuthCaller, request: Request) -> p.CollectionsResponse:
-        st = _state(request)
+        st = app_state(request)
         views = await st.run(st.storage.list_collections, caller, st.clock())
         mine = await st.run(st.storage.list_my_inspections, caller, st.clock())
+        purged = await st.run(st.storage.list_purged, caller, st.clock())
         return p.CollectionsResponse(
             collections=[_collection_out(v) for v in views],
             inspections=[p.InspectionInfo(inspection_id=i.id.hex(), name=i.name,
                                           role=i.role) for i in mine],  # type: ignore[arg-type]
+            purged=[i.hex() for i in purged],
         )
 
     @app.post(f"{v1}/collections", response_model=p.CollectionInfo, responses=ERRORS,
@@ -287,7 +233,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
     async def create_collection(
         body: p.CollectionCreate, caller: AuthCaller, request: Request
     ) -> p.CollectionInfo:
-        st = _state(request)
+        st = app_state(request)
         view = await st.run(
             st.storage.create_collection, caller, _cid(body.collection_id),
             _cid(body.inspection_id), st.clock(), body.kind,
@@ -298,7 +244,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
     @app.get(f"{v1}/collections/{{c}}/members", response_model=p.MembersResponse,
              responses=ERRORS, tags=["collections"])
     async def members(c: CollectionId, caller: AuthCaller, request: Request) -> p.MembersResponse:
-        st = _state(request)
+        st = app_state(request)
         epoch, views = await st.run(
             st.storage.list_members, caller, _cid(c), st.clock()
         )
@@ -323,7 +269,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
     async def add_member(
         c: CollectionId, body: p.MemberAdd, caller: AuthCaller, request: Request
     ) -> p.MemberChanged:
-        st = _state(request)
+        st = app_state(request)
         state = await st.run(
             st.storage.add_member, caller, _cid(c), body.user, body.role, _until(body.until),
             st.clock(),
@@ -339,7 +285,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
         caller: AuthCaller,
         request: Request,
     ) -> p.MemberChanged:
-        st = _state(request)
+        st = app_state(request)
         state = await st.run(
             st.storage.remove_member, caller, _cid(c), user, st.clock()
         )
@@ -351,7 +297,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
     async def upload_keys(
         c: CollectionId, body: p.KeysUpload, caller: AuthCaller, request: Request
     ) -> p.KeysResult:
-        st = _state(request)
+        st = app_state(request)
         try:
             keys = [
                 WrappedKey(k.epoch, _cid(k.device_id), p.decode_b64url(k.wrapped))
@@ -366,22 +312,10 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
                   skipped=skipped, epoch=epoch)
         return p.KeysResult(stored=stored, skipped=skipped, epoch=epoch)
 
-    @app.put(f"{v1}/collections/{{c}}/roster", response_model=p.RosterResult, responses=ERRORS,
-             tags=["collections"])
-    async def roster(
-        c: CollectionId, body: p.RosterHead, caller: AuthCaller, request: Request
-    ) -> p.RosterResult:
-        st = _state(request)
-        await st.run(
-            st.storage.set_roster_head, caller, _cid(c), body.head, st.clock()
-        )
-        log_event("roster.head", collection=c, by=caller.device_id)
-        return p.RosterResult(collection_id=c, roster_head=body.head)
-
     @app.get(f"{v1}/collections/{{c}}/status", response_model=p.StatusResponse,
              responses=ERRORS, tags=["streams"])
     async def status(c: CollectionId, caller: AuthCaller, request: Request) -> p.StatusResponse:
-        st = _state(request)
+        st = app_state(request)
         heads, epoch = await st.run(st.storage.status, caller, _cid(c), st.clock())
         return p.StatusResponse(heads={d.hex(): s for d, s in heads.items()}, epoch=epoch)
 
@@ -393,7 +327,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
         openapi_extra={"requestBody": {"required": True, "content": {MEDIA_TYPE: BINARY}}},
     )
     async def push(c: CollectionId, caller: AuthCaller, request: Request) -> p.PushResult:
-        st = _state(request)
+        st = app_state(request)
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != MEDIA_TYPE:
             raise UnsupportedMedia(
@@ -420,7 +354,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
     async def pull(
         c: CollectionId, body: p.PullRequest, caller: AuthCaller, request: Request
     ) -> Response:
-        st = _state(request)
+        st = app_state(request)
         after = {bytes.fromhex(k): v for k, v in body.after.items()}
         budget = min(body.max_bytes or st.limits.page_bytes, st.limits.page_bytes)
         out = await st.run(
@@ -437,7 +371,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
     async def revoke(
         d: Annotated[str, Path(pattern=HEX)], caller: AuthCaller, request: Request
     ) -> p.DeviceRevoked:
-        st = _state(request)
+        st = app_state(request)
         await st.run(st.storage.revoke_device_as, caller, _cid(d), st.clock())
         log_event("device.revoke", device=d, by=caller.device_id)
         return p.DeviceRevoked(device_id=d, revoked=True)

@@ -78,6 +78,7 @@ class InspectionRow:
     id: bytes
     name: str
     lead: str
+    purged_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,8 @@ class CollectionView:
     inspection_name: str = ""
     heads: dict[bytes, int] = field(default_factory=dict)
     devices_missing_keys: int = 0
+    roster_length: int = 0
+    active_devices: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,66 @@ class WrappedKey:
     wrapped: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class RosterEventIn:
+    """One event of a roster append, its shape already checked (``sync.server._roster``):
+    the server keeps the log chained and append-only; clients verify the signatures."""
+
+    n: int
+    prev: str
+    event: str
+    sig: bytes
+    hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RosterLog:
+    """A page of a collection's roster log, and the whole log's length and head."""
+
+    length: int
+    head: str | None
+    events: list[tuple[str, bytes]] = field(default_factory=list)  # (canonical text, sig)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    """What a joining device sends for an invitation: its ids, keys and proof (relayed)."""
+
+    device_id: bytes
+    sign_key: bytes
+    kx_key: bytes
+    user: str
+    proof: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TeamInvite:
+    """A team invitation as the server routes it; the secret is never here."""
+
+    invite_id: bytes
+    inspection_id: bytes
+    user: str
+    role: str
+    state: str
+    created_by_device: bytes
+    expires_at: float
+    tries: int = 0
+    join: JoinRequest | None = None
+    accept_proof: bytes | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeRow:
+    """The audit record of a purged inspection."""
+
+    inspection_id: bytes
+    name: str
+    purged_at: float
+    by_device: bytes | None
+    records_deleted: int
+
+
 class Storage(ABC):
     """What the app needs from a database. Backends: SQLite and PostgreSQL."""
 
@@ -183,6 +246,10 @@ class Storage(ABC):
 
     @abstractmethod
     def list_inspections(self) -> list[InspectionRow]: ...
+
+    @abstractmethod
+    def list_purges(self) -> list[PurgeRow]:
+        """Every purge's audit record, oldest first."""
 
     # --- enrolment and authentication ----------------------------------------------------
     @abstractmethod
@@ -247,10 +314,58 @@ class Storage(ABC):
     ) -> tuple[int, int, int]:
         """Store wrapped keys; return (stored, skipped, current epoch)."""
 
+    # --- roster log -------------------------------------------------------------------------
     @abstractmethod
-    def set_roster_head(
-        self, caller: Caller, collection_id: bytes, head: str, now: float
-    ) -> None: ...
+    def roster(
+        self, caller: Caller, collection_id: bytes, after: int, limit: int, now: float
+    ) -> RosterLog:
+        """Events n > ``after`` (at most ``limit``), for any active member."""
+
+    @abstractmethod
+    def append_roster(
+        self, caller: Caller, collection_id: bytes, events: list[RosterEventIn], now: float
+    ) -> tuple[int, str | None]:
+        """A lead appends events, chained on the stored head (an event already stored with
+        the same hash is a duplicate); return (length, head hex). Conflict on a mismatch."""
+
+    # --- team invitations ------------------------------------------------------------------
+    @abstractmethod
+    def create_team_invite(
+        self, caller: Caller, invite_id: bytes, inspection_id: bytes, user: str, role: str,
+        now: float, expires_at: float,
+    ) -> TeamInvite: ...
+
+    @abstractmethod
+    def join_team_invite(
+        self, caller: Caller, invite_id: bytes, join: JoinRequest, now: float, max_tries: int
+    ) -> TeamInvite:
+        """Record a join; every call counts against the invitation (and is committed) even
+        when it is refused."""
+
+    @abstractmethod
+    def pending_team_invites(self, caller: Caller, now: float) -> list[TeamInvite]:
+        """Joined invitations that the caller's device created (only it holds the secret)."""
+
+    @abstractmethod
+    def answer_team_invite(
+        self, caller: Caller, invite_id: bytes, accept_proof: bytes | None,
+        reason: str | None, now: float,
+    ) -> TeamInvite:
+        """The creating device accepts (``accept_proof``) or rejects (``reason``) a join."""
+
+    @abstractmethod
+    def team_invite(self, caller: Caller, invite_id: bytes, now: float) -> TeamInvite:
+        """An invitation's state, for its creating or its joined device only (NotFound
+        otherwise, so ids cannot be probed)."""
+
+    # --- purge -----------------------------------------------------------------------------
+    @abstractmethod
+    def purge_inspection(self, caller: Caller, inspection_id: bytes, now: float) -> PurgeRow:
+        """The inspection's lead deletes everything stored for it; idempotent."""
+
+    @abstractmethod
+    def list_purged(self, caller: Caller, now: float) -> list[bytes]:
+        """Purged inspections the caller's user took part in (lead, or any membership)."""
 
     # --- streams --------------------------------------------------------------------------
     @abstractmethod

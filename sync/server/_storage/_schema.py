@@ -126,6 +126,60 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        3,
+        "signed roster log, team invitation routing, inspection purge and its audit record",
+        (
+            # The roster log is opaque to the server beyond its chain: the canonical event text
+            # and signature as the lead's device sent them, and the hash the next event names.
+            """CREATE TABLE roster_events (
+                collection_id {blob} NOT NULL REFERENCES collections(id),
+                n BIGINT NOT NULL,
+                event TEXT NOT NULL,
+                sig {blob} NOT NULL,
+                hash {blob} NOT NULL,
+                by_device {blob},
+                created_at {real} NOT NULL,
+                PRIMARY KEY (collection_id, n))""",
+            "ALTER TABLE collections ADD COLUMN roster_length BIGINT NOT NULL DEFAULT 0",
+            # heads set by the former PUT .../roster named no stored log: forget them
+            "UPDATE collections SET roster_head = NULL",
+            # Routing only: the secret never reaches the server, the 12-byte id is derived from
+            # it; proofs and public keys are relayed between the two devices unread.
+            """CREATE TABLE team_invites (
+                id {blob} PRIMARY KEY,
+                inspection_id {blob} NOT NULL REFERENCES inspections(id),
+                user_id BIGINT NOT NULL REFERENCES users(id),
+                role TEXT NOT NULL CHECK (role IN ('lead', 'member')),
+                created_by_device {blob} NOT NULL,
+                created_at {real} NOT NULL,
+                expires_at {real} NOT NULL,
+                tries INTEGER NOT NULL DEFAULT 0,
+                state TEXT NOT NULL DEFAULT 'open'
+                    CHECK (state IN ('open', 'joined', 'accepted', 'rejected')),
+                device_id {blob},
+                sign_key {blob},
+                kx_key {blob},
+                join_user TEXT,
+                proof {blob},
+                accept_proof {blob},
+                reason TEXT)""",
+            "CREATE INDEX team_invites_creator ON team_invites(created_by_device, state)",
+            "CREATE INDEX team_invites_inspection ON team_invites(inspection_id)",
+            "ALTER TABLE inspections ADD COLUMN purged_at {real}",
+            # No foreign key: the audit record must outlive anything an operator later does
+            # to the inspection's own row.
+            """CREATE TABLE purges (
+                inspection_id {blob} PRIMARY KEY,
+                name TEXT NOT NULL,
+                purged_at {real} NOT NULL,
+                by_device {blob},
+                records_deleted BIGINT NOT NULL)""",
+        ),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

@@ -31,7 +31,10 @@ from ._base import (
     WrappedKey,
 )
 from ._sql_accounts import AccountsMixin
+from ._sql_invites import InvitesMixin
 from ._sql_members import MembersMixin
+from ._sql_purge import PurgeMixin, inspection_purged
+from ._sql_roster import RosterMixin
 
 PULL_CHUNK = 256
 NONCE_PRUNE_EVERY = 60.0
@@ -64,9 +67,10 @@ class Tx:
 
 
 ACTIVE_MEMBER = """
-    SELECT m.role, m.until_at, c.epoch, c.inspection_id, c.roster_head
+    SELECT m.role, m.until_at, c.epoch, c.inspection_id, c.roster_head, i.purged_at
     FROM memberships m
     JOIN collections c ON c.id = m.collection_id
+    JOIN inspections i ON i.id = c.inspection_id
     JOIN devices d ON d.user_id = m.user_id
     WHERE m.collection_id = ? AND m.user_id = ? AND d.id = ? AND d.revoked_at IS NULL
       AND m.removed_at IS NULL AND (m.until_at IS NULL OR m.until_at > ?)"""
@@ -79,10 +83,13 @@ IS_INSPECTION_LEAD = """
       AND m.removed_at IS NULL AND (m.until_at IS NULL OR m.until_at > ?)"""
 
 
-class SqlStorage(AccountsMixin, MembersMixin, Storage):
+class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMixin, Storage):
     """Storage on a DB-API connection; subclasses provide :meth:`_tx` and the dialect."""
 
     lock_clause = ""
+    share_clause = ""
+    """A shared row lock (``FOR KEY SHARE`` on PostgreSQL) that a purge's exclusive lock
+    waits for; SQLite's BEGIN IMMEDIATE already serialises every writer."""
 
     def __init__(self) -> None:
         self._last_prune = 0.0
@@ -93,7 +100,16 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
         ``write=False`` promises only reads; ``durable=False`` may skip the flush to disk."""
 
     # --- shared checks -------------------------------------------------------------------
-    def _member(self, tx: Tx, caller: Caller, cid: bytes, now: float) -> tuple[Any, ...]:
+    def _member(
+        self, tx: Tx, caller: Caller, cid: bytes, now: float, *, lock: bool = False
+    ) -> tuple[Any, ...]:
+        """(role, until, epoch, inspection id, roster head) of an active member; Forbidden
+        if not one, Gone if the inspection was purged. ``lock`` (for writes that add rows to
+        the collection) first holds the collection row shared: a purge locks it exclusively,
+        so either it waits for this write and deletes what it added, or this write waits
+        for the purge and the membership query below (a fresh snapshot) sees it."""
+        if lock and self.share_clause:
+            tx.one("SELECT 1 FROM collections WHERE id = ?" + self.share_clause, (cid,))
         row = tx.one(ACTIVE_MEMBER, (cid, caller.user_id, caller.device_id, now))
         if row is None:
             raise Forbidden(
@@ -101,7 +117,9 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
                 "inspection lead to add you (or the collection does not exist)",
                 code="not_a_member",
             )
-        return tuple(row)
+        if row[5] is not None:
+            raise inspection_purged(bytes(row[3]))
+        return tuple(row[:5])
 
     def _lead(self, tx: Tx, caller: Caller, cid: bytes, now: float) -> tuple[Any, ...]:
         row = self._member(tx, caller, cid, now)
@@ -133,13 +151,14 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
         with self._tx(write=False) as tx:
             rows = tx.all(
                 """SELECT c.id, c.inspection_id, m.role, c.epoch, c.roster_head, m.until_at,
-                          c.kind, i.name
+                          c.kind, i.name, c.roster_length
                    FROM memberships m
                    JOIN collections c ON c.id = m.collection_id
                    JOIN inspections i ON i.id = c.inspection_id
                    JOIN devices d ON d.user_id = m.user_id
                    WHERE d.id = ? AND d.user_id = ? AND d.revoked_at IS NULL
                      AND m.removed_at IS NULL AND (m.until_at IS NULL OR m.until_at > ?)
+                     AND i.purged_at IS NULL
                    ORDER BY c.id""",
                 (caller.device_id, caller.user_id, now),
             )
@@ -165,25 +184,29 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
                     )
             heads: dict[bytes, dict[bytes, int]] = {}
             missing: dict[bytes, int] = {}
+            active: dict[bytes, int] = {}
             for r in rows:
                 cid = bytes(r[0])
                 heads[cid] = {bytes(d): int(s) for d, s in tx.all(
                     "SELECT device_id, head_seq FROM streams WHERE collection_id = ?", (cid,))}
-                # active devices of active members without a key for the current epoch: the
-                # signal for any key holder to deliver keys at its next sync (DESIGN §6)
-                missing[cid] = int(tx.one(
-                    """SELECT count(*) FROM memberships m2
+                # active devices of active members (a lead's device compares the count with
+                # its roster to notice revocations), and those without a key for the current
+                # epoch: the signal for any key holder to deliver keys (DESIGN §6)
+                active[cid], missing[cid] = (int(x or 0) for x in tx.one(
+                    """SELECT count(*), SUM(CASE WHEN w.device_id IS NULL THEN 1 ELSE 0 END)
+                       FROM memberships m2
                        JOIN devices d2 ON d2.user_id = m2.user_id AND d2.revoked_at IS NULL
                        LEFT JOIN wrapped_keys w ON w.collection_id = m2.collection_id
                             AND w.device_id = d2.id AND w.epoch = ?
                        WHERE m2.collection_id = ? AND m2.removed_at IS NULL
-                         AND (m2.until_at IS NULL OR m2.until_at > ?) AND w.device_id IS NULL""",
-                    (int(r[3]), cid, now))[0])
+                         AND (m2.until_at IS NULL OR m2.until_at > ?)""",
+                    (int(r[3]), cid, now)))
         return [
             CollectionView(
                 bytes(r[0]), bytes(r[1]), r[2], int(r[3]), epochs.get(bytes(r[0]), []),
                 keys.get(bytes(r[0]), []), r[4], r[5], r[6], r[7], heads[bytes(r[0])],
-                missing[bytes(r[0])],
+                missing[bytes(r[0])], roster_length=int(r[8]),
+                active_devices=active[bytes(r[0])],
             )
             for r in rows
         ]
@@ -192,13 +215,16 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
         with self._tx(write=False) as tx:
             self._active_device(tx, caller)
             rows = tx.all(
-                """SELECT i.id, i.name, 'lead' FROM inspections i WHERE i.lead_user_id = ?
+                # a purged inspection is never offered again: a lead's device would otherwise
+                # bootstrap its collections afresh at its next sync
+                """SELECT i.id, i.name, 'lead' FROM inspections i
+                   WHERE i.lead_user_id = ? AND i.purged_at IS NULL
                    UNION
                    SELECT DISTINCT i.id, i.name, 'member' FROM inspections i
                    JOIN collections c ON c.inspection_id = i.id
                    JOIN memberships m ON m.collection_id = c.id
                    WHERE m.user_id = ? AND i.lead_user_id != ? AND m.removed_at IS NULL
-                     AND (m.until_at IS NULL OR m.until_at > ?)
+                     AND (m.until_at IS NULL OR m.until_at > ?) AND i.purged_at IS NULL
                    ORDER BY 2""",
                 (caller.user_id, caller.user_id, caller.user_id, now),
             )
@@ -216,6 +242,14 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
                     "collections",
                     code="not_a_lead",
                 )
+            # held shared until commit, so a purge running now either waits for this or is
+            # seen here (the purge locks the inspection row exclusively)
+            purged = tx.one(
+                "SELECT purged_at FROM inspections WHERE id = ?" + self.share_clause,
+                (inspection_id,),
+            )
+            if purged is not None and purged[0] is not None:
+                raise inspection_purged(inspection_id)
             row = tx.one(
                 "SELECT inspection_id FROM collections WHERE id = ?" + self.lock_clause,
                 (collection_id,),
@@ -267,7 +301,7 @@ class SqlStorage(AccountsMixin, MembersMixin, Storage):
     ) -> PushOutcome:
         cid, dev = collection_id, caller.device_id
         with self._tx() as tx:
-            current_epoch = int(self._member(tx, caller, cid, now)[2])
+            current_epoch = int(self._member(tx, caller, cid, now, lock=True)[2])
             if records:
                 tx.run(
                     "INSERT INTO streams (collection_id, device_id, head_seq, head_hash) "

@@ -84,10 +84,10 @@ class AccountsMixin:
     def list_inspections(self) -> list[InspectionRow]:
         with self._tx(write=False) as tx:
             rows = tx.all(
-                "SELECT i.id, i.name, u.name FROM inspections i "
+                "SELECT i.id, i.name, u.name, i.purged_at FROM inspections i "
                 "JOIN users u ON u.id = i.lead_user_id ORDER BY i.name"
             )
-        return [InspectionRow(bytes(r[0]), r[1], r[2]) for r in rows]
+        return [InspectionRow(bytes(r[0]), r[1], r[2], r[3]) for r in rows]
 
     # --- enrolment and authentication ----------------------------------------------------
     def enrol(

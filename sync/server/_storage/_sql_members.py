@@ -1,4 +1,4 @@
-"""Membership, key delivery, roster head and device revocation queries (see ``_sql.py``)."""
+"""Membership, key delivery and device revocation queries (see ``_sql.py``)."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ class MembersMixin:
         self, caller: Caller, collection_id: bytes, keys: list[WrappedKey], now: float
     ) -> tuple[int, int, int]:
         with self._tx() as tx:
-            role, _, current, _, _ = self._member(tx, caller, collection_id, now)
+            role, _, current, _, _ = self._member(tx, caller, collection_id, now, lock=True)
             current = int(current)
             is_lead = role == "lead"
             targets = {bytes(r[1]) for r in tx.all(ACTIVE_MEMBER_DEVICES, (collection_id, now))}
@@ -169,13 +169,6 @@ class MembersMixin:
                     (collection_id, k.device_id, k.epoch, k.wrapped, caller.device_id, now),
                 )
         return stored, len(keys) - stored, current
-
-    def set_roster_head(
-        self, caller: Caller, collection_id: bytes, head: str, now: float
-    ) -> None:
-        with self._tx() as tx:
-            self._lead(tx, caller, collection_id, now)
-            tx.run("UPDATE collections SET roster_head = ? WHERE id = ?", (head, collection_id))
 
     def revoke_device_as(self, caller: Caller, device_id: bytes, now: float) -> None:
         with self._tx() as tx:

@@ -31,6 +31,7 @@ class PostgresStorage(SqlStorage):
     """Storage in a PostgreSQL database named by a ``postgresql://`` URL."""
 
     lock_clause = " FOR UPDATE"
+    share_clause = " FOR KEY SHARE"
 
     def __init__(
         self,

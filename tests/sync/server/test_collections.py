@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
-from ._support import World
+from store._roster import Roster
+
+from ._support import World, raw_public
 
 
 def test_only_a_lead_of_the_inspection_creates_collections(world: World) -> None:
@@ -99,11 +101,44 @@ def test_roster_head(world: World) -> None:
     iid = world.inspection("I", "lead")
     lead, alice = world.enrol("lead"), world.enrol("alice")
     cid = world.collection(lead, iid, "alice")
+    _, genesis = Roster.create(cid, lead.device_id, "lead", lead.key, raw_public(lead.kx),
+                               os.urandom(32))
     url = f"/v1/collections/{cid.hex()}/roster"
-    assert world.client(alice).put(url, json={"head": "ab" * 32}).status_code == 403
-    assert world.client(lead).put(url, json={"head": "ab" * 32}).status_code == 200
+    body = {"events": [genesis.to_wire()]}
+    r = world.client(alice).post(url, json=body)
+    assert r.status_code == 403 and r.json()["error"] == "not_a_lead"
+    r = world.client(lead).post(url, json=body)
+    assert r.json() == {"collection_id": cid.hex(), "length": 1, "head": genesis.hash.hex()}
     info = world.client(alice).get("/v1/collections").json()["collections"][0]
-    assert info["roster_head"] == "ab" * 32
+    assert info["roster_head"] == genesis.hash.hex() and info["roster_length"] == 1
+    assert world.client(alice).get(url).json()["events"] == [genesis.to_wire()]
+
+
+def test_listing_counts_active_devices_and_those_missing_keys(world: World) -> None:
+    for u in ["lead", "alice", "bob"]:
+        world.user(u)
+    iid = world.inspection("I", "lead")
+    lead, alice, bob = world.enrol("lead"), world.enrol("alice"), world.enrol("bob")
+    alice2 = world.enrol("alice")
+    cid = world.collection(lead, iid, "alice", "bob")
+    cl = world.client(lead)
+
+    def counts() -> tuple[int, int]:
+        info = cl.get("/v1/collections").json()["collections"][0]
+        return info["active_devices"], info["devices_missing_keys"]
+
+    assert counts() == (4, 4)
+    r = cl.post(f"/v1/collections/{cid.hex()}/keys", json={"keys": [
+        {"epoch": 1, "device_id": d.hex, "wrapped": "d3JhcHBlZA"} for d in (lead, alice)]})
+    assert r.status_code == 200
+    assert counts() == (4, 2)
+    # a revoked device and a removed member no longer count: a lead's device compares this
+    # with its roster to notice whom to remove
+    assert world.client(alice).delete(f"/v1/devices/{alice2.hex}").status_code == 200
+    assert counts() == (3, 1)
+    assert cl.delete(f"/v1/collections/{cid.hex()}/members/bob").status_code == 200
+    assert counts() == (2, 0)
+    assert world.client(bob).get("/v1/collections").json()["collections"] == []
 
 
 def test_health_and_openapi_need_no_signature(world: World) -> None:

@@ -84,3 +84,45 @@ def test_logs_name_ids_and_actions_never_bodies_or_signatures(
     assert "event=refused status=403 error=not_a_member" in text
     for secret in [envs[0][100:120].hex(), "Signature", "sig1", envs[0][-64:].hex()]:
         assert secret not in text
+
+
+def test_migration_3_upgrades_a_version_2_database(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database a version-2 server made (and filled) takes migration 3 without losing data:
+    the roster, invitation and purge tables appear empty, old roster heads are dropped."""
+    from sync.server._storage import _schema
+
+    monkeypatch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:2])
+    monkeypatch.setattr(_schema, "LATEST", 2)
+    old = open_storage(db_url)
+    iid, cid, now = b"\x01" * 16, b"\x02" * 16, time.time()
+    try:
+        assert old.schema_version() == 2
+        old.add_user("lead", now)
+        old.add_inspection(iid, "I", "lead", now)
+        with old._tx() as tx:  # type: ignore[attr-defined]
+            tx.run("INSERT INTO collections (id, inspection_id, epoch, roster_head, created_at,"
+                   " kind) VALUES (?, ?, 1, ?, ?, 'restricted')", (cid, iid, "ab" * 32, now))
+    finally:
+        old.close()
+    monkeypatch.undo()
+    new = open_storage(db_url)
+    try:
+        assert new.schema_version() == LATEST == 3
+        with new._tx(write=False) as tx:  # type: ignore[attr-defined]
+            row = tx.one("SELECT kind, epoch, roster_head, roster_length FROM collections "
+                         "WHERE id = ?", (cid,))
+            assert tuple(row) == ("restricted", 1, None, 0)
+            for table in ["roster_events", "team_invites", "purges"]:
+                assert tx.one(f"SELECT count(*) FROM {table}")[0] == 0
+            versions = [int(r[0]) for r in tx.all(
+                "SELECT version FROM schema_migrations ORDER BY version")]
+            assert versions == [1, 2, 3]
+        [insp] = new.list_inspections()
+        assert (insp.id, insp.name, insp.lead, insp.purged_at) == (iid, "I", "lead", None)
+        assert [u.name for u in new.list_users()] == ["lead"]
+        assert new.list_purges() == []
+        assert new.migrate() == 3  # and again: nothing to do
+    finally:
+        new.close()
