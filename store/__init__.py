@@ -54,6 +54,22 @@ from ._merge import (
 from ._minimise import MinimisationWarning, check_minimisation
 from ._model import ACTIVE, CONFLICTED, DELETED, Damage, Inspection, Note, PassageTag, Revision
 from ._profile import NOTEBOOK, Profile, default_profile_dir
+from ._retention import (
+    DEFAULT_RETENTION_DAYS,
+    PurgeLogEntry,
+    PurgeNotDue,
+    PurgeReport,
+    RetentionError,
+    RetentionState,
+    close_inspection,
+    purge_due,
+    purge_inspection,
+    purge_log,
+    purged_inspection_ids,
+    reopen_inspection,
+    require_due,
+    retention_state,
+)
 from ._secrets import SecretBytes
 from ._session import Session
 from ._settings import SETTINGS
@@ -81,6 +97,20 @@ __all__ = [
     "SETTINGS",
     "SIX_POINT_SCALE",
     "TAG_HELP",
+    "DEFAULT_RETENTION_DAYS",
+    "PurgeLogEntry",
+    "PurgeNotDue",
+    "PurgeReport",
+    "RetentionError",
+    "RetentionState",
+    "close_inspection",
+    "purge_due",
+    "purge_inspection",
+    "purge_log",
+    "purged_inspection_ids",
+    "reopen_inspection",
+    "require_due",
+    "retention_state",
     "ConflictRegion",
     "FieldSpec",
     "InvalidTag",

@@ -11,21 +11,30 @@ editor writes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._model import DELETED, Note, Revision
+from ._errors import ValidationFailed
+from ._model import DELETED, Note, Revision, parse_rev
+from ._templates import ValidationIssue, coerce_field, template_for
+
+if TYPE_CHECKING:
+    from ._session import Session
 
 __all__ = [
     "CONCERN_KIND",
+    "LEAD_STEPS",
     "STEPS",
+    "STEP_FIELDS",
     "ConcernStep",
     "QueuedConcern",
     "concern_steps",
     "concerns_queue",
     "format_age",
+    "raise_concern",
+    "record_step",
 ]
 
 CONCERN_KIND = "concern"
@@ -33,6 +42,19 @@ RAISED, DECISION, REFERRAL, CLOSED = "raised", "decision", "referral", "closed"
 STEPS: tuple[str, ...] = (RAISED, DECISION, REFERRAL, CLOSED)
 _REFERRAL_FIELDS = ("referral_at", "referral_method", "referral_reference",
                     "partner_lead_contacted")
+#: The steps a lead records after a concern is raised, and the form fields each one sets.
+LEAD_STEPS: tuple[str, ...] = (DECISION, REFERRAL, CLOSED)
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    DECISION: ("decision", "decision_rationale", "decided_at"),
+    REFERRAL: ("partner_lead_contacted", "referral_at", "referral_method", "referral_reference"),
+    CLOSED: ("closed",),
+}
+_STEP_REQUIRED: dict[str, tuple[str, ...]] = {
+    DECISION: ("decision", "decision_rationale"),
+    REFERRAL: ("partner_lead_contacted", "referral_method"),
+    CLOSED: (),
+}
+_STEP_TIME = {DECISION: "decided_at", REFERRAL: "referral_at"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +85,9 @@ class ConcernStep:
 
     ``at`` is the time written in the form for that step (``None`` when the form has none, as
     for closing). ``recorded_at`` and ``recorded_by`` say when, and by whom, the step first
-    appeared in a saved revision; they are known only when the note's history is given (each
-    revision is signed by its author's device).
+    appeared in a saved revision; ``recorded_device`` is the device whose signature the
+    envelope of that revision carries (the author's name is what that device wrote; the device
+    is what was verified). They are known only when the note's history is given.
     """
 
     step: str
@@ -72,6 +95,15 @@ class ConcernStep:
     details: str
     recorded_at: datetime | None = None
     recorded_by: str = ""
+    recorded_device: bytes = b""
+
+    @property
+    def signed_by(self) -> str:
+        """"AI (device 1a2b3c4d)", or "" when the history was not given."""
+        if not self.recorded_by and not self.recorded_device:
+            return ""
+        device = f" (device {self.recorded_device.hex()[:8]})" if self.recorded_device else ""
+        return f"{self.recorded_by or '?'}{device}"
 
 
 def _when(value: Any) -> datetime | None:
@@ -189,5 +221,96 @@ def concern_steps(note: Note, history: Sequence[Revision] | None = None) -> list
         if step == CLOSED and at is None:
             at = recorded_at
         out.append(ConcernStep(step, at, _details(step, fields), recorded_at,
-                               rev.author if rev is not None else ""))
+                               rev.author if rev is not None else "",
+                               _device_of(rev.rev) if rev is not None else b""))
     return out
+
+
+def _device_of(rev: str) -> bytes:
+    try:
+        return parse_rev(rev)[0]
+    except ValueError:
+        return b""
+
+
+def _stamp(now: datetime | None) -> str:
+    """A form time for "now": local time with its UTC offset, to the minute."""
+    return (now or datetime.now(UTC)).astimezone().isoformat(timespec="minutes")
+
+
+def _fail(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed([ValidationIssue(field, message)])
+
+
+def _typed(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Form values from a CLI or a dialog: text is coerced like ``--field NAME=VALUE``."""
+    template = template_for(kind)
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        spec = template.get(name)
+        if spec is None:
+            raise _fail(name, f"a concern form has no field {name!r}")
+        if isinstance(value, str):
+            try:
+                value = coerce_field(spec, value)
+            except ValueError as exc:
+                raise _fail(name, str(exc)) from None
+        out[name] = value
+    return out
+
+
+def record_step(session: Session, note_id: str, step: str, values: Mapping[str, Any], *,
+                now: datetime | None = None) -> Note:
+    """Record a lead's step on a concern (decision, referral or closed) as one revision.
+
+    ``values`` holds only that step's fields (``STEP_FIELDS``); a decision needs the decision
+    and its rationale, a referral the partner lead contacted and the method; their time is
+    "now" unless given. Closing needs a decision first. The revision is signed by this device,
+    which is who :func:`concern_steps` says recorded the step.
+    """
+    note = session.get(note_id)
+    if note.kind != CONCERN_KIND or note.state == DELETED:
+        raise _fail("kind", f"note {note.note_id[:8]} is not an open concern form")
+    if step not in LEAD_STEPS:
+        raise _fail("step", f"the steps a lead records are: {', '.join(LEAD_STEPS)}")
+    allowed = STEP_FIELDS[step]
+    stray = [name for name in values if name not in allowed]
+    if stray:
+        raise _fail(stray[0], f"{stray[0]!r} is not part of the {step} step; its fields are: "
+                              + ", ".join(allowed))
+    typed = _typed(note.kind, values)
+    fields = {**note.fields, **typed}
+    for name in allowed:
+        if fields.get(name) in (None, "", []):
+            fields.pop(name, None)
+    if step in _STEP_TIME and not typed.get(_STEP_TIME[step]):
+        fields[_STEP_TIME[step]] = _stamp(now)
+    if step == CLOSED:
+        closing = typed.get("closed", True) is not False  # closed=no reopens it
+        if closing and not _text(fields, "decision"):
+            raise _fail("decision", "Record the lead's decision before closing the concern")
+        fields["closed"] = closing
+    missing = [name for name in _STEP_REQUIRED[step] if not _text(fields, name)]
+    if missing:
+        labels = [template_for(note.kind, note.template).spec(m).label for m in missing]
+        raise _fail(missing[0], f"A {step} needs: " + ", ".join(labels).lower())
+    return session.save(note.note_id, fields=fields)
+
+
+def raise_concern(session: Session, note_id: str, nature: str, immediacy: str, *,
+                  title: str | None = None, fields: Mapping[str, Any] | None = None,
+                  now: datetime | None = None) -> Note:
+    """A concern form raised from a note: linked to it, in its inspection, raised by this
+    user now. ``fields`` may add others (the child identifier is sealed when saved)."""
+    source = session.get(note_id)
+    if source.kind == CONCERN_KIND:
+        raise _fail("linked_note", f"note {source.note_id[:8]} is itself a concern form")
+    inspection = session.inspections.get(source.inspection_id)
+    if inspection is None:
+        raise _fail("linked_note", f"note {source.note_id[:8]} has no inspection here")
+    values = {"raised_by": session.author, "raised_at": _stamp(now), "nature": nature,
+              "immediacy": immediacy, **dict(fields or {})}
+    typed = {k: v for k, v in _typed(CONCERN_KIND, values).items() if v is not None}
+    typed["linked_note"] = source.note_id
+    heading = title or f"Concern from {source.title.strip() or source.note_id[:8]}"
+    return session.create(inspection, CONCERN_KIND, heading[:200], "", typed)

@@ -46,7 +46,7 @@ def verify_all(session: Session) -> DoctorReport:
             if header.prev_hash != want_prev and rec.seq == want_seq:
                 bad("hash chain broken: prev_hash does not name the previous record")
             open_envelope(rec.envelope, session.keyring.resolver(rec.collection_id),
-                          session.keyring.signer,
+                          session.signer_for(rec.collection_id),
                           Expect(rec.collection_id, rec.device_id, rec.seq))
         except EnvelopeError as exc:
             bad(str(exc))

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +32,12 @@ from ._evidence import (
     evidence_matrix,
     statement_evidence,
 )
-from ._model import DELETED, Inspection, Note
+from ._model import Inspection, Note
+from ._reviews import grade_of as _grade
+from ._reviews import grade_summary
 from ._templates import (
     EVALUATION_ITEMS,
     KIND_LABELS,
-    SIX_POINT_SCALE,
     TEMPLATES,
     FieldSpec,
     UnknownTemplate,
@@ -95,8 +95,10 @@ def _exportable_fields(note: Note) -> list[FieldSpec]:
 class _Redactor:
     """Replaces every sealed value of the exported notes wherever it appears in free text."""
 
-    def __init__(self, notes: Iterable[Note]) -> None:
-        values: set[str] = set()
+    def __init__(self, notes: Iterable[Note], unsealed: Iterable[str] = ()) -> None:
+        # sealed values are blobs now; ``unsealed`` is their plaintext where this device can
+        # open them, so an identifier also typed into free text is still caught
+        values: set[str] = {v.strip() for v in unsealed if len(v.strip()) >= _SEALED_MIN}
         for note in notes:
             sealed = _sealed_names(note.kind)
             for name, value in note.fields.items():
@@ -113,6 +115,16 @@ class _Redactor:
 
     def __call__(self, text: str) -> str:
         return self._pattern.sub(REDACTED, text) if self._pattern else text
+
+
+def _unsealed(session: Session, notes: Iterable[Note]) -> list[str]:
+    out = []
+    for note in notes:
+        for name in _sealed_names(note.kind):
+            plain = session.unseal(note, name)
+            if plain:
+                out.append(plain)
+    return out
 
 
 # -- file writing -------------------------------------------------------------------------------
@@ -259,33 +271,11 @@ def _grades_rows(notes: Sequence[Note], redact: _Redactor) -> list[list[Any]]:
     return rows
 
 
-def _grade(fields: dict[str, Any], item: str) -> str:
-    value = fields.get(f"{item}_grade")
-    return value if value in SIX_POINT_SCALE else ""
-
-
 def _matrix_rows(notes: Sequence[Note]) -> list[list[Any]]:
     m = evidence_matrix(notes)
     rows: list[list[Any]] = [["row", "label", *(COLUMN_LABELS[c] for c in m.columns)]]
     rows += [[r, ROW_LABELS[r], *m.row_counts(r)] for r in m.rows]
     return rows
-
-
-def grade_summary(notes: Iterable[Note]) -> dict[str, Counter[str]]:
-    """Grades per evaluation item across every live record review: ``{item id: Counter}``.
-
-    Every item of ``EVALUATION_ITEMS`` is present, in that order; items not graded yet are
-    left out of the counts.
-    """
-    summary: dict[str, Counter[str]] = {item: Counter() for item, _ in EVALUATION_ITEMS}
-    for note in notes:
-        if note.kind != "record_review" or note.state == DELETED:
-            continue
-        for item, _ in EVALUATION_ITEMS:
-            grade = _grade(note.fields, item)
-            if grade:
-                summary[item][grade] += 1
-    return summary
 
 
 # -- DOCX ---------------------------------------------------------------------------------------
@@ -369,7 +359,7 @@ def export_inspection(session: Session, inspection: Inspection, fmt: str, out_di
         raise ExportError(f"unknown export format {fmt!r}; use one of: "
                           + ", ".join(EXPORT_FORMATS))
     notes = sorted(session.list_notes(inspection), key=lambda n: (n.hlc, n.note_id))
-    redact = _Redactor(notes)
+    redact = _Redactor(notes, _unsealed(session, notes))
     now = now or datetime.now(UTC)
     folder = _Folder(Path(out_dir), overwrite)
     try:

@@ -58,6 +58,14 @@ class Keyring:
                         "VALUES (?, ?, ?, 1)", [device_id, sign_pub, kx_pub])
         self._signers.pop(device_id, None)
 
+    def forget(self, collection_id: bytes) -> int:
+        """Overwrite and drop every in-memory key of one collection (a purge: its sealed rows
+        are deleted by the caller in the same transaction). Returns how many were held."""
+        gone = [ck for ck in self._cks if ck[0] == collection_id]
+        for ck in gone:
+            self._cks.pop(ck).wipe()
+        return len(gone)
+
     def wipe(self) -> None:
         for k in self._cks.values():
             k.wipe()

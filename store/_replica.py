@@ -9,6 +9,7 @@ with HPKE. It never does I/O beyond the profile database.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -112,15 +113,18 @@ class Replica:
         return _SUITE.encrypt(ck, X25519PublicKey.from_public_bytes(kx_pub),
                               info=_ck_info(collection_id, epoch, device_id))
 
-    def unwrap_key(self, collection_id: bytes, epoch: int, wrapped: bytes) -> bool:
-        """Store a collection key wrapped for this device. False if it does not open."""
+    def unwrap_key(self, collection_id: bytes, epoch: int, wrapped: bytes,
+                   check: Callable[[bytes], bool] | None = None) -> bool:
+        """Store a collection key wrapped for this device. False if it does not open or
+        ``check`` (the roster's key commitment) refuses it: a key the lead did not commit to
+        on the signed roster is never used, whoever wrapped it."""
         keys = self.session._require_unlocked()
         try:
             ck = _SUITE.decrypt(wrapped, keys.device.exchange,
                                 info=_ck_info(collection_id, epoch, self.session.device_id))
         except (InvalidTag, ValueError):
             return False
-        if len(ck) != 32:
+        if len(ck) != 32 or (check is not None and not check(ck)):
             return False
         self.session.keyring.add(collection_id, epoch, SecretBytes(ck))
         return True
@@ -221,7 +225,7 @@ class Replica:
             blocked.add((c, d))
             return
         try:
-            _, payload = open_envelope(env, s.keyring.resolver(c), s.keyring.signer,
+            _, payload = open_envelope(env, s.keyring.resolver(c), s.signer_for(c),
                                        Expect(c, d, seq, prev_hash))
             note_id, rev, parents = _route(payload, make_rev(d, seq), header.ref)
         except UnknownKey:

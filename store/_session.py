@@ -31,6 +31,10 @@ from ._model import (
     Revision,
     make_rev,
 )
+from ._rosterbook import RosterBook
+from ._sealed import seal_fields
+from ._sealed import sealed_names as _sealed_names
+from ._sealing import field_context, is_sealed, open_value
 from ._search import SearchIndex
 from ._secrets import SecretBytes
 from ._streams import StoredRecord, Streams
@@ -51,6 +55,7 @@ class Session:
         self.device_id = device_id
         self.streams = Streams(db)
         self.keyring = Keyring(db, keys)
+        self.rosters = RosterBook(db, keys)
         self.clock = Clock(device_id.hex()[:8], now_ms)
         self.notes: dict[str, Note] = {}
         self.inspections: dict[bytes, Inspection] = {}
@@ -60,6 +65,15 @@ class Session:
         # payloads of head records by record hash, as opened or sealed: the head cache's source
         self._payloads: dict[str, dict[str, Any]] = {}
         self._cached_keys: set[str] = set()
+        #: Who a sealed field (a concern's child identifier) is sealed for, per inspection:
+        #: (device id, X25519 public key) pairs. By default this device only; for a team
+        #: inspection the roster sets it to the lead devices (this one among them when it is a
+        #: lead's), so a member who is not a lead cannot read back what they sealed ("readable
+        #: by leads only", DESIGN §2). An empty answer falls back to this device: sealing for
+        #: nobody would lose the value. A blob that lacks a wanted device is sealed again at the
+        #: next save by any device that can open it (never narrowed: see ``_sealed``).
+        self.seal_recipients: Callable[[Inspection], list[tuple[bytes, bytes]]] = \
+            self._lead_devices
         self._load()
 
     def __repr__(self) -> str:
@@ -114,13 +128,17 @@ class Session:
             _, payload = open_envelope(
                 rec.envelope,
                 self.keyring.resolver(rec.collection_id),
-                self.keyring.signer if verify else None,
+                self.signer_for(rec.collection_id) if verify else None,
                 Expect(rec.collection_id, rec.device_id, rec.seq),
             )
             return payload
         except EnvelopeError as exc:
             self.damaged.append(Damage(rec.collection_id, rec.device_id, rec.seq, str(exc)))
             return None
+
+    def signer_for(self, collection_id: bytes):  # noqa: ANN201 - device id -> public key
+        """Who may sign records of a collection: its verified roster when it has one."""
+        return self.rosters.signer_for(collection_id, self.keyring.signer)
 
     def _note_from(self, rec: StoredRecord, payload: dict[str, Any]) -> Note:
         inspection_id = self._collections.get(rec.collection_id, (b"", ""))[0]
@@ -194,12 +212,26 @@ class Session:
         mine = {cid: role for cid, (iid, role) in self._collections.items()
                 if iid == inspection.inspection_id}
         wanted = ("restricted", "team", "notebook") if kind == "concern" else ("team", "notebook")
+        if kind == "record_review" and not self._leads(inspection):
+            # a reading pair's reviews live in the pair's collection (DESIGN §6)
+            pairs = [cid for cid, r in mine.items() if r.startswith("reading-")
+                     and self.keyring.latest_epoch(cid) is not None]
+            if len(pairs) == 1:
+                return pairs[0]
         for role in wanted:
             for cid, r in mine.items():
                 if r == role and self.keyring.latest_epoch(cid) is not None:
                     return cid
         raise NotFound(f"this device holds no key to write notes in {inspection.name!r} yet; "
                        "sync first")
+
+    def _leads(self, inspection: Inspection) -> bool:
+        """Whether this device is a lead on the inspection's signed team roster."""
+        for cid, (iid, role) in self._collections.items():
+            if iid == inspection.inspection_id and role == "team":
+                roster = self.rosters.get(cid)
+                return roster is not None and roster.is_lead(self.device_id)
+        return False
 
     # -- notes -------------------------------------------------------------------------------
     def list_notes(self, inspection: Inspection | None = None, *, kind: str | None = None,
@@ -302,8 +334,51 @@ class Session:
                             autosave=False, heads=heads)
 
     def minimisation_warnings(self, note: Note) -> list:
+        # a sealed field is the one place an identifier belongs, and a blob is not text
+        sealed = _sealed_names(note)
         return check_minimisation("\n".join([note.title, note.body, *(
-            v for v in note.fields.values() if isinstance(v, str))]))
+            v for k, v in note.fields.items()
+            if isinstance(v, str) and k not in sealed and not is_sealed(v))]))
+
+    # -- sealed fields -----------------------------------------------------------------------
+    def _own_device_only(self, inspection: Inspection | None) -> list[tuple[bytes, bytes]]:
+        return [(self.device_id, self._require_unlocked().device.kx_pub)]
+
+    def _lead_devices(self, inspection: Inspection | None) -> list[tuple[bytes, bytes]]:
+        """The lead devices on the inspection's verified team roster (this device among them
+        when it is a lead's); without a roster (a local notebook), this device."""
+        if inspection is not None:
+            for cid, (iid, role) in self._collections.items():
+                if iid == inspection.inspection_id and role == "team":
+                    roster = self.rosters.get(cid)
+                    if roster is not None:
+                        return [(d.device_id, d.kx_key) for d in roster.devices()
+                                if d.role == "lead"]
+        return self._own_device_only(inspection)
+
+    def open_sealed(self, note_id: str, field: str, blob: str) -> str | None:
+        """A sealed blob of ``field`` in note ``note_id`` opened on this device, or None."""
+        keys = self._require_unlocked()
+        return open_value(blob, self.device_id, keys.device.exchange,
+                          field_context(note_id, field))
+
+    def unseal(self, note: Note | str, field: str) -> str | None:
+        """The plaintext of a sealed field if this device may read it; ``None`` when the field
+        is empty or this device is not a recipient. A value saved before sealing existed (still
+        plaintext in the note) is returned as it is: it is sealed at the note's next save."""
+        note = self.get(note) if isinstance(note, str) else note
+        value = note.fields.get(field)
+        if not isinstance(value, str) or not value.strip():
+            return None
+        if not is_sealed(value):
+            return value
+        return self.open_sealed(note.note_id, field, value)
+
+    def _recipients_for(self, note: Note) -> list[tuple[bytes, bytes]]:
+        ins = self.inspections.get(note.inspection_id)
+        # never seal for nobody (no verified lead yet, say): that would lose the value
+        return (self.seal_recipients(ins) if ins is not None else []) or \
+            self._own_device_only(ins)
 
     # -- audit -------------------------------------------------------------------------------
     def record_audit(self, inspection: Inspection, action: str, **details: Any) -> None:
@@ -392,6 +467,9 @@ class Session:
                 parents = tuple(old.get("parents", ())) if old else ()
             note.hlc = str(self.clock.now())
             note.parents = parents
+            # plaintext of a sealed field never reaches an envelope, the cache or the index
+            seal_fields(note, self.notes.get(note.note_id), lambda: self._recipients_for(note),
+                        self.open_sealed)
 
             sealed: list[dict[str, Any]] = []
 
@@ -457,6 +535,7 @@ class Session:
         self.inspections.clear()
         self.search_index.close()
         self.keyring.wipe()
+        self.rosters.wipe()
         if self.keys is not None:
             self.keys.wipe()
         self.keys = None
@@ -494,9 +573,12 @@ def _replace(note: Note, **changes: Any) -> Note:
 
 
 def _doc(note: Note) -> tuple[str, str, str, str]:
+    # sealed fields are never indexed: not their blob, and not a plaintext saved before sealing
+    sealed = _sealed_names(note)
     extra = " ".join([note.kind, *note.tags, *(
-        v if isinstance(v, str) else " ".join(v) if isinstance(v, list) else ""
-        for v in note.fields.values())])
+        ("" if k in sealed or is_sealed(v) else v) if isinstance(v, str) else
+        " ".join(v) if isinstance(v, list) else ""
+        for k, v in note.fields.items())])
     return note.note_id, note.title, note.body, extra
 
 

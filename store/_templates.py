@@ -20,6 +20,7 @@ from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from ._sealing import is_sealed
 from ._tags import TAG_HELP, InvalidTag, PassageTag, describe_tag, parse_tags, validate_tag
 
 __all__ = [
@@ -371,6 +372,10 @@ def _type_name(value: object) -> str:
 
 
 def _check_string(spec: FieldSpec, value: str) -> str | None:
+    if spec.type == "sealed" and is_sealed(value):
+        # already sealed (at most SEALED_MAX_LENGTH characters, or it is not a blob): the
+        # length limit applied to the plaintext before it was sealed
+        return None
     if spec.type != "longtext" and _LINE_BREAK.search(value):
         return "must be a single line"
     if spec.max_length is not None and len(value) > spec.max_length:

@@ -144,18 +144,23 @@ def cmd_inspection_timeline(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_inspection_list(profile: Profile, args: argparse.Namespace) -> int:
+    from store import retention_state
+
     session = _unlock(profile, args)
     rows = []
     for ins in session.list_inspections():
         notes = session.list_notes(ins)
         rows.append({"id": ins.id_hex, "name": ins.name, "partnership": ins.partnership,
                      "scope": ins.scope, "notes": len(notes),
-                     "unpushed": sum(not n.pushed for n in notes) if ins.scope == "team" else 0})
+                     "unpushed": sum(not n.pushed for n in notes) if ins.scope == "team" else 0,
+                     "retention": retention_state(ins).label})
     if args.json:
         out(json.dumps(rows, indent=2))
     else:
         for r in rows:
-            out(f"{r['id'][:8]}  {r['name']:<28} {r['partnership']:<24} {r['notes']:>5} notes")
+            closed = f"  ({r['retention']})" if r["retention"] != "open" else ""
+            out(f"{r['id'][:8]}  {r['name']:<28} {r['partnership']:<24} {r['notes']:>5} notes"
+                + closed)
     return 0
 
 
@@ -242,10 +247,17 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
+    from ._concern_cmd import public_dict, sealed_line, sealed_view
+
     session = _unlock(profile, args)
     note = session.get(args.id)
-    data = note.as_dict()
     ins = session.inspections.get(note.inspection_id)
+    # sealed fields (the child identifier): never their plaintext unless --reveal asks for it
+    sealed = sealed_view(session, note, getattr(args, "reveal", False))
+    revealed = [name for name, view in sealed.items() if "value" in view]
+    if revealed and ins is not None:
+        session.record_audit(ins, "reveal", note=note.note_id, fields=revealed)
+    data = public_dict(note, sealed)
     data["inspection"] = ins.name if ins else ""
     if args.json:
         out(json.dumps(data, indent=2, ensure_ascii=False))
@@ -256,10 +268,13 @@ def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
     if note.tags:
         out("tags: " + " ".join(note.tags))
     for name, value in note.fields.items():
+        if name in sealed:
+            out(sealed_line(name, sealed[name]))
+            continue
         out(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
     out("")
     out(note.body)
-    for name, value in note.kept.items():
+    for name, value in data["kept"].items():
         out(f"\n[kept from a concurrent edit] {name}: {value}")
     return 0
 
@@ -416,9 +431,11 @@ def cmd_enrol(profile: Profile, args: argparse.Namespace) -> int:
     keys = session.keys.device
     with SyncClient(url, session.device_id, None) as client:
         result = client.enrol(args.code.strip(), keys.sign_pub, keys.kx_pub)
+    session.rosters.set_user(result["user"])
     out(f"Enrolled this device as {result['user']} with {url}.")
     out(f"Device fingerprint: {fingerprint(keys.sign_pub)}")
-    out("Compare it in person when your lead adds this device. Run `fieldpad sync` next.")
+    out("Compare it in person with your lead. Next: `fieldpad team join CODE` with the code "
+        "your lead gives you (a lead's first device just runs `fieldpad sync`).")
     return 0
 
 
@@ -444,10 +461,19 @@ def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
             f"(`fieldpad note show {note_id[:8]}`).")
     for label in dict.fromkeys(report.waiting_for_keys):
         out(f"waiting for the key to {label}: a teammate's device delivers it at its next sync")
+    for label in report.access_ended:
+        out(f"no longer shared with this device: {label} (removed by a lead, or the access "
+            "ended); what is already here stays readable here")
+    for dev in report.admitted:
+        out(f"added to the team after checking its invitation proof: {dev}")
+    for name in report.joined:
+        out(f"joined {name}: the team roster was checked against your lead's invitation")
+    for name in report.purged:
+        out(f"purged inspection {name}: its keys and notes were destroyed on this device")
     for q in report.quarantined:
         warn(f"set aside (failed verification): {q}")
     for p in report.problems:
-        warn(f"problem: {p}")
+        warn(f"{'ALERT' if p in report.alerts else 'problem'}: {p}")
     return 0 if report.ok and not report.quarantined else 1
 
 
@@ -459,9 +485,27 @@ def _kb(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
 
 
+from ._concern_cmd import (  # noqa: E402 - they import from this module
+    cmd_concern_list,
+    cmd_concern_step,
+    cmd_note_concern,
+)
 from ._export_cmd import cmd_evidence, cmd_export  # noqa: E402 - it imports from this module
+from ._retention_cmd import (  # noqa: E402 - it imports from this module
+    cmd_inspection_close,
+    cmd_inspection_purge,
+    cmd_inspection_purges,
+    cmd_inspection_reopen,
+)
+from ._review_cmd import cmd_review_moderate, cmd_review_summary  # noqa: E402
+from ._team_cmd import HANDLERS as _TEAM_HANDLERS  # noqa: E402 - the same
 
 _HANDLERS = {
+    ("review", "summary"): cmd_review_summary,
+    ("review", "moderate"): cmd_review_moderate,
+    ("concern", "list"): cmd_concern_list,
+    ("concern", "step"): cmd_concern_step,
+    ("note", "concern"): cmd_note_concern,
     ("export", None): cmd_export,
     ("evidence", None): cmd_evidence,
     ("enrol", None): cmd_enrol,
@@ -475,6 +519,10 @@ _HANDLERS = {
     ("inspection", "add"): cmd_inspection_add,
     ("inspection", "list"): cmd_inspection_list,
     ("inspection", "timeline"): cmd_inspection_timeline,
+    ("inspection", "close"): cmd_inspection_close,
+    ("inspection", "reopen"): cmd_inspection_reopen,
+    ("inspection", "purge"): cmd_inspection_purge,
+    ("inspection", "purges"): cmd_inspection_purges,
     ("note", "add"): cmd_note_add,
     ("note", "list"): cmd_note_list,
     ("note", "show"): cmd_note_show,
@@ -484,4 +532,5 @@ _HANDLERS = {
     ("note", "delete"): cmd_note_delete,
     ("note", "import"): cmd_note_import,
     ("doctor", None): cmd_doctor,
+    **_TEAM_HANDLERS,
 }

@@ -63,6 +63,15 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
     if isinstance(screen, InspectionsScreen):
         yield "Inspection: Open", screen.action_open, "Open the highlighted inspection (enter)"
         yield "Inspection: New", screen.action_new, "Add a local inspection (n)"
+        # the retention actions that apply to the highlighted inspection, as in the footer
+        if screen.check_action("close_inspection", ()):
+            yield ("Inspection: Close…", screen.action_close_inspection,
+                   "Close it; it can be purged after a retention period (x)")
+        if screen.check_action("reopen", ()):
+            yield "Inspection: Reopen", screen.action_reopen, "No purge date any more (o)"
+        if screen.check_action("purge", ()):
+            yield ("Inspection: Purge…", screen.action_purge,
+                   "Destroy its keys and notes on every device (shift+p)")
     if isinstance(screen, MatrixScreen):
         yield "Evidence: Show notes", screen.action_show, "The notes behind this cell (enter)"
         yield ("Evidence: Areas of uncertainty", screen.action_uncertainty,
@@ -77,6 +86,8 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
         yield "Sync: Sync again", screen.action_retry, "Run the sync again (r)"
     else:
         yield "Sync: Sync now", app.action_sync, "Send and fetch records (s)"
+    yield from _team_commands(app, screen)
+    yield from _records_commands(screen)
     yield "Sync: Resolve conflicts", app.action_conflicts, "Notes edited on two devices"
     yield "Go: Inspections", app.action_inspections, "The list of inspections"
     yield "Concerns: Queue", app.action_concerns_queue, "Open concern forms, oldest first"
@@ -84,6 +95,51 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
     yield "App: Help", app.action_help, "Every key binding (f1, ?)"
     yield "App: Settings", app.action_settings, "Idle lock, theme, clipboard (f2)"
     yield "App: Quit", app.action_quit, "Leave fieldpad (ctrl+q)"
+
+
+def _records_commands(screen: object) -> Iterator[Command]:
+    """Record reviews (moderation) and the concerns queue's steps."""
+    from .screens.editor import EditorScreen
+    from .screens.matrix import ConcernsScreen
+    from .screens.reviews import ReviewsScreen
+    from .screens.workspace import WorkspaceScreen
+
+    if isinstance(screen, WorkspaceScreen):
+        yield ("Reviews: Record reviews", screen.action_reviews,
+               "Moderation and the summary of grades across the reviews (R)")
+    if isinstance(screen, EditorScreen) and screen.kind != "concern":
+        yield ("Note: Raise concern", screen.action_raise_concern,
+               "A concern form linked to this note (ctrl+r)")
+    if isinstance(screen, ReviewsScreen):
+        yield "Reviews: Moderate", screen.action_moderate, "Agree or amend the review (m)"
+        yield "Reviews: Open", screen.action_open, "Open the highlighted review (enter)"
+    if isinstance(screen, ConcernsScreen):
+        yield "Concerns: Open", screen.action_open, "Open the concern form (enter)"
+        yield ("Concerns: Record decision", screen.action_decision,
+               "The lead's decision, rationale and time (d)")
+        yield ("Concerns: Record referral", screen.action_referral,
+               "Partner lead contacted, time, method, reference (r)")
+        yield "Concerns: Close", screen.action_close, "Close the concern (x)"
+
+
+def _team_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:
+    """The team screen's actions: from anywhere they open it on the current inspection."""
+    from .screens.team import TeamScreen, open_team
+
+    if isinstance(screen, TeamScreen):
+        yield ("Team: Mark verified", screen.action_verify,
+               "After comparing the highlighted device's fingerprint in person (v)")
+        yield ("Team: Remove a member…", screen.action_remove,
+               "Lead: remove the highlighted device's user; every key rotates (x)")
+        yield ("Team: Revoke a device…", screen.action_revoke,
+               "A lost or stolen device: the server refuses it from now on (r)")
+    else:
+        yield ("Team: Devices and fingerprints", partial(open_team, app),
+               "Who is on the team; compare fingerprints in person (T in the workspace)")
+    yield ("Team: Invite a member…", partial(open_team, app, "invite"),
+           "Lead: a one-time code to give in person (i on the team screen)")
+    yield ("Team: Join with a code…", partial(open_team, app, "join"),
+           "Join an inspection's team with the code your lead gave you (j)")
 
 
 class FieldpadCommands(Provider):

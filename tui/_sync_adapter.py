@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ._sync_seam import ProgressCallback, SyncProgress, SyncResult, offline
 
 if TYPE_CHECKING:
-    from store import Session
+    from store import Inspection, Session
 
 
 def real_enrol(session: Session, url: str, code: str) -> str:
@@ -21,6 +21,7 @@ def real_enrol(session: Session, url: str, code: str) -> str:
     keys = session.keys.device
     with SyncClient(url, session.device_id, None) as client:
         result = client.enrol(code.strip(), keys.sign_pub, keys.kx_pub)
+    session.rosters.set_user(result["user"])
     return (f"Enrolled as {result['user']}. Device fingerprint {fingerprint(keys.sign_pub)}: "
             "compare it in person when your lead adds this device.")
 
@@ -66,3 +67,45 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
                       bytes_up=report.up_bytes, bytes_down=report.down_bytes,
                       merged=len(report.merged), seconds=report.seconds, errors=errors,
                       lines=tuple(lines))
+
+
+def real_team(session: Session, inspection: Inspection, action: str, **kw: str) -> str:
+    """The team seam over the sync client (``sync.client._team``): invite, join, remove and
+    revoke talk to the server at once; a failure is a ``FieldpadError`` with a sentence."""
+    from sync.client import NotConfigured, client_for
+    from sync.client._team import Team, join, team_roster
+
+    from ._sync_seam import no_team_server
+
+    if action not in ("invite", "join", "remove", "revoke"):
+        raise ValueError(f"unknown team action {action!r}")
+    try:
+        client = client_for(session)
+    except NotConfigured:
+        return no_team_server(session, inspection, action, **kw)
+    with client:
+        if action == "join":
+            # the inspection the screen was opened on, if it is a team one this device has
+            # not joined yet; otherwise the server's list says which one the code is for
+            name = (inspection.name if inspection.scope == "team"
+                    and session.rosters.pinned(inspection.inspection_id) is None else None)
+            joined = join(session, client, kw["code"], name)
+            return (f"Answered the invitation to {joined}. Your lead's next sync adds this "
+                    "device; your next sync after that finishes joining.")
+        team = Team(session, client, inspection)
+        if action == "invite":
+            return team.invite(kw["user"], kw.get("role") or "member")
+        if action == "remove":
+            user = kw["user"]
+            n = team.remove(user)
+            return (f"Removed {user} ({n} device{'s' if n != 1 else ''}) from "
+                    f"{inspection.name}: the server refuses them now and the keys were "
+                    "rotated, so they read nothing new.")
+        dev = team.revoke(kw["device"])
+        roster = team_roster(session, inspection)
+        lead = roster is not None and roster.is_lead(session.device_id)
+        return (f"Revoked {dev.user}'s device {dev.device_id.hex()[:8]} ({dev.fingerprint}): "
+                "the server refuses it from now on; "
+                + ("the keys were rotated." if lead else "the keys rotate at the lead's next "
+                   "sync."))
+

@@ -11,6 +11,10 @@ it returns the app re-reads ``session.notes`` (so a pull that added or merged no
 and lists every note whose state is ``conflicted``.
 
 Without a configured server the default, :func:`offline`, says so and changes nothing.
+
+The team screen's network actions (invite, join, remove, revoke) go through a second seam the
+same way, ``team_now`` (:class:`TeamNow`); its default, :func:`no_team_server`, says that no
+server is configured.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from store import Session
+    from store import Inspection, Session
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,32 @@ class EnrolNow(Protocol):
     (the device fingerprint). Raise ``store.FieldpadError`` with a sentence if it fails."""
 
     def __call__(self, session: Session, url: str, code: str) -> str: ...
+
+
+class TeamNow(Protocol):
+    """A team action on ``inspection`` that needs the server at once (DESIGN §6, issue 7).
+
+    ``action`` is ``"invite"`` (``user``, ``role`` member|lead: returns the one-time code),
+    ``"join"`` (``code``: returns a sentence), ``"remove"`` (``user``: a sentence) or
+    ``"revoke"`` (``device``: a device id or fingerprint prefix; a sentence). It runs in a
+    thread worker. Raise ``store.FieldpadError`` with a sentence if it fails; nothing changed
+    locally then unless the server took the change.
+    """
+
+    def __call__(self, session: Session, inspection: Inspection, action: str,
+                 **kw: str) -> str: ...
+
+
+#: What the default team seam says: without a server no team change can be made.
+NO_TEAM_SERVER = ("No server is configured: inviting, joining, removing and revoking need the "
+                  "server at once. Enrol this device with `fieldpad enrol URL CODE` first.")
+
+
+def no_team_server(session: Session, inspection: Inspection, action: str, **kw: str) -> str:
+    """The default team seam: no server is configured, so every team action says so."""
+    from store import FieldpadError
+
+    raise FieldpadError(NO_TEAM_SERVER)
 
 
 def offline(session: Session, progress: ProgressCallback) -> SyncResult:

@@ -29,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ._commands_palette import FieldpadCommands
-from ._sync_seam import EnrolNow, SyncNow, SyncResult, offline
+from ._sync_seam import EnrolNow, SyncNow, SyncResult, TeamNow, no_team_server, offline
 from .screens.unlock import CreateVaultScreen, UnlockScreen
 
 if TYPE_CHECKING:
@@ -45,9 +45,11 @@ class FieldpadApp(App[int]):
     """fieldpad's terminal app. Everything the tests vary is a keyword argument.
 
     ``profile_dir`` or ``profile``: the profile to open. ``sync_now``: the sync seam (see
-    ``tui/_sync_seam``); defaults to working offline. ``kdf_params``: a factory for the KDF
-    parameters of a new vault (tests use the floor). ``now``: the wall clock for what the
-    screens show (an aware datetime); ``now_ms``: the store's clock for new revisions.
+    ``tui/_sync_seam``); defaults to working offline. ``team_now``: the team seam (invite,
+    join, remove, revoke); defaults to saying no server is configured. ``kdf_params``: a
+    factory for the KDF parameters of a new vault (tests use the floor). ``now``: the wall
+    clock for what the screens show (an aware datetime); ``now_ms``: the store's clock for
+    new revisions.
     ``idle_lock_seconds``: overrides the idle-lock setting; ``monotonic``: the clock it is
     measured with (tests move it by hand). ``autosave_delay``: seconds of quiet before the
     editor autosaves. ``cursor_blink``: False for steady cursors (snapshots). ``no_mouse``:
@@ -71,6 +73,7 @@ class FieldpadApp(App[int]):
     def __init__(self, profile_dir: Path | str | None = None, *, profile: Profile | None = None,
                  sync_now: SyncNow | None = None,
                  enrol_now: EnrolNow | None = None,
+                 team_now: TeamNow | None = None,
                  kdf_params: Callable[[], KdfParams] | None = None,
                  now: Callable[[], datetime] | None = None,
                  now_ms: Callable[[], int] | None = None,
@@ -89,6 +92,7 @@ class FieldpadApp(App[int]):
         self._profile_lock = threading.Lock()
         self.sync_now: SyncNow = sync_now or offline
         self.enrol_now = enrol_now  # None: first run offers no enrolment step
+        self.team_now: TeamNow = team_now or no_team_server
         self.kdf_params = kdf_params
         self._now = now
         self._now_ms = now_ms
@@ -338,9 +342,10 @@ class FieldpadApp(App[int]):
 
 
 def run_app(profile_dir: Path, *, no_mouse: bool = False, sync_now: SyncNow | None = None,
-            enrol_now: EnrolNow | None = None) -> int:
+            enrol_now: EnrolNow | None = None, team_now: TeamNow | None = None) -> int:
     """Run the app on ``profile_dir`` until the user quits; the exit code for the CLI."""
-    app = FieldpadApp(profile_dir, no_mouse=no_mouse, sync_now=sync_now, enrol_now=enrol_now)
+    app = FieldpadApp(profile_dir, no_mouse=no_mouse, sync_now=sync_now, enrol_now=enrol_now,
+                      team_now=team_now)
     result = app.run(mouse=not no_mouse)
     if app.session is not None:
         app.session.lock()

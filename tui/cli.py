@@ -27,6 +27,17 @@ def _add_unlock_options(p: argparse.ArgumentParser) -> None:
                    help="read the passphrase from the first line of PATH")
 
 
+def _retention_days(text: str) -> int:
+    """1-3650 whole days, checked before unlocking (a usage error, exit 2)."""
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not 1 <= days <= 3650:
+        raise argparse.ArgumentTypeError("choose from 1 to 3650 days")
+    return days
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fieldpad",
@@ -87,6 +98,24 @@ def build_parser() -> argparse.ArgumentParser:
     q = isub.add_parser("list", help="list inspections")
     q.add_argument("--json", action="store_true")
     _add_unlock_options(q)
+    q = isub.add_parser("close", help="close an inspection; it can be purged once its "
+                                      "retention period has ended (prints the date)")
+    q.add_argument("name")
+    q.add_argument("--retention-days", type=_retention_days, default=90, metavar="N",
+                   help="days to keep its notes after closing, 1-3650 (default 90)")
+    _add_unlock_options(q)
+    q = isub.add_parser("reopen", help="reopen a closed inspection (no purge date any more)")
+    q.add_argument("name")
+    _add_unlock_options(q)
+    q = isub.add_parser("purge", help="destroy a closed inspection's keys and notes, here and "
+                                      "(for a team) on every device, after its retention period")
+    q.add_argument("name")
+    q.add_argument("--yes", action="store_true",
+                   help="do not ask for the inspection's name to be typed to confirm")
+    _add_unlock_options(q)
+    q = isub.add_parser("purges", help="the log of inspections purged in this profile")
+    q.add_argument("--json", action="store_true")
+    _add_unlock_options(q)
 
     p = sub.add_parser("note", help="scriptable notes")
     nsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -110,6 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
     q = nsub.add_parser("show", help="show one note")
     q.add_argument("id")
     q.add_argument("--json", action="store_true")
+    q.add_argument("--reveal", action="store_true",
+                   help="also show sealed fields (the child identifier) if this device may "
+                        "open them; recorded in the inspection's audit log")
+    _add_unlock_options(q)
+    q = nsub.add_parser("concern", help="raise a concern from a note (a concern form linked "
+                                        "to it); prints the concern's id")
+    q.add_argument("id", help="the note the concern arose from")
+    q.add_argument("--nature", required=True, help="the nature of the concern")
+    q.add_argument("--immediacy", required=True, metavar="IMMEDIACY",
+                   help="immediate, within 24 hours or routine")
+    q.add_argument("--title", help="default: Concern from <the note's title>")
+    q.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                   help="another field of the concern form, e.g. child_identifier=... "
+                        "(sealed for the leads' devices when saved)")
     _add_unlock_options(q)
     q = nsub.add_parser("edit", help="change a note (a new revision in its history)")
     q.add_argument("id")
@@ -166,6 +209,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_unlock_options(p)
 
+    from ._team_cmd import add_parsers as _team_parsers
+
+    _team_parsers(sub, _add_unlock_options)
+
+    p = sub.add_parser("review", help="records reading: the summary of grades, moderation")
+    rsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = rsub.add_parser("summary", help="grades per evaluation item across the record reviews")
+    q.add_argument("--inspection", metavar="NAME")
+    q.add_argument("--json", action="store_true")
+    _add_unlock_options(q)
+    q = rsub.add_parser("moderate", help="record a moderation decision on a record review")
+    q.add_argument("id", metavar="NOTE_ID")
+    how = q.add_mutually_exclusive_group(required=True)
+    how.add_argument("--agree", action="store_true", help="the grades stand as recorded")
+    how.add_argument("--amend", action="store_true",
+                     help="grades changed in moderation (needs --notes)")
+    q.add_argument("--notes", default="", help="moderation notes: what was changed and why")
+    q.add_argument("--grade", action="append", default=[], metavar="ITEM=GRADE",
+                   help="with --amend: a changed grade, e.g. chronology=adequate")
+    _add_unlock_options(q)
+
+    p = sub.add_parser("concern", help="the concerns queue and the lead's steps")
+    csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = csub.add_parser("list", help="open concerns with their age, oldest first")
+    q.add_argument("--inspection", metavar="NAME")
+    q.add_argument("--json", action="store_true")
+    _add_unlock_options(q)
+    q = csub.add_parser("step", help="record a decision, a referral or the closing of a concern")
+    q.add_argument("id", metavar="NOTE_ID")
+    q.add_argument("step", choices=["decision", "referral", "closed"])
+    q.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                   help="decision: decision, decision_rationale, decided_at; referral: "
+                        "partner_lead_contacted, referral_method, referral_reference, "
+                        "referral_at (times default to now)")
+    _add_unlock_options(q)
+
     p = sub.add_parser("doctor", help="verify every record, chain and signature")
     p.add_argument("--json", action="store_true")
     p.add_argument("--repair", action="store_true",
@@ -207,13 +286,13 @@ def _app(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ._locations import default_profile_dir
-    from ._sync_adapter import real_enrol, real_sync
+    from ._sync_adapter import real_enrol, real_sync, real_team
     from .app import run_app
 
     directory = Path(args.profile) if args.profile else default_profile_dir()
     try:
         return run_app(directory, no_mouse=args.no_mouse, sync_now=real_sync,
-                       enrol_now=real_enrol)
+                       enrol_now=real_enrol, team_now=real_team)
     except Exception as exc:  # noqa: BLE001 - words, never a traceback with plaintext in it
         return _report(exc)
 

@@ -78,7 +78,8 @@ def _device(root: Path, name: str, url: str, code: str):  # noqa: ANN202
     session.set_setting("server", url)
     keys = session.keys.device
     with SyncClient(url, session.device_id, None) as c:
-        c.enrol(code, keys.sign_pub, keys.kx_pub)
+        user = c.enrol(code, keys.sign_pub, keys.kx_pub)["user"]
+    session.rosters.set_user(user)
     return profile, session
 
 
@@ -111,17 +112,18 @@ def build(root: Path, say=print) -> tuple[subprocess.Popen, Path]:  # noqa: ANN0
     say(f"demo server listening on {url}")
     you_profile, you = _device(root, "you", url, invite("you"))
     _sync(you)  # as the lead's first device: creates the inspection's collections and keys
-    team_cid = you.collection_for(you.find_inspection(INSPECTION), "note")
     from sync.client import client_for
+    from sync.client._team import Team, join
 
-    with client_for(you) as c:
-        for user in ("ai", "lr2", "hv"):
-            c.add_member(team_cid, user)
     members = {}
-    for user in ("ai", "lr2", "hv"):
-        members[user.upper()] = _device(root, user, url, invite(user))
-        _sync(members[user.upper()][1])
-    _sync(you)  # delivers the team key to the three new devices
+    with client_for(you) as c:
+        lead = Team(you, c, you.find_inspection(INSPECTION))
+        for user in ("ai", "lr2", "hv"):
+            code = lead.invite(user)  # given in person in real life
+            members[user.upper()] = _device(root, user, url, invite(user))
+            with client_for(members[user.upper()][1]) as mc:
+                join(members[user.upper()][1], mc, code)
+    _sync(you)  # checks each device's proof, adds it to the signed roster, wraps the keys
     for author, notes in NOTES.items():
         profile, session = members[author]
         _sync(session)

@@ -26,11 +26,9 @@ __all__ = [
 def fingerprint(sign_pub: bytes) -> str:
     """A short, readable device fingerprint to compare in person: 20 base32 characters of the
     SHA-256 of the signing key, in groups of four (100 bits)."""
-    import base64
-    import hashlib
+    from store._teamview import fingerprint_text
 
-    code = base64.b32encode(hashlib.sha256(b"fieldpad/v1/fp" + sign_pub).digest()).decode()[:20]
-    return "-".join(code[i:i + 4] for i in range(0, 20, 4))
+    return fingerprint_text(sign_pub)
 
 
 def client_for(session, transport=None, **kwargs) -> SyncClient:  # noqa: ANN001

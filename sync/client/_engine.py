@@ -15,10 +15,12 @@ from typing import Any
 from store import Session
 from store._errors import ValidationFailed
 from store._replica import IngestReport, Replica
+from store._retention import purge_due, purge_inspection, purged_inspection_ids
+from store._roster import Roster
 
-from .._protocol import decode_b64url
 from ._errors import AccessDenied, ServerRefused
 from ._http import SyncClient
+from ._trust import TeamState, Trust, kind_order
 
 log = logging.getLogger("fieldpad.sync")
 
@@ -57,6 +59,11 @@ class SyncReport:
     created_collections: int = 0
     delivered_keys: int = 0
     waiting_for_keys: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)  # what an honest server never does
+    admitted: list[str] = field(default_factory=list)  # devices this lead device added
+    joined: list[str] = field(default_factory=list)  # inspections this device joined
+    purged: list[str] = field(default_factory=list)  # inspections purged here
+    access_ended: list[str] = field(default_factory=list)  # collections no longer listed
 
     @property
     def ok(self) -> bool:
@@ -72,6 +79,7 @@ class SyncEngine:
         self.progress = Progress()
         self._notify = progress or (lambda p: None)
         self.report = SyncReport()
+        self.trust = Trust(session, client, self.replica, self.report)
 
     def _tell(self, **changes: Any) -> None:
         for k, v in changes.items():
@@ -83,12 +91,29 @@ class SyncEngine:
         before = (self.client.traffic.requests, self.client.traffic.sent,
                   self.client.traffic.received)
         listing = self.client.collections_and_inspections()
-        self._bootstrap(listing["inspections"], listing["collections"])
         collections = listing["collections"]
-        for col in collections:
+        self._purged(list(listing.get("purged", [])), listing)
+        self._bootstrap(listing["inspections"], collections)
+        by_inspection = self._group(collections)
+        self._gone(collections)
+        self.trust.finish_joins(by_inspection)
+        rosters: dict[bytes, Roster | None] = {}
+        for col in sorted(collections, key=kind_order):
+            cid = bytes.fromhex(col["collection_id"])
             self._adopt(col)
-        self._push(collections)
+            team = rosters.get(self._team_of(col, by_inspection))
+            roster = self.trust.refresh(col, team)
+            if roster is None and col.get("role") == "lead" and not col.get("roster_length") \
+                    and self.replica.has_key(cid, 1):
+                roster = self._start_roster(col, team)  # a bootstrap cut off before its roster
+            self.trust.adopt_keys(col, roster)
+            roster = self.trust.lead_duties(col, roster)
+            rosters[cid] = roster
+        self.trust.admit_pending(by_inspection)
         for col in collections:
+            self.trust.deliver(col, self.session.rosters.get(bytes.fromhex(col["collection_id"])))
+        self._push(collections)
+        for col in sorted(collections, key=_pull_order):  # concern decisions first
             self._pull(col)
         if any(self.replica.unpushed()):
             self._push(collections, refresh=True)  # merge revisions made while pulling
@@ -101,24 +126,91 @@ class SyncEngine:
         return r
 
     # -- collections and keys ----------------------------------------------------------------
+    @staticmethod
+    def _group(collections: list[dict]) -> dict[bytes, TeamState]:
+        out: dict[bytes, TeamState] = {}
+        for col in collections:
+            state = out.setdefault(bytes.fromhex(col["inspection_id"]), TeamState())
+            state.collections[col.get("kind", "team")] = col
+        return out
+
+    @staticmethod
+    def _team_of(col: dict, by_inspection: dict[bytes, TeamState]) -> bytes:
+        team = by_inspection[bytes.fromhex(col["inspection_id"])].team
+        return bytes.fromhex(team["collection_id"]) if team else b""
+
+    def _purged(self, inspection_ids: list[str], listing: dict) -> None:
+        """Inspections purged on the server: destroy their keys and records here too. A lead's
+        device asks the server to purge its closed inspections whose retention period is over
+        (the lead set that period when closing the inspection)."""
+        for ins in purge_due(self.session):
+            roster = self._team_roster(ins.inspection_id)
+            if ins.scope == "team" and roster is not None and \
+                    roster.is_lead(self.session.device_id):
+                self.client.purge_inspection(ins.inspection_id)
+                inspection_ids.append(ins.inspection_id.hex())
+        for hexid in dict.fromkeys(inspection_ids):
+            report = purge_inspection(self.session, bytes.fromhex(hexid),
+                                      reason="purged on the server")
+            if report.purged:
+                self.report.purged.append(report.name or hexid[:8])
+        gone = {g.hex() for g in purged_inspection_ids(self.session)}
+        for part in ("collections", "inspections"):
+            listing[part][:] = [c for c in listing[part] if c["inspection_id"] not in gone]
+
+    def _team_roster(self, iid: bytes) -> Roster | None:
+        for cid, (i, kind) in self.replica.collections().items():
+            if i == iid and kind == "team":
+                return self.session.rosters.get(cid)
+        return None
+
+    def _gone(self, collections: list[dict]) -> None:
+        """Collections this device synced that the server no longer lists: a lead removed
+        this user, or a reader's days ended. What is here stays readable here."""
+        listed = {bytes.fromhex(c["collection_id"]) for c in collections}
+        for cid, (iid, _kind) in self.replica.collections().items():
+            ins = self.session.inspections.get(iid)
+            if cid not in listed and ins is not None and ins.scope == "team" \
+                    and self.session.rosters.get(cid) is not None:
+                self.report.access_ended.append(self._label(cid))
+
     def _bootstrap(self, inspections: list[dict], collections: list[dict]) -> None:
-        """A lead's device creates an inspection's collections and their first keys (§6)."""
+        """A lead's device creates an inspection's collections, their first keys and their
+        signed rosters (§6); the team roster's genesis is the lead key members pin."""
         have = {c["inspection_id"] for c in collections}
         for ins in inspections:
             if ins.get("role") != "lead" or ins["inspection_id"] in have:
                 continue
             iid = bytes.fromhex(ins["inspection_id"])
+            team: Roster | None = None
             for kind in COLLECTION_KINDS:
                 cid = os.urandom(16)
                 self.replica.ensure_collection(cid, iid, kind, ins.get("name", ""))
                 self.replica.new_collection_key(cid, 1)
                 col = self.client.create_collection(cid, iid, kind)
+                roster = self.trust.genesis(cid, iid, kind, team)
+                team = team or roster
+                col.update(roster_length=roster.length, roster_head=roster.head.hex())
                 collections.append(col)
                 self.report.created_collections += 1
-            team = next(c for c in collections if c["inspection_id"] == ins["inspection_id"]
-                        and c.get("kind") == "team")
-            self._publish_inspection(bytes.fromhex(team["collection_id"]), iid,
+            team_col = next(c for c in collections if c["inspection_id"] == ins["inspection_id"]
+                            and c.get("kind") == "team")
+            self._publish_inspection(bytes.fromhex(team_col["collection_id"]), iid,
                                      ins.get("name", ""))
+
+    def _start_roster(self, col: dict, team: Roster | None) -> Roster | None:
+        cid, iid = bytes.fromhex(col["collection_id"]), bytes.fromhex(col["inspection_id"])
+        kind = col.get("kind", "team")
+        pin = self.session.rosters.pinned(iid)
+        if kind == "team" and pin not in (None, self.session.keys.device.sign_pub):
+            return None
+        if kind != "team" and (team is None or not team.is_lead(self.session.device_id)):
+            return None
+        try:
+            return self.trust.genesis(cid, iid, kind, team)
+        except ServerRefused as exc:
+            self.report.problems.append(f"{self._label(cid)}: {exc}")
+            return None
 
     def _publish_inspection(self, collection_id: bytes, inspection_id: bytes, name: str) -> None:
         s = self.session
@@ -133,35 +225,6 @@ class SyncEngine:
         cid, iid = bytes.fromhex(col["collection_id"]), bytes.fromhex(col["inspection_id"])
         self.replica.ensure_collection(cid, iid, col.get("kind", "team"),
                                        col.get("inspection_name", ""))
-        for k in col.get("keys", []):
-            if not self.replica.has_key(cid, k["epoch"]):
-                if not self.replica.unwrap_key(cid, k["epoch"], decode_b64url(k["wrapped"])):
-                    self.report.problems.append(
-                        f"a key for collection {cid.hex()[:8]} epoch {k['epoch']} was not "
-                        "wrapped for this device; ask the lead to check the team's devices")
-        unknown = [d for d in col.get("heads", {}) if self.session.keyring.signer(
-            bytes.fromhex(d)) is None]
-        if unknown or col.get("devices_missing_keys"):
-            self._members(cid, col)
-
-    def _members(self, cid: bytes, col: dict) -> None:
-        info = self.client.members(cid)
-        current = info["epoch"]
-        wraps: list[tuple[int, bytes, bytes]] = []
-        for member in info["members"]:
-            for dev in member["devices"]:
-                did = bytes.fromhex(dev["device_id"])
-                sign, kx = bytes.fromhex(dev["sign_key"]), bytes.fromhex(dev["kx_key"])
-                self.replica.register_device(did, sign, kx)
-                have = set(dev.get("epochs", []))
-                for epoch in range(1, current + 1):
-                    if epoch not in have and self.replica.has_key(cid, epoch):
-                        wraps.append((epoch, did, self.replica.wrap_key(cid, epoch, did, kx)))
-        if wraps:
-            self._tell(phase="keys", collection=cid.hex()[:8])
-            for i in range(0, len(wraps), 500):
-                self.client.upload_keys(cid, wraps[i:i + 500])
-            self.report.delivered_keys += len(wraps)
 
     # -- push --------------------------------------------------------------------------------
     def _push(self, collections: list[dict], *, refresh: bool = False) -> None:
@@ -221,8 +284,6 @@ class SyncEngine:
             page = self.client.pull(cid, after)
             for d, s in page.heads.items():
                 announced[bytes.fromhex(d)] = max(announced.get(bytes.fromhex(d), 0), s)
-            if any(self.session.keyring.signer(bytes.fromhex(d)) is None for d in page.heads):
-                self._members(cid, col)
             rep = self.replica.ingest(page.envelopes, cid)
             self._account(rep, page.envelopes)
             explained |= {q.device_id for q in rep.quarantined}
@@ -270,6 +331,11 @@ class SyncEngine:
         iid, role = self.replica.collections().get(cid, (b"", "?"))
         ins = self.session.inspections.get(iid)
         return f"{ins.name if ins else cid.hex()[:8]} · {role}"
+
+
+def _pull_order(col: dict) -> int:
+    kind = col.get("kind", "team")
+    return 0 if kind == "restricted" else 1 if kind == "team" else 2
 
 
 def _batches(recs: list) -> list[list]:

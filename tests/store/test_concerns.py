@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from store import DELETED, Session
+from store import DELETED, Session, ValidationFailed
 from store._concerns import ConcernStep, concern_steps, concerns_queue, format_age
 from tests.store.test_evidence import make_note
 
@@ -101,3 +101,89 @@ def test_steps_with_history_say_who_and_when(session: Session) -> None:
     assert steps[2].at == history[2].updated  # closing takes its time from the history
     assert steps[0].at is not None and steps[0].at.tzinfo is not None  # naive = local time
     assert concerns_queue(session.list_notes(ins), NOW) == []
+
+
+# -- the lead's steps and raising a concern from a note ------------------------------------------
+def _open_concern(session: Session):  # noqa: ANN202
+    from store._concerns import raise_concern
+
+    ins = session.find_inspection(None)
+    review = session.create(ins, "record_review", "Record review R-017", "",
+                            {"pseudonym": "R-017"})
+    return raise_concern(session, review.note_id[:8], "no recent home visit", "Immediate",
+                         now=NOW), review
+
+
+def test_raise_concern_from_a_note_links_it(session: Session) -> None:
+    from store._concerns import raise_concern
+    from store._sealing import is_sealed
+
+    note, review = _open_concern(session)
+    assert note.kind == "concern" and note.title == "Concern from Record review R-017"
+    assert note.fields["linked_note"] == review.note_id
+    assert note.fields["immediacy"] == "immediate" and note.fields["raised_by"] == "AI"
+    assert datetime.fromisoformat(note.fields["raised_at"]) == NOW
+    assert note.inspection_id == review.inspection_id
+    other = raise_concern(session, review.note_id, "n", "routine",
+                          fields={"child_identifier": "CHI 0101011234"})
+    assert is_sealed(other.fields["child_identifier"])
+    with pytest.raises(ValidationFailed, match="itself a concern form"):
+        raise_concern(session, note.note_id, "n", "routine")
+    with pytest.raises(ValidationFailed, match="Immediacy"):
+        raise_concern(session, review.note_id, "n", "whenever")
+
+
+def test_each_step_is_signed_and_time_stamped(session: Session) -> None:
+    from store._concerns import record_step
+
+    note, _ = _open_concern(session)
+    later = NOW + timedelta(minutes=20)
+    record_step(session, note.note_id, "decision",
+                {"decision": "refer to partnership", "decision_rationale": "risk today"},
+                now=later)
+    record_step(session, note.note_id, "referral",
+                {"partner_lead_contacted": "Chief Social Work Officer",
+                 "referral_method": "phone", "referral_reference": "CP-118",
+                 "referral_at": "2026-03-14T12:30:00+00:00"})
+    note = record_step(session, note.note_id, "closed", {})
+    assert note.fields["closed"] is True and concerns_queue([note], NOW) == []
+    history = session.history(note.note_id)
+    steps = concern_steps(note, history)
+    assert [s.step for s in steps] == ["raised", "decision", "referral", "closed"]
+    assert [s.recorded_at for s in steps] == [r.updated for r in history]
+    assert all(s.recorded_by == "AI" and s.recorded_device == session.device_id
+               for s in steps)
+    assert steps[0].at == NOW and steps[1].at == later
+    assert steps[2].at == datetime(2026, 3, 14, 12, 30, tzinfo=UTC)
+    assert steps[3].at == history[-1].updated
+    assert steps[1].signed_by == f"AI (device {session.device_id.hex()[:8]})"
+
+
+@pytest.mark.parametrize(("step", "values", "message"), [
+    ("decision", {"decision": "no further action"}, "needs: decision rationale"),
+    ("decision", {"referral_method": "phone"}, "not part of the decision step"),
+    ("referral", {"referral_method": "phone"}, "needs: partner lead contacted"),
+    ("referral", {"partner_lead_contacted": "CSWO", "referral_method": "pigeon"},
+     "Referral method"),
+    ("closed", {}, "decision before closing"),
+    ("raised", {}, "the steps a lead records"),
+])
+def test_step_refusals_are_readable(session: Session, step: str, values: dict,
+                                    message: str) -> None:
+    from store._concerns import record_step
+
+    note, _ = _open_concern(session)
+    with pytest.raises(ValidationFailed, match=message):
+        record_step(session, note.note_id, step, values)
+    assert session.get(note.note_id).fields == note.fields  # nothing saved
+
+
+def test_closed_no_reopens(session: Session) -> None:
+    from store._concerns import record_step
+
+    note, _ = _open_concern(session)
+    record_step(session, note.note_id, "decision",
+                {"decision": "no further action", "decision_rationale": "seen"})
+    record_step(session, note.note_id, "closed", {})
+    note = record_step(session, note.note_id, "closed", {"closed": "no"})
+    assert note.fields["closed"] is False and len(concerns_queue([note], NOW)) == 1

@@ -43,7 +43,9 @@ def lines_of(text: str) -> list[str]:
     parts = text.split("\n")
     if parts[-1] == "":
         parts.pop()
-    return [ln.removesuffix("\r") for ln in parts]
+    # trailing CRs are line-ending noise: a last line "a\r" may gain the side's "\r\n" ending
+    # in the merge ("a\r\r\n"), which loses nothing a person typed
+    return [ln.rstrip("\r") for ln in parts]
 
 
 def content_lines(text: str) -> list[str]:

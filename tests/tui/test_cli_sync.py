@@ -56,12 +56,14 @@ def test_enrol_and_sync_two_devices(tmp_path: Path, served: tuple[str, Path]) ->
     note_id = laptop("note", "add", "--inspection", "Northshire 2026", "--title",
                      "Walk round", "--tag", "S1").stdout.strip()
     assert "up 1 record " in laptop("sync").stdout  # the details went up in the first sync
-    # a second device of the same user: enrols, is given the keys by the first, pulls
+    # a second device of the same user: enrols, answers the laptop's invitation, is added to
+    # the signed roster and given the keys by the first, pulls
     spare = _cli(tmp_path, "spare")
     spare("enrol", url, admin(db, "invite", "lead").strip().splitlines()[-1])
-    spare("sync")
-    laptop("sync")
-    spare("sync")
+    team_code = laptop("team", "invite", "lead", "--inspection", "Northshire 2026")
+    spare("team", "join", team_code.stdout.strip().splitlines()[-1])
+    assert "added to the team" in laptop("sync").stdout
+    assert "joined Northshire 2026" in spare("sync").stdout
     shown = json.loads(spare("note", "show", note_id, "--json").stdout)
     assert shown["title"] == "Walk round" and shown["tags"] == ["S1"]
     # the same code cannot be used twice
@@ -83,3 +85,37 @@ def test_sync_errors_have_exit_codes(tmp_path: Path) -> None:
     c("config", "set", "server", "http://127.0.0.1:9")  # nothing listens on the discard port
     r = c("sync", code=4)
     assert "safe on this device" in r.stderr
+
+
+def test_team_invite_join_list_verify_remove(tmp_path: Path, served: tuple[str, Path]) -> None:
+    url, db = served
+    admin(db, "user", "add", "alice")
+    admin(db, "inspection", "add", "Northshire 2026", "--lead", "lead")
+    lead = _cli(tmp_path, "lead")
+    lead("enrol", url, admin(db, "invite", "lead").strip().splitlines()[-1])
+    lead("sync")
+    alice = _cli(tmp_path, "alice")
+    alice("enrol", url, admin(db, "invite", "alice").strip().splitlines()[-1])
+    # a member cannot invite; the code is the last line the lead's invite prints
+    r = lead("team", "invite", "alice")
+    code = r.stdout.strip().splitlines()[-1]
+    assert len(code.replace("-", "")) == 40 and "in person" in r.stderr
+    r = alice("team", "join", "X" + code[1:], code=1)
+    assert "mistyped" in r.stderr or "check" in r.stderr
+    alice("team", "join", code)
+    assert "added to the team" in lead("sync").stdout
+    assert "joined Northshire 2026" in alice("sync").stdout
+    roster = json.loads(alice("team", "list", "--inspection", "Northshire 2026",
+                              "--json").stdout)
+    assert {(d["user"], d["role"]) for d in roster} == {("lead", "lead"), ("alice", "member")}
+    lead_fp = next(d["fingerprint"] for d in roster if d["user"] == "lead")
+    # compare in person, then mark verified (by fingerprint prefix)
+    alice("team", "verify", lead_fp[:9], "--inspection", "Northshire 2026")
+    listed = alice("team", "list", "--inspection", "Northshire 2026").stdout
+    assert f"{lead_fp}  verified" in listed
+    r = alice("team", "invite", "lead", "--inspection", "Northshire 2026", code=1)
+    assert "only a lead" in r.stderr
+    # removal: alice is told at her next sync; her notes stay on her device
+    r = lead("team", "remove", "alice", "--inspection", "Northshire 2026")
+    assert "rotated" in r.stdout
+    assert "no longer shared" in alice("sync").stdout

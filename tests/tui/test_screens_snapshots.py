@@ -379,3 +379,45 @@ def test_concerns_queue(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
         await pilot.pause()
 
     _snap(snap_compare, make_app(profile), size, run_before)
+
+
+def _more_reviews(session: Session, ids: dict[str, Any]) -> None:
+    from store._reviews import moderate
+
+    r18 = session.create(ids["north"], "record_review", "Record review R-018", "",
+                         {"pseudonym": "R-018", "chronology_grade": "adequate",
+                          "outcomes_grade": "good", "views_of_child_grade": "weak"})
+    moderate(session, r18.note_id, "agreed", "Read together with LR2.")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_record_reviews(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+    """Records reading: reviews with their moderation, the grades per evaluation item."""
+    profile, session, ids = seeded(tmp_path)
+    _more_reviews(session, ids)
+
+    async def run_before(pilot: Any) -> None:
+        from tui.screens.reviews import ReviewsScreen
+
+        await unlock(pilot, session)
+        pilot.app.push_screen(ReviewsScreen(ids["north"]))
+        await pilot.pause()
+
+    _snap(snap_compare, make_app(profile), size, run_before)
+
+
+def test_moderate_review(snap_compare, tmp_path) -> None:  # noqa: ANN001
+    """The moderation dialog at 80×24: agree or amend, notes, the grades to change."""
+    profile, session, ids = seeded(tmp_path)
+    _more_reviews(session, ids)
+
+    async def run_before(pilot: Any) -> None:
+        from tui.screens.reviews import ReviewsScreen
+
+        await unlock(pilot, session)
+        pilot.app.push_screen(ReviewsScreen(ids["north"]))
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+
+    _snap(snap_compare, make_app(profile), (80, 24), run_before)

@@ -38,6 +38,7 @@ from .._notes import clock, create_draft, offset_of, passages_at, relocate_passa
 from ..widgets.choice import ChoiceField
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
+from ._sealed_input import SealedInputs
 
 
 class Form(VerticalScroll, can_focus=False):
@@ -84,6 +85,8 @@ class EditorScreen(BaseScreen):
         Binding("ctrl+g", "tags", "Tags", priority=True, id="editor.tags"),
         Binding("ctrl+t", "tag_passage", "Tag passage", priority=True, id="editor.tag_passage"),
         Binding("ctrl+o", "history", "History", priority=True, id="editor.history"),
+        Binding("ctrl+r", "raise_concern", "Raise concern", show=False, priority=True,
+                id="editor.concern"),
         Binding("escape", "back", "Back", id="editor.back"),
     ]
 
@@ -104,6 +107,7 @@ class EditorScreen(BaseScreen):
         self.status = "new"
         self.issues: dict[str, str] = {}
         self._validate_live = False
+        self._sealed = SealedInputs()  # the child identifier: shown only if it opens here
         if kind == "concern":
             self.add_class("concern")
 
@@ -115,6 +119,10 @@ class EditorScreen(BaseScreen):
             yield from self._row("title", "Title", Input(id=_wid("title"), compact=True,
                                                          max_length=200,
                                                          placeholder="a short title"))
+            if self.kind == "concern":  # each recorded step: its time, who signed it and when
+                steps = Label("", id="form-steps", classes="hint", markup=False)
+                steps.display = False  # until a saved form has steps to show
+                yield steps
             for spec in self.template.fields:
                 yield from self._field(spec)
             yield Label(self.template.body_label, classes="long-label")
@@ -202,6 +210,22 @@ class EditorScreen(BaseScreen):
         self._set_status(self._saved_text(note))
         self._check_minimisation(note)
         self.query_one(TitleBar).set(left=self._heading(note.title))
+        self._show_steps(note)
+
+    def _show_steps(self, note: Note) -> None:
+        if note.kind != "concern" or not self.query("#form-steps"):
+            return
+        from rich.text import Text
+
+        from store._concerns import concern_steps
+
+        from .concern_step import step_line
+
+        steps = concern_steps(note, self.session.history(note.note_id))
+        tz, own = self.fp.now().tzinfo, self.session.device_id
+        label = self.query_one("#form-steps", Label)
+        label.update(Text("\n").join(step_line(s, tz, 74, own) for s in steps))
+        label.display = bool(steps)
 
     def _set_values(self, title: str, body: str, fields: dict[str, Any]) -> None:
         self._extra_fields = {k: v for k, v in fields.items() if self.template.get(k) is None}
@@ -211,7 +235,9 @@ class EditorScreen(BaseScreen):
         for spec in self.template.fields:
             value = fields.get(spec.name)
             wid = f"#{_wid(spec.name)}"
-            if spec.type in ("text", "datetime", "sealed", "int"):
+            if spec.type == "sealed":
+                self._sealed.show(self.session, self.note_id, spec.name, self._get(wid), value)
+            elif spec.type in ("text", "datetime", "int"):
                 self._get(wid).value = "" if value is None else str(value)
             elif spec.type in ("choice", "grade"):
                 self._get(wid).value = value if value in spec.choices else None
@@ -224,6 +250,11 @@ class EditorScreen(BaseScreen):
             else:
                 self._get(wid).load_text("" if value is None else str(value))
 
+    def _remember_sealed(self, note: Note, content: Content) -> Content:
+        """After a save: the blobs the store sealed; the form as it now compares to the store."""
+        self._sealed.remember(self.template.sealed_fields, note, content.fields)
+        return self._collect()
+
     # -- reading the form --------------------------------------------------------------------
     def _get(self, wid: str) -> Any:
         return self._w[wid.lstrip("#")]
@@ -233,7 +264,9 @@ class EditorScreen(BaseScreen):
         for spec in self.template.fields:
             wid = f"#{_wid(spec.name)}"
             value: Any = None
-            if spec.type in ("text", "datetime", "sealed"):
+            if spec.type == "sealed":
+                value = self._sealed.value(spec.name, self._get(wid).value.strip())
+            elif spec.type in ("text", "datetime"):
                 value = self._get(wid).value.strip() or None
             elif spec.type == "int":
                 raw = self._get(wid).value.strip()
@@ -315,7 +348,7 @@ class EditorScreen(BaseScreen):
             note = self.session.save(self.note_id, autosave=True, title=content.title,
                                      body=content.body, fields=content.fields,
                                      tags=content.tags, passages=content.passages)
-        self._saved = content
+        self._saved = self._remember_sealed(note, content)
         self._loaded_rev = note.rev
         self._after_save(note, content, revision=False)
         return note
@@ -372,11 +405,12 @@ class EditorScreen(BaseScreen):
             self.notify(f"Not saved as a revision: {n} problem{'s' if n != 1 else ''} to fix "
                         "(your text is kept as a draft).", severity="warning")
             return
-        self._saved = content
+        self._saved = self._remember_sealed(note, content)
         self._loaded_rev = note.rev
         self._due = None
         self._show_issues([])
         self._after_save(note, content, revision=True)
+        self._show_steps(note)
         self.notify("Saved as a revision.")
 
     def _show_issues(self, issues: list) -> None:
@@ -482,6 +516,18 @@ class EditorScreen(BaseScreen):
         self.app.push_screen(TagModal(title, tuple(p.tag for p in around)), chosen)
 
     # -- leaving -----------------------------------------------------------------------------
+    def action_raise_concern(self) -> None:
+        """A concern form linked to this note (saved first, so that it has an id)."""
+        if self.kind == "concern":
+            self.notify("This is a concern form already.")
+            return
+        self.flush_autosave()
+        if self.note_id is None:
+            self.notify("Write something first: a concern is linked to a saved note.")
+            return
+        self.app.push_screen(EditorScreen(self.inspection, "concern",
+                                          initial_fields={"linked_note": self.note_id}))
+
     def action_history(self) -> None:
         from .history import HistoryScreen
 

@@ -20,14 +20,18 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
     from ..app import FieldpadApp
     from ..widgets.choice import ChoiceField, ChoicePicker
     from ..widgets.note_list import NoteList
+    from .concern_step import StepModal
     from .confirm import ConfirmModal
     from .conflict import ConflictScreen, EditConflictModal
     from .editor import EditorScreen, KindModal, TagModal
     from .history import HistoryScreen
     from .inspections import InspectionsScreen, NewInspectionModal
     from .matrix import ConcernsScreen, MatrixScreen
+    from .retention import CloseInspectionModal, PurgeInspectionModal
+    from .reviews import ModerateModal, ReviewsScreen
     from .settings import SettingsScreen
     from .sync import SyncScreen
+    from .team import InviteCodeModal, InviteModal, JoinModal, TeamScreen
     from .unlock import CreateVaultScreen, UnlockScreen
     from .workspace import WorkspaceScreen
 
@@ -46,13 +50,22 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
         ("History", HistoryScreen),
         ("Evidence matrix", MatrixScreen),
         ("Concerns queue", ConcernsScreen),
+        ("Concern step", StepModal),
+        ("Record reviews", ReviewsScreen),
+        ("Moderating a review", ModerateModal),
         ("Sync", SyncScreen),
+        ("Team", TeamScreen),
+        ("Inviting", InviteModal),
+        ("Invitation code", InviteCodeModal),
+        ("Joining", JoinModal),
         ("Conflict", ConflictScreen),
         ("Editing a conflict", EditConflictModal),
         ("Settings", SettingsScreen),
         ("Help", HelpScreen),
         ("Questions", ConfirmModal),
         ("New inspection", NewInspectionModal),
+        ("Close inspection", CloseInspectionModal),
+        ("Purge inspection", PurgeInspectionModal),
     ]
     out = []
     for where, cls in groups:

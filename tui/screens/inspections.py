@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Input, Label
 
-from store import Inspection, ValidationFailed
+from store import FieldpadError, Inspection, ValidationFailed, retention_state
 
 from .._notes import clock, phase_text, summarise
 from ..widgets.title_bar import TitleBar
@@ -36,6 +36,10 @@ class InspectionsScreen(BaseScreen):
         Binding("n", "new", "New inspection", id="inspections.new"),
         Binding("s", "app.sync", "Sync", id="inspections.sync"),
         Binding("c", "concerns", "Concerns", id="inspections.concerns"),
+        # shown only when they apply to the highlighted inspection (check_action)
+        Binding("x", "close_inspection", "Close…", id="inspections.close"),
+        Binding("o", "reopen", "Reopen", id="inspections.reopen"),
+        Binding("P", "purge", "Purge…", id="inspections.purge"),
         Binding("j", "cursor_down", "Down", show=False, id="inspections.down"),
         Binding("k", "cursor_up", "Up", show=False, id="inspections.up"),
     ]
@@ -76,7 +80,9 @@ class InspectionsScreen(BaseScreen):
         open_concerns: list[str] = []
         for ins in self.session.list_inspections():
             s = sums.get(ins.inspection_id)
-            where = phase_text(ins, self.fp.now().date())
+            kept = retention_state(ins, self.fp.now())
+            # a closed inspection's phase is over: its purge date is what matters now
+            where = kept.short_label if kept.closed else phase_text(ins, self.fp.now().date())
             local = ins.scope == "local"
             table.add_row(ins.name, ins.partnership or "–", where,
                           str(s.notes if s else 0),
@@ -130,6 +136,123 @@ class InspectionsScreen(BaseScreen):
                 self.refresh_rows(select=ins.inspection_id)
 
         self.app.push_screen(NewInspectionModal(), added)
+
+    # -- retention: close, reopen, purge -----------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Close, Reopen and Purge show (and work) only for an inspection they apply to, so
+        the footer offers the one that makes sense and a stray key does nothing."""
+        if action not in ("close_inspection", "reopen", "purge"):
+            return True
+        if self.fp.session is None or not self.is_mounted:
+            return False
+        ins = self.current()
+        if ins is None:
+            return False
+        state = retention_state(ins, self.fp.now())
+        if action == "close_inspection":
+            return not state.closed
+        if action == "reopen":
+            return state.closed
+        return state.due
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def action_close_inspection(self) -> None:
+        from .retention import CloseInspectionModal
+
+        ins = self.current()
+        if ins is None:
+            return
+
+        def chosen(days: int | None) -> None:
+            if days is None:
+                return
+            from store import close_inspection
+
+            try:
+                done = close_inspection(self.session, ins, days, now=self.fp.now())
+            except FieldpadError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.refresh_rows(select=done.inspection_id)
+            self.refresh_bindings()
+            self.notify(f"Closed {done.name}: "
+                        f"{retention_state(done, self.fp.now()).label.split(' · ')[-1]}.")
+
+        self.app.push_screen(CloseInspectionModal(ins), chosen)
+
+    def action_reopen(self) -> None:
+        from store import reopen_inspection
+
+        ins = self.current()
+        if ins is None:
+            return
+        try:
+            done = reopen_inspection(self.session, ins)
+        except FieldpadError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.refresh_rows(select=done.inspection_id)
+        self.refresh_bindings()
+        self.notify(f"Reopened {done.name}: its notes are kept until it is closed again.")
+
+    def action_purge(self) -> None:
+        from store import require_due
+
+        from .retention import PurgeInspectionModal
+
+        ins = self.current()
+        if ins is None:
+            return
+        try:
+            require_due(ins, self.fp.now())
+        except FieldpadError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        if self.fp.sync_running:
+            self.notify("A sync is running: purge when it has finished.", severity="warning")
+            return
+        notes = len(self.session.list_notes(ins, include_deleted=True))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(lambda: self._ask_server(ins), thread=True, group="purge",
+                                exclusive=True, name="purge")
+
+        self.app.push_screen(PurgeInspectionModal(ins, notes), answered)
+
+    def _ask_server(self, ins: Inspection) -> None:
+        """In a thread: the server's purge (a network call, for a team inspection) first, so
+        that a refusal leaves everything here as it was; then the local purge, on the UI
+        thread, where the screens read the session."""
+        from .. import _retention_cmd
+
+        session = self.fp.session
+        if session is None:
+            return
+        try:
+            _retention_cmd.request_server_purge(session, ins)
+        except Exception as exc:  # noqa: BLE001 - said in words; nothing was purged
+            message = str(exc) if isinstance(exc, FieldpadError) else type(exc).__name__
+            self.app.call_from_thread(self.notify, f"The server did not purge {ins.name}: "
+                                      f"{message}. Nothing was purged.", severity="error")
+            return
+        self.app.call_from_thread(self._purge_here, ins)
+
+    def _purge_here(self, ins: Inspection) -> None:
+        from store import purge_inspection
+
+        session = self.fp.session
+        if session is None:  # locked meanwhile: the server's purged list finishes it at a sync
+            return
+        report = purge_inspection(session, ins.inspection_id,
+                                  reason="purged by its owner after the retention period")
+        self.refresh_rows()
+        self.refresh_bindings()
+        self.notify(f"Purged {report.name}: {report.notes} notes and {report.keys} keys "
+                    "destroyed.")
 
 
 class NewInspectionModal(BaseModal):

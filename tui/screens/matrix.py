@@ -10,10 +10,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Footer, Label, Static
 
 from store import Inspection
-from store._concerns import concerns_queue
+from store._concerns import concern_steps, concerns_queue
 from store._evidence import (
     COLUMN_LABELS,
     EVIDENCE_COLUMNS,
@@ -135,15 +135,25 @@ class MatrixScreen(BaseScreen):
 
 
 class ConcernsScreen(BaseScreen):
-    """Open concern forms, oldest first: how long since raised, decided, referred."""
+    """Open concern forms, oldest first: how long since raised, decided, referred; below, the
+    highlighted concern's steps, each with its time and the device that signed it."""
 
     NAME = "Concerns"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="concerns.open"),
+        Binding("d", "decision", "Decision", id="concerns.decision"),
+        Binding("r", "referral", "Referral", id="concerns.referral"),
+        Binding("x", "close", "Close", id="concerns.close"),
         Binding("j", "cursor_down", "Down", show=False, id="concerns.down"),
         Binding("k", "cursor_up", "Up", show=False, id="concerns.up"),
         Binding("escape", "back", "Back", id="concerns.back"),
     ]
+    DEFAULT_CSS = """
+    ConcernsScreen #concerns-table { height: 1fr; }
+    ConcernsScreen #concern-steps { height: 5; width: 100%; padding: 0 1;
+                                    border-top: hkey $border-blurred; background: $surface; }
+    ConcernsScreen #concerns-hint { padding: 0 1; }
+    """
 
     def __init__(self, inspection: Inspection | None = None) -> None:
         super().__init__()
@@ -154,6 +164,7 @@ class ConcernsScreen(BaseScreen):
         where = self.inspection.name if self.inspection else "all inspections"
         yield TitleBar(f"Concerns queue · {where}", "")
         yield DataTable(id="concerns-table", cursor_type="row")
+        yield Static("", id="concern-steps", markup=False)
         yield Label("Oldest first. Closed concerns leave the queue; their history stays.",
                     classes="hint", id="concerns-hint")
         yield Footer(compact=True)
@@ -189,6 +200,72 @@ class ConcernsScreen(BaseScreen):
         self.query_one(TitleBar).set(right=f"{n} open")
         if not n:
             self.query_one("#concerns-hint", Label).update("No open concerns.")
+        self._show_steps()
+
+    def _current(self):  # noqa: ANN202 - a store QueuedConcern
+        row = self.query_one(DataTable).cursor_row
+        return self.queue[row] if self.queue and 0 <= row < len(self.queue) else None
+
+    @on(DataTable.RowHighlighted)
+    def _show_steps(self) -> None:
+        from .concern_step import step_line
+
+        q = self._current()
+        panel = self.query_one("#concern-steps", Static)
+        if q is None:
+            panel.update("")
+            return
+        steps = concern_steps(q.note, self.session.history(q.note.note_id))
+        width = max(20, panel.size.width - 2 if panel.size.width else 76)
+        tz = self.fp.now().tzinfo
+        own = self.session.device_id
+        panel.update(Text("\n").join(step_line(s, tz, width, own) for s in steps))
+
+    def _step(self, step: str) -> None:
+        from .concern_step import StepModal
+
+        q = self._current()
+        if q is None:
+            return
+
+        def done(note) -> None:  # noqa: ANN001 - a store Note or None
+            if note is not None:
+                self.load()
+                self.notify(f"{step.capitalize()} recorded, signed by this device.")
+
+        self.app.push_screen(StepModal(q.note, step), done)
+
+    def action_decision(self) -> None:
+        self._step("decision")
+
+    def action_referral(self) -> None:
+        self._step("referral")
+
+    def action_close(self) -> None:
+        from store import ValidationFailed
+        from store._concerns import record_step
+
+        from .confirm import ConfirmModal
+
+        q = self._current()
+        if q is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                record_step(self.session, q.note.note_id, "closed", {}, now=self.fp.now())
+            except ValidationFailed as exc:
+                self.notify(exc.issues[0].message, severity="warning")
+                return
+            self.load()
+            self.notify("Concern closed. It leaves the queue; its history stays.")
+
+        self.app.push_screen(ConfirmModal(
+            f"Close “{q.note.title[:50]}”?",
+            "It leaves the queue. The closing is a revision signed by this device."),
+            confirmed)
 
     @on(DataTable.RowSelected)
     def action_open(self) -> None:

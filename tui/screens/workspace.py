@@ -99,6 +99,8 @@ class WorkspaceScreen(BaseScreen):
         Binding("d", "delete", "Delete", show=False, id="workspace.delete"),
         Binding("f", "filters", "Filters", show=False, id="workspace.filters"),
         Binding("m", "matrix", "Evidence matrix", show=False, id="workspace.matrix"),
+        Binding("R", "reviews", "Record reviews", show=False, id="workspace.reviews"),
+        Binding("T", "team", "Team and fingerprints", show=False, id="workspace.team"),
         Binding("l", "notes", "Notes list", show=False, id="workspace.list"),
         Binding("escape", "back", "Back", id="workspace.back"),
     ]
@@ -304,6 +306,16 @@ class WorkspaceScreen(BaseScreen):
         from .matrix import MatrixScreen
 
         self.app.push_screen(MatrixScreen(self.inspection))
+
+    def action_team(self) -> None:
+        from .team import TeamScreen
+
+        self.app.push_screen(TeamScreen(self.inspection))
+
+    def action_reviews(self) -> None:
+        from .reviews import ReviewsScreen
+
+        self.app.push_screen(ReviewsScreen(self.inspection))
 
     def action_notes(self) -> None:
         self.query_one(NoteList).focus()

@@ -11,6 +11,8 @@ import pytest
 
 from store import KdfParams, Profile
 from sync.client import SyncClient, SyncReport, sync
+from sync.client._team import Team as Team_
+from sync.client._team import join
 from sync.server import open_storage
 from tests.conftest import PASSPHRASE
 from tests.sync.server._support import ServerProcess, fresh_schema, new_code
@@ -73,6 +75,7 @@ class Device:
         keys = self.session.keys.device
         with SyncClient(server.url, self.session.device_id, None) as c:
             c.enrol(server.invite(user), keys.sign_pub, keys.kx_pub)
+        self.session.rosters.set_user(user)
 
     def client(self, **kw: object) -> SyncClient:
         return SyncClient(self.server.url, self.session.device_id,
@@ -85,6 +88,20 @@ class Device:
     def relock(self) -> None:
         self.session.lock()
         self.session = self.profile.unlock(PASSPHRASE)
+
+    def team_ops(self, inspection: str = "Northshire 2026") -> tuple[Team_, SyncClient]:
+        c = self.client()
+        return Team_(self.session, c, self.session.find_inspection(inspection)), c
+
+    def invite(self, user: str, role: str = "member",
+               inspection: str = "Northshire 2026") -> str:
+        ops, c = self.team_ops(inspection)
+        with c:
+            return ops.invite(user, role)
+
+    def join(self, code: str, inspection: str | None = None) -> str:
+        with self.client() as c:
+            return join(self.session, c, code, inspection)
 
     def team(self, inspection: str = "Northshire 2026") -> bytes:
         ins = self.session.find_inspection(inspection)
@@ -139,16 +156,16 @@ def make_team(server: Server, root: Path, members: list[str], *, lead_user: str 
     lead = team.device(f"{lead_user}-laptop", lead_user)
     rep = lead.sync()
     assert rep.ok, rep.problems
-    team_cid = lead.team(inspection)
-    with lead.client() as c:
-        for m in members:
-            c.add_member(team_cid, m)
     devices = [lead] + [team.device(f"{m}-laptop", m) for m in members]
+    codes = [lead.invite(m, inspection=inspection) for m in members]
+    for d, code in zip(devices[1:], codes, strict=True):
+        d.join(code)
+    rep = lead.sync()  # checks each join proof, adds the devices, wraps the keys
+    assert rep.ok, rep.problems
+    assert len(rep.admitted) == len(members), rep.admitted
     for d in devices[1:]:
-        d.sync()  # learns the collection; no key yet
-    lead.sync()  # wraps the team key for every member device
-    for d in devices[1:]:
-        assert d.sync().ok
+        r = d.sync()
+        assert r.ok, r.problems
         assert d.session.find_inspection(inspection)
     return team, devices
 

@@ -1,0 +1,404 @@
+"""The key lifecycle of one sync (DESIGN §6, issue 7): signed rosters, keys checked against
+the roster's commitments, key delivery to roster devices only, rotation after a removal, and
+the two ends of an invitation.
+
+The server is trusted for nothing here. It stores the roster log, routes invitations and keeps
+wrapped keys; every client verifies the log back to the lead key it pinned when it joined and
+takes public keys from that log only, never from the server's member list. What a server can
+still do is refuse service (drop or withhold things); what it tries beyond that is reported as
+an alert in the sync report.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from store import Session
+from store._invite import (
+    AcceptanceRejected,
+    Invitation,
+    JoinRejected,
+    admit,
+    check_acceptance,
+)
+from store._replica import Replica
+from store._roster import ADD, LEAD, MEMBER, REMOVE, ROTATE, Roster, RosterError, SignedEvent
+from store._secrets import SecretBytes
+
+from ._errors import ServerRefused
+from ._http import SyncClient
+
+if TYPE_CHECKING:
+    from ._engine import SyncReport
+
+log = logging.getLogger("fieldpad.sync")
+
+TEAM, RESTRICTED = "team", "restricted"
+READING = "reading-"
+
+
+@dataclass
+class TeamState:
+    """Per inspection: its collections by kind, as the server lists them."""
+
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def team(self) -> dict[str, Any] | None:
+        return self.collections.get(TEAM)
+
+
+def kind_order(col: dict[str, Any]) -> int:
+    """Team rosters first: every other roster of an inspection is checked against it."""
+    return 0 if col.get("kind", TEAM) == TEAM else 1
+
+
+class Trust:
+    def __init__(self, session: Session, client: SyncClient, replica: Replica,
+                 report: SyncReport) -> None:
+        self.session = session
+        self.client = client
+        self.replica = replica
+        self.report = report
+        self.book = session.rosters
+        self.me = session.device_id
+
+    # -- alerts ------------------------------------------------------------------------------
+    def alert(self, text: str) -> None:
+        """Something the server did that an honest server never does: shown to the user."""
+        log.warning("roster alert: %s", text)
+        self.report.alerts.append(text)
+        self.report.problems.append(text)
+
+    def label(self, cid: bytes) -> str:
+        iid, kind = self.replica.collections().get(cid, (b"", "?"))
+        ins = self.session.inspections.get(iid)
+        return f"{ins.name if ins else cid.hex()[:8]} · {kind}"
+
+    # -- rosters -----------------------------------------------------------------------------
+    def refresh(self, col: dict[str, Any], team: Roster | None) -> Roster | None:
+        """Bring this device's verified roster of ``col`` up to what the server holds,
+        refusing a forged, forked or rolled-back log. Returns the roster to use (the last
+        verified one when the served one is refused), or None without one."""
+        cid, iid = bytes.fromhex(col["collection_id"]), bytes.fromhex(col["inspection_id"])
+        kind = col.get("kind", TEAM)
+        local = self.book.get(cid)
+        served_len = int(col.get("roster_length") or 0)
+        served_head = col.get("roster_head")
+        if local is not None and served_len == local.length and served_head == local.head.hex():
+            self._check_epoch(col, local)
+            return local
+        label = self.label(cid)
+        if served_len < (local.length if local else 0):
+            self.alert(f"{label}: the server serves a roster of {served_len} events, but this "
+                       f"device verified {local.length if local else 0}: an old roster was "
+                       "replayed (a removal may be hidden). Nothing was changed; tell your lead.")
+            return local
+        if local is None and self.book.pinned(iid) is None:
+            return None  # not joined yet: an invitation from the lead is needed first
+        if local is None and served_len == 0:
+            return None
+        try:
+            if local is None:
+                events = self._fetch(cid, 0)
+                roster, anchor = self.book.verify_for(events, kind, iid, team)
+                self.book.save(roster, anchor)
+            else:
+                after = local.length - 1
+                roster = local.update(self._fetch(cid, after), offset=after)
+                self.book.save(roster, self.book.anchor(cid))
+        except RosterError as exc:
+            self.alert(f"{label}: the server serves a roster this device cannot trust ({exc}). "
+                       "No key was shared and no member was changed; tell your lead.")
+            return local
+        self._check_epoch(col, roster)
+        return roster
+
+    def _fetch(self, cid: bytes, after: int) -> list[SignedEvent]:
+        data = self.client.roster(cid, after)
+        return [SignedEvent.from_wire(e) for e in data.get("events", [])]
+
+    def _check_epoch(self, col: dict[str, Any], roster: Roster) -> None:
+        if int(col.get("epoch", 1)) > roster.epoch:
+            self.alert(f"{self.label(roster.collection)}: the server says the key is at epoch "
+                       f"{col['epoch']}, but its signed roster only reaches epoch "
+                       f"{roster.epoch}: a roster event is being withheld.")
+
+    # -- keys --------------------------------------------------------------------------------
+    def adopt_keys(self, col: dict[str, Any], roster: Roster | None) -> None:
+        """Keep the wrapped keys whose key the roster committed to; refuse any other."""
+        cid = bytes.fromhex(col["collection_id"])
+        for k in col.get("keys", []):
+            epoch = int(k["epoch"])
+            if self.replica.has_key(cid, epoch) or roster is None or epoch > roster.epoch:
+                continue  # without a verified roster for that epoch a key waits
+            from .._protocol import decode_b64url
+
+            if not self.replica.unwrap_key(cid, epoch, decode_b64url(k["wrapped"]),
+                                           check=lambda key, e=epoch: roster.key_commit_ok(e, key)):
+                self.alert(f"{self.label(cid)}: a key for epoch {epoch} does not open for this "
+                           "device or is not the key the lead committed to on the signed "
+                           "roster; it was refused.")
+
+    def deliver(self, col: dict[str, Any], roster: Roster | None, *, force: bool = False) -> None:
+        """Wrap the keys this device holds for roster devices that lack them. Public keys come
+        from the signed roster; the server only says who lacks what."""
+        if roster is None or not (force or col.get("devices_missing_keys")):
+            return
+        cid = bytes.fromhex(col["collection_id"])
+        info = self.client.members(cid)
+        wraps: list[tuple[int, bytes, bytes]] = []
+        for member in info["members"]:
+            for dev in member["devices"]:
+                did = bytes.fromhex(dev["device_id"])
+                if not roster.is_active(did):
+                    continue  # not on the signed roster: never gets a key
+                kx = roster.kx_key(did)
+                have = set(dev.get("epochs", []))
+                for epoch in range(1, roster.epoch + 1):
+                    if epoch not in have and self.replica.has_key(cid, epoch):
+                        wraps.append((epoch, did, self.replica.wrap_key(cid, epoch, did, kx)))
+        self._upload(cid, wraps)
+
+    def _upload(self, cid: bytes, wraps: list[tuple[int, bytes, bytes]]) -> None:
+        for i in range(0, len(wraps), 500):
+            self.client.upload_keys(cid, wraps[i:i + 500])
+        self.report.delivered_keys += len(wraps)
+
+    def server_devices(self, cid: bytes) -> set[bytes]:
+        info = self.client.members(cid)
+        return {bytes.fromhex(d["device_id"]) for m in info["members"] for d in m["devices"]}
+
+    # -- lead duties -------------------------------------------------------------------------
+    def append(self, roster: Roster, signed: list[SignedEvent], new: Roster) -> Roster:
+        """Store events on the server, then keep the new roster. The server refuses events
+        that do not follow its head (another lead device changed the roster): re-read it."""
+        self.client.append_roster(roster.collection, [e.to_wire() for e in signed])
+        self.book.save(new, self.book.anchor(roster.collection))
+        return new
+
+    def rotate(self, roster: Roster) -> Roster:
+        """A new collection key for the next epoch, committed on the roster and wrapped for
+        every remaining device. The key is kept locally before anything is sent, so a sync cut
+        off half way finishes the rotation next time (``finish_rotation``)."""
+        cid = roster.collection
+        epoch = roster.epoch + 1
+        if not self.replica.has_key(cid, epoch):
+            self.session.keyring.add(cid, epoch, SecretBytes.random(32))
+        key = self.session.keyring.key(cid, epoch)
+        new, signed = roster.sign_next(self.session.keys.device.signing, ROTATE, self.me,
+                                       collection_key=key)
+        new = self.append(roster, [signed], new)
+        self.finish_rotation(new)
+        return new
+
+    def finish_rotation(self, roster: Roster) -> None:
+        """Wrap the current epoch's key for every roster device the server still lists."""
+        cid = roster.collection
+        if not self.replica.has_key(cid, roster.epoch):
+            return
+        active = self.server_devices(cid) | {self.me}
+        wraps = [(roster.epoch, d.device_id,
+                  self.replica.wrap_key(cid, roster.epoch, d.device_id, d.kx_key))
+                 for d in roster.devices() if d.device_id in active]
+        self._upload(cid, wraps)
+
+    def remove_devices(self, roster: Roster, devices: list[bytes], reason: str) -> Roster:
+        """Remove devices from a roster and rotate its key, as one lead action."""
+        new, signed = roster, []
+        for did in devices:
+            if new.is_active(did):
+                new, ev = new.sign_next(self.session.keys.device.signing, REMOVE, self.me,
+                                        device_id=did, reason=reason)
+                signed.append(ev)
+        if signed:
+            new = self.append(roster, signed, new)
+        if new.rotation_due:
+            new = self.rotate(new)
+        return new
+
+    def lead_duties(self, col: dict[str, Any], roster: Roster | None) -> Roster | None:
+        """On a lead's device: finish a rotation a removal left due, and remove roster devices
+        the server no longer lists (revoked, or access that lapsed)."""
+        if roster is None or not roster.is_lead(self.me):
+            return roster
+        cid = roster.collection
+        if roster.epoch > int(col.get("epoch", 1)) and self.replica.has_key(cid, roster.epoch):
+            self.finish_rotation(roster)  # rotated on the roster, keys not yet uploaded
+        active = col.get("active_devices")
+        if (active is not None and int(active) != len(roster.devices())) or roster.rotation_due:
+            gone = [d.device_id for d in roster.devices()
+                    if d.device_id not in self.server_devices(cid) and d.device_id != self.me]
+            roster = self.remove_devices(roster, gone, "removed")
+        return roster
+
+    def genesis(self, cid: bytes, iid: bytes, kind: str, team: Roster | None) -> Roster:
+        """The first lead device starts a collection's roster at epoch 1."""
+        keys = self.session.keys.device
+        if kind == TEAM:
+            self.book.pin(iid, keys.sign_pub)
+        ck = self.session.keyring.key(cid, 1)
+        if ck is None:
+            raise ValueError("the epoch 1 key must exist before the roster")
+        roster, signed = Roster.create(cid, self.me, self.book.user or "lead", keys.signing,
+                                       keys.kx_pub, ck)
+        new = roster
+        if team is not None and kind != TEAM:  # every other lead device of the team reads it
+            for d in team.devices():
+                if d.role == LEAD and d.device_id != self.me:
+                    new, ev = new.sign_next(keys.signing, ADD, self.me, device_id=d.device_id,
+                                            user=d.user, role=LEAD, sign_key=d.sign_key,
+                                            kx_key=d.kx_key)
+        events = [signed, *new.events[1:]]
+        self.client.append_roster(cid, [e.to_wire() for e in events])
+        self.book.save(new, keys.sign_pub)
+        return new
+
+    # -- invitations: the lead's end ---------------------------------------------------------
+    def admit_pending(self, by_inspection: dict[bytes, TeamState]) -> None:
+        """Check every join request for an invitation this device made; add the device only
+        when its proof holds over the very keys it presents."""
+        mine = self.book.invites("lead")
+        if not mine:
+            return
+        for p in self.client.pending_invites():
+            inv_id = bytes.fromhex(p["invite_id"])
+            local = mine.get(inv_id)
+            if local is None:
+                continue
+            self._admit_one(inv_id, local, p, by_inspection)
+
+    def _admit_one(self, inv_id: bytes, local: dict[str, Any], p: dict[str, Any],
+                   by_inspection: dict[bytes, TeamState]) -> None:
+        iid = bytes.fromhex(local["inspection_id"])
+        state = by_inspection.get(iid)
+        team_col = state.team if state else None
+        only = local.get("collection_id")  # a reading pair's reader joins that one alone
+        target = only or (team_col["collection_id"] if team_col else None)
+        roster = self.book.get(bytes.fromhex(target)) if target else None
+        if roster is None or not roster.is_lead(self.me):
+            return
+        invitation = Invitation(bytes.fromhex(local["secret"]),
+                                bytes.fromhex(local["lead_fingerprint"]))
+        did = bytes.fromhex(p["device_id"])
+        user = p.get("join_user") or p.get("user", "")
+        try:
+            if user != local["user"]:
+                raise JoinRejected("the join request names another user than the invitation")
+            new, signed, proof = admit(
+                roster, invitation, iid, did, bytes.fromhex(p["sign_key"]),
+                bytes.fromhex(p["kx_key"]), user, bytes.fromhex(p["proof"]),
+                lead_device_id=self.me, lead_signing_key=self.session.keys.device.signing,
+                role=local.get("role", MEMBER))
+        except (JoinRejected, RosterError) as exc:
+            self.alert(f"an invitation for {local['user']} was answered with keys that do not "
+                       f"match it ({exc}); nothing was added and the invitation is cancelled. "
+                       "Make a new invitation and give the code in person.")
+            self._quietly(self.client.reject_invite, inv_id, "the proof did not match")
+            self.book.drop_invite(inv_id)
+            return
+        new = self.append(roster, [signed], new)
+        self._deliver_to(new, did)
+        added = new.device(did)
+        for kind, col in (state.collections.items() if state and not only else ()):
+            if kind == TEAM or added is None:
+                continue
+            if kind == RESTRICTED and added.role != LEAD:
+                continue
+            if kind.startswith(READING) and not self._in_pair(iid, kind, added.user):
+                continue
+            self.add_to(bytes.fromhex(col["collection_id"]), added)
+        self.client.accept_invite(inv_id, proof)
+        self.book.drop_invite(inv_id)
+        self.report.admitted.append(f"{added.user if added else user} ({did.hex()[:8]})")
+
+    def _in_pair(self, iid: bytes, kind: str, user: str) -> bool:
+        ins = self.session.inspections.get(iid)
+        pairs = (ins.extra.get("pairs") if ins else None) or []
+        return any(p.get("kind") == kind and user in (p.get("reader"), p.get("inspector"))
+                   for p in pairs if isinstance(p, dict))
+
+    def add_to(self, cid: bytes, dev: Any) -> None:
+        """Add a device verified on the team roster to another roster, with every key."""
+        roster = self.book.get(cid)
+        if roster is None or not roster.is_lead(self.me) or roster.is_active(dev.device_id):
+            return
+        new, ev = roster.sign_next(self.session.keys.device.signing, ADD, self.me,
+                                   device_id=dev.device_id, user=dev.user, role=dev.role,
+                                   sign_key=dev.sign_key, kx_key=dev.kx_key)
+        new = self.append(roster, [ev], new)
+        self._deliver_to(new, dev.device_id)
+
+    def _deliver_to(self, roster: Roster, did: bytes) -> None:
+        cid, kx = roster.collection, roster.kx_key(did)
+        if kx is None:
+            return
+        wraps = [(e, did, self.replica.wrap_key(cid, e, did, kx))
+                 for e in range(1, roster.epoch + 1) if self.replica.has_key(cid, e)]
+        self._upload(cid, wraps)
+
+    # -- invitations: the joining end --------------------------------------------------------
+    def finish_joins(self, by_inspection: dict[bytes, TeamState]) -> None:
+        """For each invitation this device answered: once the lead accepted, check the roster
+        against the lead's proof and pin the inspection's lead key."""
+        for inv_id, local in self.book.invites("join").items():
+            try:
+                status = self.client.invite_status(inv_id)
+            except ServerRefused as exc:
+                if exc.status in (404, 410):
+                    self.report.problems.append(f"the invitation to {local.get('name', '')} "
+                                                "is no longer known to the server; ask the "
+                                                "lead for a new code")
+                    self.book.drop_invite(inv_id)
+                continue
+            if status["state"] == "rejected":
+                self.alert(f"the lead's device refused this device's answer to the invitation "
+                           f"({status.get('reason') or 'no reason given'}): the keys it saw "
+                           "were not this device's. Ask the lead for a new code.")
+                self.book.drop_invite(inv_id)
+            elif status["state"] == "accepted" and status.get("accept_proof"):
+                self._finish_join(inv_id, local, status, by_inspection)
+
+    def _finish_join(self, inv_id: bytes, local: dict[str, Any], status: dict[str, Any],
+                     by_inspection: dict[bytes, TeamState]) -> None:
+        iid = bytes.fromhex(local["inspection_id"])
+        state = by_inspection.get(iid)
+        col = state.team if state else None
+        if state is not None and local.get("collection_id"):
+            col = next((c for c in state.collections.values()
+                        if c["collection_id"] == local["collection_id"]), None)
+        if col is None:
+            return  # the server does not list the collection yet
+        cid = bytes.fromhex(col["collection_id"])
+        keys = self.session.keys.device
+        invitation = Invitation(bytes.fromhex(local["secret"]),
+                                bytes.fromhex(local["lead_fingerprint"]))
+        try:
+            events = self._fetch(cid, 0)
+            roster = check_acceptance(invitation, cid, events, self.me, keys.sign_pub,
+                                      keys.kx_pub, local["user"],
+                                      bytes.fromhex(status["accept_proof"]))
+            self.book.pin(iid, roster.genesis_sign_key)
+        except (AcceptanceRejected, RosterError) as exc:
+            self.alert(f"the team roster shown for {local.get('name', 'the inspection')} was "
+                       f"not made by the lead whose code was entered ({exc}); this device "
+                       "did not join. Ask the lead for a new code.")
+            self.book.drop_invite(inv_id)
+            return
+        self.book.save(roster, roster.genesis_sign_key)
+        self.book.drop_invite(inv_id)
+        self.report.joined.append(local.get("name") or iid.hex()[:8])
+
+    @staticmethod
+    def _quietly(fn: Any, *args: Any) -> None:
+        try:
+            fn(*args)
+        except ServerRefused:
+            pass
+
+
+def new_collection_id() -> bytes:
+    return os.urandom(16)
