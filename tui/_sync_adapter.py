@@ -70,14 +70,14 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
 
 
 def real_team(session: Session, inspection: Inspection, action: str, **kw: str) -> str:
-    """The team seam over the sync client (``sync.client._team``): invite, join, remove and
-    revoke talk to the server at once; a failure is a ``FieldpadError`` with a sentence."""
+    """The team seam over the sync client (``sync.client._team``): invite, join, remove,
+    revoke and pair talk to the server at once; a failure is a ``FieldpadError`` with a sentence."""
     from sync.client import NotConfigured, client_for
     from sync.client._team import Team, join, team_roster
 
     from ._sync_seam import no_team_server
 
-    if action not in ("invite", "join", "remove", "revoke"):
+    if action not in ("invite", "join", "remove", "revoke", "pair"):
         raise ValueError(f"unknown team action {action!r}")
     try:
         client = client_for(session)
@@ -95,6 +95,8 @@ def real_team(session: Session, inspection: Inspection, action: str, **kw: str) 
         team = Team(session, client, inspection)
         if action == "invite":
             return team.invite(kw["user"], kw.get("role") or "member")
+        if action == "pair":  # the reader's code when they are not on the team, else ""
+            return team.pair(kw["reader"], kw["inspector"], kw["until"]) or ""
         if action == "remove":
             user = kw["user"]
             n = team.remove(user)

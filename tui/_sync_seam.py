@@ -81,8 +81,10 @@ class TeamNow(Protocol):
     """A team action on ``inspection`` that needs the server at once (DESIGN §6, issue 7).
 
     ``action`` is ``"invite"`` (``user``, ``role`` member|lead: returns the one-time code),
-    ``"join"`` (``code``: returns a sentence), ``"remove"`` (``user``: a sentence) or
-    ``"revoke"`` (``device``: a device id or fingerprint prefix; a sentence). It runs in a
+    ``"join"`` (``code``: returns a sentence), ``"remove"`` (``user``: a sentence),
+    ``"revoke"`` (``device``: a device id or fingerprint prefix; a sentence) or ``"pair"``
+    (``reader``, ``inspector``, ``until``: the reader's one-time code, or "" when the reader
+    is on the team already). It runs in a
     thread worker. Raise ``store.FieldpadError`` with a sentence if it fails; nothing changed
     locally then unless the server took the change.
     """

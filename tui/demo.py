@@ -173,6 +173,7 @@ def _scripted(profile: Path, root: Path) -> int:
         ("Notes the team synced", ["note", "list", "--inspection", INSPECTION]),
         ("Search (the index lives in memory only)", ["note", "list", "--search", "referral"]),
         ("The evidence matrix", ["evidence", INSPECTION]),
+        ("The signed team roster: compare fingerprints in person", ["team", "list"]),
         ("Sync again: nothing to do", ["sync"]),
         ("Check every record, chain and signature", ["doctor"]),
     ):

@@ -80,6 +80,9 @@ def serve_main(argv: list[str]) -> int:
         timeout_keep_alive=30,
     )
     server = uvicorn.Server(config)
+    # listen before saying so: a client that connects between the line below and uvicorn's own
+    # start-up is queued instead of refused (seen under load in CI)
+    sock.listen(config.backlog)
     logging.getLogger("fieldpad.server").info(
         "event=listening url=%s://%s:%s database=%s", scheme, shown, port, describe(url)
     )

@@ -136,7 +136,7 @@ class FakeTeam:
         self.calls.append((inspection.name, action, kw))
         if self.fail:
             raise FieldpadError(self.fail)
-        if action == "invite":
+        if action in ("invite", "pair"):
             return CODE
         return f"The server took it: {action}."
 
@@ -330,6 +330,34 @@ async def test_invite_shows_the_code_once(team) -> None:  # noqa: ANN001
         await pilot.pause()
         assert app.screen is screen
         assert "Invited sam.lr3" in _text(screen.query_one("#team-status"))
+
+
+async def test_pair_a_reader_shows_their_code(team) -> None:  # noqa: ANN001
+    from tui.screens.team_dialogs import PairModal
+
+    profile, session, ins = team
+    fake = FakeTeam()
+    app = make_app(profile, team_now=fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, session, ins)
+        await pilot.press("p")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, PairModal)
+        await pilot.press(*"reader1", "tab", *"kim", "tab", *"2020-01-01", "enter")
+        await pilot.pause()
+        assert app.screen is modal and "already over" in _text(modal.query_one("#pair-message"))
+        modal.query_one("#pair-until", Input).value = ""
+        await pilot.press(*"2099-03-05", "enter")
+        await _settle(pilot)
+        assert fake.calls == [(INSPECTION, "pair", {"reader": "reader1", "inspector": "kim",
+                                                    "until": "2099-03-05"})]
+        code = app.screen
+        assert isinstance(code, InviteCodeModal)
+        assert _text(code.query_one("#invite-code")) == spaced_code(CODE)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Paired reader1 with kim" in _text(screen.query_one("#team-status"))
 
 
 async def test_remove_names_the_user_and_the_key_rotation(team) -> None:  # noqa: ANN001

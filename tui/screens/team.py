@@ -28,6 +28,7 @@ from .team_dialogs import (
     InviteCodeModal,
     InviteModal,
     JoinModal,
+    PairModal,
     _sentence,
     spaced_code,
 )
@@ -86,10 +87,11 @@ class TeamScreen(BaseScreen):
     TeamScreen #team-status.busy { color: $text-accent; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "verify", "Mark verified", id="team.verify"),
+        Binding("v", "verify", "Verify", id="team.verify"),
         Binding("i", "invite", "Invite", id="team.invite"),
-        Binding("x", "remove", "Remove member", id="team.remove"),
-        Binding("r", "revoke", "Revoke device", id="team.revoke"),
+        Binding("x", "remove", "Remove", id="team.remove"),
+        Binding("p", "pair", "Pair reader", id="team.pair"),
+        Binding("r", "revoke", "Revoke", id="team.revoke"),
         Binding("j", "join", "Join with a code", id="team.join"),
         Binding("escape", "back", "Back", id="team.back"),
     ]
@@ -196,11 +198,11 @@ class TeamScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lead actions show only on a lead's device; joining only on a device that is not
         on the roster; verify and revoke only when there are devices to act on."""
-        if action not in ("invite", "remove", "join", "verify", "revoke"):
+        if action not in ("invite", "remove", "pair", "join", "verify", "revoke"):
             return True
         if self.fp.session is None or not self.is_mounted:
             return False
-        if action in ("invite", "remove"):
+        if action in ("invite", "remove", "pair"):
             return self.is_lead
         if action == "join":
             return not self.on_roster
@@ -263,6 +265,18 @@ class TeamScreen(BaseScreen):
                 self._network("invite", f"Inviting {user}…", user=user, role=role)
 
         self.app.push_screen(InviteModal(self.inspection.name), chosen)
+
+    def action_pair(self) -> None:
+        if not self._lead_only("pair a records reader"):
+            return
+
+        def chosen(answer: tuple[str, str, str] | None) -> None:
+            if answer:
+                reader, inspector, until = answer
+                self._network("pair", f"Pairing {reader} with {inspector}…", reader=reader,
+                              inspector=inspector, until=until)
+
+        self.app.push_screen(PairModal(self.inspection.name), chosen)
 
     def action_join(self) -> None:
         if self.on_roster:
@@ -365,7 +379,8 @@ class TeamScreen(BaseScreen):
             return  # locked meanwhile
         what = {"invite": f"invite {kw.get('user', '')}", "join": "join",
                 "remove": f"remove {kw.get('user', '')}",
-                "revoke": f"revoke device {kw.get('device', '')[:8]}"}[action]
+                "revoke": f"revoke device {kw.get('device', '')[:8]}",
+                "pair": f"pair {kw.get('reader', '')}"}[action]
         if error:
             self._say(f"Could not {what}: {error}", "error")
             self.notify(f"Could not {what}: {error}", severity="error", timeout=10)
@@ -375,6 +390,12 @@ class TeamScreen(BaseScreen):
             self._say(f"Invited {kw['user']}: the code was shown once.")
             self.app.push_screen(InviteCodeModal(kw["user"], kw.get("role", MEMBER), result,
                                                  self.inspection.name))
+            return
+        if action == "pair":
+            self._say(f"Paired {kw['reader']} with {kw['inspector']} until {kw['until']}.")
+            if result:  # the reader is not on the team: their code for the pair alone
+                self.app.push_screen(InviteCodeModal(kw["reader"], "reader", result,
+                                                     self.inspection.name))
             return
         self._say(result)
         self.notify(result, timeout=8)

@@ -4,6 +4,7 @@ joining with a code (issue 7)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import ClassVar
 
 from textual import on
@@ -192,6 +193,74 @@ class JoinModal(BaseModal):
             self.query_one("#join-code", Input).focus()
             return
         self.dismiss(code)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PairModal(BaseModal):
+    """A records reading pair: reader, inspector and the last reading day; dismisses with
+    (reader, inspector, until) or None."""
+
+    NAME = "Pair a records reader"
+    DEFAULT_CSS = """
+    PairModal #pair-box { height: auto; }
+    PairModal #pair-message { width: 100%; height: auto; display: none; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="pair.cancel"),
+    ]
+
+    def __init__(self, inspection_name: str) -> None:
+        super().__init__()
+        self.inspection_name = inspection_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog modal-box", id="pair-box"):
+            yield Label(f"Pair a records reader · {self.inspection_name}",
+                        classes="dialog-title", markup=False)
+            for field, label, hint in (
+                    ("reader", "Reader", "the local records reader's user name"),
+                    ("inspector", "Inspector", "the inspector they work with"),
+                    ("until", "Last day", "YYYY-MM-DD: access ends after it")):
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    yield Input(id=f"pair-{field}", placeholder=hint, max_length=64,
+                                compact=True)
+            yield Label("Their record reviews are read by the pair and the leads only. A reader "
+                        "not on the team gets a code for the pair alone.", classes="hint")
+            yield Label("", id="pair-message", classes="error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Pair", id="pair", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#pair-reader", Input).focus()
+
+    def _problem(self, reader: str, inspector: str, until: str) -> str:
+        if not USER_NAME.fullmatch(reader) or not USER_NAME.fullmatch(inspector):
+            return "User names are 1–64 letters, digits or . _ @ - (as the server knows them)."
+        try:
+            day = date.fromisoformat(until)
+        except ValueError:
+            return "Give the last reading day as YYYY-MM-DD."
+        if day < date.today():
+            return "The last reading day is already over."
+        return ""
+
+    @on(Input.Submitted, "#pair-until")
+    @on(Button.Pressed, "#pair")
+    def _pair(self) -> None:
+        values = [self.query_one(f"#pair-{f}", Input).value.strip()
+                  for f in ("reader", "inspector", "until")]
+        problem = self._problem(*values)
+        if problem:
+            message = self.query_one("#pair-message", Label)
+            message.update(problem)
+            message.display = True
+            return
+        self.dismiss(tuple(values))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
