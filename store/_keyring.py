@@ -58,6 +58,15 @@ class Keyring:
                         "VALUES (?, ?, ?, 1)", [device_id, sign_pub, kx_pub])
         self._signers.pop(device_id, None)
 
+    def drop(self, collection_id: bytes, epoch: int) -> None:
+        """Destroy one key: a rotation that did not reach the server, or a key the signed
+        roster does not commit to (another lead device rotated first)."""
+        k = self._cks.pop((collection_id, epoch), None)
+        if k is not None:
+            k.wipe()
+        self.db.execute("DELETE FROM collection_keys WHERE collection_id = ? AND epoch = ?",
+                        [collection_id, epoch])
+
     def forget(self, collection_id: bytes) -> int:
         """Overwrite and drop every in-memory key of one collection (a purge: its sealed rows
         are deleted by the caller in the same transaction). Returns how many were held."""

@@ -225,6 +225,14 @@ class Session:
         raise NotFound(f"this device holds no key to write notes in {inspection.name!r} yet; "
                        "sync first")
 
+    def write_epoch(self, collection_id: bytes) -> int | None:
+        """The epoch new records use: the newest key held that the collection's signed roster
+        has committed to (a key of a rotation still on its way is never used to write)."""
+        roster = self.rosters.get(collection_id)
+        epochs = [e for (c, e) in self.keyring._cks if c == collection_id
+                  and (roster is None or e <= roster.epoch)]
+        return max(epochs) if epochs else None
+
     def _leads(self, inspection: Inspection) -> bool:
         """Whether this device is a lead on the inspection's signed team roster."""
         for cid, (iid, role) in self._collections.items():
@@ -496,7 +504,7 @@ class Session:
                 *, parents: tuple[str, ...], draft: bool,
                 replace: StoredRecord | None = None) -> StoredRecord:
         keys = self._require_unlocked()
-        epoch = self.keyring.latest_epoch(collection_id)
+        epoch = self.write_epoch(collection_id)
         ck = self.keyring.key(collection_id, epoch) if epoch else None
         if ck is None:
             raise NotFound("this device holds no key for that collection yet; sync first")

@@ -131,6 +131,13 @@ class Trust:
     def adopt_keys(self, col: dict[str, Any], roster: Roster | None) -> None:
         """Keep the wrapped keys whose key the roster committed to; refuse any other."""
         cid = bytes.fromhex(col["collection_id"])
+        if roster is not None:
+            for epoch in range(1, roster.epoch + 1):
+                key = self.session.keyring.key(cid, epoch)
+                if key is not None and not roster.key_commit_ok(epoch, key):
+                    # a rotation of this device that lost a race with another lead device;
+                    # never used to write (Session.write_epoch), so nothing is lost
+                    self.session.keyring.drop(cid, epoch)
         for k in col.get("keys", []):
             epoch = int(k["epoch"])
             if self.replica.has_key(cid, epoch) or roster is None or epoch > roster.epoch:
@@ -191,7 +198,12 @@ class Trust:
         key = self.session.keyring.key(cid, epoch)
         new, signed = roster.sign_next(self.session.keys.device.signing, ROTATE, self.me,
                                        collection_key=key)
-        new = self.append(roster, [signed], new)
+        try:
+            new = self.append(roster, [signed], new)
+        except ServerRefused:
+            # another lead device changed the roster first: this key was never committed
+            self.session.keyring.drop(cid, epoch)
+            raise
         self.finish_rotation(new)
         return new
 
