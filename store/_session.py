@@ -17,7 +17,6 @@ from ._envelope import Expect, Header, open_envelope, seal
 from ._errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed
 from ._hlc import Clock, Hlc
 from ._keyring import Keyring
-from ._merge import NoteContent, merge_content, merge_order
 from ._minimise import check_minimisation
 from ._model import (
     ACTIVE,
@@ -31,6 +30,9 @@ from ._model import (
     Revision,
     make_rev,
 )
+from ._notemerge import merge_pair as _merge_pair
+from ._notemerge import replace_note as _replace
+from ._notemerge import same_content as _same_content
 from ._rosterbook import RosterBook
 from ._sealed import seal_fields
 from ._sealed import sealed_names as _sealed_names
@@ -566,20 +568,6 @@ def _validate(kind: str, template: int, title: str, body: str, fields: dict[str,
         raise ValidationFailed(issues)
 
 
-def _replace(note: Note, **changes: Any) -> Note:
-    allowed = {"title", "body", "fields", "tags", "passages", "kept", "state"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise TypeError(f"cannot change {', '.join(sorted(unknown))}")
-    data = {name: getattr(note, name) for name in Note.__slots__}
-    data.update(changes)
-    data["tags"] = tuple(data["tags"])
-    data["passages"] = tuple(data["passages"])
-    data["fields"] = dict(data["fields"])
-    data["kept"] = dict(data["kept"])
-    return Note(**data)
-
-
 def _doc(note: Note) -> tuple[str, str, str, str]:
     # sealed fields are never indexed: not their blob, and not a plaintext saved before sealing
     sealed = _sealed_names(note)
@@ -595,54 +583,6 @@ def _inspection_from(payload: dict[str, Any], scopes: dict[bytes, str]) -> Inspe
     return Inspection(iid, str(payload.get("name", "")), str(payload.get("partnership", "")),
                       scopes.get(iid, "team"), str(payload.get("rev", "")),
                       str(payload.get("hlc", "")), dict(payload.get("extra") or {}))
-
-
-def _content(n: Note) -> NoteContent:
-    return NoteContent(title=n.title, body=n.body, fields=dict(n.fields), tags=tuple(n.tags))
-
-
-def _ancestors(rev: str, revs: dict[str, Note]) -> set[str]:
-    seen, todo = set(), [rev]
-    while todo:
-        r = todo.pop()
-        if r in seen or r not in revs:
-            continue
-        seen.add(r)
-        todo.extend(revs[r].parents)
-    return seen
-
-
-def _same_content(a: Note, b: Note) -> bool:
-    return (a.title, a.body, a.fields, tuple(a.tags), a.state, a.kept) == (
-        b.title, b.body, b.fields, tuple(b.tags), b.state, b.kept)
-
-
-def _merge_kept(*sources: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """Union of kept versions per field: a value kept by any side is never dropped."""
-    out: dict[str, list[Any]] = {}
-    for source in sources:
-        for name, values in source.items():
-            bucket = out.setdefault(name, [])
-            for v in values if isinstance(values, list) else [values]:
-                if v not in bucket:
-                    bucket.append(v)
-    return out
-
-
-def _merge_pair(a: Note, b: Note, revs: dict[str, Note]) -> Note:
-    common = _ancestors(a.rev, revs) & _ancestors(b.rev, revs)
-    base = max((revs[r] for r in common), key=lambda n: n.hlc, default=None)
-    first, second = merge_order(a.rev, b.rev)
-    ours, theirs = (a, b) if first == a.rev else (b, a)
-    result = merge_content(_content(base) if base else None, _content(ours), _content(theirs),
-                           labels=(ours.author or "one device", theirs.author or "other device"))
-    kept = _merge_kept(ours.kept, theirs.kept, {k: [v] for k, v in result.kept.items()})
-    deleted = ours.state == DELETED and theirs.state == DELETED
-    state = DELETED if deleted else CONFLICTED if (result.conflicted or kept) else ACTIVE
-    merged = _replace(ours, title=result.content.title, body=result.content.body,
-                      fields=result.content.fields, tags=result.content.tags, kept=kept,
-                      state=state)
-    return merged
 
 
 __all__ = ["NOTE_DELETE", "INSPECTION_META", "Session"]
