@@ -62,7 +62,15 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
         lines.append(f"Needs you: {note.title if note else note_id[:8]!r} (both versions kept).")
     for label in dict.fromkeys(report.waiting_for_keys):
         lines.append(f"Waiting for the key to {label} from a teammate's device.")
-    errors = tuple(report.problems) + tuple(f"Set aside: {q}" for q in report.quarantined)
+    lines += [f"Added to the team after checking its invitation proof: {d}."
+              for d in report.admitted]
+    lines += [f"Joined {name}: the team roster was checked against your lead's invitation."
+              for name in report.joined]
+    lines += [f"Purged {name}: its keys and notes were destroyed on this device."
+              for name in report.purged]
+    lines += [f"No longer shared with this device: {label}." for label in report.access_ended]
+    errors = tuple(f"ALERT: {p}" if p in report.alerts else p for p in report.problems) + \
+        tuple(f"Set aside: {q}" for q in report.quarantined)
     return SyncResult(ok=not errors, server=url, up=report.up_records, down=report.down_records,
                       bytes_up=report.up_bytes, bytes_down=report.down_bytes,
                       merged=len(report.merged), seconds=report.seconds, errors=errors,

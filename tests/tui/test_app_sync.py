@@ -174,3 +174,34 @@ async def test_resolve_conflict_keep_both_and_edit(fprofile: Profile,
     assert screen_both is both
     assert note.body == f"intro\n{both.left}{both.right}outro\n"
     assert "our version" in note.body and "their version" in note.body
+
+
+async def test_a_sync_that_purges_the_open_inspection_leaves_its_screens(
+        fprofile: Profile, fsession: Session) -> None:
+    from store import purge_inspection
+    from tui.screens.workspace import WorkspaceScreen
+
+    north = fsession.add_inspection("Northshire 2026", "Northshire CPP", role="team",
+                                    scope="team")
+    fsession.create(north, "note", "Walk round", "")
+
+    def purging(session, progress):  # noqa: ANN001, ANN202 - the seam's signature
+        purge_inspection(session, north.inspection_id, reason="purged on the server")
+        return SyncResult(ok=True, server="https://sync.example.org",
+                          lines=("Purged Northshire 2026.",))
+
+    app = make_app(fprofile, sync_now=purging)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")  # Northshire 2026 sorts first
+        await pilot.pause()
+        assert isinstance(app.screen, WorkspaceScreen)
+        assert app.screen.inspection.inspection_id == north.inspection_id
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Purged Northshire 2026" in str(app.screen.query_one("#sync-result").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        assert north.inspection_id not in fsession.inspections

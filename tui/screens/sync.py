@@ -193,4 +193,15 @@ class SyncScreen(BaseScreen):
         if self.running:
             self.notify("The sync is still running: wait for it to finish.")
             return
-        self.app.pop_screen()
+        # screens of an inspection the sync purged show nothing that exists any more
+        session = self.fp.session
+        below = self.app.screen_stack[:-1]
+        gone = 0
+        for screen in reversed(below[1:]):
+            ins = getattr(screen, "inspection", None)
+            if session is None or ins is None or \
+                    getattr(ins, "inspection_id", None) in session.inspections:
+                break
+            gone += 1
+        for _ in range(1 + gone):
+            self.app.pop_screen()
