@@ -499,6 +499,7 @@ from ._retention_cmd import (  # noqa: E402 - it imports from this module
 )
 from ._review_cmd import cmd_review_moderate, cmd_review_summary  # noqa: E402
 from ._team_cmd import HANDLERS as _TEAM_HANDLERS  # noqa: E402 - the same
+from ._uncertainty_cmd import HANDLERS as _UNCERTAINTY_HANDLERS  # noqa: E402 - the same
 
 _HANDLERS = {
     ("review", "summary"): cmd_review_summary,
@@ -533,4 +534,5 @@ _HANDLERS = {
     ("note", "import"): cmd_note_import,
     ("doctor", None): cmd_doctor,
     **_TEAM_HANDLERS,
+    **_UNCERTAINTY_HANDLERS,
 }

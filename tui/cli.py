@@ -212,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ._team_cmd import add_parsers as _team_parsers
 
     _team_parsers(sub, _add_unlock_options)
+    from ._uncertainty_cmd import add_parsers as _uncertainty_parsers
+
+    _uncertainty_parsers(sub, _add_unlock_options)
 
     p = sub.add_parser("review", help="records reading: the summary of grades, moderation")
     rsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -134,3 +134,19 @@ def test_a_reveal_is_recorded_in_the_audit_log(cli: Cli) -> None:
     finally:
         session.lock()
         profile.close()
+
+
+def test_uncertainty_list_assign_resolve(cli: Cli) -> None:
+    unsure = cli("note", "add", "--kind", "note", "--title", "Waits for IRDs",
+                 "--tag", "S1", "--tag", "status:uncertainty").stdout.strip()
+    log = cli("note", "add", "--kind", "note", "--title", "IRD log", "--tag", "S1").stdout.strip()
+    text = cli("uncertainty", "list").stdout
+    assert "Waits for IRDs" in text and " open" in text
+    cli("uncertainty", "assign", unsure[:8], "BK")
+    r = cli("uncertainty", "resolve", unsure[:8], code=2)
+    assert "--evidence" in r.stderr
+    cli("uncertainty", "resolve", unsure[:8], "--evidence", log[:8], "--comment", "log checked")
+    [row] = json.loads(cli("uncertainty", "list", "--json").stdout)
+    assert (row["state"], row["assigned_to"], row["evidence"]) == ("resolved", "BK", [log])
+    assert "resolved by IRD log" in cli("uncertainty", "list").stdout
+    assert "assigned" in cli("uncertainty", "reopen", unsure[:8]).stdout
