@@ -242,8 +242,9 @@ class Trust:
             self.finish_rotation(roster)  # rotated on the roster, keys not yet uploaded
         active = col.get("active_devices")
         if (active is not None and int(active) != len(roster.devices())) or roster.rotation_due:
+            listed = self.server_devices(cid)
             gone = [d.device_id for d in roster.devices()
-                    if d.device_id not in self.server_devices(cid) and d.device_id != self.me]
+                    if d.device_id not in listed and d.device_id != self.me]
             roster = self.remove_devices(roster, gone, "removed")
         return roster
 
