@@ -75,7 +75,7 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
     if isinstance(screen, MatrixScreen):
         yield "Evidence: Show notes", screen.action_show, "The notes behind this cell (enter)"
         yield ("Evidence: Areas of uncertainty", screen.action_uncertainty,
-               "Every note tagged status:uncertainty (u)")
+               "Notes tagged status:uncertainty: assign, resolve with evidence (u)")
     if isinstance(screen, ConflictScreen):
         yield "Conflict: Take left", screen.action_take_left, "Keep the left version (←)"
         yield "Conflict: Take right", screen.action_take_right, "Keep the right version (→)"
@@ -88,6 +88,7 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
         yield "Sync: Sync now", app.action_sync, "Send and fetch records (s)"
     yield from _team_commands(app, screen)
     yield from _records_commands(screen)
+    yield from _uncertainty_commands(app, screen)
     yield "Sync: Resolve conflicts", app.action_conflicts, "Notes edited on two devices"
     yield "Go: Inspections", app.action_inspections, "The list of inspections"
     yield "Concerns: Queue", app.action_concerns_queue, "Open concern forms, oldest first"
@@ -120,6 +121,25 @@ def _records_commands(screen: object) -> Iterator[Command]:
         yield ("Concerns: Record referral", screen.action_referral,
                "Partner lead contacted, time, method, reference (r)")
         yield "Concerns: Close", screen.action_close, "Close the concern (x)"
+
+
+def _uncertainty_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:
+    """Areas of uncertainty: from the workspace, and the list's own actions."""
+    from .screens.uncertainty import UncertaintyScreen
+    from .screens.workspace import WorkspaceScreen
+
+    if isinstance(screen, WorkspaceScreen):
+        def areas(inspection: object = screen.inspection) -> None:
+            app.push_screen(UncertaintyScreen(inspection))  # type: ignore[arg-type]
+
+        yield ("Evidence: Areas of uncertainty", areas,
+               "Notes tagged status:uncertainty: assign, resolve with evidence (m, then u)")
+    if isinstance(screen, UncertaintyScreen):
+        yield "Uncertainty: Open note", screen.action_open, "Open the highlighted note (enter)"
+        yield "Uncertainty: Assign", screen.action_assign, "Who looks into it (a)"
+        yield ("Uncertainty: Resolve", screen.action_resolve,
+               "The notes whose evidence resolved it, and a comment (r)")
+        yield "Uncertainty: Reopen", screen.action_reopen, "It is not resolved after all (o)"
 
 
 def _team_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:

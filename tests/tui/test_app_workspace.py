@@ -231,6 +231,7 @@ async def test_evidence_matrix_counts_and_drills_down(fprofile: Profile,
                                                       fsession: Session) -> None:
     from store import PassageTag
     from tui.screens.matrix import MatrixScreen
+    from tui.screens.uncertainty import UncertaintyScreen
 
     seed(fsession)
     ins = fsession.find_inspection(None)
@@ -258,7 +259,9 @@ async def test_evidence_matrix_counts_and_drills_down(fprofile: Profile,
         assert app.screen is screen
         await pilot.press("u")
         await pilot.pause()
-        assert sorted(titles(app.screen)) == ["Health visitors focus group", "Passage evidence"]
+        assert isinstance(app.screen, UncertaintyScreen)
+        assert sorted(r.title for r in app.screen.rows) == ["Health visitors focus group",
+                                                            "Passage evidence"]
 
 
 async def test_concerns_queue_oldest_first(fprofile: Profile, fsession: Session) -> None:

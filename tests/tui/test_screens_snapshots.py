@@ -423,3 +423,27 @@ def test_moderate_review(snap_compare, tmp_path) -> None:  # noqa: ANN001
         await pilot.pause()
 
     _snap(snap_compare, make_app(profile), (80, 24), run_before)
+
+
+def test_areas_of_uncertainty(snap_compare, tmp_path) -> None:  # noqa: ANN001
+    """Areas of uncertainty at 80×24: one resolved by a record review, one assigned, one open."""
+    from store._uncertainty import assign, resolve
+
+    profile, session, ids = seeded(tmp_path)
+    north = ids["north"]
+    waits = session.create(north, "note", "Out-of-hours cover", "Unclear who covers nights.",
+                           tags=["status:uncertainty"])
+    session.create(north, "observation", "Duty team huddle", "Allocation discussed.",
+                   tags=["S4", "status:uncertainty"])
+    assign(session, north, ids["fg"], "LR2")
+    resolve(session, north, ids["fg"], [ids["rr"]], "IRD within 24 h in the records read.")
+    assign(session, north, waits.note_id, "AI")
+
+    async def run_before(pilot: Any) -> None:
+        from tui.screens.uncertainty import UncertaintyScreen
+
+        await unlock(pilot, session)
+        pilot.app.push_screen(UncertaintyScreen(north))
+        await pilot.pause()
+
+    _snap(snap_compare, make_app(profile), (80, 24), run_before)

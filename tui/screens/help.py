@@ -32,6 +32,7 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
     from .settings import SettingsScreen
     from .sync import SyncScreen
     from .team import InviteCodeModal, InviteModal, JoinModal, TeamScreen
+    from .uncertainty import AssignModal, ResolveModal, UncertaintyScreen
     from .unlock import CreateVaultScreen, UnlockScreen
     from .workspace import WorkspaceScreen
 
@@ -49,6 +50,9 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
         ("New note", KindModal),
         ("History", HistoryScreen),
         ("Evidence matrix", MatrixScreen),
+        ("Uncertainty areas", UncertaintyScreen),
+        ("Assigning an area", AssignModal),
+        ("Resolving an area", ResolveModal),
         ("Concerns queue", ConcernsScreen),
         ("Concern step", StepModal),
         ("Record reviews", ReviewsScreen),

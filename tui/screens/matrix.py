@@ -19,7 +19,6 @@ from store._evidence import (
     EVIDENCE_COLUMNS,
     EVIDENCE_ROWS,
     ROW_SHORT_LABELS,
-    areas_of_uncertainty,
     evidence_matrix,
 )
 
@@ -111,12 +110,9 @@ class MatrixScreen(BaseScreen):
             self.inspection, note_ids=ids, caption=f"{row} × {COLUMN_LABELS[col]}"))
 
     def action_uncertainty(self) -> None:
-        from .workspace import WorkspaceScreen
+        from .uncertainty import UncertaintyScreen
 
-        ids = tuple(dict.fromkeys(e.note.note_id for area in areas_of_uncertainty(self._notes())
-                                  for e in area.evidence))
-        self.app.push_screen(WorkspaceScreen(self.inspection, note_ids=ids,
-                                             caption="areas of uncertainty"))
+        self.app.push_screen(UncertaintyScreen(self.inspection))
 
     def action_cursor_left(self) -> None:
         self.query_one(DataTable).action_cursor_left()
