@@ -100,7 +100,8 @@ def test_team_invite_join_list_verify_remove(tmp_path: Path, served: tuple[str, 
     r = lead("team", "invite", "alice")
     code = r.stdout.strip().splitlines()[-1]
     assert len(code.replace("-", "")) == 40 and "in person" in r.stderr
-    r = alice("team", "join", "X" + code[1:], code=1)
+    typo = ("Y" if code[0] == "X" else "X") + code[1:]  # one character mistyped
+    r = alice("team", "join", typo, code=1)
     assert "mistyped" in r.stderr or "check" in r.stderr
     alice("team", "join", code)
     assert "added to the team" in lead("sync").stdout
