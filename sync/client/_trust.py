@@ -69,7 +69,8 @@ class Trust:
     # -- alerts ------------------------------------------------------------------------------
     def alert(self, text: str) -> None:
         """Something the server did that an honest server never does: shown to the user."""
-        log.warning("roster alert: %s", text)
+        # ids only, never names: the alert's words go to the user through the report
+        log.info("event=roster_alert n=%d", len(self.report.alerts) + 1)
         self.report.alerts.append(text)
         self.report.problems.append(text)
 
