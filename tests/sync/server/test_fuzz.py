@@ -89,8 +89,10 @@ def test_fuzz_api_against_its_schema(world: World, app) -> None:  # type: ignore
         case.validate_response(r, checks=CHECKS)
 
     run()
-    # the fuzzer got past authentication and validation, not only to the 4xx walls
-    assert seen.get(200, 0) > EXAMPLES // 20, seen
+    # the fuzzer got past authentication and validation, not only to the 4xx walls (about
+    # 1 in 20 on average; the invitation and purge routes, whose ids it cannot guess, bring
+    # some runs down to 1 in 25, so the floor is 1 in 40)
+    assert seen.get(200, 0) > EXAMPLES // 40, seen
     assert set(seen) & {401, 403, 422}, seen
 
 
