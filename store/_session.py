@@ -33,6 +33,7 @@ from ._model import (
 from ._notemerge import merge_pair as _merge_pair
 from ._notemerge import replace_note as _replace
 from ._notemerge import same_content as _same_content
+from ._roster import Roster
 from ._rosterbook import RosterBook
 from ._sealed import seal_fields
 from ._sealed import sealed_names as _sealed_names
@@ -235,13 +236,17 @@ class Session:
                   and (roster is None or e <= roster.epoch)]
         return max(epochs) if epochs else None
 
+    def team_roster(self, inspection_id: bytes) -> Roster | None:
+        """The verified roster of the inspection's team collection, or None (none yet)."""
+        for cid, (iid, role) in self._collections.items():
+            if iid == inspection_id and role == "team":
+                return self.rosters.get(cid)
+        return None
+
     def _leads(self, inspection: Inspection) -> bool:
         """Whether this device is a lead on the inspection's signed team roster."""
-        for cid, (iid, role) in self._collections.items():
-            if iid == inspection.inspection_id and role == "team":
-                roster = self.rosters.get(cid)
-                return roster is not None and roster.is_lead(self.device_id)
-        return False
+        roster = self.team_roster(inspection.inspection_id)
+        return roster is not None and roster.is_lead(self.device_id)
 
     # -- notes -------------------------------------------------------------------------------
     def list_notes(self, inspection: Inspection | None = None, *, kind: str | None = None,
@@ -357,13 +362,9 @@ class Session:
     def _lead_devices(self, inspection: Inspection | None) -> list[tuple[bytes, bytes]]:
         """The lead devices on the inspection's verified team roster (this device among them
         when it is a lead's); without a roster (a local notebook), this device."""
-        if inspection is not None:
-            for cid, (iid, role) in self._collections.items():
-                if iid == inspection.inspection_id and role == "team":
-                    roster = self.rosters.get(cid)
-                    if roster is not None:
-                        return [(d.device_id, d.kx_key) for d in roster.devices()
-                                if d.role == "lead"]
+        roster = self.team_roster(inspection.inspection_id) if inspection else None
+        if roster is not None:
+            return [(d.device_id, d.kx_key) for d in roster.devices() if d.role == "lead"]
         return self._own_device_only(inspection)
 
     def open_sealed(self, note_id: str, field: str, blob: str) -> str | None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ._roster import FP_CONTEXT, Roster
-from ._rosterbook import TEAM
 
 if TYPE_CHECKING:
     from ._model import Inspection
@@ -43,10 +42,7 @@ class TeamDevice:
 
 def team_roster(session: Session, inspection: Inspection) -> Roster | None:
     """The verified team roster of ``inspection`` on this device, or None (none yet)."""
-    for cid, (iid, kind) in session._collections.items():
-        if iid == inspection.inspection_id and kind == TEAM:
-            return session.rosters.get(cid)
-    return None
+    return session.team_roster(inspection.inspection_id)
 
 
 def team_devices(session: Session, roster: Roster | None) -> list[TeamDevice]:

@@ -69,19 +69,21 @@ def follow_ups(session: Session, inspection: Inspection) -> dict[str, FollowUp]:
     return out
 
 
-def area_rows(session: Session, inspection: Inspection) -> list[AreaRow]:
+def area_rows(session: Session, inspection: Inspection,
+              state: dict[str, FollowUp] | None = None) -> list[AreaRow]:
     """Every note of every area of uncertainty (matrix order, unassigned last) with its
     follow-up; a note in several rows is listed under each."""
-    state = follow_ups(session, inspection)
+    state = follow_ups(session, inspection) if state is None else state
     areas: list[UncertaintyArea] = areas_of_uncertainty(session.list_notes(inspection))
     return [AreaRow(a.row, e.note.note_id, e.note.title,
                     state.get(e.note.note_id, FollowUp(e.note.note_id)))
             for a in areas for e in a.evidence]
 
 
-def _note_of_area(session: Session, inspection: Inspection, note_id: str) -> str:
+def _note_of_area(session: Session, inspection: Inspection, note_id: str,
+                  state: dict[str, FollowUp]) -> str:
     note = session.get(note_id)  # accepts an id prefix; NotFound otherwise
-    ids = {r.note_id for r in area_rows(session, inspection)}
+    ids = {r.note_id for r in area_rows(session, inspection, state)}
     if note.note_id not in ids:
         raise _invalid("note", f"{note.title!r} is not tagged as an area of uncertainty "
                                "(status:uncertainty), on the note or on a passage")
@@ -95,7 +97,7 @@ def _record(session: Session, inspection: Inspection, follow: dict[str, Any]) ->
 
 def assign(session: Session, inspection: Inspection, note_id: str, assignee: str) -> FollowUp:
     """Give an area of uncertainty to someone to look into."""
-    note_id = _note_of_area(session, inspection, note_id)
+    note_id = _note_of_area(session, inspection, note_id, follow_ups(session, inspection))
     assignee = assignee.strip()
     if not assignee or len(assignee) > 64:
         raise _invalid("assigned_to", "say who looks into it (a name or initials, up to 64 "
@@ -107,7 +109,8 @@ def assign(session: Session, inspection: Inspection, note_id: str, assignee: str
 def resolve(session: Session, inspection: Inspection, note_id: str,
             evidence: list[str], comment: str = "") -> FollowUp:
     """Mark an area of uncertainty resolved by the evidence of other notes."""
-    note_id = _note_of_area(session, inspection, note_id)
+    state = follow_ups(session, inspection)  # opened once: each read decrypts every event
+    note_id = _note_of_area(session, inspection, note_id, state)
     if not evidence:
         raise _invalid("evidence", "name the note (or notes) whose evidence resolved it")
     ids = []
@@ -119,15 +122,16 @@ def resolve(session: Session, inspection: Inspection, note_id: str,
         if found.inspection_id != inspection.inspection_id:
             raise _invalid("evidence", f"{found.title!r} belongs to another inspection")
         ids.append(found.note_id)
-    current = follow_ups(session, inspection).get(note_id, FollowUp(note_id))
+    current = state.get(note_id, FollowUp(note_id))
     return _record(session, inspection, {
         "note_id": note_id, "state": RESOLVED, "assigned_to": current.assigned_to,
         "evidence": list(dict.fromkeys(ids)), "comment": comment.strip()[:2000]})
 
 
 def reopen(session: Session, inspection: Inspection, note_id: str) -> FollowUp:
-    note_id = _note_of_area(session, inspection, note_id)
-    current = follow_ups(session, inspection).get(note_id, FollowUp(note_id))
+    state = follow_ups(session, inspection)
+    note_id = _note_of_area(session, inspection, note_id, state)
+    current = state.get(note_id, FollowUp(note_id))
     return _record(session, inspection, {
         "note_id": note_id, "state": ASSIGNED if current.assigned_to else OPEN,
         "assigned_to": current.assigned_to})

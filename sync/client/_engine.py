@@ -144,7 +144,7 @@ class SyncEngine:
         device asks the server to purge its closed inspections whose retention period is over
         (the lead set that period when closing the inspection)."""
         for ins in purge_due(self.session):
-            roster = self._team_roster(ins.inspection_id)
+            roster = self.session.team_roster(ins.inspection_id)
             if ins.scope == "team" and roster is not None and \
                     roster.is_lead(self.session.device_id):
                 self.client.purge_inspection(ins.inspection_id)
@@ -157,12 +157,6 @@ class SyncEngine:
         gone = {g.hex() for g in purged_inspection_ids(self.session)}
         for part in ("collections", "inspections"):
             listing[part][:] = [c for c in listing[part] if c["inspection_id"] not in gone]
-
-    def _team_roster(self, iid: bytes) -> Roster | None:
-        for cid, (i, kind) in self.replica.collections().items():
-            if i == iid and kind == "team":
-                return self.session.rosters.get(cid)
-        return None
 
     def _gone(self, collections: list[dict]) -> None:
         """Collections this device synced that the server no longer lists: a lead removed
