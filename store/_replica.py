@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
+from ._authority import meta_refusal, signer_label
 from ._envelope import Expect, envelope_hash, open_envelope, parse_header
 from ._errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 from ._model import (
@@ -53,6 +54,9 @@ class IngestReport:
     changed_notes: set[str] = field(default_factory=set)
     merged: list[str] = field(default_factory=list)
     conflicted: list[str] = field(default_factory=list)
+    # verified records that tried what their signer may not do (a member closing an
+    # inspection, say): stored so the stream stays chained, honoured nowhere
+    refused: list[str] = field(default_factory=list)
 
     def add(self, other: IngestReport) -> None:
         self.stored += other.stored
@@ -63,6 +67,7 @@ class IngestReport:
         self.changed_notes |= other.changed_notes
         self.merged += other.merged
         self.conflicted += other.conflicted
+        self.refused += other.refused
 
 
 class Replica:
@@ -236,6 +241,11 @@ class Replica:
             self._quarantine(env, c, d, seq, str(exc), report)
             blocked.add((c, d))
             return
+        if note_id is not None and note_id.startswith(META_PREFIX):
+            why = meta_refusal(s, c, d, payload)
+            if why is not None:
+                report.refused.append(self._refusal(c, d, seq, payload, why))
+                note_id = None  # kept in its stream, never the inspection's metadata
         rec = self.streams.append(env, note_id, pushed=True, tip=tip)
         self._tips[(c, d)] = (seq + 1, rec.hash)
         if (c, d) in self._q_streams:
@@ -260,6 +270,17 @@ class Replica:
         if add:
             self.db.execute("INSERT OR IGNORE INTO heads VALUES (?, ?, ?, ?)", [note_id, *add])
         report.changed_notes.add(note_id)
+
+    def _refusal(self, c: bytes, d: bytes, seq: int, payload: dict[str, Any], why: str) -> str:
+        s = self.session
+        roster = s.rosters.get(c)
+        iid_hex = str(payload.get("inspection_id", ""))
+        named = next((i.name for i in s.inspections.values() if i.id_hex == iid_hex), None)
+        target = repr(named) if named else f"inspection {iid_hex[:8]}"
+        extra = payload.get("extra") if isinstance(payload.get("extra"), dict) else {}
+        what = "close" if extra.get("closed_at") else "change"
+        return (f"{signer_label(roster, d)} signed a record ({c.hex()[:8]}/{d.hex()[:8]}/{seq}) "
+                f"that would {what} {target}: refused, because {why}; nothing was changed")
 
     def _set_meta_head(self, note_id: str, c: bytes, d: bytes, seq: int,
                        payload: dict[str, Any]) -> None:

@@ -532,6 +532,11 @@ class Roster:
         d = self._active.get(device_id)
         return d is not None and d.role == LEAD
 
+    def was_lead(self, device_id: bytes) -> bool:
+        """Whether the device is a lead, or was one when it was removed."""
+        d = self.device(device_id)
+        return d is not None and d.role == LEAD
+
     def sign_key(self, device_id: bytes) -> bytes | None:
         d = self._active.get(device_id)
         return d.sign_key if d else None

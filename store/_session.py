@@ -100,6 +100,11 @@ class Session:
             self._payloads[key] = payload
             rec = ref
             if note_id.startswith(META_PREFIX):
+                if self._collections.get(ref.collection_id, (b"", ""))[1] == "team" \
+                        and self.rosters.get(ref.collection_id) is not None:
+                    payload = self._authorised_meta(note_id, ref, payload)
+                    if payload is None:
+                        continue
                 ins = _inspection_from(payload, scopes)
                 self.inspections[ins.inspection_id] = ins
                 continue
@@ -124,6 +129,30 @@ class Session:
         latest = max((n.hlc for n in self.notes.values()), default=None)
         if latest:
             self.clock.observe(Hlc.parse(latest))
+
+    def _authorised_meta(self, note_id: str, ref: StoredRecord,
+                         payload: dict[str, Any]) -> dict[str, Any] | None:
+        """A team inspection's metadata head, re-checked at unlock: a head a member's device
+        signed (stored before leads alone could change an inspection) gives way to the newest
+        one a lead signed, and the heads table is mended."""
+        from ._authority import meta_refusal
+
+        if meta_refusal(self, ref.collection_id, ref.device_id, payload) is None:
+            return payload
+        best: tuple[str, StoredRecord, dict[str, Any]] | None = None
+        for rec in self.streams.for_note(note_id):
+            p = self._open(rec)
+            if p is not None and meta_refusal(self, rec.collection_id, rec.device_id, p) is None \
+                    and (best is None or str(p.get("hlc", "")) > best[0]):
+                best = (str(p.get("hlc", "")), rec, p)
+        self.db.execute("DELETE FROM heads WHERE note_id = ?", [note_id])
+        if best is None:
+            return None
+        _, rec, p = best
+        self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?)",
+                        [note_id, rec.collection_id, rec.device_id, rec.seq])
+        self._payloads[rec.hash.hex()] = p
+        return p
 
     def _open(self, rec: StoredRecord, *, verify: bool = False) -> dict[str, Any] | None:
         """Open a stored record; a damaged one is reported in ``damaged`` and skipped."""
@@ -175,7 +204,11 @@ class Session:
         return ins
 
     def publish_inspection(self, ins: Inspection, collection_id: bytes) -> None:
-        """Seal an inspection's name and details as a record of ``collection_id``."""
+        """Seal an inspection's name and details as a record of ``collection_id``. A team
+        inspection's metadata is a lead's to change (``NotALead`` otherwise)."""
+        from ._authority import require_lead
+
+        require_lead(self, ins, collection_id)
         note_id = META_PREFIX + ins.inspection_id.hex()
         ins.hlc = str(self.clock.now())
         with self.db.atomic():
@@ -211,6 +244,10 @@ class Session:
             raise Ambiguous(f"{name!r} matches several inspections; use more of its name or id")
         return hits[0]
 
+    def collection_roles(self) -> dict[bytes, tuple[bytes, str]]:
+        """Every collection this device knows: collection id -> (inspection id, role)."""
+        return dict(self._collections)
+
     def collection_for(self, inspection: Inspection, kind: str) -> bytes:
         mine = {cid: role for cid, (iid, role) in self._collections.items()
                 if iid == inspection.inspection_id}
@@ -242,6 +279,13 @@ class Session:
             if iid == inspection_id and role == "team":
                 return self.rosters.get(cid)
         return None
+
+    def may_change(self, inspection: Inspection) -> bool:
+        """Whether this device may change the inspection's metadata (close, reopen, purge,
+        timeline): its own local inspection, or a team inspection it leads (or whose roster
+        it has not verified yet: its teammates' devices check the change against theirs)."""
+        roster = self.team_roster(inspection.inspection_id)
+        return inspection.scope == "local" or roster is None or roster.is_lead(self.device_id)
 
     def _leads(self, inspection: Inspection) -> bool:
         """Whether this device is a lead on the inspection's signed team roster."""

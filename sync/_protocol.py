@@ -149,12 +149,30 @@ class InspectionInfo(_Model):
     role: Role = Field(description="lead: this user leads it and creates its collections")
 
 
+class PurgeStatement(_Model):
+    """A lead's signed word that an inspection was closed and its retention period has lapsed.
+    Opaque to the server: member devices verify it against their own verified roster."""
+
+    inspection_id: Hex16
+    by: Hex16 = Field(description="the lead device that signed it")
+    closed_at: str = Field(max_length=40, description="ISO 8601 time of the close")
+    retention_days: int = Field(ge=1, le=3650)
+    sig: str = Field(pattern=r"^[0-9a-f]{128}$", description="Ed25519 signature, hex")
+
+
+class PurgeRequest(_Model):
+    statement: PurgeStatement | None = None
+
+
 class CollectionsResponse(_Model):
     collections: list[CollectionInfo]
     inspections: list[InspectionInfo] = Field(default_factory=list)
     purged: list[Hex16] = Field(
         default_factory=list,
         description="purged inspections this user took part in: delete their local copies")
+    purge_statements: dict[Hex16, PurgeStatement] = Field(
+        default_factory=dict,
+        description="the lead's signed purge statement of each purged inspection that has one")
 
 
 class MemberAdd(_Model):

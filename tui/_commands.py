@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -470,6 +471,9 @@ def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
         out(f"joined {name}: the team roster was checked against your lead's invitation")
     for name in report.purged:
         out(f"purged inspection {name}: its keys and notes were destroyed on this device")
+    for name in report.purge_due:
+        out(f"retention period over: {name} can be purged now; you lead it, so see what that "
+            f"destroys with `fieldpad inspection purge {shlex.quote(name)}`")
     for q in report.quarantined:
         warn(f"set aside (failed verification): {q}")
     for p in report.problems:

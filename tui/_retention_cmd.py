@@ -20,7 +20,8 @@ from store import FieldpadError, Inspection, Profile, Session
 
 def request_server_purge(session: Session, inspection: Inspection) -> None:
     """Ask the sync server to purge a team inspection (POST /v1/inspections/{iid}/purge), so
-    that every member device purges it at its next sync.
+    that every member device purges it at its next sync: the request carries this lead
+    device's signed purge statement, which each member device checks before deleting.
 
     It raises (a ``FieldpadError``: exit code 4 for the network, 3 when this user does not
     lead the inspection) when the server does not confirm, so that the local purge does not
@@ -28,10 +29,12 @@ def request_server_purge(session: Session, inspection: Inspection) -> None:
     """
     if inspection.scope == "local":
         return
+    from store._authority import purge_statement
     from sync.client import client_for
 
+    statement = purge_statement(session, inspection)  # refused here unless this is a lead
     with client_for(session) as client:
-        client.purge_inspection(inspection.inspection_id)
+        client.purge_inspection(inspection.inspection_id, statement)
 
 
 def _now() -> datetime:

@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store import Session
+from store._authority import NotALead, purge_statement_refusal
 from store._errors import ValidationFailed
 from store._replica import IngestReport, Replica
-from store._retention import purge_due, purge_inspection, purged_inspection_ids
+from store._retention import (
+    purge_due,
+    purge_inspection,
+    purged_inspection_ids,
+    retention_state,
+)
 from store._roster import Roster
 
 from ._errors import AccessDenied, ServerRefused
@@ -63,6 +69,8 @@ class SyncReport:
     admitted: list[str] = field(default_factory=list)  # devices this lead device added
     joined: list[str] = field(default_factory=list)  # inspections this device joined
     purged: list[str] = field(default_factory=list)  # inspections purged here
+    # closed team inspections this lead device may purge now (a sync never purges by itself)
+    purge_due: list[str] = field(default_factory=list)
     access_ended: list[str] = field(default_factory=list)  # collections no longer listed
 
     @property
@@ -92,7 +100,7 @@ class SyncEngine:
                   self.client.traffic.received)
         listing = self.client.collections_and_inspections()
         collections = listing["collections"]
-        self._purged(list(listing.get("purged", [])), listing)
+        self._purged(listing)
         self._bootstrap(listing["inspections"], collections)
         by_inspection = self._group(collections)
         self._gone(collections)
@@ -139,21 +147,36 @@ class SyncEngine:
         team = by_inspection[bytes.fromhex(col["inspection_id"])].team
         return bytes.fromhex(team["collection_id"]) if team else b""
 
-    def _purged(self, inspection_ids: list[str], listing: dict) -> None:
-        """Inspections purged on the server: destroy their keys and records here too. A lead's
-        device asks the server to purge its closed inspections whose retention period is over
-        (the lead set that period when closing the inspection)."""
+    def _purged(self, listing: dict) -> None:
+        """Inspections the server lists as purged are destroyed here only on a lead's word:
+        this device holds a lead-signed close whose retention period has lapsed, or the server
+        passes on the purge statement the lead signed when asking for the purge. Anything else
+        is an ALERT, and nothing is deleted. A sync never purges on its own: a lead's closed
+        inspections whose retention period has ended are named (``purge_due``) for the lead to
+        purge (``fieldpad inspection purge``), who is shown what that destroys."""
+        statements = listing.get("purge_statements") or {}
+        for hexid in dict.fromkeys(listing.get("purged", [])):
+            iid = bytes.fromhex(hexid)
+            ins = self.session.inspections.get(iid)
+            held = ins is not None or iid in {i for i, _r in
+                                              self.session.collection_roles().values()}
+            if not held or iid in purged_inspection_ids(self.session):
+                continue
+            name = ins.name if ins is not None else f"inspection {hexid[:8]}"
+            if ins is None or not retention_state(ins).due:
+                why = purge_statement_refusal(self.session, iid, statements.get(hexid))
+                if why is not None:
+                    self.trust.alert(f"the server says {name} was purged, but {why}: nothing "
+                                     "was deleted on this device")
+                    continue
+            report = purge_inspection(self.session, iid, reason="purged by its lead")
+            if report.purged:
+                self.report.purged.append(report.name or hexid[:8])
         for ins in purge_due(self.session):
             roster = self.session.team_roster(ins.inspection_id)
             if ins.scope == "team" and roster is not None and \
                     roster.is_lead(self.session.device_id):
-                self.client.purge_inspection(ins.inspection_id)
-                inspection_ids.append(ins.inspection_id.hex())
-        for hexid in dict.fromkeys(inspection_ids):
-            report = purge_inspection(self.session, bytes.fromhex(hexid),
-                                      reason="purged on the server")
-            if report.purged:
-                self.report.purged.append(report.name or hexid[:8])
+                self.report.purge_due.append(ins.name)
         gone = {g.hex() for g in purged_inspection_ids(self.session)}
         for part in ("collections", "inspections"):
             listing[part][:] = [c for c in listing[part] if c["inspection_id"] not in gone]
@@ -212,7 +235,7 @@ class SyncEngine:
         ins.name = name or ins.name
         try:
             s.publish_inspection(ins, collection_id)
-        except ValidationFailed as exc:  # a clash with a local name: keep the server's
+        except (ValidationFailed, NotALead) as exc:  # a clash with a local name: keep the server's
             self.report.problems.append(str(exc))
 
     def _adopt(self, col: dict) -> None:
@@ -317,6 +340,8 @@ class SyncEngine:
         # what this sync set aside; the quarantine table also keeps what earlier syncs did
         r.quarantined += [str(d) for d in rep.quarantined]
         r.problems += [f"stream gap: {g}" for g in rep.gaps]
+        for text in rep.refused:
+            self.trust.alert(text)
         r.waiting_for_keys += [self._label(c) for c in rep.waiting]
         self._tell(down_records=self.progress.down_records + rep.stored,
                    down_bytes=self.progress.down_bytes + size)

@@ -243,10 +243,15 @@ class SyncClient:
     def invite_status(self, invite_id: bytes) -> dict[str, Any]:
         return self._request("GET", f"/v1/invites/{invite_id.hex()}").json()
 
-    def purge_inspection(self, inspection_id: bytes) -> dict[str, Any]:
+    def purge_inspection(self, inspection_id: bytes,
+                         statement: dict[str, Any] | None = None) -> dict[str, Any]:
         """Delete everything the server holds for an inspection (its lead only; idempotent):
-        ``{inspection_id, purged_at, records_deleted}``."""
-        return self._request("POST", f"/v1/inspections/{inspection_id.hex()}/purge").json()
+        ``{inspection_id, purged_at, records_deleted}``. ``statement`` is the lead's signed
+        purge statement (``store._authority.purge_statement``), kept by the server and passed
+        on to every member device, which purges only when it verifies."""
+        body = {"statement": statement} if statement is not None else None
+        return self._request("POST", f"/v1/inspections/{inspection_id.hex()}/purge",
+                             json_body=body).json()
 
 
 _TLS: ssl.SSLContext | None = None

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Path, Query, Request
 
 from .. import _protocol as p
 from ._deps import ERRORS, HEX, AuthCaller, CollectionId, app_state, log_event, unhex
+from ._errors import Unprocessable
 from ._roster import parse_roster_events
 from ._storage import JoinRequest, TeamInvite
 
@@ -152,10 +153,16 @@ def team_routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists thes
     @app.post(f"{v1}/inspections/{{iid}}/purge", response_model=p.PurgeResult,
               responses=ERRORS, tags=["inspections"])
     async def purge_inspection(
-        iid: InspectionId, caller: AuthCaller, request: Request
+        iid: InspectionId, caller: AuthCaller, request: Request,
+        body: p.PurgeRequest | None = None,
     ) -> p.PurgeResult:
         st = app_state(request)
-        out = await st.run(st.storage.purge_inspection, caller, unhex(iid), st.clock())
+        statement = body.statement if body is not None else None
+        if statement is not None and statement.inspection_id != iid:
+            raise Unprocessable("the purge statement names another inspection",
+                                      code="bad_statement")
+        out = await st.run(st.storage.purge_inspection, caller, unhex(iid), st.clock(),
+                           statement.model_dump_json() if statement is not None else None)
         log_event("inspection.purge", inspection=iid, by=caller.device_id,
                   records=out.records_deleted)
         return p.PurgeResult(inspection_id=iid, purged_at=out.purged_at,

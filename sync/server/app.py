@@ -225,7 +225,9 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
             collections=[_collection_out(v) for v in views],
             inspections=[p.InspectionInfo(inspection_id=i.id.hex(), name=i.name,
                                           role=i.role) for i in mine],  # type: ignore[arg-type]
-            purged=[i.hex() for i in purged],
+            purged=[i.hex() for i, _ in purged],
+            purge_statements={i.hex(): p.PurgeStatement.model_validate_json(st_)
+                              for i, st_ in purged if st_},
         )
 
     @app.post(f"{v1}/collections", response_model=p.CollectionInfo, responses=ERRORS,

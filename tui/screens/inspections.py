@@ -146,8 +146,8 @@ class InspectionsScreen(BaseScreen):
         if self.fp.session is None or not self.is_mounted:
             return False
         ins = self.current()
-        if ins is None:
-            return False
+        if ins is None or not self.fp.session.may_change(ins):
+            return False  # a team inspection's life is its lead's to change
         state = retention_state(ins, self.fp.now())
         if action == "close_inspection":
             return not state.closed

@@ -360,12 +360,15 @@ class Storage(ABC):
 
     # --- purge -----------------------------------------------------------------------------
     @abstractmethod
-    def purge_inspection(self, caller: Caller, inspection_id: bytes, now: float) -> PurgeRow:
-        """The inspection's lead deletes everything stored for it; idempotent."""
+    def purge_inspection(self, caller: Caller, inspection_id: bytes, now: float,
+                         statement: str | None = None) -> PurgeRow:
+        """The inspection's lead deletes everything stored for it; idempotent. ``statement``
+        (the lead's signed purge statement, opaque here) is kept for member devices."""
 
     @abstractmethod
-    def list_purged(self, caller: Caller, now: float) -> list[bytes]:
-        """Purged inspections the caller's user took part in (lead, or any membership)."""
+    def list_purged(self, caller: Caller, now: float) -> list[tuple[bytes, str | None]]:
+        """Purged inspections the caller's user took part in (lead, or any membership), each
+        with the lead's purge statement when one was given."""
 
     # --- streams --------------------------------------------------------------------------
     @abstractmethod

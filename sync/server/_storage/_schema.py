@@ -180,6 +180,16 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        4,
+        "the lead's signed purge statement, passed on to member devices unread",
+        # Opaque to the server (JSON text as the lead sent it): member devices verify it
+        # against the lead's key on their own verified roster before purging anything.
+        ("ALTER TABLE purges ADD COLUMN statement TEXT",),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

@@ -33,7 +33,8 @@ class PurgeMixin:
     _active_device: Any
     lock_clause: str
 
-    def purge_inspection(self, caller: Caller, inspection_id: bytes, now: float) -> PurgeRow:
+    def purge_inspection(self, caller: Caller, inspection_id: bytes, now: float,
+                         statement: str | None = None) -> PurgeRow:
         iid = inspection_id
         with self._tx() as tx:
             self._active_device(tx, caller)
@@ -52,6 +53,9 @@ class PurgeMixin:
                     f"only the lead of inspection {iid.hex()} may purge it", code="not_a_lead"
                 )
             if row[2] is not None:  # purged before: the same answer again
+                if statement is not None:  # a retry that carries what the first one lacked
+                    tx.run("UPDATE purges SET statement = ? WHERE inspection_id = ? "
+                           "AND statement IS NULL", (statement, iid))
                 done = tx.one(
                     "SELECT inspection_id, name, purged_at, by_device, records_deleted "
                     "FROM purges WHERE inspection_id = ?",
@@ -79,28 +83,30 @@ class PurgeMixin:
             tx.run("UPDATE inspections SET purged_at = ? WHERE id = ?", (now, iid))
             tx.run(
                 "INSERT INTO purges (inspection_id, name, purged_at, by_device, "
-                "records_deleted) VALUES (?, ?, ?, ?, ?)",
-                (iid, row[1], now, caller.device_id, deleted),
+                "records_deleted, statement) VALUES (?, ?, ?, ?, ?, ?)",
+                (iid, row[1], now, caller.device_id, deleted, statement),
             )
         return PurgeRow(iid, str(row[1]), now, caller.device_id, deleted)
 
-    def list_purged(self, caller: Caller, now: float) -> list[bytes]:
+    def list_purged(self, caller: Caller, now: float) -> list[tuple[bytes, str | None]]:
         with self._tx(write=False) as tx:
             self._active_device(tx, caller)
             # any membership row, even a removed one: that user's devices may still hold a
             # copy, which the purge asks them to delete
             rows = tx.all(
-                """SELECT i.id FROM inspections i
-                   WHERE i.lead_user_id = ? AND i.purged_at IS NOT NULL
-                   UNION
-                   SELECT c.inspection_id FROM memberships m
-                   JOIN collections c ON c.id = m.collection_id
-                   JOIN inspections i ON i.id = c.inspection_id
-                   WHERE m.user_id = ? AND i.purged_at IS NOT NULL
+                """SELECT t.id, p.statement FROM (
+                       SELECT i.id FROM inspections i
+                       WHERE i.lead_user_id = ? AND i.purged_at IS NOT NULL
+                       UNION
+                       SELECT c.inspection_id FROM memberships m
+                       JOIN collections c ON c.id = m.collection_id
+                       JOIN inspections i ON i.id = c.inspection_id
+                       WHERE m.user_id = ? AND i.purged_at IS NOT NULL) t
+                   LEFT JOIN purges p ON p.inspection_id = t.id
                    ORDER BY 1""",
                 (caller.user_id, caller.user_id),
             )
-        return [bytes(r[0]) for r in rows]
+        return [(bytes(r[0]), r[1]) for r in rows]
 
     def list_purges(self) -> list[PurgeRow]:
         with self._tx(write=False) as tx:

@@ -1,14 +1,15 @@
 """Issue 6 retention through a real server, on SQLite and PostgreSQL: a closed inspection
-whose retention period is over is purged by the lead's next sync, on the server and then on
-every member device at its next sync; afterwards no byte of it remains anywhere, and the
-purge is recorded."""
+whose retention period is over is named by the lead's next sync and purged when the lead asks
+(never by a sync alone, issue 11), on the server and then on every member device at its next
+sync; afterwards no byte of it remains anywhere, and the purge is recorded."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from store import close_inspection, purge_log
+from store import close_inspection, purge_inspection, purge_log
+from store._authority import purge_statement
 from tests.sync.client.conftest import Device, Server, make_team
 
 NAME = "Northshire 2026"
@@ -54,7 +55,13 @@ def test_purge_reaches_every_device_and_the_server(server: Server, tmp_path) -> 
         close_inspection(lead.session, ins, 1, now=datetime.now(UTC) - timedelta(days=2))
         rep = lead.sync()
         assert rep.ok, rep.problems
-        assert rep.purged == [NAME]
+        assert rep.purge_due == [NAME] and rep.purged == []
+        assert _server_rows(server, cids) > 0
+        # what `fieldpad inspection purge` does once the lead has confirmed
+        closed = lead.session.find_inspection(NAME)
+        with lead.client() as c:
+            c.purge_inspection(iid, purge_statement(lead.session, closed))
+        assert purge_inspection(lead.session, iid, reason="purged by its lead").purged
         assert _server_rows(server, cids) == 0
         assert [p.inspection_id for p in server.storage.list_purges()] == [iid]
 

@@ -109,7 +109,7 @@ def test_migration_3_upgrades_a_version_2_database(
     monkeypatch.undo()
     new = open_storage(db_url)
     try:
-        assert new.schema_version() == LATEST == 3
+        assert new.schema_version() == LATEST == 4
         with new._tx(write=False) as tx:  # type: ignore[attr-defined]
             row = tx.one("SELECT kind, epoch, roster_head, roster_length FROM collections "
                          "WHERE id = ?", (cid,))
@@ -118,11 +118,39 @@ def test_migration_3_upgrades_a_version_2_database(
                 assert tx.one(f"SELECT count(*) FROM {table}")[0] == 0
             versions = [int(r[0]) for r in tx.all(
                 "SELECT version FROM schema_migrations ORDER BY version")]
-            assert versions == [1, 2, 3]
+            assert versions == [1, 2, 3, 4]
         [insp] = new.list_inspections()
         assert (insp.id, insp.name, insp.lead, insp.purged_at) == (iid, "I", "lead", None)
         assert [u.name for u in new.list_users()] == ["lead"]
         assert new.list_purges() == []
-        assert new.migrate() == 3  # and again: nothing to do
+        assert new.migrate() == 4  # and again: nothing to do
+    finally:
+        new.close()
+
+
+def test_migration_4_keeps_purges_and_adds_their_statement(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version-3 database's purge audit rows survive migration 4, with no statement."""
+    from sync.server._storage import _schema
+
+    monkeypatch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:3])
+    monkeypatch.setattr(_schema, "LATEST", 3)
+    old = open_storage(db_url)
+    iid, now = b"\x03" * 16, time.time()
+    try:
+        with old._tx() as tx:  # type: ignore[attr-defined]
+            tx.run("INSERT INTO purges (inspection_id, name, purged_at, by_device, "
+                   "records_deleted) VALUES (?, 'Old', ?, NULL, 7)", (iid, now))
+    finally:
+        old.close()
+    monkeypatch.undo()
+    new = open_storage(db_url)
+    try:
+        assert new.schema_version() == 4
+        [row] = new.list_purges()
+        assert (row.inspection_id, row.name, row.records_deleted) == (iid, "Old", 7)
+        with new._tx(write=False) as tx:  # type: ignore[attr-defined]
+            assert tx.one("SELECT statement FROM purges")[0] is None
     finally:
         new.close()
