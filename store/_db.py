@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from ._errors import StoreError
+from .errors import StoreError
 
 DB_NAME = "fieldpad.db"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ._secrets import SecretBytes
+from store.crypto import SecretBytes
+
 from ._vault import VaultKeys
 
 

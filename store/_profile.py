@@ -8,17 +8,12 @@ from pathlib import Path
 
 import sqlite_utils
 
+from store.crypto import KdfParams
+
 from ._db import DB_NAME, connect, migrate
-from ._errors import NoVault, StoreError
-from ._kdf import KdfParams
 from ._session import Session
-from ._vault import (
-    change_passphrase,
-    create_vault,
-    has_vault,
-    unlock_vault,
-    unlock_with_recovery,
-)
+from ._vault import change_passphrase, create_vault, has_vault, unlock_vault, unlock_with_recovery
+from .errors import NoVault, StoreError
 
 NOTEBOOK = "Notebook"
 

@@ -18,21 +18,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from ._authority import meta_refusal, signer_label
-from ._envelope import Expect, envelope_hash, open_envelope, parse_header
-from ._errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
-from ._model import (
-    INSPECTION_META,
-    NOTE_DELETE,
-    NOTE_REV,
-    Damage,
-    Note,
-    make_rev,
-    parse_rev,
-)
-from ._secrets import SecretBytes
+from store.crypto import Expect, SecretBytes, envelope_hash, open_envelope, parse_header
+from store.team import meta_refusal, signer_label
+
+from ._model import INSPECTION_META, NOTE_DELETE, NOTE_REV, Damage, Note, make_rev, parse_rev
 from ._session import META_PREFIX, Session, _doc
 from ._streams import StoredRecord
+from .errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 
 CK_INFO = b"fieldpad/v1/ck"
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)

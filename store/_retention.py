@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ._errors import FieldpadError, NotFound, VaultError
 from ._model import Inspection
 from ._session import META_PREFIX, Session
+from .errors import FieldpadError, NotFound, VaultError
 
 __all__ = [
     "DEFAULT_RETENTION_DAYS",

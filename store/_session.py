@@ -12,12 +12,33 @@ from typing import Any
 
 import sqlite_utils
 
+from store.crypto import (
+    Expect,
+    Header,
+    SecretBytes,
+    field_context,
+    is_sealed,
+    open_envelope,
+    open_value,
+    seal,
+)
+from store.inspection import (
+    PassageTag,
+    check_minimisation,
+    latest_version,
+    parse_tags,
+    seal_fields,
+    validate_note,
+)
+from store.inspection import sealed_names as _sealed_names
+from store.team import Roster, RosterBook
+
 from . import _headcache, _settings
-from ._envelope import Expect, Header, open_envelope, seal
-from ._errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed
+from ._head_merge import merge_pair as _merge_pair
+from ._head_merge import replace_note as _replace
+from ._head_merge import same_content as _same_content
 from ._hlc import Clock, Hlc
 from ._keyring import Keyring
-from ._minimise import check_minimisation
 from ._model import (
     ACTIVE,
     CONFLICTED,
@@ -30,20 +51,10 @@ from ._model import (
     Revision,
     make_rev,
 )
-from ._notemerge import merge_pair as _merge_pair
-from ._notemerge import replace_note as _replace
-from ._notemerge import same_content as _same_content
-from ._roster import Roster
-from ._rosterbook import RosterBook
-from ._sealed import seal_fields
-from ._sealed import sealed_names as _sealed_names
-from ._sealing import field_context, is_sealed, open_value
 from ._search import SearchIndex
-from ._secrets import SecretBytes
 from ._streams import StoredRecord, Streams
-from ._tags import PassageTag, parse_tags
-from ._templates import latest_version, validate_note
 from ._vault import VaultKeys
+from .errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed
 
 META_PREFIX = "meta:"
 
@@ -135,7 +146,7 @@ class Session:
         """A team inspection's metadata head, re-checked at unlock: a head a member's device
         signed (stored before leads alone could change an inspection) gives way to the newest
         one a lead signed, and the heads table is mended."""
-        from ._authority import meta_refusal
+        from store.team import meta_refusal
 
         if meta_refusal(self, ref.collection_id, ref.device_id, payload) is None:
             return payload
@@ -206,7 +217,7 @@ class Session:
     def publish_inspection(self, ins: Inspection, collection_id: bytes) -> None:
         """Seal an inspection's name and details as a record of ``collection_id``. A team
         inspection's metadata is a lead's to change (``NotALead`` otherwise)."""
-        from ._authority import require_lead
+        from store.team import require_lead
 
         require_lead(self, ins, collection_id)
         note_id = META_PREFIX + ins.inspection_id.hex()
@@ -601,7 +612,7 @@ class Session:
 
 
 def _issue(field: str, message: str):  # noqa: ANN202
-    from ._templates import ValidationIssue
+    from store.inspection import ValidationIssue
 
     return ValidationIssue(field, message)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._errors import ValidationFailed
+from .errors import ValidationFailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ def check_setting(key: str, value: Any) -> None:
 
 
 def _invalid(key: str, message: str) -> ValidationFailed:
-    from ._templates import ValidationIssue
+    from store.inspection import ValidationIssue
 
     return ValidationFailed([ValidationIssue(key, message)])
 

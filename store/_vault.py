@@ -21,9 +21,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ._errors import NoVault, VaultError, VaultExists, WrongPassphrase
-from ._kdf import KdfParams, stretch
-from ._secrets import SecretBytes
+from store.crypto import KdfParams, SecretBytes, stretch
+from store.errors import NoVault, VaultError, VaultExists, WrongPassphrase
 
 LDK_INFO = b"fieldpad/v1/ldk"
 LOCAL_INFO = b"fieldpad/v1/local"

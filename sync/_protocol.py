@@ -229,7 +229,8 @@ class KeysResult(_Model):
 
 
 class RosterEventWire(_Model):
-    """One signed roster event (store/_roster.py): opaque to the server but for its chain."""
+    """One signed roster event (``store.team``'s roster log): opaque to the server but for its
+    chain."""
 
     event: str = Field(min_length=1, max_length=1024,
                        description="the event's canonical JSON text, exactly as signed")
@@ -257,7 +258,9 @@ InviteState = Literal["open", "joined", "accepted", "rejected"]
 
 
 class InviteCreate(_Model):
-    invite_id: Hex12 = Field(description="derived from the invitation's secret (store/_invite)")
+    invite_id: Hex12 = Field(
+        description="derived from the invitation's secret (store/team/_invitation)"
+    )
     inspection_id: Hex16
     user: UserName = Field(description="the user invited: only their device may join")
     role: Role = "member"

@@ -19,8 +19,8 @@ from store import (
     default_profile_dir,
     verify_all,
 )
-from store._kdf import DEFAULT_ITERATIONS, DEFAULT_LANES, MIB
-from store._templates import coerce_field, parse_tags, template_for
+from store.crypto import DEFAULT_ITERATIONS, DEFAULT_LANES, MIB
+from store.inspection import coerce_field, parse_tags, template_for
 
 from ._markdown import collect_markdown, parse_markdown
 from ._passphrase import PassphraseSource
@@ -126,7 +126,7 @@ def cmd_inspection_add(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_inspection_timeline(profile: Profile, args: argparse.Namespace) -> int:
     from datetime import date
 
-    from store._timeline import TimelineError, make_timeline, where_is
+    from store.inspection import TimelineError, make_timeline, where_is
 
     try:
         notification = date.fromisoformat(args.notification)
@@ -194,7 +194,7 @@ def _fields(kind: str, pairs: list[str], base: dict[str, Any] | None = None) -> 
 
 
 def _issue(field: str, message: str):  # noqa: ANN202
-    from store._templates import ValidationIssue
+    from store.inspection import ValidationIssue
 
     return ValidationIssue(field, message)
 
@@ -370,7 +370,7 @@ def cmd_doctor(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def _repair(session: Session, report) -> int:  # noqa: ANN001 - store.DoctorReport
-    from store._replica import Replica
+    from store import Replica
     from sync.client import client_for, sync
 
     moved, problems = Replica(session).set_aside(report.problems)
@@ -389,7 +389,7 @@ def _repair(session: Session, report) -> int:  # noqa: ANN001 - store.DoctorRepo
 
 
 def cmd_config_list(profile: Profile, args: argparse.Namespace) -> int:
-    from store._settings import SETTINGS
+    from store import SETTINGS
 
     values = _unlock(profile, args).settings()
     for key, setting in SETTINGS.items():
@@ -399,7 +399,7 @@ def cmd_config_list(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_config_get(profile: Profile, args: argparse.Namespace) -> int:
-    from store._settings import SETTINGS
+    from store import SETTINGS
 
     if args.key not in SETTINGS:
         raise FieldpadError(f"no setting {args.key!r}; `fieldpad config list` shows them")
@@ -409,7 +409,7 @@ def cmd_config_get(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_config_set(profile: Profile, args: argparse.Namespace) -> int:
-    from store._settings import SETTINGS
+    from store import SETTINGS
 
     setting = SETTINGS.get(args.key)
     if setting is None:
@@ -423,7 +423,7 @@ def cmd_config_set(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(profile: Profile, args: argparse.Namespace) -> int:
-    from store._settings import SETTINGS
+    from store import SETTINGS
     from sync.client import SyncClient, fingerprint
 
     session = _unlock(profile, args)

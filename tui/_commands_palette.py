@@ -37,7 +37,7 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
     if app.session is None:
         yield "App: Quit", app.action_quit, "Leave fieldpad"
         return
-    from store._templates import KIND_LABELS, KINDS
+    from store.inspection import KIND_LABELS, KINDS
 
     for kind in KINDS:
         yield (f"Note: New {NEW_NOTE_NAMES.get(kind, kind)}", partial(app.new_note, kind),

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def pairs(items: list[str]) -> dict[str, str]:
     """``NAME=VALUE`` arguments as a dict of raw values (the store coerces them)."""
     from store import ValidationFailed
-    from store._templates import ValidationIssue
+    from store.inspection import ValidationIssue
 
     out: dict[str, str] = {}
     for item in items:
@@ -40,8 +40,8 @@ def _devices(n: int) -> str:
 def sealed_view(session: Session, note: Note, reveal: bool) -> dict[str, dict[str, Any]]:
     """Per filled sealed field: how many devices it is sealed for, whether this device can
     open it, and (only with ``reveal``) its value. Never the plaintext otherwise."""
-    from store._sealed import sealed_names
-    from store._sealing import is_sealed, sealed_recipients
+    from store.crypto import is_sealed, sealed_recipients
+    from store.inspection import sealed_names
 
     out: dict[str, dict[str, Any]] = {}
     for name in sealed_names(note):
@@ -75,7 +75,7 @@ def sealed_line(name: str, view: dict[str, Any]) -> str:
 
 def public_dict(note: Note, sealed: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """``note.as_dict()`` with no plaintext of a sealed field (a blob is ciphertext: kept)."""
-    from store._sealing import is_sealed
+    from store.crypto import is_sealed
 
     data = note.as_dict()
     data["fields"] = {k: v for k, v in data["fields"].items()
@@ -99,7 +99,7 @@ def _step_dict(step: Any) -> dict[str, Any]:
 
 def cmd_concern_list(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad concern list [--inspection NAME] [--json]``: open concerns, oldest first."""
-    from store._concerns import concern_steps, concerns_queue
+    from store.inspection import concern_steps, concerns_queue
 
     from ._commands import _unlock, out
 
@@ -130,7 +130,7 @@ def cmd_concern_list(profile: Profile, args: argparse.Namespace) -> int:
 
 def cmd_concern_step(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad concern step NOTE_ID decision|referral|closed --field NAME=VALUE ...``."""
-    from store._concerns import concern_steps, record_step
+    from store.inspection import concern_steps, record_step
 
     from ._commands import _unlock, _warn_minimisation, out
 
@@ -151,7 +151,7 @@ def cmd_concern_step(profile: Profile, args: argparse.Namespace) -> int:
 
 def cmd_note_concern(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad note concern NOTE_ID --nature TEXT --immediacy X``: prints the concern's id."""
-    from store._concerns import raise_concern
+    from store.inspection import raise_concern
 
     from ._commands import _unlock, _warn_minimisation, out
 

@@ -24,7 +24,7 @@ PLAINTEXT_WARNING = (
 
 def cmd_export(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad export INSPECTION --format md|csv|docx --output DIR [--overwrite]``."""
-    from store._export import export_inspection
+    from store.inspection import export_inspection
 
     from ._commands import _unlock, out, warn
 
@@ -43,7 +43,7 @@ def cmd_export(profile: Profile, args: argparse.Namespace) -> int:
 
 def cmd_evidence(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad evidence INSPECTION [--json]``: the evidence matrix as a table."""
-    from store._evidence import COLUMN_LABELS, ROW_SHORT_LABELS, evidence_matrix
+    from store.inspection import COLUMN_LABELS, ROW_SHORT_LABELS, evidence_matrix
 
     from ._commands import _unlock, out
 

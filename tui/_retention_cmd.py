@@ -29,7 +29,7 @@ def request_server_purge(session: Session, inspection: Inspection) -> None:
     """
     if inspection.scope == "local":
         return
-    from store._authority import purge_statement
+    from store.team import purge_statement
     from sync.client import client_for
 
     statement = purge_statement(session, inspection)  # refused here unless this is a lead

@@ -16,8 +16,12 @@ GRADE_SHORT = {"excellent": "exc.", "very good": "v.good", "good": "good",
 
 def cmd_review_summary(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad review summary [--inspection NAME] [--json]``."""
-    from store._reviews import ITEM_SHORT_LABELS, MODERATION_STATES, review_summary
-    from store._templates import SIX_POINT_SCALE
+    from store.inspection import (
+        ITEM_SHORT_LABELS,
+        MODERATION_STATES,
+        SIX_POINT_SCALE,
+        review_summary,
+    )
 
     from ._commands import _unlock, out
 
@@ -41,7 +45,7 @@ def cmd_review_summary(profile: Profile, args: argparse.Namespace) -> int:
 
 def cmd_review_moderate(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad review moderate NOTE_ID --agree|--amend [--notes TEXT] [--grade ITEM=GRADE]``."""
-    from store._reviews import AGREED, AMENDED, moderate
+    from store.inspection import AGREED, AMENDED, moderate
 
     from ._commands import _unlock, _warn_minimisation, out
     from ._concern_cmd import pairs

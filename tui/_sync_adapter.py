@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def real_enrol(session: Session, url: str, code: str) -> str:
     """Enrol with the server at ``url``: the device's public keys and the one-time code."""
-    from store._settings import SETTINGS
+    from store import SETTINGS
     from sync.client import SyncClient, fingerprint
 
     url = SETTINGS["server"].parse(url).rstrip("/")

@@ -1,6 +1,6 @@
 """``fieldpad uncertainty list|assign|resolve|reopen``: following up areas of uncertainty.
 
-Each step is a synced, signed audit event (``store/_uncertainty.py``); the list shows every
+Each step is a synced, signed audit event (``store.inspection``); the list shows every
 note tagged ``status:uncertainty`` under its statement, with who looks into it and, once
 resolved, the notes whose evidence resolved it.
 """
@@ -23,8 +23,7 @@ def _session_and_inspection(profile: Profile, args: argparse.Namespace):  # noqa
 
 
 def cmd_uncertainty_list(profile: Profile, args: argparse.Namespace) -> int:
-    from store._evidence import ROW_SHORT_LABELS
-    from store._uncertainty import area_rows
+    from store.inspection import ROW_SHORT_LABELS, area_rows
 
     from ._commands import out
 
@@ -52,7 +51,7 @@ def cmd_uncertainty_list(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_uncertainty_assign(profile: Profile, args: argparse.Namespace) -> int:
-    from store._uncertainty import assign
+    from store.inspection import assign
 
     from ._commands import out
 
@@ -63,7 +62,7 @@ def cmd_uncertainty_assign(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_uncertainty_resolve(profile: Profile, args: argparse.Namespace) -> int:
-    from store._uncertainty import resolve
+    from store.inspection import resolve
 
     from ._commands import out
 
@@ -74,7 +73,7 @@ def cmd_uncertainty_resolve(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_uncertainty_reopen(profile: Profile, args: argparse.Namespace) -> int:
-    from store._uncertainty import reopen
+    from store.inspection import reopen
 
     from ._commands import out
 

@@ -26,7 +26,7 @@ __all__ = [
 def fingerprint(sign_pub: bytes) -> str:
     """A short, readable device fingerprint to compare in person: 20 base32 characters of the
     SHA-256 of the signing key, in groups of four (100 bits)."""
-    from store._teamview import fingerprint_text
+    from store.team import fingerprint_text
 
     return fingerprint_text(sign_pub)
 

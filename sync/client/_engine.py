@@ -12,17 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from store import Session
-from store._authority import NotALead, purge_statement_refusal
-from store._errors import ValidationFailed
-from store._replica import IngestReport, Replica
-from store._retention import (
+from store import (
+    IngestReport,
+    Replica,
+    Session,
     purge_due,
     purge_inspection,
     purged_inspection_ids,
     retention_state,
 )
-from store._roster import Roster
+from store.errors import ValidationFailed
+from store.team import NotALead, Roster, purge_statement_refusal
 
 from ._errors import AccessDenied, ServerRefused
 from ._http import SyncClient

@@ -10,12 +10,17 @@ from __future__ import annotations
 import os
 import re
 
-from store import FieldpadError, Session
-from store._invite import Invitation, join_proof
-from store._model import Inspection
-from store._replica import Replica
-from store._roster import LEAD, MEMBER, Roster
-from store._teamview import TeamDevice, team_roster, team_view
+from store import FieldpadError, Inspection, Replica, Session
+from store.team import (
+    LEAD,
+    MEMBER,
+    Invitation,
+    Roster,
+    TeamDevice,
+    join_proof,
+    team_roster,
+    team_view,
+)
 
 from ._engine import SyncReport
 from ._errors import ServerRefused

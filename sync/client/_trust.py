@@ -16,17 +16,23 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from store import Session
-from store._invite import (
+from store import Replica, Session
+from store.crypto import SecretBytes
+from store.team import (
+    ADD,
+    LEAD,
+    MEMBER,
+    REMOVE,
+    ROTATE,
     AcceptanceRejected,
     Invitation,
     JoinRejected,
+    Roster,
+    RosterError,
+    SignedEvent,
     admit,
     check_acceptance,
 )
-from store._replica import Replica
-from store._roster import ADD, LEAD, MEMBER, REMOVE, ROTATE, Roster, RosterError, SignedEvent
-from store._secrets import SecretBytes
 
 from ._errors import ServerRefused
 from ._http import SyncClient

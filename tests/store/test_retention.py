@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from store import (
     HEADER_LEN,
+    META_PREFIX,
     Inspection,
     KdfParams,
     NotFound,
     Profile,
     PurgeNotDue,
+    Replica,
     RetentionError,
     Session,
     _headcache,
@@ -29,8 +31,6 @@ from store import (
     require_due,
     retention_state,
 )
-from store._replica import Replica
-from store._session import META_PREFIX
 from tests.conftest import PASSPHRASE
 
 CANARY = "ZQX-purge-canary-41d2-QXZ"

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store import (
-    CONFLICTED,
-    DELETED,
-    NotFound,
-    Profile,
-    Session,
-    ValidationFailed,
-)
-from store._model import make_rev
+from store import CONFLICTED, DELETED, NotFound, Profile, Session, ValidationFailed, make_rev
 from tests.conftest import PASSPHRASE
 
 

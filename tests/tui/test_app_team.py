@@ -23,8 +23,7 @@ from textual.widgets import DataTable, Input, Label
 import store._profile
 import store._vault
 from store import FieldpadError, Inspection, KdfParams, Profile, Session
-from store._invite import format_code, parse_code
-from store._roster import ADD, LEAD, MEMBER, REMOVE, Roster
+from store.team import ADD, LEAD, MEMBER, REMOVE, Roster, format_code, parse_code
 from tui._commands_palette import commands_for
 from tui.screens.confirm import ConfirmModal
 from tui.screens.inspections import InspectionsScreen

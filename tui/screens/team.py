@@ -18,8 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Label, Static
 
 from store import FieldpadError, Inspection
-from store._roster import MEMBER, Roster
-from store._teamview import TeamDevice, fingerprint_text, team_devices, team_roster
+from store.team import MEMBER, Roster, TeamDevice, fingerprint_text, team_devices, team_roster
 
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from store._roster import LEAD, MEMBER
+from store.team import LEAD, MEMBER
 
 from ._base import BaseModal
 
@@ -181,7 +181,7 @@ class JoinModal(BaseModal):
     @on(Input.Submitted, "#join-code")
     @on(Button.Pressed, "#join")
     def _join(self) -> None:
-        from store._invite import BadInviteCode, parse_code
+        from store.team import BadInviteCode, parse_code
 
         code = self.query_one("#join-code", Input).value.strip()
         try:

@@ -14,8 +14,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import CONFLICTED, DELETED, Inspection, Note
-from store._tags import describe_tag
-from store._templates import KIND_LABELS, KINDS, format_field, template_for
+from store.inspection import KIND_LABELS, KINDS, describe_tag, format_field, template_for
 
 from .._notes import phase_text, when
 from ..widgets.note_list import NoteList

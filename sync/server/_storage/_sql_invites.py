@@ -1,4 +1,4 @@
-"""Team invitation routing (see ``_sql.py`` and ``store/_invite.py``).
+"""Team invitation routing (see ``_sql.py`` and ``store/team/_invitation.py``).
 
 The server never sees an invitation's secret: it routes by the 12-byte id derived from it,
 relays the joining device's keys and join proof to the device that created the invitation

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from store._roster import GENESIS_PREV
+from store.team import GENESIS_PREV
 
 from .._errors import Conflict
 from ._base import Caller, RosterEventIn, RosterLog

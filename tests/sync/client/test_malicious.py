@@ -12,8 +12,17 @@ from collections.abc import Callable
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from store import HEADER_LEN, ZERO_HASH, Header, envelope_hash, open_envelope, parse_header, seal
-from store._model import make_rev, parse_rev
+from store import (
+    HEADER_LEN,
+    ZERO_HASH,
+    Header,
+    envelope_hash,
+    make_rev,
+    open_envelope,
+    parse_header,
+    parse_rev,
+    seal,
+)
 from sync._framing import PullPage, decode_pull_page, encode_pull_page
 from sync.client import SyncClient, SyncReport, sync
 from tests.sync.client._checks import TEAM, assert_converged, settle, snapshot

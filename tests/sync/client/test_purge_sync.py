@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from store import close_inspection, purge_inspection, purge_log
-from store._authority import purge_statement
+from store.team import purge_statement
 from tests.sync.client.conftest import Device, Server, make_team
 
 NAME = "Northshire 2026"

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ._model import DELETED, Note
+from store import DELETED, Note
+
 from ._tags import InvalidTag, validate_tag
 
 __all__ = [

@@ -20,7 +20,8 @@ from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from ._sealing import is_sealed
+from store.crypto import is_sealed
+
 from ._tags import TAG_HELP, InvalidTag, PassageTag, describe_tag, parse_tags, validate_tag
 
 __all__ = [

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ._model import Note
-from ._sealing import field_context, is_sealed, seal_value, sealed_recipients
+from store import Note
+from store.crypto import field_context, is_sealed, seal_value, sealed_recipients
+
 from ._templates import UnknownTemplate, template_for
 
 __all__ = ["Opener", "Recipients", "sealed_names", "seal_fields"]

@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ._errors import StoreError
-from ._model import Inspection
-from ._roster import Roster, canonical_json
+from store import Inspection
+from store.errors import StoreError
+
+from ._roster_log import Roster, canonical_json
 
 if TYPE_CHECKING:
-    from ._session import Session
+    from store import Session
 
 TEAM = "team"
 PURGE_CONTEXT = b"fieldpad/v1/purge"
@@ -98,7 +99,7 @@ def purge_statement(session: Session, inspection: Inspection) -> dict[str, Any]:
     Members check it against the lead's key on their verified roster, so a server can withhold
     it but cannot make one up. Raises ``NotALead`` or ``StoreError`` when this device may not
     ask for the purge."""
-    from ._retention import retention_state
+    from store import retention_state
 
     keys = session._require_unlocked()
     if not any(r is not None and r.is_lead(session.device_id)
@@ -118,7 +119,7 @@ def purge_statement_refusal(session: Session, inspection_id: bytes, statement: A
                             now: datetime | None = None) -> str | None:
     """Why ``statement`` (see :func:`purge_statement`) does not prove that a lead of this
     inspection closed it and its retention period has lapsed; None when it does."""
-    from ._retention import retention_state
+    from store import retention_state
 
     if not isinstance(statement, dict) or set(statement) != _STATEMENT_FIELDS:
         return "the server passed on no purge statement from a lead"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._merge import NoteContent, merge_content, merge_order
+from ._content_merge import NoteContent, merge_content, merge_order
 from ._model import ACTIVE, CONFLICTED, DELETED, Note
 
 

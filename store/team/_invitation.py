@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ._errors import FieldpadError
-from ._roster import ADD, GENESIS, MEMBER, Roster, SignedEvent, fingerprint
+from store.errors import FieldpadError
+
+from ._roster_log import ADD, GENESIS, MEMBER, Roster, SignedEvent, fingerprint
 
 INVITE_ID_INFO = b"fieldpad/v1/invite-id"
 JOIN_INFO = b"fieldpad/v1/join"

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ._roster import GENESIS, Roster, RosterError, RosterForged, SignedEvent
-from ._vault import VaultKeys
+from ._roster_log import GENESIS, Roster, RosterError, RosterForged, SignedEvent
+
+if TYPE_CHECKING:
+    from store import VaultKeys
 
 TEAM = "team"
 

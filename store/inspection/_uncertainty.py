@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._errors import NotFound, ValidationFailed
+from store.errors import NotFound, ValidationFailed
+
 from ._evidence import UNASSIGNED, UncertaintyArea, areas_of_uncertainty
 
 if TYPE_CHECKING:
-    from ._model import Inspection
-    from ._session import Session
+    from store import Inspection, Session
 
 ACTION = "uncertainty"
 OPEN, ASSIGNED, RESOLVED = "open", "assigned", "resolved"

@@ -9,11 +9,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._roster import FP_CONTEXT, Roster
+from ._roster_log import FP_CONTEXT, Roster
 
 if TYPE_CHECKING:
-    from ._model import Inspection
-    from ._session import Session
+    from store import Inspection, Session
 
 
 def fingerprint_text(sign_key: bytes) -> str:

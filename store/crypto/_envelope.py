@@ -1,4 +1,4 @@
-"""Envelope v1: the one format for everything stored or sent (DESIGN §3, store/ENVELOPE.md).
+"""Envelope v1: the one format for everything stored or sent (DESIGN §3, store/crypto/ENVELOPE.md).
 
     header  magic "FPD1" | version u8 | suite u8 | collection_id 16 | device_id 16 | seq u64
             | prev_hash 32 | epoch u32                                       (82 bytes, the AAD)
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ._errors import (
+from store.errors import (
     BadCommitment,
     BadPayload,
     BadSignature,
@@ -36,6 +36,7 @@ from ._errors import (
     UnknownKey,
     UnsupportedEnvelope,
 )
+
 from ._padding import pad, unpad
 
 MAGIC = b"FPD1"

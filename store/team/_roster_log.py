@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from ._errors import FieldpadError
+from store.errors import FieldpadError
 
 SIG_CONTEXT = b"fieldpad/v1/roster-sig"
 COMMIT_CONTEXT = b"fieldpad/v1/roster-commit"

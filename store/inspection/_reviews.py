@@ -13,8 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ValidationFailed
-from ._model import DELETED, Note
+from store import DELETED, Note
+from store.errors import ValidationFailed
+
 from ._templates import (
     EVALUATION_ITEMS,
     SIX_POINT_SCALE,
@@ -24,7 +25,7 @@ from ._templates import (
 )
 
 if TYPE_CHECKING:
-    from ._session import Session
+    from store import Session
 
 __all__ = [
     "AGREED",

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from ._errors import KdfParamsError
+from store.errors import KdfParamsError
+
 from ._secrets import SecretBytes
 
 MIB = 1024

@@ -24,15 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import FieldpadError
-from ._evidence import (
-    COLUMN_LABELS,
-    EVIDENCE_ROWS,
-    ROW_LABELS,
-    evidence_matrix,
-    statement_evidence,
-)
-from ._model import Inspection, Note
+from store import Inspection, Note
+from store.errors import FieldpadError
+
+from ._evidence import COLUMN_LABELS, EVIDENCE_ROWS, ROW_LABELS, evidence_matrix, statement_evidence
 from ._reviews import grade_of as _grade
 from ._reviews import grade_summary
 from ._templates import (
@@ -46,7 +41,7 @@ from ._templates import (
 )
 
 if TYPE_CHECKING:
-    from ._session import Session
+    from store import Session
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ValidationFailed
-from ._model import DELETED, Note, Revision, parse_rev
+from store import DELETED, Note, Revision, parse_rev
+from store.errors import ValidationFailed
+
 from ._templates import ValidationIssue, coerce_field, template_for
 
 if TYPE_CHECKING:
-    from ._session import Session
+    from store import Session
 
 __all__ = [
     "CONCERN_KIND",
