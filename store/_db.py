@@ -107,7 +107,8 @@ def _m0003(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
+# Every migration, in order: what an empty database has pending (sqlite-utils' public API).
+MIGRATION_NAMES = tuple(m.name for m in migrations.pending(sqlite_utils.Database(memory=True)))
 
 
 def connect(path: Path) -> sqlite_utils.Database:

@@ -39,8 +39,12 @@ class Keyring:
         k = self._cks.get((collection_id, epoch))
         return None if k is None else k.reveal()
 
+    def epochs(self, collection_id: bytes) -> list[int]:
+        """The epochs of the collection's keys this keyring holds (no key bytes)."""
+        return [e for (c, e) in self._cks if c == collection_id]
+
     def latest_epoch(self, collection_id: bytes) -> int | None:
-        epochs = [e for (c, e) in self._cks if c == collection_id]
+        epochs = self.epochs(collection_id)
         return max(epochs) if epochs else None
 
     def resolver(self, collection_id: bytes):  # noqa: ANN201

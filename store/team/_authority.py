@@ -101,7 +101,7 @@ def purge_statement(session: Session, inspection: Inspection) -> dict[str, Any]:
     ask for the purge."""
     from store import retention_state
 
-    keys = session._require_unlocked()
+    keys = session.require_unlocked()
     if not any(r is not None and r.is_lead(session.device_id)
                for r in _rosters_of(session, inspection.inspection_id)):
         raise NotALead(f"only a lead of {inspection.name!r} can purge it everywhere")

@@ -247,7 +247,7 @@ class SyncClient:
                          statement: dict[str, Any] | None = None) -> dict[str, Any]:
         """Delete everything the server holds for an inspection (its lead only; idempotent):
         ``{inspection_id, purged_at, records_deleted}``. ``statement`` is the lead's signed
-        purge statement (``store.team._authority.purge_statement``), kept by the server and passed
+        purge statement (``store.team.purge_statement``), kept by the server and passed
         on to every member device, which purges only when it verifies."""
         body = {"statement": statement} if statement is not None else None
         return self._request("POST", f"/v1/inspections/{inspection_id.hex()}/purge",

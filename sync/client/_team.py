@@ -34,7 +34,7 @@ class TeamError(FieldpadError):
 
 
 def _collections(session: Session, inspection: Inspection) -> dict[str, bytes]:
-    return {kind: cid for cid, (iid, kind) in session._collections.items()
+    return {kind: cid for cid, (iid, kind) in session.collection_roles().items()
             if iid == inspection.inspection_id}
 
 

@@ -94,7 +94,7 @@ def concern(session: Session, **fields: object):  # noqa: ANN201
 
 
 def stored_payloads(session: Session, note_id: str) -> list[dict]:
-    return [session._open(rec) for rec in session.streams.for_note(note_id)]
+    return [session.open_record(rec) for rec in session.streams.for_note(note_id)]
 
 
 def test_create_seals_and_unseal_opens_on_this_device(profile: Profile,

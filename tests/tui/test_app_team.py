@@ -97,7 +97,7 @@ def add_team(session: Session, *, lead: bool = True) -> Inspection:
     lr2's (removed later: lost) and bo's (a second lead). Otherwise another device (bo's) is
     the lead and this device is a member."""
     ins = session.add_inspection(INSPECTION, "Northshire CPP", role="team", scope="team")
-    cid = next(c for c, (iid, kind) in session._collections.items()
+    cid = next(c for c, (iid, kind) in session.collection_roles().items()
                if iid == ins.inspection_id and kind == "team")
     ck = session.keyring.key(cid, 1)
     assert ck is not None

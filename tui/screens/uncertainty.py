@@ -1,6 +1,6 @@
 """Areas of uncertainty (issue 6): every note tagged ``status:uncertainty`` under its statement,
 who looks into it, and the notes whose evidence resolved it. The follow-up is the store's
-(``store.inspection._uncertainty``): each step is a synced audit event signed by this device, so the
+(``store.inspection``): each step is a synced audit event signed by this device, so the
 screen, ``fieldpad uncertainty`` and the export agree."""
 
 from __future__ import annotations

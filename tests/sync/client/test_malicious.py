@@ -248,7 +248,7 @@ def test_malicious_server_records_are_rejected_and_the_rest_syncs(team_factory) 
             "raised_at": "2026-03-02T10:00", "nature": "restricted text", "immediacy": "routine"})
         assert concern.collection_id != k.cid
         assert k.lead.sync().ok
-        assert concern.collection_id not in k.bob.session._collections
+        assert concern.collection_id not in k.bob.session.collection_roles()
         foreign = k.envelope(parse_rev(concern.rev)[1], concern.collection_id)
 
         rep, _ = k.pull_through(lambda envs: [foreign] + envs)
