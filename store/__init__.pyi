@@ -33,6 +33,10 @@ from ._hlc import (
 from ._keyring import (
     Keyring,
 )
+from ._locations import (
+    DB_NAME,
+    default_profile_dir,
+)
 from ._model import (
     ACTIVE,
     CONFLICTED,
@@ -48,7 +52,6 @@ from ._model import (
 from ._profile import (
     NOTEBOOK,
     Profile,
-    default_profile_dir,
 )
 from ._replica import (
     IngestReport,
@@ -75,6 +78,7 @@ from ._session import (
     Session,
 )
 from ._settings import (
+    IDLE_LOCK_MINUTES_RANGE,
     SETTINGS,
 )
 from ._streams import (
@@ -125,6 +129,7 @@ from .errors import (
     VaultError,
     VaultExists,
     WrongPassphrase,
+    invalid,
 )
 from .inspection import (
     KIND_LABELS,
@@ -150,6 +155,9 @@ from .inspection import (
 )
 
 __all__ = [
+    "IDLE_LOCK_MINUTES_RANGE",
+    "DB_NAME",
+    "invalid",
     "Keyring",
     "VaultKeys",
     "change_passphrase",

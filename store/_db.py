@@ -14,8 +14,6 @@ from sqlite_utils import Migrations
 
 from .errors import StoreError
 
-DB_NAME = "fieldpad.db"
-
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",

@@ -10,22 +10,13 @@ import sqlite_utils
 
 from store.crypto import KdfParams
 
-from ._db import DB_NAME, connect, migrate
+from ._db import connect, migrate
+from ._locations import DB_NAME
 from ._session import Session
 from ._vault import change_passphrase, create_vault, has_vault, unlock_vault, unlock_with_recovery
 from .errors import NoVault, StoreError
 
 NOTEBOOK = "Notebook"
-
-
-def default_profile_dir() -> Path:
-    """``$FIELDPAD_PROFILE``, else the platform's data dir (e.g. ~/.local/share/fieldpad)."""
-    env = os.environ.get("FIELDPAD_PROFILE")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_path
-
-    return user_data_path("fieldpad", appauthor=False) / "default"
 
 
 class Profile:

@@ -54,7 +54,7 @@ from ._model import (
 from ._search import SearchIndex
 from ._streams import StoredRecord, Streams
 from ._vault import VaultKeys
-from .errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed
+from .errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed, invalid
 
 META_PREFIX = "meta:"
 
@@ -198,10 +198,10 @@ class Session:
                        scope: str = "local") -> Inspection:
         name = name.strip()
         if not name or len(name) > 120 or "\n" in name:
-            raise ValidationFailed([_issue("name", "give the inspection a name of 1-120 "
-                                                    "characters on one line")])
+            raise invalid("name", "give the inspection a name of 1-120 "
+                                                    "characters on one line")
         if any(i.name.lower() == name.lower() for i in self.inspections.values()):
-            raise ValidationFailed([_issue("name", f"an inspection called {name!r} exists")])
+            raise invalid("name", f"an inspection called {name!r} exists")
         inspection_id = os.urandom(16)
         collection_id = os.urandom(16)
         with self.db.atomic():
@@ -635,11 +635,6 @@ class Session:
     def locked(self) -> bool:
         return self.keys is None
 
-
-def _issue(field: str, message: str):  # noqa: ANN202
-    from store.inspection import ValidationIssue
-
-    return ValidationIssue(field, message)
 
 
 def _validate(kind: str, template: int, title: str, body: str, fields: dict[str, Any],

@@ -6,6 +6,8 @@ secret: passphrases, keys and plaintext are never put into a message or an attri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class FieldpadError(Exception):
     """Base of every error fieldpad raises on purpose. ``exit_code`` follows DESIGN §7."""
@@ -51,15 +53,28 @@ class Ambiguous(StoreError):
     """Raised when a name or id prefix matches more than one thing."""
 
 
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One problem with a note: the field it concerns and a message for the inspector."""
+
+    field: str
+    message: str
+
+
 class ValidationFailed(FieldpadError):
     """Raised when a note does not pass its template's validation; ``issues`` lists why."""
 
     exit_code = 2
 
-    def __init__(self, issues: list) -> None:  # list[ValidationIssue]
+    def __init__(self, issues: list[ValidationIssue]) -> None:
         self.issues = list(issues)
         lines = "; ".join(f"{i.field}: {i.message}" for i in self.issues)
         super().__init__(f"the note is not valid: {lines}")
+
+
+def invalid(field: str, message: str) -> ValidationFailed:
+    """The error for one problem with one field (or setting, or argument): the one helper."""
+    return ValidationFailed([ValidationIssue(field, message)])
 
 
 class RecordRef:

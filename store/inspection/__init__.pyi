@@ -25,6 +25,12 @@ from ._export import (
     export_inspection,
     safe_filename,
 )
+from ._kinds import (
+    KIND_NOUNS,
+    KIND_PLURALS,
+    KIND_TABLE,
+    KindNames,
+)
 from ._minimise import (
     MINIMISATION_KINDS,
     MinimisationWarning,
@@ -102,6 +108,10 @@ from ._uncertainty import (
 )
 
 __all__ = [
+    "KIND_NOUNS",
+    "KIND_PLURALS",
+    "KIND_TABLE",
+    "KindNames",
     "STEP_FIELDS",
     "concern_steps",
     "concerns_queue",

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from store import DELETED, Note, Revision, parse_rev
-from store.errors import ValidationFailed
+from store.errors import invalid
 
-from ._templates import ValidationIssue, coerce_field, template_for
+from ._templates import coerce_field, template_for
 
 if TYPE_CHECKING:
     from store import Session
@@ -239,9 +239,6 @@ def _stamp(now: datetime | None) -> str:
     return (now or datetime.now(UTC)).astimezone().isoformat(timespec="minutes")
 
 
-def _fail(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed([ValidationIssue(field, message)])
-
 
 def _typed(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Form values from a CLI or a dialog: text is coerced like ``--field NAME=VALUE``."""
@@ -250,12 +247,12 @@ def _typed(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in values.items():
         spec = template.get(name)
         if spec is None:
-            raise _fail(name, f"a concern form has no field {name!r}")
+            raise invalid(name, f"a concern form has no field {name!r}")
         if isinstance(value, str):
             try:
                 value = coerce_field(spec, value)
             except ValueError as exc:
-                raise _fail(name, str(exc)) from None
+                raise invalid(name, str(exc)) from None
         out[name] = value
     return out
 
@@ -271,13 +268,13 @@ def record_step(session: Session, note_id: str, step: str, values: Mapping[str, 
     """
     note = session.get(note_id)
     if note.kind != CONCERN_KIND or note.state == DELETED:
-        raise _fail("kind", f"note {note.note_id[:8]} is not an open concern form")
+        raise invalid("kind", f"note {note.note_id[:8]} is not an open concern form")
     if step not in LEAD_STEPS:
-        raise _fail("step", f"the steps a lead records are: {', '.join(LEAD_STEPS)}")
+        raise invalid("step", f"the steps a lead records are: {', '.join(LEAD_STEPS)}")
     allowed = STEP_FIELDS[step]
     stray = [name for name in values if name not in allowed]
     if stray:
-        raise _fail(stray[0], f"{stray[0]!r} is not part of the {step} step; its fields are: "
+        raise invalid(stray[0], f"{stray[0]!r} is not part of the {step} step; its fields are: "
                               + ", ".join(allowed))
     typed = _typed(note.kind, values)
     fields = {**note.fields, **typed}
@@ -289,12 +286,12 @@ def record_step(session: Session, note_id: str, step: str, values: Mapping[str, 
     if step == CLOSED:
         closing = typed.get("closed", True) is not False  # closed=no reopens it
         if closing and not _text(fields, "decision"):
-            raise _fail("decision", "Record the lead's decision before closing the concern")
+            raise invalid("decision", "Record the lead's decision before closing the concern")
         fields["closed"] = closing
     missing = [name for name in _STEP_REQUIRED[step] if not _text(fields, name)]
     if missing:
         labels = [template_for(note.kind, note.template).spec(m).label for m in missing]
-        raise _fail(missing[0], f"A {step} needs: " + ", ".join(labels).lower())
+        raise invalid(missing[0], f"A {step} needs: " + ", ".join(labels).lower())
     return session.save(note.note_id, fields=fields)
 
 
@@ -305,10 +302,10 @@ def raise_concern(session: Session, note_id: str, nature: str, immediacy: str, *
     user now. ``fields`` may add others (the child identifier is sealed when saved)."""
     source = session.get(note_id)
     if source.kind == CONCERN_KIND:
-        raise _fail("linked_note", f"note {source.note_id[:8]} is itself a concern form")
+        raise invalid("linked_note", f"note {source.note_id[:8]} is itself a concern form")
     inspection = session.inspections.get(source.inspection_id)
     if inspection is None:
-        raise _fail("linked_note", f"note {source.note_id[:8]} has no inspection here")
+        raise invalid("linked_note", f"note {source.note_id[:8]} has no inspection here")
     values = {"raised_by": session.author, "raised_at": _stamp(now), "nature": nature,
               "immediacy": immediacy, **dict(fields or {})}
     typed = {k: v for k, v in _typed(CONCERN_KIND, values).items() if v is not None}

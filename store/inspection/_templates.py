@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, lru_cache
-from types import MappingProxyType
 from typing import Any
 
-from store.crypto import is_sealed
+from store.errors import ValidationIssue
 
+from ._kinds import KIND_LABELS, KIND_SHORT_LABELS, KINDS
 from ._tags import TAG_HELP, InvalidTag, PassageTag, describe_tag, parse_tags, validate_tag
 
 __all__ = [
@@ -34,21 +34,6 @@ __all__ = [
 ]
 
 FieldValue = str | int | bool | list[str] | None
-
-# (kind identifier, human label, short label for narrow list columns), in display order
-_KIND_TABLE: tuple[tuple[str, str, str], ...] = (
-    ("record_review", "Record review", "review"),
-    ("interview", "Interview / meeting", "interv"),
-    ("focus_group", "Focus group", "focus"),
-    ("observation", "Observation", "observ"),
-    ("partnership_discussion", "Partnership discussion", "pd"),
-    ("concern", "Concern form", "concern"),
-    ("good_practice", "Good practice", "good"),
-    ("note", "General note", "note"),
-)
-KINDS: tuple[str, ...] = tuple(kind for kind, _, _ in _KIND_TABLE)
-KIND_LABELS: Mapping[str, str] = MappingProxyType({k: label for k, label, _ in _KIND_TABLE})
-KIND_SHORT_LABELS: Mapping[str, str] = MappingProxyType({k: s for k, _, s in _KIND_TABLE})
 
 SIX_POINT_SCALE: tuple[str, ...] = (
     "excellent", "very good", "good", "adequate", "weak", "unsatisfactory"
@@ -72,14 +57,6 @@ def _choice_key(value: str) -> str:
 
 class UnknownTemplate(ValueError):
     """Raised for a record kind or template version that does not exist."""
-
-
-@dataclass(frozen=True)
-class ValidationIssue:
-    """One problem with a note: the field it concerns and a message for the inspector."""
-
-    field: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -373,6 +350,8 @@ def _type_name(value: object) -> str:
 
 
 def _check_string(spec: FieldSpec, value: str) -> str | None:
+    from store.crypto import is_sealed  # here: the record kinds load without cryptography
+
     if spec.type == "sealed" and is_sealed(value):
         # already sealed (at most SEALED_MAX_LENGTH characters, or it is not a blob): the
         # length limit applied to the plaintext before it was sealed

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from store.errors import NotFound, ValidationFailed
+from store.errors import NotFound, invalid
 
 from ._evidence import UNASSIGNED, UncertaintyArea, areas_of_uncertainty
 
@@ -45,11 +45,6 @@ class AreaRow:
     title: str
     follow_up: FollowUp
 
-
-def _invalid(field: str, message: str) -> ValidationFailed:
-    from ._templates import ValidationIssue
-
-    return ValidationFailed([ValidationIssue(field, message)])
 
 
 def follow_ups(session: Session, inspection: Inspection) -> dict[str, FollowUp]:
@@ -85,7 +80,7 @@ def _note_of_area(session: Session, inspection: Inspection, note_id: str,
     note = session.get(note_id)  # accepts an id prefix; NotFound otherwise
     ids = {r.note_id for r in area_rows(session, inspection, state)}
     if note.note_id not in ids:
-        raise _invalid("note", f"{note.title!r} is not tagged as an area of uncertainty "
+        raise invalid("note", f"{note.title!r} is not tagged as an area of uncertainty "
                                "(status:uncertainty), on the note or on a passage")
     return note.note_id
 
@@ -100,7 +95,7 @@ def assign(session: Session, inspection: Inspection, note_id: str, assignee: str
     note_id = _note_of_area(session, inspection, note_id, follow_ups(session, inspection))
     assignee = assignee.strip()
     if not assignee or len(assignee) > 64:
-        raise _invalid("assigned_to", "say who looks into it (a name or initials, up to 64 "
+        raise invalid("assigned_to", "say who looks into it (a name or initials, up to 64 "
                                       "characters)")
     return _record(session, inspection, {"note_id": note_id, "state": ASSIGNED,
                                          "assigned_to": assignee})
@@ -112,15 +107,15 @@ def resolve(session: Session, inspection: Inspection, note_id: str,
     state = follow_ups(session, inspection)  # opened once: each read decrypts every event
     note_id = _note_of_area(session, inspection, note_id, state)
     if not evidence:
-        raise _invalid("evidence", "name the note (or notes) whose evidence resolved it")
+        raise invalid("evidence", "name the note (or notes) whose evidence resolved it")
     ids = []
     for ref in evidence:
         try:
             found = session.get(ref)
         except NotFound:
-            raise _invalid("evidence", f"no note {ref!r} in this inspection") from None
+            raise invalid("evidence", f"no note {ref!r} in this inspection") from None
         if found.inspection_id != inspection.inspection_id:
-            raise _invalid("evidence", f"{found.title!r} belongs to another inspection")
+            raise invalid("evidence", f"{found.title!r} belongs to another inspection")
         ids.append(found.note_id)
     current = state.get(note_id, FollowUp(note_id))
     return _record(session, inspection, {

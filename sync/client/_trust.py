@@ -149,7 +149,7 @@ class Trust:
             epoch = int(k["epoch"])
             if self.replica.has_key(cid, epoch) or roster is None or epoch > roster.epoch:
                 continue  # without a verified roster for that epoch a key waits
-            from .._protocol import decode_b64url
+            from .._encoding import decode_b64url
 
             if not self.replica.unwrap_key(cid, epoch, decode_b64url(k["wrapped"]),
                                            check=lambda key, e=epoch: roster.key_commit_ok(e, key)):

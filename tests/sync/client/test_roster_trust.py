@@ -246,7 +246,7 @@ def test_a_key_the_lead_never_committed_to_is_refused(server: Server, tmp_path) 
 
         fake = _SUITE.encrypt(os.urandom(32), spare.session.keys.device.exchange.public_key(),
                               info=_ck_info(cid, 1, spare.session.device_id))
-        from sync._protocol import b64url
+        from sync._encoding import b64url
 
         def swap_key(request: httpx.Request, body: Any) -> Any:
             col = listing_of(body, cid)
