@@ -18,12 +18,6 @@ if TYPE_CHECKING:
 
 Command = tuple[str, Callable[[], object], str]
 
-#: How "Note: New ..." reads for each kind.
-NEW_NOTE_NAMES = {
-    "record_review": "record review", "interview": "interview", "focus_group": "focus group",
-    "observation": "observation", "partnership_discussion": "partnership discussion",
-    "concern": "concern form", "good_practice": "good practice example", "note": "general note",
-}
 
 
 def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
@@ -37,10 +31,10 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
     if app.session is None:
         yield "App: Quit", app.action_quit, "Leave fieldpad"
         return
-    from store.inspection import KIND_LABELS, KINDS
+    from store.inspection import KIND_LABELS, KIND_NOUNS, KINDS
 
     for kind in KINDS:
-        yield (f"Note: New {NEW_NOTE_NAMES.get(kind, kind)}", partial(app.new_note, kind),
+        yield (f"Note: New {KIND_NOUNS[kind]}", partial(app.new_note, kind),
                f"Write a new {KIND_LABELS[kind].lower()} in the current inspection")
     if isinstance(screen, EditorScreen):
         yield "Note: Save revision", screen.action_save, "Validate and save a revision (ctrl+s)"

@@ -193,7 +193,7 @@ def test_fingerprints_are_the_sync_clients() -> None:
 
 
 def test_the_list_is_the_sync_clients_team_view(team) -> None:  # noqa: ANN001
-    from sync.client._team import team_view
+    from sync.client import team_view
     from tui.screens.team import team_devices, team_roster
 
     _, session, ins = team

@@ -21,7 +21,7 @@ from ._base import BaseModal
 USER_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
     text = text.strip() or "it failed without saying why"
     text = text[:1].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
@@ -188,7 +188,7 @@ class JoinModal(BaseModal):
             parse_code(code)
         except BadInviteCode as exc:
             message = self.query_one("#join-message", Label)
-            message.update(_sentence(str(exc)))
+            message.update(as_sentence(str(exc)))
             message.display = True
             self.query_one("#join-code", Input).focus()
             return

@@ -11,21 +11,44 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from ._common import Parents, add_inspection_option, add_json_option, command, group, out, unlock
+
 if TYPE_CHECKING:  # `fieldpad --version` builds the parser and must not load the store
     from store import Profile
 
 
-def _session_and_inspection(profile: Profile, args: argparse.Namespace):  # noqa: ANN202
-    from ._commands import _unlock
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
+    actions = group(sub, "uncertainty", "areas of uncertainty: list, assign, resolve")
 
-    session = _unlock(profile, args)
+    def action(name: str, help_: str, func) -> argparse.ArgumentParser:  # noqa: ANN001
+        p = command(actions, name, help_, parents.unlock, func)
+        add_inspection_option(p)
+        return p
+
+    add_json_option(action("list", "every note tagged status:uncertainty, per statement, "
+                           "with its follow-up", cmd_uncertainty_list))
+    p = action("assign", "give an area of uncertainty to someone to look into",
+               cmd_uncertainty_assign)
+    p.add_argument("id", metavar="NOTE_ID", help="the note's id or a unique prefix")
+    p.add_argument("assignee", metavar="WHO", help="who looks into it (a name or initials)")
+    p = action("resolve", "mark it resolved by the evidence of other notes",
+               cmd_uncertainty_resolve)
+    p.add_argument("id", metavar="NOTE_ID", help="the note's id or a unique prefix")
+    p.add_argument("--evidence", action="append", default=[], metavar="NOTE_ID", required=True,
+                   help="a note whose evidence resolved it (repeat for several)")
+    p.add_argument("--comment", default="", help="how it was resolved")
+    p = action("reopen", "open it again", cmd_uncertainty_reopen)
+    p.add_argument("id", metavar="NOTE_ID", help="the note's id or a unique prefix")
+
+
+def _session_and_inspection(profile: Profile, args: argparse.Namespace):  # noqa: ANN202
+    session = unlock(profile, args)
     return session, session.find_inspection(args.inspection)
 
 
 def cmd_uncertainty_list(profile: Profile, args: argparse.Namespace) -> int:
     from store.inspection import ROW_SHORT_LABELS, area_rows
 
-    from ._commands import out
 
     session, ins = _session_and_inspection(profile, args)
     rows = area_rows(session, ins)
@@ -53,7 +76,6 @@ def cmd_uncertainty_list(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_uncertainty_assign(profile: Profile, args: argparse.Namespace) -> int:
     from store.inspection import assign
 
-    from ._commands import out
 
     session, ins = _session_and_inspection(profile, args)
     f = assign(session, ins, args.id, args.assignee)
@@ -64,7 +86,6 @@ def cmd_uncertainty_assign(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_uncertainty_resolve(profile: Profile, args: argparse.Namespace) -> int:
     from store.inspection import resolve
 
-    from ._commands import out
 
     session, ins = _session_and_inspection(profile, args)
     f = resolve(session, ins, args.id, args.evidence, args.comment)
@@ -75,41 +96,8 @@ def cmd_uncertainty_resolve(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_uncertainty_reopen(profile: Profile, args: argparse.Namespace) -> int:
     from store.inspection import reopen
 
-    from ._commands import out
 
     session, ins = _session_and_inspection(profile, args)
     f = reopen(session, ins, args.id)
     out(f"{f.note_id[:8]}: {f.state}")
     return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction, add_unlock_options) -> None:  # noqa: ANN001
-    p = sub.add_parser("uncertainty", help="areas of uncertainty: list, assign, resolve")
-    usub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    def q(name: str, help_: str) -> argparse.ArgumentParser:
-        parser = usub.add_parser(name, help=help_)
-        parser.add_argument("--inspection", metavar="NAME")
-        add_unlock_options(parser)
-        return parser
-
-    q("list", "every note tagged status:uncertainty, per statement, with its follow-up") \
-        .add_argument("--json", action="store_true")
-    r = q("assign", "give an area of uncertainty to someone to look into")
-    r.add_argument("id", metavar="NOTE_ID")
-    r.add_argument("assignee", metavar="WHO")
-    r = q("resolve", "mark it resolved by the evidence of other notes")
-    r.add_argument("id", metavar="NOTE_ID")
-    r.add_argument("--evidence", action="append", default=[], metavar="NOTE_ID", required=True,
-                   help="a note whose evidence resolved it (repeat for several)")
-    r.add_argument("--comment", default="", help="how it was resolved")
-    r = q("reopen", "open it again")
-    r.add_argument("id", metavar="NOTE_ID")
-
-
-HANDLERS = {
-    ("uncertainty", "list"): cmd_uncertainty_list,
-    ("uncertainty", "assign"): cmd_uncertainty_assign,
-    ("uncertainty", "resolve"): cmd_uncertainty_resolve,
-    ("uncertainty", "reopen"): cmd_uncertainty_reopen,
-}

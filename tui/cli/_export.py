@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from store import Profile
+from ._common import Parents, add_json_option, command, out, unlock, warn
 
-# tui._commands is imported inside each command, not here, so that it can list these commands
-# in its handler table without a circular import.
+if TYPE_CHECKING:
+    from store import Profile
 
 PLAINTEXT_WARNING = (
     "warning: exported files are plaintext, outside fieldpad's encryption. Keep them only on "
@@ -22,13 +23,31 @@ PLAINTEXT_WARNING = (
 )
 
 
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
+    p = command(sub, "export", "export an inspection's evidence for report writing (plaintext "
+                "files)", parents.unlock, cmd_export)
+    p.add_argument("inspection", metavar="INSPECTION", help="the inspection's name or id prefix")
+    p.add_argument("--format", required=True, choices=["md", "csv", "docx"],
+                   help="md: a file per note; csv: record review grades and the evidence "
+                        "matrix; docx: one evidence summary by statement")
+    p.add_argument("--output", required=True, metavar="DIR",
+                   help="an empty folder to write into (created if missing)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="write into a folder that is not empty, replacing files of the same "
+                        "names")
+
+    p = command(sub, "evidence", "the evidence matrix of an inspection", parents.unlock,
+                cmd_evidence)
+    p.add_argument("inspection", metavar="INSPECTION", help="the inspection's name or id prefix")
+    add_json_option(p)
+
+
 def cmd_export(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad export INSPECTION --format md|csv|docx --output DIR [--overwrite]``."""
     from store.inspection import export_inspection
 
-    from ._commands import _unlock, out, warn
 
-    session = _unlock(profile, args)
+    session = unlock(profile, args)
     inspection = session.find_inspection(args.inspection)
     paths = export_inspection(session, inspection, args.format, Path(args.output),
                               overwrite=args.overwrite)
@@ -45,9 +64,8 @@ def cmd_evidence(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad evidence INSPECTION [--json]``: the evidence matrix as a table."""
     from store.inspection import COLUMN_LABELS, ROW_SHORT_LABELS, evidence_matrix
 
-    from ._commands import _unlock, out
 
-    session = _unlock(profile, args)
+    session = unlock(profile, args)
     inspection = session.find_inspection(args.inspection)
     matrix = evidence_matrix(session.list_notes(inspection))
     if args.json:

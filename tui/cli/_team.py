@@ -11,8 +11,45 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from ._common import Parents, add_json_option, command, group, out, unlock, warn
+
 if TYPE_CHECKING:  # `fieldpad --version` builds the parser and must not load the store
     from store import Profile
+
+
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
+    actions = group(sub, "team", "a team's devices, invitations and removals")
+
+    def action(name: str, help_: str, func) -> argparse.ArgumentParser:  # noqa: ANN001
+        p = command(actions, name, help_, parents.unlock, func)
+        p.add_argument("--inspection", metavar="NAME",
+                       help="the inspection (default: the only team inspection)")
+        return p
+
+    add_json_option(action("list", "the devices on the signed team roster, with fingerprints",
+                           cmd_team_list))
+    p = action("invite", "lead: invite USER's device; prints a one-time code (last line)",
+               cmd_team_invite)
+    p.add_argument("user", metavar="USER", help="the user name the server knows them by")
+    p.add_argument("--lead", action="store_true", help="invite as a lead")
+    p = action("join", "answer an invitation with the code the lead gave you", cmd_team_join)
+    p.add_argument("code", metavar="CODE", help="the invitation code, as the lead read it out")
+    p = action("remove", "lead: remove USER from the inspection and rotate the keys",
+               cmd_team_remove)
+    p.add_argument("user", metavar="USER", help="the user to remove (every device of theirs)")
+    p = action("revoke", "revoke a device (lost or stolen) by its id or fingerprint prefix",
+               cmd_team_revoke)
+    p.add_argument("device", metavar="DEVICE", help="a device id or fingerprint prefix")
+    p = action("verify", "mark a device verified after comparing fingerprints in person",
+               cmd_team_verify)
+    p.add_argument("device", metavar="DEVICE", help="a device id or fingerprint prefix")
+    p.add_argument("--undo", action="store_true", help="unmark it")
+    p = action("pair", "lead: pair a local records reader with an inspector until a date",
+               cmd_team_pair)
+    p.add_argument("reader", metavar="READER", help="the records reader's user name")
+    p.add_argument("inspector", metavar="INSPECTOR", help="the inspector's user name")
+    p.add_argument("--until", required=True, metavar="YYYY-MM-DD",
+                   help="the last records reading day: the reader's access ends after it")
 
 
 def _inspection(session, name: str | None):  # noqa: ANN001, ANN202 - Session -> Inspection
@@ -24,24 +61,20 @@ def _inspection(session, name: str | None):  # noqa: ANN001, ANN202 - Session ->
 
 
 def _team(profile: Profile, args: argparse.Namespace):  # noqa: ANN202 - (session, Team, client)
-    from sync.client import client_for
-    from sync.client._team import Team
+    from sync.client import Team, client_for
 
-    from ._commands import _unlock
 
-    session = _unlock(profile, args)
+    session = unlock(profile, args)
     inspection = _inspection(session, getattr(args, "inspection", None))
     client = client_for(session)
     return session, Team(session, client, inspection), client
 
 
 def cmd_team_list(profile: Profile, args: argparse.Namespace) -> int:
-    from sync.client import fingerprint
-    from sync.client._team import team_view
+    from sync.client import fingerprint, team_view
 
-    from ._commands import _unlock, out
 
-    session = _unlock(profile, args)
+    session = unlock(profile, args)
     inspection = _inspection(session, args.inspection)
     devices = team_view(session, inspection)
     if args.json:
@@ -63,7 +96,6 @@ def cmd_team_list(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_team_invite(profile: Profile, args: argparse.Namespace) -> int:
-    from ._commands import out, warn
 
     _, team, client = _team(profile, args)
     with client:
@@ -75,12 +107,10 @@ def cmd_team_invite(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_team_join(profile: Profile, args: argparse.Namespace) -> int:
-    from sync.client import client_for
-    from sync.client._team import join
+    from sync.client import client_for, join
 
-    from ._commands import _unlock, out
 
-    session = _unlock(profile, args)
+    session = unlock(profile, args)
     with client_for(session) as client:
         name = join(session, client, args.code, args.inspection)
     out(f"Answered the invitation to {name}. The lead's next sync adds this device; your next "
@@ -89,7 +119,6 @@ def cmd_team_join(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_team_remove(profile: Profile, args: argparse.Namespace) -> int:
-    from ._commands import out
 
     _, team, client = _team(profile, args)
     with client:
@@ -100,7 +129,6 @@ def cmd_team_remove(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_team_revoke(profile: Profile, args: argparse.Namespace) -> int:
-    from ._commands import out
 
     _, team, client = _team(profile, args)
     with client:
@@ -111,11 +139,10 @@ def cmd_team_revoke(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_team_verify(profile: Profile, args: argparse.Namespace) -> int:
-    from sync.client._team import find_device
+    from sync.client import find_device
 
-    from ._commands import _unlock, out
 
-    session = _unlock(profile, args)
+    session = unlock(profile, args)
     dev = find_device(session, _inspection(session, args.inspection), args.device)
     session.rosters.mark_verified(dev.device_id, not args.undo)
     out(f"{'Unmarked' if args.undo else 'Marked'} {dev.user}'s device {dev.fingerprint} as "
@@ -124,7 +151,6 @@ def cmd_team_verify(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_team_pair(profile: Profile, args: argparse.Namespace) -> int:
-    from ._commands import out, warn
 
     _, team, client = _team(profile, args)
     with client:
@@ -136,46 +162,3 @@ def cmd_team_pair(profile: Profile, args: argparse.Namespace) -> int:
              "collection only: `fieldpad team join CODE`.")
         out(code)
     return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction, add_unlock_options) -> None:  # noqa: ANN001
-    p = sub.add_parser("team", help="a team's devices, invitations and removals")
-    tsub = p.add_subparsers(dest="action", required=True)
-
-    def q(name: str, help_: str) -> argparse.ArgumentParser:
-        parser = tsub.add_parser(name, help=help_)
-        parser.add_argument("--inspection", metavar="NAME", help="the inspection (default: the "
-                            "only one)")
-        add_unlock_options(parser)
-        return parser
-
-    r = q("list", "the devices on the signed team roster, with fingerprints")
-    r.add_argument("--json", action="store_true")
-    r = q("invite", "lead: invite USER's device; prints a one-time code (last line)")
-    r.add_argument("user", metavar="USER")
-    r.add_argument("--lead", action="store_true", help="invite as a lead")
-    r = q("join", "answer an invitation with the code the lead gave you")
-    r.add_argument("code", metavar="CODE")
-    r = q("remove", "lead: remove USER from the inspection and rotate the keys")
-    r.add_argument("user", metavar="USER")
-    r = q("revoke", "revoke a device (lost or stolen) by its id or fingerprint prefix")
-    r.add_argument("device", metavar="DEVICE")
-    r = q("verify", "mark a device verified after comparing fingerprints in person")
-    r.add_argument("device", metavar="DEVICE")
-    r.add_argument("--undo", action="store_true")
-    r = q("pair", "lead: pair a local records reader with an inspector until a date")
-    r.add_argument("reader", metavar="READER")
-    r.add_argument("inspector", metavar="INSPECTOR")
-    r.add_argument("--until", required=True, metavar="YYYY-MM-DD",
-                   help="the last records reading day: the reader's access ends after it")
-
-
-HANDLERS = {
-    ("team", "list"): cmd_team_list,
-    ("team", "invite"): cmd_team_invite,
-    ("team", "join"): cmd_team_join,
-    ("team", "remove"): cmd_team_remove,
-    ("team", "revoke"): cmd_team_revoke,
-    ("team", "verify"): cmd_team_verify,
-    ("team", "pair"): cmd_team_pair,
-}
