@@ -1,9 +1,10 @@
 """The sync client: a signed httpx client and the engine that syncs a session with a server."""
 
-from ._engine import Progress, SyncEngine, SyncReport, sync
+from ._engine import SyncEngine, sync
 from ._enrol import Enrolment, enrol
 from ._errors import AccessDenied, ForkError, NetworkError, NotConfigured, ServerRefused, SyncError
 from ._http import RetryPolicy, SyncClient, Traffic, client_for
+from ._report import Progress, SyncReport
 from ._team import (
     Team,
     TeamDevice,

@@ -22,9 +22,9 @@ from store.team import (
     team_view,
 )
 
-from ._engine import SyncReport
 from ._errors import ServerRefused
 from ._http import SyncClient, client_for
+from ._report import SyncReport
 from ._trust import READING, RESTRICTED, TEAM, Trust
 
 __all__ = ["Team", "TeamDevice", "TeamError", "find_device", "join", "request_server_purge",

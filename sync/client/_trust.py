@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from store import Replica, Session
 from store.crypto import SecretBytes
@@ -36,9 +36,7 @@ from store.team import (
 
 from ._errors import ServerRefused
 from ._http import SyncClient
-
-if TYPE_CHECKING:
-    from ._engine import SyncReport
+from ._report import SyncReport
 
 log = logging.getLogger("fieldpad.sync")
 

@@ -10,7 +10,6 @@ snapshots) are the same on every run.
 from __future__ import annotations
 
 import threading
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from textual.widgets import DataTable, Input, Label
 
-import store._profile
-import store._vault
 from store import FieldpadError, Inspection, KdfParams, Profile, Session
 from store.team import ADD, LEAD, MEMBER, REMOVE, Roster, format_code, parse_code
 from tui._commands_palette import commands_for
@@ -71,21 +68,11 @@ OTHERS = [("kim", MEMBER, KIM_1, 3), ("kim", MEMBER, KIM_2, 4), ("lr2", MEMBER, 
 LEAD_DEVICE = _did(0x99)
 
 
-class _FixedEd25519:
-    """``store._vault``'s key factory, made to return the same key every time."""
-
-    generate = staticmethod(lambda: _sign(1))
-    from_private_bytes = staticmethod(Ed25519PrivateKey.from_private_bytes)
-
-
 def fixed_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Profile, Session]:
     """A profile whose device id and signing key are always the same (floor KDF)."""
     profile = Profile(tmp_path / "profile", now_ms=lambda: STORE_MS)
-    with monkeypatch.context() as m:
-        m.setattr(store._vault, "Ed25519PrivateKey", _FixedEd25519)
-        m.setattr(store._profile, "os", types.SimpleNamespace(
-            urandom=lambda n: ME[:n], environ=store._profile.os.environ))
-        session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI")
+    session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI", device_id=ME,
+                              signing_key=_sign(1).private_bytes_raw())
     assert session.device_id == ME
     return profile, session
 
