@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-fast bench lint clean
+.PHONY: demo test test-fast check bench lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +21,21 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
+# The suite without the tests marked slow (the fresh-venv install, the schema fuzzer, ...).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+
+# Lint, the import contracts (layers, the server apart from the local store) and the types of
+# store/ and sync/. CI runs it before the tests.
+check: $(STAMP)
+	$(BIN)/ruff check store sync tui tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
-lint: $(STAMP)
-	$(BIN)/ruff check store sync tui tests
+lint: check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .import_linter_cache build *.egg-info

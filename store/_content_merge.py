@@ -270,7 +270,9 @@ def merge_text(
     ours_lines, ours_open = _split(ours, eol)
     theirs_lines, theirs_open = _split(theirs, eol)
 
-    m = merge3.Merge3(base_lines, ours_lines, theirs_lines, sequence_matcher=_Matcher)
+    # merge3 types its matcher as a protocol difflib's class does not declare; it fits at run time
+    m = merge3.Merge3(base_lines, ours_lines, theirs_lines,
+                      sequence_matcher=_Matcher)  # type: ignore[arg-type]
     out: list[str] = []
     conflicts = 0
     size = 0

@@ -35,7 +35,7 @@ def verify_all(session: Session) -> DoctorReport:
             prev, want_seq, want_prev = stream, 1, ZERO_HASH
         report.records += 1
 
-        def bad(reason: str, rec=rec) -> None:  # noqa: ANN001
+        def bad(reason: str, rec=rec) -> None:
             report.problems.append(Damage(rec.collection_id, rec.device_id, rec.seq, reason))
 
         if rec.seq != want_seq:

@@ -12,7 +12,7 @@ from ._vault import VaultKeys
 class Keyring:
     """Collection keys by (collection, epoch), sealed under the LDK in the database."""
 
-    def __init__(self, db, keys: VaultKeys) -> None:  # noqa: ANN001 - sqlite_utils.Database
+    def __init__(self, db, keys: VaultKeys) -> None:  # sqlite_utils.Database
         self.db = db
         self.keys = keys
         self._cks: dict[tuple[bytes, int], SecretBytes] = {}
@@ -47,7 +47,7 @@ class Keyring:
         epochs = self.epochs(collection_id)
         return max(epochs) if epochs else None
 
-    def resolver(self, collection_id: bytes):  # noqa: ANN201
+    def resolver(self, collection_id: bytes):
         return lambda epoch: self.key(collection_id, epoch)
 
     def signer(self, device_id: bytes) -> Ed25519PublicKey | None:

@@ -169,10 +169,11 @@ class Replica:
         others. A record that fails is quarantined and stops only its own stream."""
         report = IngestReport()
         blocked: set[tuple[bytes, bytes]] = set()
-        self._opened: dict[tuple[bytes, bytes, int], dict[str, Any]] = {}
+        # records stored in this page, opened once: (hash, payload) by (collection, device, seq)
+        self._opened: dict[tuple[bytes, bytes, int], tuple[bytes, dict[str, Any]]] = {}
         self._expect = collection_id
         # per page: each stream's next (seq, prev_hash), and which streams have quarantined rows
-        self._tips: dict[tuple[bytes, bytes], tuple[int, bytes]] = {}
+        self._tips = {}
         with self.db.atomic():
             self._q_streams = {(c, d) for c, d in self.db.execute(
                 "SELECT DISTINCT collection_id, device_id FROM quarantine").fetchall()}
@@ -313,8 +314,9 @@ class Replica:
         rec = self.streams.get(c, d, seq)
         if rec is None:
             return None
-        hash_, payload = self._opened.get((c, d, seq), (None, None))
-        if payload is None or hash_ != rec.hash:
+        opened = self._opened.get((c, d, seq))
+        payload = opened[1] if opened is not None and opened[0] == rec.hash else None
+        if payload is None:
             payload = s.open_record(rec)
         if payload is None:
             return None

@@ -179,7 +179,7 @@ class Session:
             self.damaged.append(Damage(rec.collection_id, rec.device_id, rec.seq, str(exc)))
             return None
 
-    def signer_for(self, collection_id: bytes):  # noqa: ANN201 - device id -> public key
+    def signer_for(self, collection_id: bytes):  # device id -> public key
         """Who may sign records of a collection: its verified roster when it has one."""
         return self.rosters.signer_for(collection_id, self.keyring.signer)
 

@@ -30,7 +30,7 @@ RECOVERY_INFO = b"fieldpad/v1/recovery"
 _WORDS = None
 
 
-def _mnemonic():  # noqa: ANN202 - the package ships no types
+def _mnemonic():  # the package ships no types
     global _WORDS
     if _WORDS is None:
         from mnemonic import Mnemonic

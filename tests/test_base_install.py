@@ -19,7 +19,8 @@ import pytest
 
 from tests.tui.test_cli import PASSPHRASE, ROOT
 
-pytestmark = pytest.mark.slow
+# building and installing the package, and pip reaching the index, take a while
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 #: What the package is built from: a copy, so the build never writes into the work tree.
 SOURCES = ("store", "sync", "tui", "pyproject.toml", "README.md")

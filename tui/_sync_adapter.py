@@ -25,7 +25,7 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
     from store import FieldpadError
     from sync.client import NotConfigured, client_for, sync
 
-    def relay(p) -> None:  # noqa: ANN001 - sync.client.Progress
+    def relay(p) -> None:  # sync.client.Progress
         verb = {"push": "sending", "pull": "receiving", "keys": "delivering keys",
                 "connecting": "connecting", "done": "done"}.get(p.phase, p.phase)
         stage = f"{p.collection}: {verb}" if p.collection else verb

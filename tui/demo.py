@@ -70,7 +70,7 @@ def _start_server(db: Path) -> tuple[subprocess.Popen, str]:
     return proc, line.split()[-1]
 
 
-def _device(root: Path, name: str, url: str, code: str):  # noqa: ANN202
+def _device(root: Path, name: str, url: str, code: str):
     from store import KdfParams, Profile
     from sync.client import SyncClient
 
@@ -84,14 +84,14 @@ def _device(root: Path, name: str, url: str, code: str):  # noqa: ANN202
     return profile, session
 
 
-def _sync(session) -> None:  # noqa: ANN001
+def _sync(session) -> None:
     from sync.client import client_for, sync
 
     with client_for(session) as c:
         sync(session, c)
 
 
-def build(root: Path, say=print) -> tuple[subprocess.Popen, Path]:  # noqa: ANN001
+def build(root: Path, say=print) -> tuple[subprocess.Popen, Path]:
     """Server, inspection, three members with notes, and your synced profile under ``root``."""
     from sync.server import (
         new_code,  # the same codes the admin command prints

@@ -51,5 +51,5 @@ class SecretBytes:
     def __hash__(self) -> int:  # pragma: no cover - secrets are not dict keys
         raise TypeError("SecretBytes is not hashable")
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str:
         raise TypeError("SecretBytes cannot be pickled")

@@ -301,7 +301,7 @@ def where_is(timeline: Timeline, today: date) -> Position:
         return Position(BEFORE, 0, total)
     if today > max(s.end for s in schedule):
         return Position(PUBLISHED, total, total)
-    starts = {}
+    starts: dict[str, date] = {}
     for s in schedule:
         starts.setdefault(s.phase, s.start)
     phase = schedule[0].phase

@@ -289,7 +289,7 @@ def _describe(exc: Exception) -> str:
     return "the connection dropped"
 
 
-def client_for(session, transport=None, **kwargs) -> SyncClient:  # noqa: ANN001
+def client_for(session, transport=None, **kwargs) -> SyncClient:
     """A client for the server configured in this profile's settings."""
     url = session.settings().get("server")
     if not url:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from store import Replica, Session
@@ -150,7 +151,7 @@ class Trust:
             from .._encoding import decode_b64url
 
             if not self.replica.unwrap_key(cid, epoch, decode_b64url(k["wrapped"]),
-                                           check=lambda key, e=epoch: roster.key_commit_ok(e, key)):
+                                           check=partial(roster.key_commit_ok, epoch)):
                 self.alert(f"{self.label(cid)}: a key for epoch {epoch} does not open for this "
                            "device or is not the key the lead committed to on the signed "
                            "roster; it was refused.")

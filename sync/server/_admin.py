@@ -80,7 +80,7 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         from ._storage import open_storage
 
         storage = open_storage(url)
-    except Exception as exc:  # connection refused, bad path, bad URL
+    except Exception as exc:  # noqa: BLE001 - connection refused, bad path, bad URL
         print(f"error: cannot open the database {describe(url)}: {exc}", file=sys.stderr)
         return 1
     try:

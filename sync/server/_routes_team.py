@@ -48,7 +48,7 @@ def _pending(inv: TeamInvite) -> p.InvitePending:
     )
 
 
-def team_routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists these routes
+def team_routes(app: FastAPI) -> None:  # one place that lists these routes
     v1 = "/v1"
 
     # --- roster log ---------------------------------------------------------------------

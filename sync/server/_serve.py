@@ -56,7 +56,7 @@ def serve_main(argv: list[str]) -> int:
     url = db_url(args)
     try:
         storage = open_storage(url)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - connection refused, bad path, bad URL
         print(f"error: cannot open the database {describe(url)}: {exc}", file=sys.stderr)
         return 1
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-async def app(scope, receive, send) -> None:  # noqa: ANN001
+async def app(scope, receive, send) -> None:
     if scope["type"] != "http":
         return
     more = True

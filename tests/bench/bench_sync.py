@@ -53,7 +53,7 @@ class Dev:
         return SyncClient(self.server.url, self.session.device_id,
                           self.session.keys.device.signing)
 
-    def sync(self):  # noqa: ANN201
+    def sync(self):
         with self.client() as c:
             return sync(self.session, c)
 

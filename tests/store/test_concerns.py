@@ -13,7 +13,7 @@ from tests.store.test_evidence import make_note
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 
 
-def concern(raised_at: str | None, title: str = "c", state: str = "active", **fields):  # noqa: ANN003, ANN201
+def concern(raised_at: str | None, title: str = "c", state: str = "active", **fields):
     base = {"nature": "n", "immediacy": "immediate", **fields}
     if raised_at is not None:
         base["raised_at"] = raised_at
@@ -104,7 +104,7 @@ def test_steps_with_history_say_who_and_when(session: Session) -> None:
 
 
 # -- the lead's steps and raising a concern from a note ------------------------------------------
-def _open_concern(session: Session):  # noqa: ANN202
+def _open_concern(session: Session):
     from store.inspection import raise_concern
 
     ins = session.find_inspection(None)

@@ -48,7 +48,7 @@ def header(seq: int = 1, epoch: int = 1, prev: bytes = ZERO_HASH) -> Header:
 ANY = Expect()
 
 
-def open_(env: bytes, expect: Expect = ANY, ck: bytes = CK, pk=PK):  # noqa: ANN001, ANN202
+def open_(env: bytes, expect: Expect = ANY, ck: bytes = CK, pk=PK):
     return open_envelope(env, lambda e: ck if e == 1 else None, lambda d: pk if d == DEV else None,
                          expect)
 

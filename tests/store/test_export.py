@@ -200,7 +200,7 @@ def test_failed_export_leaves_nothing_behind(session: Session, inspection: Inspe
     assert not out.exists()  # the grades file written first was removed, and the new folder
 
 
-def test_an_export_is_recorded_as_an_audit_event(session, tmp_path) -> None:  # noqa: ANN001
+def test_an_export_is_recorded_as_an_audit_event(session, tmp_path) -> None:
     from store.inspection import export_inspection
 
     ins = session.find_inspection(None)

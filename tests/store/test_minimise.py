@@ -164,7 +164,7 @@ def test_invalid_or_non_chi_numbers_are_not_flagged(text: str) -> None:
 
 
 @given(st.dates(), st.integers(0, 999))
-def test_chi_detection_agrees_with_the_reference_check_digit(day, serial: int) -> None:  # noqa: ANN001
+def test_chi_detection_agrees_with_the_reference_check_digit(day, serial: int) -> None:
     first9 = day.strftime("%d%m%y") + f"{serial:03d}"
     good = chi_with_check_digit(first9)
     if good is None:

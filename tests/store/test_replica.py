@@ -22,7 +22,7 @@ def _device(path: Path, author: str) -> tuple[Profile, Session, Replica]:
 
 
 @pytest.fixture
-def pair(tmp_path: Path):  # noqa: ANN201
+def pair(tmp_path: Path):
     pa, a, ra = _device(tmp_path / "a", "AI")
     pb, b, rb = _device(tmp_path / "b", "LR2")
     ra.new_collection_key(COLL)
@@ -46,14 +46,14 @@ def sync(src: tuple[Session, Replica], dst: tuple[Session, Replica]) -> object:
     return dst[1].ingest(envs)
 
 
-def test_wrapped_key_is_bound_to_its_recipient(pair) -> None:  # noqa: ANN001
+def test_wrapped_key_is_bound_to_its_recipient(pair) -> None:
     (a, ra), (b, rb) = pair
     wrapped = ra.wrap_key(COLL, 1, a.device_id, b.keys.device.kx_pub)  # for the wrong device id
     assert not rb.unwrap_key(COLL, 1, wrapped)
     assert not rb.unwrap_key(COLL, 2, ra.wrap_key(COLL, 1, b.device_id, b.keys.device.kx_pub))
 
 
-def test_notes_flow_and_converge(pair) -> None:  # noqa: ANN001
+def test_notes_flow_and_converge(pair) -> None:
     (a, ra), (b, rb) = pair
     ins = a.find_inspection("Northshire 2026")
     n = a.create(ins, "note", "Shared", "one\ntwo\nthree\n")
@@ -71,7 +71,7 @@ def test_notes_flow_and_converge(pair) -> None:  # noqa: ANN001
     assert rb.ingest([r.envelope for r in a.streams.all() if r.collection_id == COLL]).stored == 0
 
 
-def test_tampered_and_replayed_records_are_quarantined(pair) -> None:  # noqa: ANN001
+def test_tampered_and_replayed_records_are_quarantined(pair) -> None:
     (a, ra), (b, rb) = pair
     ins = a.find_inspection("Northshire 2026")
     for i in range(3):
@@ -91,7 +91,7 @@ def test_tampered_and_replayed_records_are_quarantined(pair) -> None:  # noqa: A
     assert rb.ingest([forged]).quarantined
 
 
-def test_unknown_signer_is_quarantined(tmp_path: Path, pair) -> None:  # noqa: ANN001
+def test_unknown_signer_is_quarantined(tmp_path: Path, pair) -> None:
     (a, ra), (b, rb) = pair
     pc, c, rc = _device(tmp_path / "c", "X")
     rc.unwrap_key(COLL, 1, ra.wrap_key(COLL, 1, c.device_id, c.keys.device.kx_pub))
@@ -102,7 +102,7 @@ def test_unknown_signer_is_quarantined(tmp_path: Path, pair) -> None:  # noqa: A
     c.lock()
 
 
-def test_concern_streams_push_first(pair) -> None:  # noqa: ANN001
+def test_concern_streams_push_first(pair) -> None:
     (a, ra), _ = pair
     other = b"\x33" * 16
     ra.ensure_collection(other, INSPECTION, "restricted")
@@ -122,7 +122,7 @@ def test_concern_streams_push_first(pair) -> None:  # noqa: ANN001
 
 
 def test_a_new_device_merges_a_note_it_first_sees_with_two_heads(tmp_path: Path,
-                                                                  pair) -> None:  # noqa: ANN001
+                                                                  pair) -> None:
     (a, ra), (b, rb) = pair
     pc, c, rc = _device(tmp_path / "c", "X")
     assert rc.unwrap_key(COLL, 1, ra.wrap_key(COLL, 1, c.device_id, c.keys.device.kx_pub))

@@ -81,14 +81,14 @@ def test_summary_as_dict_is_json_shaped() -> None:
 
 
 @pytest.fixture
-def review(session: Session):  # noqa: ANN201
+def review(session: Session):
     ins = session.find_inspection(None)
     return session.create(ins, "record_review", "Record review R-017", "",
                           {"pseudonym": "R-017", "chronology_grade": "weak",
                            "outcomes_grade": "good", "moderation_notes": "first read"})
 
 
-def test_agree_saves_one_revision(session: Session, review) -> None:  # noqa: ANN001
+def test_agree_saves_one_revision(session: Session, review) -> None:
     before = len(session.history(review.note_id))
     note = moderate(session, review.note_id, AGREED, "")
     assert note.fields["moderation"] == AGREED
@@ -98,7 +98,7 @@ def test_agree_saves_one_revision(session: Session, review) -> None:  # noqa: AN
     assert review_summary(session.list_notes()).moderation[AGREED] == 1
 
 
-def test_amend_changes_grades_and_notes(session: Session, review) -> None:  # noqa: ANN001
+def test_amend_changes_grades_and_notes(session: Session, review) -> None:
     note = moderate(session, review.note_id, AMENDED, "Chronology was updated in May.",
                     {"chronology": "Adequate", "outcomes_grade": "", "legal_measures": "good"})
     assert note.fields["moderation"] == AMENDED
@@ -116,7 +116,7 @@ def test_amend_changes_grades_and_notes(session: Session, review) -> None:  # no
     (AMENDED, "why", {"chronology": "superb"}, "six-point scale"),
     ("maybe", "", None, "'agreed' or 'amended'"),
 ])
-def test_moderation_refusals_are_readable(session: Session, review, decision: str,  # noqa: ANN001
+def test_moderation_refusals_are_readable(session: Session, review, decision: str,
                                           notes: str, grades: dict | None,
                                           message: str) -> None:
     with pytest.raises(ValidationFailed, match=message):

@@ -87,7 +87,7 @@ def test_validation_takes_a_blob_and_limits_the_plaintext() -> None:
 
 
 # -- through the session ------------------------------------------------------------------------
-def concern(session: Session, **fields: object):  # noqa: ANN201
+def concern(session: Session, **fields: object):
     ins = session.find_inspection(None)
     return session.create(ins, "concern", "Concern from R-017", "",
                           {**CONCERN, "child_identifier": CHILD, **fields})

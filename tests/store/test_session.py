@@ -220,7 +220,7 @@ def test_draft_notes_skip_validation_and_locked_sessions_say_so(session: Session
         session.get(draft.note_id)
 
 
-def test_the_default_profile_is_found_without_loading_the_store(monkeypatch,  # noqa: ANN001
+def test_the_default_profile_is_found_without_loading_the_store(monkeypatch,
                                                                   tmp_path) -> None:
     """The app and the CLI find the profile through this one light function, before unlock."""
     import subprocess

@@ -106,7 +106,7 @@ def test_round_trip_through_json() -> None:
     (lambda d: d["steps"][1].update(phase="phase nine"), "phase 'phase nine'"),
     (lambda d: d["steps"].pop(0), "first step"),
 ])
-def test_from_dict_refuses_malformed(mutate, message: str) -> None:  # noqa: ANN001
+def test_from_dict_refuses_malformed(mutate, message: str) -> None:
     data = make_timeline(NOTIFIED).to_dict()
     mutate(data)
     with pytest.raises(TimelineError, match=message):

@@ -19,7 +19,7 @@ from store.inspection import (
 from tests.conftest import PASSPHRASE
 
 
-def _seed(session: Session):  # noqa: ANN202
+def _seed(session: Session):
     ins = session.find_inspection(None)
     unsure = session.create(ins, "note", "Waits for IRDs", "Staff unsure how long.",
                             tags=["S1", "status:uncertainty"])

@@ -269,7 +269,7 @@ async def test_autosave_failure_is_said_and_retried(fprofile: Profile, fsession:
     real_save = Session.save
     failures = [1]
 
-    def flaky(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def flaky(self, *args, **kwargs):
         if failures:
             failures.pop()
             raise sqlite3.OperationalError("database or disk is full")

@@ -17,7 +17,7 @@ from .conftest import PASSPHRASE, make_app, unlock
 pytestmark = pytest.mark.anyio
 
 
-async def _open_editor_with_modal(pilot, session: Session) -> EditorScreen:  # noqa: ANN001
+async def _open_editor_with_modal(pilot, session: Session) -> EditorScreen:
     app = pilot.app
     ins = session.find_inspection(None)
     note = session.create(ins, "note", "Secret title", "Secret body")
@@ -138,7 +138,7 @@ async def test_lock_while_sync_runs_waits_for_the_sync(fprofile: Profile,
     release = threading.Event()
     seen: list[bool] = []
 
-    def slow_sync(session, progress):  # noqa: ANN001, ANN202
+    def slow_sync(session, progress):
         assert release.wait(10)
         seen.append(session.locked)
         return SyncResult(ok=True)

@@ -47,7 +47,7 @@ async def test_sync_now_against_a_real_server(tmp_path: Path) -> None:
         server.close()
 
 
-async def test_sync_without_a_server_says_so(fprofile, fsession) -> None:  # noqa: ANN001
+async def test_sync_without_a_server_says_so(fprofile, fsession) -> None:
     app = make_app(fprofile, sync_now=real_sync)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot, fsession)

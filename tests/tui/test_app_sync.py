@@ -37,7 +37,7 @@ async def test_sync_shows_progress_result_and_conflicts(fprofile: Profile,
     halfway, carry_on = threading.Event(), threading.Event()
     calls = []
 
-    def sync_now(session, progress):  # noqa: ANN001, ANN202 - the seam's signature
+    def sync_now(session, progress):  # the seam's signature
         calls.append(session)
         progress(SyncProgress("Notebook · team: pushing", 0, 4))
         progress(SyncProgress("Notebook · team: pulling", 2, 4))
@@ -80,7 +80,7 @@ async def test_sync_shows_progress_result_and_conflicts(fprofile: Profile,
 
 
 async def test_sync_errors_in_words(fprofile: Profile, fsession: Session) -> None:
-    def broken(session, progress):  # noqa: ANN001, ANN202
+    def broken(session, progress):
         raise ConnectionError("the server did not answer")
 
     app = make_app(fprofile, sync_now=broken)
@@ -185,7 +185,7 @@ async def test_a_sync_that_purges_the_open_inspection_leaves_its_screens(
                                     scope="team")
     fsession.create(north, "note", "Walk round", "")
 
-    def purging(session, progress):  # noqa: ANN001, ANN202 - the seam's signature
+    def purging(session, progress):  # the seam's signature
         purge_inspection(session, north.inspection_id, reason="purged on the server")
         return SyncResult(ok=True, server="https://sync.example.org",
                           lines=("Purged Northshire 2026.",))

@@ -179,7 +179,7 @@ def test_fingerprints_are_the_sync_clients() -> None:
         assert fingerprint_text(_pub(_sign(n))) == fingerprint(_pub(_sign(n)))
 
 
-def test_the_list_is_the_sync_clients_team_view(team) -> None:  # noqa: ANN001
+def test_the_list_is_the_sync_clients_team_view(team) -> None:
     from sync.client import team_view
     from tui.screens.team import team_devices, team_roster
 
@@ -189,7 +189,7 @@ def test_the_list_is_the_sync_clients_team_view(team) -> None:  # noqa: ANN001
     assert [vars(d) for d in ours] == [vars(d) for d in team_view(session, ins)]
 
 
-async def test_team_screen_lists_devices_with_fingerprints(team) -> None:  # noqa: ANN001
+async def test_team_screen_lists_devices_with_fingerprints(team) -> None:
     profile, session, ins = team
     app = make_app(profile, team_now=FakeTeam())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -218,7 +218,7 @@ async def test_team_screen_lists_devices_with_fingerprints(team) -> None:  # noq
         assert isinstance(app.screen, WorkspaceScreen)
 
 
-async def test_without_a_roster_it_says_how_to_join(fprofile, fsession) -> None:  # noqa: ANN001
+async def test_without_a_roster_it_says_how_to_join(fprofile, fsession) -> None:
     fake = FakeTeam()
     app = make_app(fprofile, team_now=fake)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -248,7 +248,7 @@ async def test_without_a_roster_it_says_how_to_join(fprofile, fsession) -> None:
 
 
 # -- verify (local) ---------------------------------------------------------------------------
-async def test_v_marks_verified_and_it_survives_a_lock(team) -> None:  # noqa: ANN001
+async def test_v_marks_verified_and_it_survives_a_lock(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
     app = make_app(profile, team_now=fake)
@@ -289,7 +289,7 @@ async def test_v_marks_verified_and_it_survives_a_lock(team) -> None:  # noqa: A
 
 
 # -- lead actions through the seam ------------------------------------------------------------
-async def test_invite_shows_the_code_once(team) -> None:  # noqa: ANN001
+async def test_invite_shows_the_code_once(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
     app = make_app(profile, team_now=fake)
@@ -318,7 +318,7 @@ async def test_invite_shows_the_code_once(team) -> None:  # noqa: ANN001
         assert "Invited sam.lr3" in _text(screen.query_one("#team-status"))
 
 
-async def test_pair_a_reader_shows_their_code(team) -> None:  # noqa: ANN001
+async def test_pair_a_reader_shows_their_code(team) -> None:
     from tui.screens.team_dialogs import PairModal
 
     profile, session, ins = team
@@ -346,7 +346,7 @@ async def test_pair_a_reader_shows_their_code(team) -> None:  # noqa: ANN001
         assert "Paired reader1 with kim" in _text(screen.query_one("#team-status"))
 
 
-async def test_remove_names_the_user_and_the_key_rotation(team) -> None:  # noqa: ANN001
+async def test_remove_names_the_user_and_the_key_rotation(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
     app = make_app(profile, team_now=fake)
@@ -373,7 +373,7 @@ async def test_remove_names_the_user_and_the_key_rotation(team) -> None:  # noqa
         assert _text(screen.query_one("#team-status")) == "The server took it: remove."
 
 
-async def test_revoke_a_lost_device(team) -> None:  # noqa: ANN001
+async def test_revoke_a_lost_device(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
     app = make_app(profile, team_now=fake)
@@ -394,7 +394,7 @@ async def test_revoke_a_lost_device(team) -> None:  # noqa: ANN001
         assert fake.calls == [(INSPECTION, "revoke", {"device": KIM_1.hex()})]
 
 
-async def test_a_refusal_is_said_in_words(team) -> None:  # noqa: ANN001
+async def test_a_refusal_is_said_in_words(team) -> None:
     profile, session, ins = team
     fake = FakeTeam(fail="the server refused (403 not_a_lead): only a lead may do this")
     app = make_app(profile, team_now=fake)
@@ -411,7 +411,7 @@ async def test_a_refusal_is_said_in_words(team) -> None:  # noqa: ANN001
         assert _rows(screen)[2][-1] == "not verified"  # nothing changed
 
 
-async def test_a_lock_during_a_team_change_waits_for_it(team) -> None:  # noqa: ANN001
+async def test_a_lock_during_a_team_change_waits_for_it(team) -> None:
     """The action runs in a thread; the screen stays live, and a lock meanwhile removes the
     screen at once but wipes the session only when the thread is done with it."""
     from tui.screens.unlock import UnlockScreen
@@ -449,7 +449,7 @@ async def test_a_lock_during_a_team_change_waits_for_it(team) -> None:  # noqa: 
         assert seen == [False] and session.locked and not app.sync_running
 
 
-async def test_without_a_server_the_default_seam_says_so(team) -> None:  # noqa: ANN001
+async def test_without_a_server_the_default_seam_says_so(team) -> None:
     profile, session, ins = team
     app = make_app(profile)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -460,7 +460,7 @@ async def test_without_a_server_the_default_seam_says_so(team) -> None:  # noqa:
         assert "No server is configured" in _text(screen.query_one("#team-status"))
 
 
-async def test_a_member_does_not_get_lead_actions(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+async def test_a_member_does_not_get_lead_actions(tmp_path, monkeypatch) -> None:
     profile, session = fixed_profile(tmp_path, monkeypatch)
     ins = add_team(session, lead=False)
     fake = FakeTeam()
@@ -488,7 +488,7 @@ async def test_a_member_does_not_get_lead_actions(tmp_path, monkeypatch) -> None
 
 
 # -- ways in ----------------------------------------------------------------------------------
-async def test_the_palette_opens_the_team_screen(team) -> None:  # noqa: ANN001
+async def test_the_palette_opens_the_team_screen(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
     app = make_app(profile, team_now=fake)
@@ -542,7 +542,7 @@ def _snap(snap_compare: Any, app: Any, run_before: Any) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
 
 
-def test_snapshot_team_screen(snap_compare, team) -> None:  # noqa: ANN001
+def test_snapshot_team_screen(snap_compare, team) -> None:
     """A lead's team screen: this device, a verified device, one removed."""
     profile, session, ins = team
     session.rosters.mark_verified(BO)
@@ -554,7 +554,7 @@ def test_snapshot_team_screen(snap_compare, team) -> None:  # noqa: ANN001
     _snap(snap_compare, make_app(profile, team_now=FakeTeam()), run_before)
 
 
-def test_snapshot_invite_code(snap_compare, team) -> None:  # noqa: ANN001
+def test_snapshot_invite_code(snap_compare, team) -> None:
     """The one-time invitation code, large, to give in person."""
     profile, session, ins = team
 

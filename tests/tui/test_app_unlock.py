@@ -19,7 +19,7 @@ ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.anyio
 
 
-async def _type(pilot, selector: str, text: str) -> None:  # noqa: ANN001
+async def _type(pilot, selector: str, text: str) -> None:
     """Focus an input and type ``text`` at its end, key by key."""
     widget = pilot.app.screen.query_one(selector, Input)
     widget.focus()
@@ -27,7 +27,7 @@ async def _type(pilot, selector: str, text: str) -> None:  # noqa: ANN001
     await pilot.press(*text)
 
 
-def _put(pilot, selector: str, text: str) -> None:  # noqa: ANN001
+def _put(pilot, selector: str, text: str) -> None:
     """Set most of a long value at once (typing each key costs ~70 ms under the pilot)."""
     pilot.app.screen.query_one(selector, Input).value = text
 
@@ -72,7 +72,7 @@ async def test_first_run_creates_vault_and_shows_recovery_key_once(tmp_path: Pat
     again.unlock_recovery(" ".join(words)).lock()
 
 
-async def test_wrong_then_right_passphrase(fprofile: Profile, fsession) -> None:  # noqa: ANN001
+async def test_wrong_then_right_passphrase(fprofile: Profile, fsession) -> None:
     fsession.lock()
     before = fprofile.db.execute("SELECT count(*) FROM records").fetchone()[0]
     slots = list(fprofile.db.query("SELECT * FROM vault_slots"))
@@ -122,7 +122,7 @@ async def test_unlock_with_recovery_key(tmp_path: Path) -> None:
         assert isinstance(app.screen, InspectionsScreen)
 
 
-async def test_empty_passphrase_is_not_tried(fprofile: Profile, fsession) -> None:  # noqa: ANN001
+async def test_empty_passphrase_is_not_tried(fprofile: Profile, fsession) -> None:
     fsession.lock()
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -142,7 +142,7 @@ def test_tui_package_and_app_module_stay_light() -> None:
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
-async def _first_run(pilot) -> None:  # noqa: ANN001
+async def _first_run(pilot) -> None:
     """Create a vault and get past the recovery key, as quickly as the pilot allows."""
     app = pilot.app
     await pilot.pause()
@@ -165,7 +165,7 @@ async def test_first_run_offers_enrolment_or_offline(tmp_path: Path) -> None:
 
     calls = []
 
-    def enrol_now(session, url: str, code: str) -> str:  # noqa: ANN001
+    def enrol_now(session, url: str, code: str) -> str:
         calls.append((url, code))
         if code == "BAD":
             raise FieldpadError("the server refused (401 invalid_code): this code is not valid")

@@ -290,7 +290,7 @@ async def test_concerns_queue_oldest_first(fprofile: Profile, fsession: Session)
         assert isinstance(app.screen, EditorScreen) and app.screen.has_class("concern")
 
 
-async def test_inspections_show_phase_and_week_from_the_timeline(fprofile, fsession) -> None:  # noqa: ANN001
+async def test_inspections_show_phase_and_week_from_the_timeline(fprofile, fsession) -> None:
     from datetime import date
 
     from textual.widgets import DataTable

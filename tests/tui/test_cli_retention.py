@@ -8,7 +8,7 @@ from pathlib import Path
 
 from store import Profile, close_inspection
 
-from .test_cli import PASSPHRASE, Cli, cli  # noqa: F401 - the fixture
+from .test_cli import PASSPHRASE, Cli, cli  # the fixture
 
 __all__ = ["cli"]
 
@@ -23,7 +23,7 @@ def _backdate(cli: Cli, name: str, days: int, ago: int) -> None:
     profile.close()
 
 
-def test_close_prints_the_purge_date_and_reopen_clears_it(cli: Cli) -> None:  # noqa: F811
+def test_close_prints_the_purge_date_and_reopen_clears_it(cli: Cli) -> None:
     cli("inspection", "add", "Northshire 2026")
     r = cli("inspection", "close", "Northshire 2026", "--retention-days", "30")
     due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
@@ -41,13 +41,13 @@ def test_close_prints_the_purge_date_and_reopen_clears_it(cli: Cli) -> None:  # 
     assert "not closed" in r.stderr
 
 
-def test_bad_retention_days_are_a_usage_error(cli: Cli) -> None:  # noqa: F811
+def test_bad_retention_days_are_a_usage_error(cli: Cli) -> None:
     for bad in ("0", "3651", "ten"):
         r = cli("inspection", "close", "Notebook", "--retention-days", bad, code=2)
         assert "--retention-days" in r.stderr
 
 
-def test_purge_is_refused_before_the_period_ends(cli: Cli) -> None:  # noqa: F811
+def test_purge_is_refused_before_the_period_ends(cli: Cli) -> None:
     cli("inspection", "add", "Old")
     r = cli("inspection", "purge", "Old", "--yes", code=1)
     assert "close it first" in r.stderr
@@ -59,7 +59,7 @@ def test_purge_is_refused_before_the_period_ends(cli: Cli) -> None:  # noqa: F81
         "Notebook", "Old"]
 
 
-def test_purge_asks_for_the_name_then_destroys_and_logs(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
+def test_purge_asks_for_the_name_then_destroys_and_logs(cli: Cli, tmp_path: Path) -> None:
     cli("inspection", "add", "Old")
     body = tmp_path / "b.md"
     body.write_text("the doomed text\n")
@@ -84,14 +84,14 @@ def test_purge_asks_for_the_name_then_destroys_and_logs(cli: Cli, tmp_path: Path
     assert "Old" in cli("inspection", "purges").stdout
 
 
-def test_purge_with_yes_asks_nothing(cli: Cli) -> None:  # noqa: F811
+def test_purge_with_yes_asks_nothing(cli: Cli) -> None:
     cli("inspection", "add", "Old")
     _backdate(cli, "Old", 1, 2)
     r = cli("inspection", "purge", "Old", "--yes", input="")
     assert r.stdout.startswith("purged Old: 0 notes") and "Type" not in r.stderr
 
 
-def test_the_server_hook_runs_before_the_local_purge(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_the_server_hook_runs_before_the_local_purge(tmp_path: Path, monkeypatch) -> None:
     """In process: a server that refuses leaves the local inspection untouched."""
     import argparse
 
@@ -106,7 +106,7 @@ def test_the_server_hook_runs_before_the_local_purge(tmp_path: Path, monkeypatch
     session.lock()
     calls = []
 
-    def refuse(s, i) -> None:  # noqa: ANN001
+    def refuse(s, i) -> None:
         calls.append(i.name)
         raise FieldpadError("the server could not be reached")
 

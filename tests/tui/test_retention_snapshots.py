@@ -16,7 +16,7 @@ from .conftest import NOW, PASSPHRASE, STORE_MS, make_app, unlock
 from .test_screens_snapshots import _snap
 
 
-def test_purge_confirmation(snap_compare, tmp_path) -> None:  # noqa: ANN001
+def test_purge_confirmation(snap_compare, tmp_path) -> None:
     """Purging a team inspection whose retention period has ended: the warning, the name to
     type, the Purge button still disabled; behind it the inspections with their states."""
     profile = Profile(tmp_path / "profile", now_ms=lambda: STORE_MS)

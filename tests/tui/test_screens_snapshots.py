@@ -92,7 +92,7 @@ def _snap(snap_compare: Any, app: Any, size: tuple[int, int], run_before: Any) -
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_unlock_after_a_wrong_passphrase(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_unlock_after_a_wrong_passphrase(snap_compare, tmp_path, size) -> None:
     """The passphrase prompt, after one wrong attempt."""
     profile, session, _ = seeded(tmp_path)
     session.lock()
@@ -108,7 +108,7 @@ def test_unlock_after_a_wrong_passphrase(snap_compare, tmp_path, size) -> None: 
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_first_run(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_first_run(snap_compare, tmp_path, size) -> None:
     """First run: initials and a passphrase typed twice, with strength feedback."""
     profile = Profile(tmp_path / "profile")
 
@@ -123,7 +123,7 @@ def test_first_run(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_recovery_key(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_recovery_key(snap_compare, tmp_path, size) -> None:
     """The recovery key, shown once (fixed words here; real ones are random)."""
     profile = Profile(tmp_path / "profile")
 
@@ -136,7 +136,7 @@ def test_recovery_key(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_enrol(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_enrol(snap_compare, tmp_path, size) -> None:
     """First run, last step: enrol with a server, or work offline (a refused code shown)."""
     from tui.screens.unlock import EnrolScreen
 
@@ -156,7 +156,7 @@ def test_enrol(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_inspections(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_inspections(snap_compare, tmp_path, size) -> None:
     """Inspections with notes, an open concern and unsynced records."""
     profile, session, _ = seeded(tmp_path)
 
@@ -167,7 +167,7 @@ def test_inspections(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_workspace(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_workspace(snap_compare, tmp_path, size) -> None:
     """The workspace: kinds, states and tags on the left, notes, the preview."""
     profile, session, ids = seeded(tmp_path)
 
@@ -179,7 +179,7 @@ def test_workspace(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_workspace_search(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_workspace_search(snap_compare, tmp_path, size) -> None:
     """Search as you type."""
     profile, session, ids = seeded(tmp_path)
 
@@ -192,7 +192,7 @@ def test_workspace_search(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_editor_record_review(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_editor_record_review(snap_compare, tmp_path, size) -> None:
     """A record review: grades, checklist, rationale, and a minimisation warning."""
     profile, session, ids = seeded(tmp_path)
 
@@ -205,7 +205,7 @@ def test_editor_record_review(snap_compare, tmp_path, size) -> None:  # noqa: AN
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_editor_validation(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_editor_validation(snap_compare, tmp_path, size) -> None:
     """A new record review saved too early: the problems next to their fields."""
     profile, session, ids = seeded(tmp_path)
 
@@ -223,7 +223,7 @@ def test_editor_validation(snap_compare, tmp_path, size) -> None:  # noqa: ANN00
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_editor_concern(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_editor_concern(snap_compare, tmp_path, size) -> None:
     """A new concern form: the error colour on its border and title."""
     profile, session, ids = seeded(tmp_path)
 
@@ -236,7 +236,7 @@ def test_editor_concern(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_editor_general_note_unsaved(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_editor_general_note_unsaved(snap_compare, tmp_path, size) -> None:
     """A general note being typed: the unsaved indicator and a tagged passage."""
     profile, session, ids = seeded(tmp_path)
 
@@ -257,7 +257,7 @@ def test_editor_general_note_unsaved(snap_compare, tmp_path, size) -> None:  # n
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_tags_modal(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_tags_modal(snap_compare, tmp_path, size) -> None:
     """Evidence tags: the standard ones ticked, others typed."""
     profile, session, _ = seeded(tmp_path)
 
@@ -270,7 +270,7 @@ def test_tags_modal(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_new_note_kind(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_new_note_kind(snap_compare, tmp_path, size) -> None:
     """Which kind of note to write."""
     profile, session, _ = seeded(tmp_path)
 
@@ -283,7 +283,7 @@ def test_new_note_kind(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_history(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_history(snap_compare, tmp_path, size) -> None:
     """A note's revisions with a preview of the highlighted one."""
     profile, session, ids = seeded(tmp_path)
 
@@ -296,7 +296,7 @@ def test_history(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_sync_done(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_sync_done(snap_compare, tmp_path, size) -> None:
     """A finished sync with its numbers and one note that needs a person."""
     profile, session, _ = seeded(tmp_path)
 
@@ -317,7 +317,7 @@ def test_sync_done(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_conflict(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_conflict(snap_compare, tmp_path, size) -> None:
     """Both versions side by side; the first decision taken."""
     profile, session, ids = seeded(tmp_path)
 
@@ -330,7 +330,7 @@ def test_conflict(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_help(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_help(snap_compare, tmp_path, size) -> None:
     """Help: every binding."""
     profile, session, _ = seeded(tmp_path)
 
@@ -343,7 +343,7 @@ def test_help(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_settings(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_settings(snap_compare, tmp_path, size) -> None:
     """Settings: idle lock, theme, clipboard, initials, server."""
     profile, session, _ = seeded(tmp_path)
 
@@ -356,7 +356,7 @@ def test_settings(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_evidence_matrix(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_evidence_matrix(snap_compare, tmp_path, size) -> None:
     """The evidence matrix: statements and indicators against evidence status."""
     profile, session, ids = seeded(tmp_path)
 
@@ -371,7 +371,7 @@ def test_evidence_matrix(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_concerns_queue(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_concerns_queue(snap_compare, tmp_path, size) -> None:
     """Open concern forms, oldest first."""
     profile, session, _ = seeded(tmp_path)
 
@@ -393,7 +393,7 @@ def _more_reviews(session: Session, ids: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_record_reviews(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
+def test_record_reviews(snap_compare, tmp_path, size) -> None:
     """Records reading: reviews with their moderation, the grades per evaluation item."""
     profile, session, ids = seeded(tmp_path)
     _more_reviews(session, ids)
@@ -408,7 +408,7 @@ def test_record_reviews(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
     _snap(snap_compare, make_app(profile), size, run_before)
 
 
-def test_moderate_review(snap_compare, tmp_path) -> None:  # noqa: ANN001
+def test_moderate_review(snap_compare, tmp_path) -> None:
     """The moderation dialog at 80×24: agree or amend, notes, the grades to change."""
     profile, session, ids = seeded(tmp_path)
     _more_reviews(session, ids)
@@ -425,7 +425,7 @@ def test_moderate_review(snap_compare, tmp_path) -> None:  # noqa: ANN001
     _snap(snap_compare, make_app(profile), (80, 24), run_before)
 
 
-def test_areas_of_uncertainty(snap_compare, tmp_path) -> None:  # noqa: ANN001
+def test_areas_of_uncertainty(snap_compare, tmp_path) -> None:
     """Areas of uncertainty at 80×24: one resolved by a record review, one assigned, one open."""
     from store.inspection import assign, resolve
 

@@ -33,7 +33,7 @@ def cmd_config_list(profile: Profile, args: argparse.Namespace) -> int:
     return 0
 
 
-def _setting(key: str):  # noqa: ANN202 - store.Setting
+def _setting(key: str):  # store.Setting
     from store import SETTINGS, FieldpadError
 
     if key not in SETTINGS:

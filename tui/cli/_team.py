@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # `fieldpad --version` builds the parser and must not load th
 def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     actions = group(sub, "team", "a team's devices, invitations and removals")
 
-    def action(name: str, help_: str, func) -> argparse.ArgumentParser:  # noqa: ANN001
+    def action(name: str, help_: str, func) -> argparse.ArgumentParser:
         p = command(actions, name, help_, parents.unlock, func)
         p.add_argument("--inspection", metavar="NAME",
                        help="the inspection (default: the only team inspection)")
@@ -52,7 +52,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
                    help="the last records reading day: the reader's access ends after it")
 
 
-def _inspection(session, name: str | None):  # noqa: ANN001, ANN202 - Session -> Inspection
+def _inspection(session, name: str | None):  # Session -> Inspection
     """The named inspection, or else the profile's only team inspection."""
     if name:
         return session.find_inspection(name)
@@ -60,7 +60,7 @@ def _inspection(session, name: str | None):  # noqa: ANN001, ANN202 - Session ->
     return teams[0] if len(teams) == 1 else session.find_inspection(None)
 
 
-def _team(profile: Profile, args: argparse.Namespace):  # noqa: ANN202 - (session, Team, client)
+def _team(profile: Profile, args: argparse.Namespace):  # (session, Team, client)
     from sync.client import Team, client_for
 
 

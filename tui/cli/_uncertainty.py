@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # `fieldpad --version` builds the parser and must not load th
 def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     actions = group(sub, "uncertainty", "areas of uncertainty: list, assign, resolve")
 
-    def action(name: str, help_: str, func) -> argparse.ArgumentParser:  # noqa: ANN001
+    def action(name: str, help_: str, func) -> argparse.ArgumentParser:
         p = command(actions, name, help_, parents.unlock, func)
         add_inspection_option(p)
         return p
@@ -41,7 +41,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.add_argument("id", metavar="NOTE_ID", help="the note's id or a unique prefix")
 
 
-def _session_and_inspection(profile: Profile, args: argparse.Namespace):  # noqa: ANN202
+def _session_and_inspection(profile: Profile, args: argparse.Namespace):
     session = unlock(profile, args)
     return session, session.find_inspection(args.inspection)
 

@@ -17,7 +17,7 @@ from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
 
 
-def sync_status(app) -> str:  # noqa: ANN001 - FieldpadApp
+def sync_status(app) -> str:  # FieldpadApp
     """"synced 17:42 · 3 unsynced": records of team inspections not yet sent. Local
     inspections (the Notebook) never leave this device, so they do not count."""
     session = app.session

@@ -199,7 +199,7 @@ class ConcernsScreen(BaseScreen):
             self.query_one("#concerns-hint", Label).update("No open concerns.")
         self._show_steps()
 
-    def _current(self):  # noqa: ANN202 - a store QueuedConcern
+    def _current(self):  # a store QueuedConcern
         row = self.query_one(DataTable).cursor_row
         return self.queue[row] if self.queue and 0 <= row < len(self.queue) else None
 
@@ -225,7 +225,7 @@ class ConcernsScreen(BaseScreen):
         if q is None:
             return
 
-        def done(note) -> None:  # noqa: ANN001 - a store Note or None
+        def done(note) -> None:  # a store Note or None
             if note is not None:
                 self.load()
                 self.notify(f"{step.capitalize()} recorded, signed by this device.")

@@ -40,7 +40,7 @@ def _entry(label: str, count: int, width: int = 15) -> Text:
     return Text(f"{label[:room]:<{room}} {count_text}")
 
 
-def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: ANN001
+def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:
     """What the preview pane shows: the note's header line, its filled fields and its text."""
     t = Text()
     if note.state == "conflicted":

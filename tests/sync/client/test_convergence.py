@@ -13,7 +13,7 @@ def snapshot(d: Device) -> dict[str, tuple]:
             if n.inspection_id == d.session.find_inspection("Northshire 2026").inspection_id}
 
 
-def test_first_sync_makes_collections_and_delivers_keys(team_factory) -> None:  # noqa: ANN001
+def test_first_sync_makes_collections_and_delivers_keys(team_factory) -> None:
     lead, bob = team_factory(["bob"])
     ins = lead.session.find_inspection("Northshire 2026")
     assert ins.scope == "team"
@@ -28,7 +28,7 @@ def test_first_sync_makes_collections_and_delivers_keys(team_factory) -> None:  
     assert again.requests == 1 and again.down_records == 0 and again.up_records == 0
 
 
-def test_two_devices_offline_edits_converge(team_factory) -> None:  # noqa: ANN001
+def test_two_devices_offline_edits_converge(team_factory) -> None:
     lead, bob = team_factory(["bob"])
     ins = lead.session.find_inspection("Northshire 2026")
     n = lead.session.create(ins, "interview", "Parent meeting", "line 1\nline 2\nline 3\n",
@@ -51,7 +51,7 @@ def test_two_devices_offline_edits_converge(team_factory) -> None:  # noqa: ANN0
     assert snapshot(lead) == snapshot(bob)
 
 
-def test_three_devices_every_order(team_factory) -> None:  # noqa: ANN001
+def test_three_devices_every_order(team_factory) -> None:
     devices = team_factory(["bob", "cat"])
     ins_of = {d.name: d.session.find_inspection("Northshire 2026") for d in devices}
     shared = devices[0].session.create(ins_of["lead-laptop"], "note", "Shared", "a\nb\nc\n")

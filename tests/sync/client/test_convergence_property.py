@@ -46,7 +46,7 @@ def test_sync_converges(shared_server: Server) -> None:
                 self.team.close()
                 shutil.rmtree(self.root, ignore_errors=True)
 
-        def _ins(self, d):  # noqa: ANN001, ANN202
+        def _ins(self, d):
             return d.session.find_inspection(self.name)
 
         def _line(self) -> str:
@@ -59,7 +59,7 @@ def test_sync_converges(shared_server: Server) -> None:
             n = d.session.create(self._ins(d), "note", f"note {line}", line + "\n")
             self.tokens[n.note_id] = {line}
 
-        def _known(self, d) -> list[str]:  # noqa: ANN001
+        def _known(self, d) -> list[str]:
             return sorted(k for k in self.tokens if k in d.session.notes
                           and d.session.notes[k].state != DELETED)
 

@@ -18,7 +18,7 @@ NAME = "Northshire 2026"
 KINDS = ("observation", "note", "note")
 
 
-def test_matrix_counts_the_teams_notes_and_exports_open(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_matrix_counts_the_teams_notes_and_exports_open(server, tmp_path: Path) -> None:
     team, devices = make_team(server, tmp_path, ["alice", "bob"])
     rng = random.Random(6)
     written: list[frozenset[str]] = []

@@ -43,7 +43,7 @@ ROOT = Path(__file__).parents[3]
 FAST_RETRY = {"attempts": 3, "base": 0.01, "cap": 0.05}
 
 
-def client_via(device, url: str, *, retry: dict | None = None,  # noqa: ANN001
+def client_via(device, url: str, *, retry: dict | None = None,
                timeout: float = 0.6, **kw: object) -> SyncClient:
     return SyncClient(url, device.session.device_id, device.session.keys.device.signing,
                       retry=RetryPolicy(**(retry or FAST_RETRY)), timeout=timeout,
@@ -58,7 +58,7 @@ def text(size: int) -> str:
     return os.urandom(size // 2).hex().translate(LETTERS)
 
 
-def write_notes(session, prefix: str, n: int, written: dict[str, str | None],  # noqa: ANN001
+def write_notes(session, prefix: str, n: int, written: dict[str, str | None],
                 size: int = 200) -> None:
     ins = session.find_inspection(TEAM)
     for i in range(n):
@@ -69,7 +69,7 @@ def write_notes(session, prefix: str, n: int, written: dict[str, str | None],  #
 
 
 # -- a network that drops, truncates and delays -----------------------------------------------
-def test_flaky_network_then_plain_sync_converges(server, team_factory) -> None:  # noqa: ANN001
+def test_flaky_network_then_plain_sync_converges(server, team_factory) -> None:
     devices = team_factory(["bob", "cat"])
     lead = devices[0]
     rng = random.Random(4)
@@ -168,7 +168,7 @@ class Cli:
         return p, p.unlock(PASSPHRASE)
 
 
-def test_sigkill_during_cli_sync_then_clean_sync(server, team_factory, tmp_path) -> None:  # noqa: ANN001
+def test_sigkill_during_cli_sync_then_clean_sync(server, team_factory, tmp_path) -> None:
     (lead,) = team_factory([])
     server.user("bob")
     code = lead.invite("bob")
@@ -223,7 +223,7 @@ def test_sigkill_during_cli_sync_then_clean_sync(server, team_factory, tmp_path)
 
 
 # -- the server restarted mid-sync --------------------------------------------------------------
-def test_server_restart_mid_sync(server, team_factory) -> None:  # noqa: ANN001
+def test_server_restart_mid_sync(server, team_factory) -> None:
     lead, bob = team_factory(["bob"])
     written: dict[str, str | None] = {}
     write_notes(lead.session, "lead", 60, written, size=600)
@@ -234,7 +234,7 @@ def test_server_restart_mid_sync(server, team_factory) -> None:  # noqa: ANN001
     pause = random.Random(11).uniform(0.0, 0.3)
     outcome: dict[str, object] = {}
 
-    def progress(p) -> None:  # noqa: ANN001
+    def progress(p) -> None:
         if p.phase in ("push", "pull") and not started.is_set():
             started.set()
             restarting.wait(15)  # the server is going down under this sync
@@ -275,7 +275,7 @@ def test_server_restart_mid_sync(server, team_factory) -> None:  # noqa: ANN001
 
 
 # -- a revoked device ---------------------------------------------------------------------------
-def test_revoked_device_is_refused_and_keeps_its_store(server, team_factory) -> None:  # noqa: ANN001
+def test_revoked_device_is_refused_and_keeps_its_store(server, team_factory) -> None:
     lead, bob = team_factory(["bob"])
     written: dict[str, str | None] = {}
     write_notes(bob.session, "pushed before", 3, written)
@@ -305,7 +305,7 @@ def test_revoked_device_is_refused_and_keeps_its_store(server, team_factory) -> 
              if r.collection_id == cid]
     assert still == unpushed
 
-    def intact(session) -> None:  # noqa: ANN001
+    def intact(session) -> None:
         assert verify_all(session).ok
         notes = {n.title: n for n in session.list_notes()}
         for title, body in written.items():
@@ -318,7 +318,7 @@ def test_revoked_device_is_refused_and_keeps_its_store(server, team_factory) -> 
 
 
 def test_records_sent_but_never_acknowledged_still_show_unpushed_after_unlock(
-        profile, session) -> None:  # noqa: ANN001
+        profile, session) -> None:
     """The push that a revocation (or a dropped answer) cut off leaves records in the state
     "sent, not acknowledged" (pushed = 2). The store still counts them unpushed, and so does the
     open session; after a lock and unlock the notes must not claim to be pushed either.
@@ -343,13 +343,13 @@ class SmallPages(SyncClient):
 
     pages: list[int]
 
-    def pull(self, collection_id: bytes, after: dict[bytes, int], max_bytes: int | None = None):  # noqa: ANN201
+    def pull(self, collection_id: bytes, after: dict[bytes, int], max_bytes: int | None = None):
         page = super().pull(collection_id, after, max_bytes or 12 * 1024)
         self.pages.append(len(page.envelopes))
         return page
 
 
-def test_disk_full_during_pull(server, team_factory, monkeypatch) -> None:  # noqa: ANN001
+def test_disk_full_during_pull(server, team_factory, monkeypatch) -> None:
     lead, bob = team_factory(["bob"])
     written: dict[str, str | None] = {}
     write_notes(lead.session, "lead", 60, written, size=1500)
@@ -360,7 +360,7 @@ def test_disk_full_during_pull(server, team_factory, monkeypatch) -> None:  # no
     room = {"left": 25}
     real_append = Streams.append
 
-    def append(self, envelope, note_id, **kw):  # noqa: ANN001, ANN202
+    def append(self, envelope, note_id, **kw):
         if room["left"] <= 0:
             raise sqlite3.OperationalError("database or disk is full")
         room["left"] -= 1

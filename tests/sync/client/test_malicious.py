@@ -88,7 +88,7 @@ class Case:
         self.cat_notes = self._write(self.cat, f"{name} cat", 2)
         assert self.lead.sync().ok and self.cat.sync().ok
 
-    def _write(self, device, prefix: str, n: int) -> list:  # noqa: ANN001
+    def _write(self, device, prefix: str, n: int) -> list:
         ins = device.session.find_inspection(TEAM)
         out = []
         for i in range(n):
@@ -113,7 +113,7 @@ class Case:
         assert t.pages >= 1, "the rewriting transport saw no pull"
         return rep, t.pages
 
-    def has(self, note) -> bool:  # noqa: ANN001
+    def has(self, note) -> bool:
         n = self.bob.session.notes.get(note.note_id)
         return n is not None and n.title == note.title and n.body == note.body
 
@@ -154,7 +154,7 @@ class Case:
                          self.written)
 
 
-def test_malicious_server_records_are_rejected_and_the_rest_syncs(team_factory) -> None:  # noqa: ANN001
+def test_malicious_server_records_are_rejected_and_the_rest_syncs(team_factory) -> None:
     devices = team_factory(["bob", "cat"])
     failures: list[str] = []
 

@@ -85,7 +85,7 @@ def postgres_base_url() -> tuple[str | None, str]:
         try:
             with psycopg.connect(url, connect_timeout=3):
                 return url, ""
-        except Exception as exc:  # unreachable, auth refused, no such database
+        except Exception as exc:  # noqa: BLE001 - unreachable, auth refused, no such database
             errors.append(f"{url}: {type(exc).__name__}: {str(exc).strip()[:160]}")
     return None, "; ".join(errors)
 

@@ -107,7 +107,7 @@ def _run_devices(devs: list[Device], urls: list[str], cid: bytes) -> None:
                     for env in decode_pull_page(r.content).envelopes:
                         replica.add(env)
                 time.sleep(rng.random() * 0.01)
-        except BaseException as exc:  # reported below, after every thread stops
+        except BaseException as exc:  # noqa: BLE001 - reported below, after every thread stops
             errors.append(exc)
         pushed[dev.hex] = mine
         done_pushing.wait(timeout=60)
@@ -122,7 +122,7 @@ def _run_devices(devs: list[Device], urls: list[str], cid: bytes) -> None:
             for env in full:
                 fresh.add(env)
             assert fresh.streams == replica.streams
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported below, after every thread stops
             errors.append(exc)
         finally:
             for c in clients:
@@ -146,7 +146,7 @@ def _run_devices(devs: list[Device], urls: list[str], cid: bytes) -> None:
                 assert [r.status_code for r in results] == [200, 200], [r.text for r in results]
                 assert sorted(r.json()["accepted"] for r in results) == [0, 3]
                 mine += envs
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported below, after every thread stops
             errors.append(exc)
         pushed[dev.hex] = mine
         for c in clients:
