@@ -64,6 +64,15 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _imported_module(here: str, is_pkg: bool, node: ast.ImportFrom) -> str:
+    """The absolute name of the module a ``from ... import`` in module ``here`` reads."""
+    if not node.level:
+        return node.module or ""
+    base = here.split(".") if is_pkg else here.split(".")[:-1]
+    base = base[: len(base) - node.level + 1]
+    return ".".join([*base, node.module] if node.module else base)
+
+
 def private_imports_across_parts(roots: tuple[str, ...] = ("store", "sync", "tui")) -> list[str]:
     """Every ``import`` of a private module (a name part starting with ``_``) of our code from
     outside the part that holds it, as ``file:line imports module``."""
@@ -76,12 +85,7 @@ def private_imports_across_parts(roots: tuple[str, ...] = ("store", "sync", "tui
             is_pkg = path.stem == "__init__"
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.ImportFrom):
-                    if node.level:
-                        base = here.split(".") if is_pkg else here.split(".")[:-1]
-                        base = base[: len(base) - node.level + 1]
-                        target = ".".join([*base, node.module] if node.module else base)
-                    else:
-                        target = node.module or ""
+                    target = _imported_module(here, is_pkg, node)
                     targets = [target] + [f"{target}.{a.name}" for a in node.names]
                 elif isinstance(node, ast.Import):
                     targets = [a.name for a in node.names]
@@ -117,12 +121,7 @@ def _import_graph() -> dict[str, set[str]]:
         is_pkg = path.stem == "__init__"
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = here.split(".") if is_pkg else here.split(".")[:-1]
-                    base = base[: len(base) - node.level + 1]
-                    target = ".".join([*base, node.module] if node.module else base)
-                else:
-                    target = node.module or ""
+                target = _imported_module(here, is_pkg, node)
                 names = [f"{target}.{a.name}" for a in node.names]
                 targets = [n if n in modules else target for n in names]
             elif isinstance(node, ast.Import):
