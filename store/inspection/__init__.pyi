@@ -26,9 +26,12 @@ from ._export import (
     safe_filename,
 )
 from ._kinds import (
+    KIND_LABELS,
     KIND_NOUNS,
     KIND_PLURALS,
+    KIND_SHORT_LABELS,
     KIND_TABLE,
+    KINDS,
     KindNames,
 )
 from ._minimise import (
@@ -70,9 +73,6 @@ from ._tags import (
 )
 from ._templates import (
     EVALUATION_ITEMS,
-    KIND_LABELS,
-    KIND_SHORT_LABELS,
-    KINDS,
     SIX_POINT_SCALE,
     TEMPLATES,
     FieldSpec,

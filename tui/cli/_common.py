@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,16 @@ def add_unlock_options(parser: argparse.ArgumentParser, *, after: bool = False) 
                    help="read the passphrase from the first line of PATH")
 
 
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose epilog may be a function: called only when help is shown, so
+    building the parser (for ``--version`` too) does not load what the help text lists."""
+
+    def format_help(self) -> str:
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
+
+
 @dataclass(frozen=True)
 class Parents:
     """Parent parsers every command group builds its subcommands from."""
@@ -63,16 +74,17 @@ def group(sub: argparse._SubParsersAction, name: str, help_: str,
           description: str | None = None) -> argparse._SubParsersAction:
     """A command group (``fieldpad note ...``) and the subparsers of its actions."""
     p = sub.add_parser(name, help=help_, description=description or help_[:1].upper() + help_[1:])
-    return p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    return p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
 
 
 def command(sub: argparse._SubParsersAction, name: str, help_: str, parent: argparse.ArgumentParser,
-            func: Any, *, description: str | None = None, epilog: str | None = None,
-            ) -> argparse.ArgumentParser:
+            func: Any, *, description: str | None = None,
+            epilog: str | Callable[[], str] | None = None) -> argparse.ArgumentParser:
     """One subcommand with its one-line help, a description and its handler."""
     p = sub.add_parser(name, help=help_, parents=[parent],
                        description=description or help_[:1].upper() + help_[1:] + ".",
-                       epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=epilog,  # type: ignore[arg-type]  # Parser calls a function
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=func)
     return p
 

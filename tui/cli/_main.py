@@ -30,6 +30,7 @@ from . import (
 from ._common import (
     EXIT_ERROR,
     Parents,
+    Parser,
     add_global_options,
     add_unlock_options,
     command,
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fieldpad {__version__}")
     add_global_options(parser)
     add_unlock_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     parents = Parents.make()
     for group in GROUPS:
         group.add_parsers(sub, parents)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
     actions = group(sub, "note", "scriptable notes")
     p = command(actions, "add", "add a note; prints its id", parents.unlock, cmd_note_add,
-                epilog=fields_by_kind())
+                epilog=fields_by_kind)
     add_inspection_option(p)
     p.add_argument("--kind", choices=KINDS, default="note", help="the record kind (default note)")
     p.add_argument("--title", required=True, help="the note's title")
@@ -62,7 +63,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
     p = command(actions, "concern", "raise a concern from a note (a concern form linked to "
                 "it); prints the concern's id", parents.unlock, cmd_note_concern,
-                epilog=fields_by_kind(("concern",)))
+                epilog=partial(fields_by_kind, ("concern",)))
     p.add_argument("id", help="the note the concern arose from")
     p.add_argument("--nature", required=True, help="the nature of the concern")
     p.add_argument("--immediacy", required=True, metavar="IMMEDIACY",
@@ -73,7 +74,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
                         "(sealed for the leads' devices when saved)")
 
     p = command(actions, "edit", "change a note (a new revision in its history)",
-                parents.unlock, cmd_note_edit, epilog=fields_by_kind())
+                parents.unlock, cmd_note_edit, epilog=fields_by_kind)
     p.add_argument("id", help="the note's id or a unique prefix")
     p.add_argument("--title", help="the new title")
     p.add_argument("--body-file", metavar="FILE", help="the new text ('-' for stdin)")
