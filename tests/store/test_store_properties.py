@@ -7,12 +7,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from store import DELETED, KdfParams, Profile, verify_all
 from tests.conftest import PASSPHRASE
+
+# many devices, many syncs against a real server, or many generated cases
+pytestmark = pytest.mark.slow
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
 TITLE = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# each test runs fieldpad as subprocesses (a Python start-up and an unlock per call)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[2]
 PASSPHRASE = "correct horse battery staple"
 

@@ -6,9 +6,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from store import Profile, close_inspection
 
 from .test_cli import PASSPHRASE, Cli, cli  # the fixture
+
+# each test runs fieldpad as subprocesses (a Python start-up and an unlock per call)
+pytestmark = pytest.mark.slow
 
 __all__ = ["cli"]
 

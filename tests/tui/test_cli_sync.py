@@ -12,6 +12,9 @@ import pytest
 
 from tests.tui.test_cli import ROOT, Cli
 
+# each test runs fieldpad as subprocesses (a Python start-up and an unlock per call)
+pytestmark = pytest.mark.slow
+
 
 def admin(db: Path, *args: str) -> str:
     r = subprocess.run([sys.executable, "-m", "tui", "server", "admin", "--db", str(db), *args],

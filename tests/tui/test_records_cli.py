@@ -10,6 +10,9 @@ import pytest
 
 from tests.tui.test_cli import Cli
 
+# each test runs fieldpad as subprocesses (a Python start-up and an unlock per call)
+pytestmark = pytest.mark.slow
+
 SEALED = "CHI-0101011234"
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from tests.sync.client.conftest import Device
+
+# many devices, many syncs against a real server, or many generated cases
+pytestmark = pytest.mark.slow
 
 
 def snapshot(d: Device) -> dict[str, tuple]:

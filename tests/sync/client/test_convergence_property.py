@@ -17,6 +17,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from store import DELETED, verify_all
 from tests.sync.client.conftest import Server, make_team
 
+# many devices, many syncs against a real server, or many generated cases
+pytestmark = pytest.mark.slow
+
 _counter = itertools.count()
 
 

@@ -39,6 +39,9 @@ from tests.sync.client._checks import (
 )
 from tests.sync.client._proxy import FATES, FaultyProxy, address
 
+# many devices, many syncs against a real server, or many generated cases
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[3]
 FAST_RETRY = {"attempts": 3, "base": 0.01, "cap": 0.05}
 

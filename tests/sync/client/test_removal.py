@@ -12,6 +12,9 @@ from store import UnknownKey, open_envelope
 from sync.client import AccessDenied
 from tests.sync.client.conftest import Device, Server, make_team
 
+# many devices, many syncs against a real server, or many generated cases
+pytestmark = pytest.mark.slow
+
 
 def _note(device: Device, title: str, body: str = "text") -> str:
     ins = device.session.find_inspection("Northshire 2026")
