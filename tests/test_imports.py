@@ -177,3 +177,14 @@ def test_no_import_cycles_outside_the_app_and_its_screens() -> None:
     outside = [c for c in cycles if not all(m.startswith(KNOWN_APP_CYCLE) for m in c)]
     assert outside == []
     assert len(cycles) <= 1
+
+
+@pytest.mark.parametrize("stub", ["store/__init__.pyi", "store/inspection/__init__.pyi"])
+def test_a_lazy_face_lists_in_all_exactly_what_it_imports(stub: str) -> None:
+    """Type checkers read ``__all__`` of the stub; the lazy loader reads its imports."""
+    tree = ast.parse((ROOT / stub).read_text())
+    imported = [a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names]
+    listed = next(n.value for n in tree.body if isinstance(n, ast.Assign)
+                  and getattr(n.targets[0], "id", "") == "__all__")
+    assert isinstance(listed, ast.List)
+    assert sorted(ast.literal_eval(listed)) == sorted(imported)
