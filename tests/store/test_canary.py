@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CANARY = "ZQX-canary-7f3a9c-QXZ"
 
 SCRIPT = f"""
@@ -38,6 +40,7 @@ def _files_under(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
 
 
+@pytest.mark.slow
 def test_no_plaintext_on_disk(tmp_path: Path) -> None:
     profile, tmpdir = tmp_path / "profile", tmp_path / "tmp"
     tmpdir.mkdir()

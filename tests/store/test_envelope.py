@@ -164,6 +164,7 @@ def test_padding_round_trips_and_is_bounded(data: bytes) -> None:
     assert len(padded) <= (len(data) + 1) * 1.12 + 1
 
 
+@pytest.mark.slow
 @given(st.text(max_size=3000))
 def test_overhead_is_within_budget(body: str) -> None:
     payload = {"body": body}

@@ -10,6 +10,7 @@ from store import MIGRATION_NAMES, KdfParams, Profile, connect, migrate, schema_
 from tests.conftest import PASSPHRASE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_before", MIGRATION_NAMES[1:])
 def test_upgrade_from_every_earlier_version(tmp_path: Path, stop_before: str) -> None:
     """Build a profile at an earlier schema with real data, then open it with the current code."""

@@ -230,6 +230,7 @@ TEXTS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @given(TEXTS)
 def test_never_raises_and_every_excerpt_is_its_slice(text: str) -> None:
     warnings = check_minimisation(text)

@@ -91,6 +91,7 @@ def test_tampered_and_replayed_records_are_quarantined(pair) -> None:
     assert rb.ingest([forged]).quarantined
 
 
+@pytest.mark.slow
 def test_unknown_signer_is_quarantined(tmp_path: Path, pair) -> None:
     (a, ra), (b, rb) = pair
     pc, c, rc = _device(tmp_path / "c", "X")

@@ -296,6 +296,7 @@ def test_close_and_reopen_after_purge_are_refused(session: Session) -> None:
         reopen_inspection(session, ins)
 
 
+@pytest.mark.slow
 @settings(max_examples=8)
 @given(st.lists(st.tuples(st.booleans(), st.sampled_from(["create", "save", "delete"])),
                 min_size=1, max_size=14),

@@ -34,6 +34,7 @@ def test_wrong_passphrase_is_typed_and_changes_nothing(profile: Profile, session
     assert _snapshot(profile) == before
 
 
+@pytest.mark.slow
 def test_recovery_key_unlocks_and_resets(profile: Profile, recovery) -> None:
     session, words = recovery
     ins = session.find_inspection(None)

@@ -20,6 +20,7 @@ from .conftest import make_app, unlock
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.slow
 async def test_palette_offers_every_action_and_runs_one(fprofile: Profile,
                                                         fsession: Session) -> None:
     app = make_app(fprofile)

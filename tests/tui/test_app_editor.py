@@ -89,6 +89,7 @@ async def fill_required(pilot: Any, kind: str) -> dict[str, Any]:
     return {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 async def test_create_edit_and_tag_a_note_of_every_kind(fprofile: Profile, fsession: Session,
                                                         kind: str) -> None:
@@ -142,6 +143,7 @@ async def test_create_edit_and_tag_a_note_of_every_kind(fprofile: Profile, fsess
         assert "status:nsc “Ok”" in str(app.screen.query_one("#passages-line", Label).render())
 
 
+@pytest.mark.slow
 async def test_validation_messages_next_to_fields(fprofile: Profile, fsession: Session) -> None:
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -168,6 +170,7 @@ async def test_validation_messages_next_to_fields(fprofile: Profile, fsession: S
         assert fsession.get(editor.note_id).fields["pseudonym"] == "R-1"
 
 
+@pytest.mark.slow
 async def test_minimisation_warning_line(fprofile: Profile, fsession: Session) -> None:
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -184,6 +187,7 @@ async def test_minimisation_warning_line(fprofile: Profile, fsession: Session) -
         assert not line.display
 
 
+@pytest.mark.slow
 async def test_autosave_indicator_and_survives_abrupt_exit(fprofile: Profile,
                                                            fsession: Session) -> None:
     app = make_app(fprofile, autosave_delay=0.3)
@@ -221,6 +225,7 @@ async def test_quit_saves_what_was_just_typed(fprofile: Profile, fsession: Sessi
     assert [n.title for n in fsession.list_notes()] == ["Quick"]
 
 
+@pytest.mark.slow
 async def test_passage_tags_follow_their_text(fprofile: Profile, fsession: Session) -> None:
     ins = fsession.find_inspection(None)
     note = fsession.create(ins, "note", "Walk", "Busy duty team. Calm manager.",
@@ -244,6 +249,7 @@ async def test_passage_tags_follow_their_text(fprofile: Profile, fsession: Sessi
         assert saved.body[21:34] == "Calm manager."
 
 
+@pytest.mark.slow
 async def test_new_note_left_empty_leaves_nothing(fprofile: Profile, fsession: Session) -> None:
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -260,6 +266,7 @@ def test_kdf_floor_is_what_tests_use() -> None:
     assert KdfParams.floor().memory_kib == 64 * 1024
 
 
+@pytest.mark.slow
 async def test_autosave_failure_is_said_and_retried(fprofile: Profile, fsession: Session,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3

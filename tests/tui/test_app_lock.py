@@ -64,6 +64,7 @@ async def test_ctrl_l_locks_everything_and_keeps_what_was_typed(
     assert Profile(fprofile.directory).unlock(PASSPHRASE).get(note_id).body == "Secret body!"
 
 
+@pytest.mark.slow
 async def test_idle_lock(fprofile: Profile, fsession: Session) -> None:
     clock = [1000.0]
     app = make_app(fprofile, idle_lock_seconds=60, monotonic=lambda: clock[0])
@@ -100,6 +101,7 @@ async def test_idle_lock_setting_is_used(fprofile: Profile, fsession: Session) -
         assert app.theme == "nord"
 
 
+@pytest.mark.slow
 async def test_no_screenshots_no_clipboard_no_plaintext_title(
         fprofile: Profile, fsession: Session, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ from .conftest import make_app, unlock
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.slow
 async def test_sync_now_against_a_real_server(tmp_path: Path) -> None:
     server = Server(str(tmp_path / "server.db"))
     team = None

@@ -42,6 +42,7 @@ def rows(table: DataTable) -> list[list[str]]:
     return [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+@pytest.mark.slow
 async def test_reviews_screen_lists_reviews_and_sums_grades(fprofile: Profile,
                                                             fsession: Session) -> None:
     reviews(fsession)
@@ -75,6 +76,7 @@ async def test_reviews_screen_lists_reviews_and_sums_grades(fprofile: Profile,
         assert app.screen is workspace
 
 
+@pytest.mark.slow
 async def test_moderation_modal_amends_with_notes(fprofile: Profile, fsession: Session) -> None:
     r17, _ = reviews(fsession)
     app = make_app(fprofile)
@@ -124,6 +126,7 @@ async def test_moderation_modal_amends_with_notes(fprofile: Profile, fsession: S
         assert app.screen is screen
 
 
+@pytest.mark.slow
 async def test_concern_steps_from_the_queue(fprofile: Profile, fsession: Session) -> None:
     ins = fsession.find_inspection(None)
     concern = fsession.create(ins, "concern", "Concern from R-017", "",
@@ -209,6 +212,7 @@ async def test_editor_masks_the_sealed_identifier_and_keeps_its_blob(
         assert fsession.unseal(note.note_id, "child_identifier") == CHILD + "9"
 
 
+@pytest.mark.slow
 async def test_editor_of_a_device_that_cannot_open_it(fprofile: Profile,
                                                       fsession: Session) -> None:
     lead = X25519PrivateKey.generate().public_key().public_bytes_raw()
@@ -240,6 +244,7 @@ async def test_editor_of_a_device_that_cannot_open_it(fprofile: Profile,
         assert fsession.unseal(note.note_id, "child_identifier") is None
 
 
+@pytest.mark.slow
 async def test_editor_raises_a_concern_linked_to_its_note(fprofile: Profile,
                                                           fsession: Session) -> None:
     app = make_app(fprofile)

@@ -44,6 +44,7 @@ def _due(session: Session, name: str) -> Inspection:
     return close_inspection(session, ins, 30, now=NOW - timedelta(days=40))
 
 
+@pytest.mark.slow
 async def test_close_then_reopen(fprofile: Profile, fsession: Session) -> None:
     ins = fsession.add_inspection("Old 2025", "Oldshire CPP")
     app = make_app(fprofile)

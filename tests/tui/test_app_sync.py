@@ -107,6 +107,7 @@ async def test_offline_by_default(fprofile: Profile, fsession: Session) -> None:
         assert not app.screen.query_one("#conflicts", OptionList).display
 
 
+@pytest.mark.slow
 async def test_resolve_conflict_take_left_and_right(fprofile: Profile,
                                                     fsession: Session) -> None:
     note_id = conflicted(fsession)
@@ -151,6 +152,7 @@ async def test_resolve_conflict_take_left_and_right(fprofile: Profile,
     assert "their version" in bodies and "our version" in bodies  # nothing lost
 
 
+@pytest.mark.slow
 async def test_resolve_conflict_keep_both_and_edit(fprofile: Profile,
                                                    fsession: Session) -> None:
     note_id = conflicted(fsession)

@@ -248,6 +248,7 @@ async def test_without_a_roster_it_says_how_to_join(fprofile, fsession) -> None:
 
 
 # -- verify (local) ---------------------------------------------------------------------------
+@pytest.mark.slow
 async def test_v_marks_verified_and_it_survives_a_lock(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
@@ -289,6 +290,7 @@ async def test_v_marks_verified_and_it_survives_a_lock(team) -> None:
 
 
 # -- lead actions through the seam ------------------------------------------------------------
+@pytest.mark.slow
 async def test_invite_shows_the_code_once(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
@@ -318,6 +320,7 @@ async def test_invite_shows_the_code_once(team) -> None:
         assert "Invited sam.lr3" in _text(screen.query_one("#team-status"))
 
 
+@pytest.mark.slow
 async def test_pair_a_reader_shows_their_code(team) -> None:
     from tui.screens.team_dialogs import PairModal
 
@@ -346,6 +349,7 @@ async def test_pair_a_reader_shows_their_code(team) -> None:
         assert "Paired reader1 with kim" in _text(screen.query_one("#team-status"))
 
 
+@pytest.mark.slow
 async def test_remove_names_the_user_and_the_key_rotation(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
@@ -373,6 +377,7 @@ async def test_remove_names_the_user_and_the_key_rotation(team) -> None:
         assert _text(screen.query_one("#team-status")) == "The server took it: remove."
 
 
+@pytest.mark.slow
 async def test_revoke_a_lost_device(team) -> None:
     profile, session, ins = team
     fake = FakeTeam()
@@ -394,6 +399,7 @@ async def test_revoke_a_lost_device(team) -> None:
         assert fake.calls == [(INSPECTION, "revoke", {"device": KIM_1.hex()})]
 
 
+@pytest.mark.slow
 async def test_a_refusal_is_said_in_words(team) -> None:
     profile, session, ins = team
     fake = FakeTeam(fail="the server refused (403 not_a_lead): only a lead may do this")
@@ -449,6 +455,7 @@ async def test_a_lock_during_a_team_change_waits_for_it(team) -> None:
         assert seen == [False] and session.locked and not app.sync_running
 
 
+@pytest.mark.slow
 async def test_without_a_server_the_default_seam_says_so(team) -> None:
     profile, session, ins = team
     app = make_app(profile)
@@ -542,6 +549,7 @@ def _snap(snap_compare: Any, app: Any, run_before: Any) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
 
 
+@pytest.mark.slow
 def test_snapshot_team_screen(snap_compare, team) -> None:
     """A lead's team screen: this device, a verified device, one removed."""
     profile, session, ins = team
@@ -554,6 +562,7 @@ def test_snapshot_team_screen(snap_compare, team) -> None:
     _snap(snap_compare, make_app(profile, team_now=FakeTeam()), run_before)
 
 
+@pytest.mark.slow
 def test_snapshot_invite_code(snap_compare, team) -> None:
     """The one-time invitation code, large, to give in person."""
     profile, session, ins = team
@@ -569,6 +578,7 @@ def test_snapshot_invite_code(snap_compare, team) -> None:
 
 
 # -- the real seam ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_real_team_against_a_server(tmp_path: Path) -> None:
     """``real_team`` over the sync client and a server process: invite, join, remove, revoke,
     and a refusal in words."""

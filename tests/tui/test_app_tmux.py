@@ -53,6 +53,7 @@ class Tmux:
             time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_unlock_and_write_a_note_with_keys_only(tmp_path: Path) -> None:
     directory = tmp_path / "profile"
     profile = Profile(directory)

@@ -62,6 +62,7 @@ async def open_areas(pilot: Any, session: Session) -> UncertaintyScreen:
     return pilot.app.screen
 
 
+@pytest.mark.slow
 async def test_lists_the_areas_and_opens_a_note(fprofile: Profile, fsession: Session) -> None:
     notes = seed(fsession)
     app = make_app(fprofile)
@@ -93,6 +94,7 @@ async def test_lists_the_areas_and_opens_a_note(fprofile: Profile, fsession: Ses
                                                                                   app.screen)}
 
 
+@pytest.mark.slow
 async def test_assign_resolve_and_reopen(fprofile: Profile, fsession: Session) -> None:
     notes = seed(fsession)
     ins = fsession.find_inspection(None)
@@ -154,6 +156,7 @@ async def test_assign_resolve_and_reopen(fprofile: Profile, fsession: Session) -
         assert audits(fsession) == before
 
 
+@pytest.mark.slow
 async def test_resolve_without_evidence_is_refused_in_words(fprofile: Profile,
                                                             fsession: Session) -> None:
     notes = seed(fsession)

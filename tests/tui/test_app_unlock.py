@@ -32,6 +32,7 @@ def _put(pilot, selector: str, text: str) -> None:
     pilot.app.screen.query_one(selector, Input).value = text
 
 
+@pytest.mark.slow
 async def test_first_run_creates_vault_and_shows_recovery_key_once(tmp_path: Path) -> None:
     directory = tmp_path / "new-profile"
     app = make_app(Profile(directory))
@@ -72,6 +73,7 @@ async def test_first_run_creates_vault_and_shows_recovery_key_once(tmp_path: Pat
     again.unlock_recovery(" ".join(words)).lock()
 
 
+@pytest.mark.slow
 async def test_wrong_then_right_passphrase(fprofile: Profile, fsession) -> None:
     fsession.lock()
     before = fprofile.db.execute("SELECT count(*) FROM records").fetchone()[0]
@@ -159,6 +161,7 @@ async def _first_run(pilot) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_first_run_offers_enrolment_or_offline(tmp_path: Path) -> None:
     from store import FieldpadError
     from tui.screens.unlock import EnrolScreen

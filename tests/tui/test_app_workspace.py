@@ -71,6 +71,7 @@ async def test_inspections_list_and_new_inspection(fprofile: Profile,
         assert titles(app.screen) == []
 
 
+@pytest.mark.slow
 async def test_search_as_you_type_filters_and_vim_keys(fprofile: Profile,
                                                        fsession: Session) -> None:
     seed(fsession)
@@ -122,6 +123,7 @@ async def test_search_as_you_type_filters_and_vim_keys(fprofile: Profile,
         assert titles(screen) == ["Record review R-017"]
 
 
+@pytest.mark.slow
 async def test_workspace_tags_and_deletes_from_the_list(fprofile: Profile,
                                                         fsession: Session) -> None:
     notes = seed(fsession)
@@ -227,6 +229,7 @@ def test_when_column_is_short_and_stable() -> None:
     assert when(datetime(2025, 1, 2, 9, 40, tzinfo=NOW.tzinfo), NOW) == "2025-01"
 
 
+@pytest.mark.slow
 async def test_evidence_matrix_counts_and_drills_down(fprofile: Profile,
                                                       fsession: Session) -> None:
     from store import PassageTag

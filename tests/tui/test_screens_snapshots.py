@@ -178,6 +178,7 @@ def test_workspace(snap_compare, tmp_path, size) -> None:
     _snap(snap_compare, make_app(profile), size, run_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_workspace_search(snap_compare, tmp_path, size) -> None:
     """Search as you type."""
@@ -191,6 +192,7 @@ def test_workspace_search(snap_compare, tmp_path, size) -> None:
     _snap(snap_compare, make_app(profile), size, run_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_editor_record_review(snap_compare, tmp_path, size) -> None:
     """A record review: grades, checklist, rationale, and a minimisation warning."""
@@ -204,6 +206,7 @@ def test_editor_record_review(snap_compare, tmp_path, size) -> None:
     _snap(snap_compare, make_app(profile), size, run_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_editor_validation(snap_compare, tmp_path, size) -> None:
     """A new record review saved too early: the problems next to their fields."""
@@ -222,6 +225,7 @@ def test_editor_validation(snap_compare, tmp_path, size) -> None:
     _snap(snap_compare, make_app(profile, autosave_delay=30), size, run_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_editor_concern(snap_compare, tmp_path, size) -> None:
     """A new concern form: the error colour on its border and title."""
@@ -235,6 +239,7 @@ def test_editor_concern(snap_compare, tmp_path, size) -> None:
     _snap(snap_compare, make_app(profile), size, run_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_editor_general_note_unsaved(snap_compare, tmp_path, size) -> None:
     """A general note being typed: the unsaved indicator and a tagged passage."""
@@ -316,6 +321,7 @@ def test_sync_done(snap_compare, tmp_path, size) -> None:
     _snap(snap_compare, make_app(profile, sync_now=sync_now), size, run_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_conflict(snap_compare, tmp_path, size) -> None:
     """Both versions side by side; the first decision taken."""
@@ -408,6 +414,7 @@ def test_record_reviews(snap_compare, tmp_path, size) -> None:
     _snap(snap_compare, make_app(profile), size, run_before)
 
 
+@pytest.mark.slow
 def test_moderate_review(snap_compare, tmp_path) -> None:
     """The moderation dialog at 80×24: agree or amend, notes, the grades to change."""
     profile, session, ids = seeded(tmp_path)

@@ -37,6 +37,7 @@ def _purges(server: Server) -> list[bytes]:
     return [p.inspection_id for p in server.storage.list_purges()]
 
 
+@pytest.mark.slow
 def test_a_members_close_changes_nothing_on_the_leads_device(server: Server, tmp_path) -> None:
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
     try:
@@ -80,6 +81,7 @@ def test_a_members_close_changes_nothing_on_the_leads_device(server: Server, tmp
         team.close()
 
 
+@pytest.mark.slow
 def test_metadata_for_another_inspection_is_refused(server: Server, tmp_path) -> None:
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
     try:
@@ -104,6 +106,7 @@ def test_metadata_for_another_inspection_is_refused(server: Server, tmp_path) ->
         team.close()
 
 
+@pytest.mark.slow
 def test_a_members_timeline_is_refused(server: Server, tmp_path) -> None:
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
     try:
@@ -118,6 +121,7 @@ def test_a_members_timeline_is_refused(server: Server, tmp_path) -> None:
         team.close()
 
 
+@pytest.mark.slow
 def test_a_sync_never_purges_and_members_purge_only_on_a_leads_statement(
         server: Server, tmp_path) -> None:
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])

@@ -39,6 +39,7 @@ def _observe(device: Device, title: str) -> str:
     return device.session.create(ins, "observation", title, "What was seen.").note_id
 
 
+@pytest.mark.slow
 def test_an_offline_concern_reaches_the_lead_first(server: Server, tmp_path) -> None:
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
     try:
@@ -70,6 +71,7 @@ def test_an_offline_concern_reaches_the_lead_first(server: Server, tmp_path) -> 
         team.close()
 
 
+@pytest.mark.slow
 def test_the_child_identifier_is_readable_by_leads_only(server: Server, tmp_path) -> None:
     team, (lead, alice, bob) = make_team(server, tmp_path, ["alice", "bob"])
     try:

@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 
 import docx
+import pytest
 
 from store.inspection import EVIDENCE_COLUMNS, EVIDENCE_ROWS, evidence_matrix, export_inspection
 from tests.sync.client.conftest import make_team
@@ -18,6 +19,7 @@ NAME = "Northshire 2026"
 KINDS = ("observation", "note", "note")
 
 
+@pytest.mark.slow
 def test_matrix_counts_the_teams_notes_and_exports_open(server, tmp_path: Path) -> None:
     team, devices = make_team(server, tmp_path, ["alice", "bob"])
     rng = random.Random(6)

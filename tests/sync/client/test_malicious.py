@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from store import (
@@ -154,6 +155,7 @@ class Case:
                          self.written)
 
 
+@pytest.mark.slow
 def test_malicious_server_records_are_rejected_and_the_rest_syncs(team_factory) -> None:
     devices = team_factory(["bob", "cat"])
     failures: list[str] = []

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from store import close_inspection, purge_inspection, purge_log
 from store.team import purge_statement
 from tests.sync.client.conftest import Device, Server, make_team
@@ -35,6 +37,7 @@ def _server_rows(server: Server, cids: list[bytes]) -> int:
                    for cid in cids for table in ("records", "wrapped_keys", "roster_events"))
 
 
+@pytest.mark.slow
 def test_purge_reaches_every_device_and_the_server(server: Server, tmp_path) -> None:
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
     try:

@@ -34,6 +34,7 @@ def _envelope(device: Device, note_id: str) -> bytes:
     ).fetchone()[0]
 
 
+@pytest.mark.slow
 def test_reader_sees_the_pair_only_and_nothing_after_the_reading_days(
         server: Server, tmp_path) -> None:
     team, (lead, insp, alice) = make_team(server, tmp_path, ["insp", "alice"])

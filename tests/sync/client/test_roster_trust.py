@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -69,6 +70,7 @@ def wrapped_for(server: Server, device: bytes) -> int:
 
 
 # -- invitations -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_public_key_swapped_during_an_invitation_is_caught(server: Server, tmp_path) -> None:
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
     try:
@@ -104,6 +106,7 @@ def test_a_public_key_swapped_during_an_invitation_is_caught(server: Server, tmp
         team.close()
 
 
+@pytest.mark.slow
 def test_an_accept_proof_over_another_roster_is_refused(server: Server, tmp_path) -> None:
     """The server shows the joiner a roster the lead did not extend for it."""
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
@@ -157,6 +160,7 @@ def _serve_extra(cid: bytes, extra: list[SignedEvent], cut: int = 0) -> Hook:
     return hook
 
 
+@pytest.mark.slow
 def test_an_injected_roster_event_is_refused(server: Server, tmp_path) -> None:
     team, (lead, alice, bob) = make_team(server, tmp_path, ["alice", "bob"])
     try:
@@ -173,6 +177,7 @@ def test_an_injected_roster_event_is_refused(server: Server, tmp_path) -> None:
         team.close()
 
 
+@pytest.mark.slow
 def test_a_replayed_old_roster_is_detected(server: Server, tmp_path) -> None:
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
     try:
@@ -185,6 +190,7 @@ def test_a_replayed_old_roster_is_detected(server: Server, tmp_path) -> None:
         team.close()
 
 
+@pytest.mark.slow
 def test_a_forked_roster_is_detected(server: Server, tmp_path) -> None:
     """Two different events at the same position, both signed by the lead (a lead device
     cloned, or a server replaying a discarded branch): the second one seen is refused."""
@@ -210,6 +216,7 @@ def test_a_forked_roster_is_detected(server: Server, tmp_path) -> None:
         team.close()
 
 
+@pytest.mark.slow
 def test_a_dropped_removal_is_detected_and_nothing_leaks(server: Server, tmp_path) -> None:
     team, (lead, alice, bob) = make_team(server, tmp_path, ["alice", "bob"])
     try:
@@ -233,6 +240,7 @@ def test_a_dropped_removal_is_detected_and_nothing_leaks(server: Server, tmp_pat
         team.close()
 
 
+@pytest.mark.slow
 def test_a_key_the_lead_never_committed_to_is_refused(server: Server, tmp_path) -> None:
     """The server wraps a key of its own choosing for a new device: it would read everything
     that device writes. The roster's commitment refuses it."""
@@ -264,6 +272,7 @@ def test_a_key_the_lead_never_committed_to_is_refused(server: Server, tmp_path) 
         team.close()
 
 
+@pytest.mark.slow
 def test_keys_are_wrapped_with_roster_keys_not_the_servers(server: Server, tmp_path) -> None:
     """The server's member list gives an attacker's key-agreement key for a member device:
     the key delivered is wrapped for the roster's key, so the attacker cannot open it."""

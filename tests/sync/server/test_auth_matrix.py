@@ -118,6 +118,7 @@ def body_for(action: Action, s: Setup, user: str, coll: str) -> tuple[bytes, str
     return b"", None, None
 
 
+@pytest.mark.slow
 def test_authorization_matrix(world: World) -> None:
     s = build(world)
     other = Device.new("nobody")

@@ -176,9 +176,11 @@ def pg_url(pg_base: str) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_postgres(pg_url: str) -> None:
     run_workload(pg_url, 2)
 
 
+@pytest.mark.slow
 def test_one_process_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
     run_workload(str(tmp_path / "server.db"), 1)
