@@ -54,6 +54,7 @@ from ._merge import (
 from ._minimise import MinimisationWarning, check_minimisation
 from ._model import ACTIVE, CONFLICTED, DELETED, Damage, Inspection, Note, PassageTag, Revision
 from ._profile import NOTEBOOK, Profile, default_profile_dir
+from ._provenance import Author
 from ._retention import (
     DEFAULT_RETENTION_DAYS,
     PurgeLogEntry,
@@ -135,6 +136,7 @@ __all__ = [
     "validate_note",
     "validate_tag",
     "ACTIVE",
+    "Author",
     "CONFLICTED",
     "DELETED",
     "HEADER_LEN",

@@ -203,6 +203,7 @@ def _markdown(note: Note, inspection: Inspection, redact: _Redactor) -> str:
              f"kind: {_front(note.kind)}",
              f"template: {note.template}",
              f"author: {_front(note.author)}",
+             f"first_author: {_front(note.first_author or note.author)}",
              f"date: {_front(note.updated.isoformat(timespec='seconds'))}",
              f"state: {_front(note.state)}",
              f"tags: {_front(list(note.tags))}",

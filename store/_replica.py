@@ -331,6 +331,11 @@ class Replica:
             s.damaged.append(Damage(c, d, seq, f"its payload is not a valid note ({exc})"))
             return None
         s._payloads[rec.hash.hex()] = payload
+        known = s.notes.get(note_id)
+        if known is not None and known.first_signer:
+            note.first_signer, note.first_author = known.first_signer, known.first_author
+        else:
+            s._set_first_authors([note])
         s.notes[note_id] = note
         return note
 

@@ -306,15 +306,19 @@ def cmd_note_edit(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_note_history(profile: Profile, args: argparse.Namespace) -> int:
     session = _unlock(profile, args)
     revs = session.history(args.id)
+    # who signed each revision, from the verified roster (never from the payload)
+    who = [session.author_of(r.note.collection_id, r.signer) for r in revs]
     if args.json:
-        out(json.dumps([{"rev": r.rev, "parents": list(r.parents), "author": r.author,
-                         "state": r.state, "title": r.title, "pushed": r.pushed,
-                         "updated": r.updated.isoformat(timespec="seconds")} for r in revs],
-                       indent=2, ensure_ascii=False))
+        out(json.dumps([{"rev": r.rev, "parents": list(r.parents), "author": a.name,
+                         "device": r.signer.hex(), "fingerprint": a.fingerprint,
+                         "on_roster": a.on_roster, "state": r.state, "title": r.title,
+                         "pushed": r.pushed, "updated": r.updated.isoformat(timespec="seconds")}
+                        for r, a in zip(revs, who, strict=True)], indent=2, ensure_ascii=False))
     else:
-        for r in revs:
+        for r, a in zip(revs, who, strict=True):
+            device = f" {a.fingerprint or a.device}" if args.devices else ""
             out(f"{r.rev[:8]}…{r.rev.split('.')[1]:<5} {r.updated.isoformat(timespec='seconds')} "
-                f"{r.author:<6} {r.state:<10} {r.title}")
+                f"{a.name:<6}{device} {r.state:<10} {r.title}")
     return 0
 
 

@@ -162,9 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
     q.add_argument("--untag", action="append", default=[], metavar="TAG", help="remove a tag")
     _add_unlock_options(q)
-    q = nsub.add_parser("history", help="a note's revisions")
+    q = nsub.add_parser("history", help="a note's revisions, each with who signed it")
     q.add_argument("id")
     q.add_argument("--json", action="store_true")
+    q.add_argument("--devices", action="store_true",
+                   help="show the fingerprint of the device that signed each revision")
     _add_unlock_options(q)
     q = nsub.add_parser("restore", help="make an earlier revision current again")
     q.add_argument("id")

@@ -44,8 +44,10 @@ def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: 
     if note.state == "conflicted":
         t.append("Edited on two devices: enter compares both versions.\n", style="bold")
     t.append(note.title or "(untitled)", style="bold")
-    meta = [KIND_LABELS.get(note.kind, note.kind), note.author or "?",
-            when(note.updated, now)]
+    by = note.author or "?"
+    if note.first_author and note.first_author != note.author:
+        by += f" (first by {note.first_author})"
+    meta = [KIND_LABELS.get(note.kind, note.kind), by, when(note.updated, now)]
     if note.state != "active":
         meta.append(note.state)
     if not note.pushed and show_unsynced:
