@@ -126,7 +126,7 @@ def cmd_inspection_add(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_inspection_timeline(profile: Profile, args: argparse.Namespace) -> int:
     from datetime import date
 
-    from store._timeline import TimelineError, make_timeline, where_is
+    from store._timeline import TimelineError, make_timeline, set_timeline, where_is
 
     try:
         notification = date.fromisoformat(args.notification)
@@ -135,9 +135,7 @@ def cmd_inspection_timeline(profile: Profile, args: argparse.Namespace) -> int:
     except (ValueError, TimelineError) as exc:
         raise ValidationFailed([_issue("timeline", str(exc))]) from None
     session = _unlock(profile, args)
-    ins = session.find_inspection(args.name)
-    ins.extra = {**ins.extra, "timeline": timeline.to_dict()}
-    session.publish_inspection(ins, session.collection_for(ins, "note"))
+    set_timeline(session, session.find_inspection(args.name), timeline)
     for step in timeline.schedule():
         out(f"{step.start.isoformat()}  week {step.week:>2}  {step.label}")
     out(f"today: {where_is(timeline, date.today()).label}")

@@ -30,9 +30,11 @@ def cmd_export(profile: Profile, args: argparse.Namespace) -> int:
 
     session = _unlock(profile, args)
     inspection = session.find_inspection(args.inspection)
+    sealed = getattr(args, "include_sealed", False)
     paths = export_inspection(session, inspection, args.format, Path(args.output),
-                              overwrite=args.overwrite)
-    session.record_audit(inspection, "export", format=args.format, files=len(paths))
+                              overwrite=args.overwrite, include_sealed=sealed)
+    session.record_audit(inspection, "export", format=args.format, files=len(paths),
+                         **({"sealed": True} if sealed else {}))
     for path in paths:
         out(str(path))
     warn(f"exported {len(paths)} file{'s' if len(paths) != 1 else ''} from {inspection.name} "

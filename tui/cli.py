@@ -197,13 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(plaintext files)")
     p.add_argument("inspection", metavar="INSPECTION", help="the inspection's name or id prefix")
     p.add_argument("--format", required=True, choices=["md", "csv", "docx"],
-                   help="md: a file per note; csv: record review grades and the evidence "
-                        "matrix; docx: one evidence summary by statement")
+                   help="md: a file per note; csv: every field of every note, tagged "
+                        "passages, grades and the evidence matrix; docx: one evidence summary")
     p.add_argument("--output", required=True, metavar="DIR",
                    help="an empty folder to write into (created if missing)")
     p.add_argument("--overwrite", action="store_true",
                    help="write into a folder that is not empty, replacing files of the same "
                         "names")
+    p.add_argument("--include-sealed", action="store_true",
+                   help="also write sealed fields (a concern's child identifier): a lead's "
+                        "device only")
     _add_unlock_options(p)
 
     p = sub.add_parser("evidence", help="the evidence matrix of an inspection")
