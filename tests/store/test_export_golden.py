@@ -18,8 +18,14 @@ from store._evidence import EVIDENCE_ROWS
 from store._export import export_inspection
 from store._export_docx import row_heading
 from store._report import SealedNotAllowed
-from store._templates import KIND_LABELS, KINDS, SIX_POINT_SCALE, FieldSpec, format_field, \
-    template_for
+from store._templates import (
+    KIND_LABELS,
+    KINDS,
+    SIX_POINT_SCALE,
+    FieldSpec,
+    format_field,
+    template_for,
+)
 from store._timeline import make_timeline, set_timeline
 
 SEALED = "CHI-0101011234"
