@@ -60,9 +60,13 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
         yield "Search: Filters", screen.action_filters, "Kinds, states, tags, authors (f)"
         yield ("Evidence: Matrix", screen.action_matrix,
                "Statements against evidence status; drill down to the notes (m)")
+        yield ("Evidence: Export…", screen.action_export,
+               "DOCX, CSV or Markdown for report writers: plaintext files (E)")
     if isinstance(screen, InspectionsScreen):
         yield "Inspection: Open", screen.action_open, "Open the highlighted inspection (enter)"
         yield "Inspection: New", screen.action_new, "Add a local inspection (n)"
+        yield ("Evidence: Export…", screen.action_export,
+               "DOCX, CSV or Markdown for report writers: plaintext files (E)")
         # the retention actions that apply to the highlighted inspection, as in the footer
         if screen.check_action("close_inspection", ()):
             yield ("Inspection: Close…", screen.action_close_inspection,

@@ -38,6 +38,7 @@ class InspectionsScreen(BaseScreen):
         Binding("c", "concerns", "Concerns", id="inspections.concerns"),
         # shown only when they apply to the highlighted inspection (check_action)
         Binding("x", "close_inspection", "Close…", id="inspections.close"),
+        Binding("E", "export", "Export…", show=False, id="inspections.export"),
         Binding("o", "reopen", "Reopen", id="inspections.reopen"),
         Binding("P", "purge", "Purge…", id="inspections.purge"),
         Binding("j", "cursor_down", "Down", show=False, id="inspections.down"),
@@ -124,6 +125,13 @@ class InspectionsScreen(BaseScreen):
         ins = self.current()
         if ins is not None:
             self.app.push_screen(WorkspaceScreen(ins))
+
+    def action_export(self) -> None:
+        from .export import ExportModal
+
+        ins = self.current()
+        if ins is not None:
+            self.app.push_screen(ExportModal(ins))
 
     def action_concerns(self) -> None:
         from .matrix import ConcernsScreen

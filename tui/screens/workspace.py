@@ -101,6 +101,7 @@ class WorkspaceScreen(BaseScreen):
         Binding("d", "delete", "Delete", show=False, id="workspace.delete"),
         Binding("f", "filters", "Filters", show=False, id="workspace.filters"),
         Binding("m", "matrix", "Evidence matrix", show=False, id="workspace.matrix"),
+        Binding("E", "export", "Export…", show=False, id="workspace.export"),
         Binding("R", "reviews", "Record reviews", show=False, id="workspace.reviews"),
         Binding("T", "team", "Team and fingerprints", show=False, id="workspace.team"),
         Binding("l", "notes", "Notes list", show=False, id="workspace.list"),
@@ -308,6 +309,11 @@ class WorkspaceScreen(BaseScreen):
         from .matrix import MatrixScreen
 
         self.app.push_screen(MatrixScreen(self.inspection))
+
+    def action_export(self) -> None:
+        from .export import ExportModal
+
+        self.app.push_screen(ExportModal(self.inspection))
 
     def action_team(self) -> None:
         from .team import TeamScreen

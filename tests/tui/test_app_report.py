@@ -1,0 +1,50 @@
+"""Issue 12 in the app: export from the palette, diff in history, search preview highlights,
+timeline set from the inspections screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import Input
+
+from store import Profile, Session
+from tui.screens.export import ExportModal
+from tui.screens.workspace import WorkspaceScreen
+
+from .conftest import make_app, unlock
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_export_from_the_palette_writes_files_and_records_the_audit_event(
+        fprofile: Profile, fsession: Session, tmp_path: Path) -> None:
+    ins = fsession.find_inspection(None)
+    fsession.create(ins, "interview", "Parent meeting", "They felt listened to.",
+                    {"agreement_obtained": True, "key_quotes": "“She always called back.”"},
+                    ["S3"])
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkspaceScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"export")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportModal)
+        assert "plaintext" in str(app.screen.query_one("#export-warning").render())
+        app.screen.query_one("#export-folder", Input).value = str(tmp_path / "out")
+        await pilot.press("enter")  # the folder field submits
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, WorkspaceScreen)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["evidence-summary.docx"]
+    [event] = fsession.audit_events(ins)
+    assert event["type"] == "audit.export"
+    assert event["details"] == {"format": "docx", "files": 1}
