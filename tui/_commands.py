@@ -496,6 +496,7 @@ from ._concern_cmd import (  # noqa: E402 - they import from this module
     cmd_concern_step,
     cmd_note_concern,
 )
+from ._diff_cmd import HANDLERS as _DIFF_HANDLERS  # noqa: E402 - the same
 from ._export_cmd import cmd_evidence, cmd_export  # noqa: E402 - it imports from this module
 from ._retention_cmd import (  # noqa: E402 - it imports from this module
     cmd_inspection_close,
@@ -541,4 +542,5 @@ _HANDLERS = {
     ("doctor", None): cmd_doctor,
     **_TEAM_HANDLERS,
     **_UNCERTAINTY_HANDLERS,
+    **_DIFF_HANDLERS,
 }

@@ -168,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--devices", action="store_true",
                    help="show the fingerprint of the device that signed each revision")
     _add_unlock_options(q)
+    q = nsub.add_parser("diff", help="what changed between two revisions, word by word")
+    q.add_argument("id")
+    q.add_argument("old", nargs="?", help="revision id, prefix or number (default: the one "
+                                          "before NEW)")
+    q.add_argument("new", nargs="?", help="revision id, prefix or number (default: current)")
+    q.add_argument("--json", action="store_true")
+    _add_unlock_options(q)
     q = nsub.add_parser("restore", help="make an earlier revision current again")
     q.add_argument("id")
     q.add_argument("rev", help="revision id (or a unique prefix) from `note history`")
