@@ -48,3 +48,26 @@ async def test_export_from_the_palette_writes_files_and_records_the_audit_event(
     [event] = fsession.audit_events(ins)
     assert event["type"] == "audit.export"
     assert event["details"] == {"format": "docx", "files": 1}
+
+
+async def test_search_preview_highlights_a_match_in_a_long_field(fprofile: Profile,
+                                                                 fsession: Session) -> None:
+    ins = fsession.find_inspection(None)
+    views = ("The family met three workers in a year. " * 20
+             + "Nobody explained the chronology to them.")
+    fsession.create(ins, "interview", "Parent meeting", "Short notes.",
+                    {"agreement_obtained": True, "views": views})
+    fsession.create(ins, "note", "Walk round", "Busy but calm.")
+    app = make_app(fprofile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("slash", *"chronol")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        preview = app.screen.query_one("#preview-text").render()
+        text = preview.plain
+        assert "Matches in Views and experiences:" in text, text
+        marked = [text[s.start:s.end] for s in preview.spans if s.style.reverse]
+        assert marked == ["chronology"], marked

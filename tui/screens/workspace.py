@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from store import CONFLICTED, DELETED, Inspection, Note
 from store._tags import describe_tag
 from store._templates import KIND_LABELS, KINDS, format_field, template_for
 
+from .._matches import field_match
 from .._notes import phase_text, when
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
@@ -38,8 +40,10 @@ def _entry(label: str, count: int, width: int = 15) -> Text:
     return Text(f"{label[:room]:<{room}} {count_text}")
 
 
-def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: ANN001
-    """What the preview pane shows: the note's header line, its filled fields and its text."""
+def preview_text(note: Note, now, show_unsynced: bool = True,  # noqa: ANN001
+                 query: str = "") -> Text:
+    """What the preview pane shows: the note's header line, its filled fields and its text;
+    with a search ``query``, first the field that matched with the matches marked."""
     t = Text()
     if note.state == "conflicted":
         t.append("Edited on two devices: enter compares both versions.\n", style="bold")
@@ -70,10 +74,23 @@ def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: 
             shown.append(f"{spec.label}: {format_field(spec, value)}")
         if shown:
             t.append("\n" + " · ".join(shown[:8]))
+    match = field_match(note, query) if query.strip() else None
+    if match is not None:
+        t.append(f"\n\nMatches in {match.label}:\n", style="bold")
+        found = Text(match.excerpt[:2000])
+        for start, end in match.spans:
+            found.stylize(MATCH_STYLE, start, end)
+        t.append_text(found)
+        if match.name == "body":
+            return t
     body = note.body.strip()
     if body:
         t.append("\n\n" + "\n".join(body.splitlines()[:60]))
     return t
+
+
+#: How a search match is marked in the preview: reverse video takes the theme's own colours.
+MATCH_STYLE = Style(reverse=True, bold=True)
 
 
 def note_tags(note: Note) -> set[str]:
@@ -288,7 +305,8 @@ class WorkspaceScreen(BaseScreen):
                                 if not self.query_text else "Nothing matches.", style="dim"))
         else:
             preview.update(preview_text(event.note, self.fp.now(),
-                                        show_unsynced=self.inspection.scope != "local"))
+                                        show_unsynced=self.inspection.scope != "local",
+                                        query=self.query_text))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
 
     @on(NoteList.Selected)
