@@ -71,6 +71,9 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
         if screen.check_action("close_inspection", ()):
             yield ("Inspection: Close…", screen.action_close_inspection,
                    "Close it; it can be purged after a retention period (x)")
+        if screen.check_action("timeline", ()):
+            yield ("Inspection: Timeline…", screen.action_timeline,
+                   "Notification date and holiday weeks: phase and week (w)")
         if screen.check_action("reopen", ()):
             yield "Inspection: Reopen", screen.action_reopen, "No purge date any more (o)"
         if screen.check_action("purge", ()):

@@ -71,3 +71,40 @@ async def test_search_preview_highlights_a_match_in_a_long_field(fprofile: Profi
         assert "Matches in Views and experiences:" in text, text
         marked = [text[s.start:s.end] for s in preview.spans if s.style.reverse]
         assert marked == ["chronology"], marked
+
+
+async def test_timeline_set_in_the_app_shows_phase_and_week(fprofile: Profile,
+                                                            fsession: Session) -> None:
+    from datetime import date
+
+    from store._timeline import make_timeline, where_is
+    from tui.screens.export import TimelineModal
+    from tui.screens.inspections import InspectionsScreen
+    from tui.widgets.title_bar import TitleBar
+
+    from .conftest import NOW
+
+    expected = where_is(make_timeline(date(2026, 1, 5), holidays=[date(2026, 2, 16)]),
+                        NOW.date()).label
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        assert isinstance(app.screen, InspectionsScreen)
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, TimelineModal)
+        await pilot.press(*"2026-01-5", "enter", "enter")  # not a date: said so, not saved
+        await pilot.pause()
+        assert "not a date" in str(app.screen.query_one("#timeline-message").render())
+        app.screen.query_one("#timeline-notified", Input).value = "2026-01-05"
+        app.screen.query_one("#timeline-holidays", Input).value = "2026-02-16"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        row = app.screen.query_one("DataTable").get_row_at(0)
+        assert row[2] == expected, row
+        await pilot.press("enter")
+        await pilot.pause()
+        assert expected in str(app.screen.query_one(TitleBar).query_one("#title-left").render())
+    stored = fsession.find_inspection(None).extra["timeline"]
+    assert stored["notification"] == "2026-01-05" and stored["holidays"] == ["2026-02-16"]

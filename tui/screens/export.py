@@ -1,5 +1,6 @@
-"""Export an inspection's evidence from the app: the same files, plaintext warning and audit
-event as ``fieldpad export`` (the palette, and E on the inspections and workspace screens)."""
+"""Dialogs about a whole inspection's evidence: export it (the same files, plaintext warning
+and audit event as ``fieldpad export``: the palette, and E on the inspections and workspace
+screens) and set its timeline (w on the inspections screen)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,90 @@ class ExportModal(BaseModal):
                     f"{paths[0].parent if paths else 'the folder'}. They are plaintext: keep "
                     "them on encrypted media only.", timeout=10)
         self.dismiss(paths)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TimelineModal(BaseModal):
+    """Set an inspection's timeline: the notification date and the holiday weeks left out of
+    the count (a lead's change on a team inspection). Dismisses with the changed inspection."""
+
+    NAME = "Timeline"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="timeline.cancel"),
+    ]
+
+    def __init__(self, inspection: Inspection) -> None:
+        super().__init__()
+        self.inspection = inspection
+
+    def compose(self) -> ComposeResult:
+        from store._timeline import Timeline, TimelineError
+
+        notified, holidays = "", ""
+        try:
+            current = Timeline.from_dict(self.inspection.extra.get("timeline") or {})
+            notified = current.notification.isoformat()
+            holidays = ", ".join(sorted(d.isoformat() for d in current.holidays))
+        except TimelineError:
+            pass  # none yet (or unreadable): start empty
+        with Vertical(classes="dialog modal-box", id="timeline-box"):
+            yield Label(f"Timeline of {self.inspection.name}", classes="dialog-title",
+                        markup=False)
+            with Horizontal(classes="form-row"):
+                yield Label("Notified on", classes="form-label")
+                yield Input(notified, placeholder="YYYY-MM-DD", id="timeline-notified")
+            with Horizontal(classes="form-row"):
+                yield Label("Holiday weeks", classes="form-label")
+                yield Input(holidays, placeholder="a day in each week, e.g. 2026-02-16",
+                            id="timeline-holidays")
+            yield Label("Holiday weeks are left out of the week count; later steps move on.",
+                        classes="hint")
+            yield Label("", id="timeline-message", classes="error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Save", id="save", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#timeline-notified", Input).focus()
+
+    @on(Input.Submitted, "#timeline-notified")
+    def _next(self) -> None:
+        self.query_one("#timeline-holidays", Input).focus()
+
+    @on(Input.Submitted, "#timeline-holidays")
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        import re
+        from datetime import date
+
+        from store._timeline import TimelineError, make_timeline, set_timeline
+
+        message = self.query_one("#timeline-message", Label)
+        raw = self.query_one("#timeline-notified", Input).value.strip()
+        days = [d for d in re.split(r"[\s,;]+",
+                                    self.query_one("#timeline-holidays", Input).value) if d]
+        try:
+            notified = date.fromisoformat(raw)
+        except ValueError:
+            message.update(f"{raw!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-01-05")
+            return
+        try:
+            holidays = [date.fromisoformat(d) for d in days]
+        except ValueError:
+            message.update("Holiday weeks: write a day of each week as YYYY-MM-DD, separated "
+                           "by commas")
+            return
+        try:
+            changed = set_timeline(self.session, self.inspection,
+                                   make_timeline(notified, holidays=holidays))
+        except (TimelineError, FieldpadError) as exc:
+            message.update(str(exc))
+            return
+        self.dismiss(changed)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
