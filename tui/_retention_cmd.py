@@ -47,12 +47,39 @@ def cmd_inspection_close(profile: Profile, args: argparse.Namespace) -> int:
     from ._commands import _unlock, out
 
     session = _unlock(profile, args)
-    ins = close_inspection(session, session.find_inspection(args.name), args.retention_days)
+    ins = session.find_inspection(args.name)
+    if not _confirm_open_concerns(session, ins, args):
+        return 1
+    ins = close_inspection(session, ins, args.retention_days)
     state = retention_state(ins)
     assert state.purge_after is not None
     out(f"closed {ins.name}: kept {state.retention_days} days; it can be purged from "
         f"{state.purge_after.date().isoformat()}")
     return 0
+
+
+def _confirm_open_concerns(session: Session, ins: Inspection,
+                           args: argparse.Namespace) -> bool:
+    """Closing with open concerns asks first, naming them: at a terminal, a yes/no question;
+    in a script, only with --with-open-concerns."""
+    from store._concerns import open_concern_lines
+
+    from ._commands import warn
+
+    lines = open_concern_lines(session.list_notes(ins, kind="concern"))
+    if not lines or getattr(args, "with_open_concerns", False):
+        return True
+    warn(f"{ins.name} has {len(lines)} open concern{'s' if len(lines) != 1 else ''}:")
+    for line in lines:
+        warn(f"  {line}")
+    if sys.stdin is not None and sys.stdin.isatty():
+        sys.stderr.write("Close it anyway? The concerns stay open. [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() in ("y", "yes"):
+            return True
+    warn("not closed: close the concerns first (fieldpad concern step ID closed), or close "
+         "the inspection with them open using --with-open-concerns")
+    return False
 
 
 def cmd_inspection_reopen(profile: Profile, args: argparse.Namespace) -> int:

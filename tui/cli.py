@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name")
     q.add_argument("--retention-days", type=_retention_days, default=90, metavar="N",
                    help="days to keep its notes after closing, 1-3650 (default 90)")
+    q.add_argument("--with-open-concerns", action="store_true",
+                   help="close it even though concern forms are still open (they stay open)")
     _add_unlock_options(q)
     q = isub.add_parser("reopen", help="reopen a closed inspection (no purge date any more)")
     q.add_argument("name")

@@ -207,7 +207,11 @@ class InspectionsScreen(BaseScreen):
             self.notify(f"Closed {done.name}: "
                         f"{retention_state(done, self.fp.now()).label.split(' · ')[-1]}.")
 
-        self.app.push_screen(CloseInspectionModal(ins), chosen)
+        from store._concerns import open_concern_lines
+
+        concerns = open_concern_lines(self.session.list_notes(ins, kind="concern"),
+                                      self.fp.now())
+        self.app.push_screen(CloseInspectionModal(ins, concerns), chosen)
 
     def action_reopen(self) -> None:
         from store import reopen_inspection
