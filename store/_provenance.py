@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from ._merge import merge_order
+from ._content_merge import merge_order
 
 if TYPE_CHECKING:
     from ._model import Note
@@ -46,7 +46,7 @@ class Author:
         """The device fingerprint people compare in person, or "" when the key is unknown."""
         if not self.sign_key:
             return ""
-        from ._teamview import fingerprint_text
+        from .team import fingerprint_text
 
         return fingerprint_text(self.sign_key)
 

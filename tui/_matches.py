@@ -39,8 +39,8 @@ def _pattern(query: str) -> re.Pattern[str] | None:
 
 
 def _fields(note: Note) -> list[tuple[str, str, str]]:
-    from store._sealing import is_sealed
-    from store._templates import UnknownTemplate, format_field, template_for
+    from store.crypto import is_sealed
+    from store.inspection import UnknownTemplate, format_field, template_for
 
     try:
         template = template_for(note.kind, note.template)

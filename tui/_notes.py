@@ -140,7 +140,7 @@ def conflict_items(note: Note, field_labels: dict[str, str],
     versions in merge order (who signed each, when, on which device: see
     ``store._provenance.conflict_sides``); with ``mine_second`` the user's own version is the
     second one and goes on the left."""
-    from store._merge import conflict_regions
+    from store import conflict_regions
 
     (ours_label, ours_dev), (theirs_label, theirs_dev) = sides or (
         ("one version", ""), ("other version", ""))
@@ -176,7 +176,7 @@ def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, An
 
     Raises ``ValueError`` while any item is undecided: nothing is discarded before then.
     """
-    from store._merge import conflict_regions
+    from store import conflict_regions
 
     if any(i.choice is None for i in items):
         raise ValueError("some conflicts are not decided yet")
@@ -264,7 +264,7 @@ def phase_text(inspection: Any, today: Any) -> str:
     data = inspection.extra.get("timeline")
     if not data:
         return "–"
-    from store._timeline import Timeline, TimelineError, where_is
+    from store.inspection import Timeline, TimelineError, where_is
 
     try:
         return where_is(Timeline.from_dict(data), today).label

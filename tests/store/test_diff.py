@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from store import NotFound, Session
-from store._diff import DELETED, EQUAL, INSERTED, diff_notes, diff_revisions, word_diff
+from store.diff import DELETED, EQUAL, INSERTED, diff_notes, diff_revisions, word_diff
 
 
 def test_diff_of_two_revisions_names_the_changed_field_and_words(session: Session) -> None:

@@ -14,19 +14,20 @@ from typing import Any
 import pytest
 
 from store import Inspection, Note, PassageTag, Session
-from store._evidence import EVIDENCE_ROWS
-from store._export import export_inspection
-from store._export_docx import row_heading
-from store._report import SealedNotAllowed
-from store._templates import (
+from store.inspection import (
+    EVIDENCE_ROWS,
     KIND_LABELS,
     KINDS,
     SIX_POINT_SCALE,
     FieldSpec,
+    SealedNotAllowed,
+    export_inspection,
     format_field,
+    make_timeline,
+    set_timeline,
     template_for,
 )
-from store._timeline import make_timeline, set_timeline
+from store.inspection._export_docx import row_heading
 
 SEALED = "CHI-0101011234"
 ROWS = dict(zip(KINDS, [*EVIDENCE_ROWS, "S1", "S2"], strict=False))

@@ -77,7 +77,7 @@ async def test_timeline_set_in_the_app_shows_phase_and_week(fprofile: Profile,
                                                             fsession: Session) -> None:
     from datetime import date
 
-    from store._timeline import make_timeline, where_is
+    from store.inspection import make_timeline, where_is
     from tui.screens.export import TimelineModal
     from tui.screens.inspections import InspectionsScreen
     from tui.widgets.title_bar import TitleBar

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from store._export import export_inspection
+from store.inspection import export_inspection
 from tests.sync.client.conftest import Device, Server, make_team
 from tui.screens.conflict import ConflictScreen
 

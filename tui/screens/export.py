@@ -14,8 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from store import FieldpadError, Inspection
+from store.inspection import PLAINTEXT_WARNING
 
-from .._export_cmd import PLAINTEXT_WARNING
 from ._base import BaseModal
 
 FORMATS = [("DOCX evidence summary", "docx"), ("CSV tables", "csv"),
@@ -23,7 +23,7 @@ FORMATS = [("DOCX evidence summary", "docx"), ("CSV tables", "csv"),
 
 
 def default_folder(inspection: Inspection, fmt: str) -> Path:
-    from store._export import safe_filename
+    from store.inspection import safe_filename
 
     stem = safe_filename(inspection.name, set(), suffix="")
     return Path.home() / "fieldpad-exports" / f"{stem}-{fmt}"
@@ -43,7 +43,7 @@ class ExportModal(BaseModal):
         self.inspection = inspection
 
     def compose(self) -> ComposeResult:
-        from store._report import may_export_sealed
+        from store.inspection import may_export_sealed
 
         with Vertical(classes="dialog modal-box", id="export-box"):
             yield Label(f"Export {self.inspection.name}", classes="dialog-title", markup=False)
@@ -59,7 +59,7 @@ class ExportModal(BaseModal):
             sealed.display = may_export_sealed(self.session, self.inspection) \
                 and self.inspection.scope != "local"
             yield sealed
-            yield Label(PLAINTEXT_WARNING.removeprefix("warning: ").capitalize(),
+            yield Label(PLAINTEXT_WARNING,
                         classes="hint", id="export-warning", markup=False)
             yield Label("", id="export-message", classes="error", markup=False)
             with Horizontal(classes="buttons"):
@@ -92,7 +92,7 @@ class ExportModal(BaseModal):
 
     @work(thread=True, exclusive=True, group="export", name="export")
     def _run(self, fmt: str, folder: Path, include_sealed: bool) -> None:
-        from store._export import export_inspection
+        from store.inspection import export_inspection
 
         try:
             paths = export_inspection(self.session, self.inspection, fmt, folder,
@@ -133,7 +133,7 @@ class TimelineModal(BaseModal):
         self.inspection = inspection
 
     def compose(self) -> ComposeResult:
-        from store._timeline import Timeline, TimelineError
+        from store.inspection import Timeline, TimelineError
 
         notified, holidays = "", ""
         try:
@@ -173,7 +173,7 @@ class TimelineModal(BaseModal):
         import re
         from datetime import date
 
-        from store._timeline import TimelineError, make_timeline, set_timeline
+        from store.inspection import TimelineError, make_timeline, set_timeline
 
         message = self.query_one("#timeline-message", Label)
         raw = self.query_one("#timeline-notified", Input).value.strip()

@@ -102,7 +102,7 @@ class HistoryScreen(BaseScreen):
         return f"Revision {self.revisions.index(rev) + 1} · {who}"
 
     def _diff(self, old: Revision, new: Revision) -> Text:
-        from store._diff import DELETED, INSERTED, diff_notes
+        from store.diff import DELETED, INSERTED, diff_notes
 
         theme = self.app.current_theme
         gone = Style(color=theme.error, strike=True)
