@@ -22,8 +22,10 @@ from store import (
 from store._kdf import DEFAULT_ITERATIONS, DEFAULT_LANES, MIB
 from store._templates import coerce_field, parse_tags, template_for
 
+from ._input_files import BadInputFile, read_text
 from ._markdown import collect_markdown, parse_markdown
 from ._passphrase import PassphraseSource
+from ._printable import printable
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,11 +43,11 @@ _OPEN: list[Session] = []
 
 
 def out(text: str = "") -> None:
-    print(text)
+    print(printable(text))  # a title or name never reaches the terminal as escape codes
 
 
 def warn(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(printable(text), file=sys.stderr)
 
 
 def _unlock(profile: Profile, args: argparse.Namespace) -> Session:
@@ -167,11 +169,7 @@ def cmd_inspection_list(profile: Profile, args: argparse.Namespace) -> int:
 
 # -- notes ------------------------------------------------------------------------------------
 def _read_body(path: str | None) -> str | None:
-    if path is None:
-        return None
-    if path == "-":
-        return sys.stdin.read()
-    return Path(path).read_text(encoding="utf-8")
+    return None if path is None else read_text(path)  # bounded, strict UTF-8, exit 2
 
 
 def _fields(kind: str, pairs: list[str], base: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -212,9 +210,10 @@ def _tags(values: list[str]) -> tuple[str, ...]:
 
 
 def cmd_note_add(profile: Profile, args: argparse.Namespace) -> int:
+    body = _read_body(args.body_file) or ""
     session = _unlock(profile, args)
     ins = session.find_inspection(args.inspection)
-    note = session.create(ins, args.kind, args.title, _read_body(args.body_file) or "",
+    note = session.create(ins, args.kind, args.title, body,
                           _fields(args.kind, args.field), _tags(args.tag))
     _warn_minimisation(session, note)
     out(note.note_id)
@@ -242,7 +241,8 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
     else:
         for r in rows:
             flag = {"conflicted": "!", "deleted": "x"}.get(r["state"], " ")
-            out(f"{r['id'][:8]} {flag} {r['kind']:<14} {r['title'][:36]:<36} {r['author']:<6} "
+            title = printable(r["title"], one_line=True)[:36]
+            out(f"{r['id'][:8]} {flag} {r['kind']:<14} {title:<36} {r['author']:<6} "
                 f"{r['updated'][:16]}")
     return 0
 
@@ -281,12 +281,12 @@ def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_note_edit(profile: Profile, args: argparse.Namespace) -> int:
+    body = _read_body(args.body_file)
     session = _unlock(profile, args)
     note = session.get(args.id)
     changes: dict[str, Any] = {}
     if args.title is not None:
         changes["title"] = args.title
-    body = _read_body(args.body_file)
     if body is not None:
         changes["body"] = body
     if args.field:
@@ -333,10 +333,13 @@ def cmd_note_delete(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_note_import(profile: Profile, args: argparse.Namespace) -> int:
-    files = collect_markdown([Path(p) for p in args.paths])
-    if not files:
-        raise FieldpadError("no Markdown files (.md, .markdown) found in the paths given")
-    parsed = [(path, *parse_markdown(path)) for path in files]  # read all before unlocking
+    try:  # read all before unlocking
+        files = collect_markdown([Path(p) for p in args.paths])
+        if not files:
+            raise FieldpadError("no Markdown files (.md, .markdown) found in the paths given")
+        parsed = [(path, *parse_markdown(path)) for path in files]
+    except BadInputFile as exc:
+        raise BadInputFile(f"{exc}; nothing was imported") from None
     session = _unlock(profile, args)
     ins = session.find_inspection(args.inspection)
     created = []
