@@ -3,6 +3,7 @@
 This package imports neither ``sync`` nor ``tui``.
 """
 
+from ._dbcheck import DatabaseDamaged, check_database, is_damage
 from ._doctor import DoctorReport, verify_all
 from ._envelope import (
     HEADER_LEN,
@@ -91,6 +92,9 @@ from ._templates import (
 )
 
 __all__ = [
+    "DatabaseDamaged",
+    "check_database",
+    "is_damage",
     "KINDS",
     "KIND_LABELS",
     "KIND_SHORT_LABELS",

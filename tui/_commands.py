@@ -16,6 +16,7 @@ from store import (
     Profile,
     Session,
     ValidationFailed,
+    check_database,
     default_profile_dir,
     verify_all,
 )
@@ -357,6 +358,14 @@ def cmd_note_import(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(profile: Profile, args: argparse.Namespace) -> int:
+    from store._dbcheck import damage_report
+
+    broken = check_database(profile.db.conn, full=args.full)  # pages first: no unlock needed
+    if broken:
+        lines = damage_report(profile.path, broken)
+        out(json.dumps({"database": broken, "advice": lines[-1]}, indent=2) if args.json
+            else "\n".join(lines))
+        return 1
     session = _unlock(profile, args)
     report = verify_all(session)
     if args.repair and not report.ok:

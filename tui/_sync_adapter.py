@@ -49,7 +49,14 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
             report = sync(session, client, relay)
     except FieldpadError as exc:
         return SyncResult(ok=False, server=url, errors=(str(exc),))
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
+        from store import is_damage
+        from store._dbcheck import damaged
+
+        if is_damage(exc):
+            return SyncResult(ok=False, server=url, errors=(str(damaged(None, str(exc))),))
+        if not isinstance(exc, sqlite3.OperationalError):
+            raise
         why = ("the disk is full: free some space and sync again" if "full" in str(exc)
                else f"the profile database refused a write ({exc})")
         return SyncResult(ok=False, server=url, errors=(

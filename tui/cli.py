@@ -252,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--repair", action="store_true",
                    help="set damaged records aside and pull them again from the server")
+    p.add_argument("--full", action="store_true",
+                   help="SQLite's integrity_check (slower) instead of its quick_check")
     _add_unlock_options(p)
 
     p = sub.add_parser("serve", help="run the sync server", add_help=False)
@@ -322,8 +324,11 @@ def _report(exc: BaseException) -> int:
     """Every error ends as one clear line; never a traceback that could show a secret."""
     import sqlite3
 
-    from store import FieldpadError
+    from store import FieldpadError, is_damage
+    from store._dbcheck import damaged
 
+    if is_damage(exc):  # a damaged profile file: say so, and what to do
+        exc = damaged(None, str(exc))
     if isinstance(exc, FieldpadError):
         print(f"fieldpad: {exc}", file=sys.stderr)
         return exc.exit_code
