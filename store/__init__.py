@@ -23,6 +23,7 @@ from ._errors import (
     BadCommitment,
     BadPayload,
     BadSignature,
+    DamagedNote,
     DecryptFailed,
     EnvelopeError,
     FieldpadError,
@@ -92,6 +93,7 @@ from ._templates import (
 )
 
 __all__ = [
+    "DamagedNote",
     "DatabaseDamaged",
     "check_database",
     "is_damage",

@@ -63,6 +63,8 @@ class Session:
         self.notes: dict[str, Note] = {}
         self.inspections: dict[bytes, Inspection] = {}
         self.damaged: list[Damage] = []
+        #: notes whose head record is damaged on this device: not shown, named on opening
+        self.damaged_notes: dict[str, Damage] = {}
         self.search_index = SearchIndex()
         self._collections: dict[bytes, tuple[bytes, str]] = {}
         # payloads of head records by record hash, as opened or sealed: the head cache's source
@@ -89,7 +91,13 @@ class Session:
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
         multi: set[str] = set()
         cached = _headcache.load(self.db, self.keys)
-        for ref, note_id in self.streams.head_refs():
+        intact, broken = self.streams.head_refs_checked()
+        for ref, note_id in broken:  # never shown, from the cache or otherwise: named instead
+            damage = Damage(ref.collection_id, ref.device_id, ref.seq,
+                            _headcache.DAMAGED_HEAD)
+            self.damaged.append(damage)
+            self.damaged_notes[note_id] = damage
+        for ref, note_id in intact:
             key = ref.hash.hex()
             payload = cached.get(key)
             if payload is None:
@@ -311,6 +319,7 @@ class Session:
             return self.notes[hits[0]]
         if len(hits) > 1:
             raise Ambiguous(f"{note_id!r} matches {len(hits)} notes; give more of the id")
+        _headcache.refuse_damaged(self.damaged_notes, note_id)  # DamagedNote if it is one
         raise NotFound(f"no note {note_id!r} in this profile; `fieldpad note list` shows them")
 
     def search(self, query: str, inspection: Inspection | None = None,

@@ -84,6 +84,23 @@ class Streams:
         return [(StoredRecord(c, d, s, h, b"", n, p == 1, bool(dr), p == 2), head)
                 for c, d, s, h, n, p, dr, head in rows]
 
+    def head_refs_checked(self) -> tuple[list[tuple[StoredRecord, str]],
+                                         list[tuple[StoredRecord, str]]]:
+        """``head_refs`` split into (intact, damaged): a head is intact when its stored
+        envelope still hashes to its stored hash. What unlock uses, so that the head cache
+        (keyed by that hash) never stands in for an envelope damaged since (issue 11)."""
+        rows = self.db.execute(
+            "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.envelope, r.note_id, "
+            "r.pushed, r.draft, h.note_id FROM heads h JOIN records r "
+            "ON r.collection_id = h.collection_id AND r.device_id = h.device_id "
+            "AND r.seq = h.seq").fetchall()
+        intact: list[tuple[StoredRecord, str]] = []
+        damaged: list[tuple[StoredRecord, str]] = []
+        for c, d, s, h, e, n, p, dr, head in rows:
+            ref = StoredRecord(c, d, s, h, b"", n, p == 1, bool(dr), p == 2)
+            (intact if envelope_hash(e) == h else damaged).append((ref, head))
+        return intact, damaged
+
     def head_records(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record, with its note id: what unlock decrypts."""
         rows = self.db.execute(
