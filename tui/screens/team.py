@@ -21,6 +21,7 @@ from store import FieldpadError, Inspection
 from store._roster import MEMBER, Roster
 from store._teamview import TeamDevice, fingerprint_text, team_devices, team_roster
 
+from .._printable import printable
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 from .team_dialogs import (
@@ -157,7 +158,8 @@ class TeamScreen(BaseScreen):
                 status = Text("verified", style="bold")
             else:
                 status = Text("not verified")
-            table.add_row(Text(d.user, style=dim), Text(d.role, style=dim),
+            table.add_row(Text(printable(d.user, one_line=True), style=dim),
+                          Text(d.role, style=dim),
                           Text(d.short_id, style=dim), Text(d.fingerprint, style=dim),
                           status, key=d.device_id.hex())
         table.display = bool(self.devices)

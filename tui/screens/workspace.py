@@ -18,6 +18,7 @@ from store._tags import describe_tag
 from store._templates import KIND_LABELS, KINDS, format_field, template_for
 
 from .._notes import phase_text, when
+from .._printable import printable
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
@@ -43,8 +44,8 @@ def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: 
     t = Text()
     if note.state == "conflicted":
         t.append("Edited on two devices: enter compares both versions.\n", style="bold")
-    t.append(note.title or "(untitled)", style="bold")
-    meta = [KIND_LABELS.get(note.kind, note.kind), note.author or "?",
+    t.append(printable(note.title, one_line=True) or "(untitled)", style="bold")
+    meta = [KIND_LABELS.get(note.kind, note.kind), printable(note.author) or "?",
             when(note.updated, now)]
     if note.state != "active":
         meta.append(note.state)
@@ -65,12 +66,12 @@ def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: 
                 continue
             if spec.type == "longtext":
                 continue
-            shown.append(f"{spec.label}: {format_field(spec, value)}")
+            shown.append(f"{spec.label}: {printable(format_field(spec, value), one_line=True)}")
         if shown:
             t.append("\n" + " · ".join(shown[:8]))
     body = note.body.strip()
     if body:
-        t.append("\n\n" + "\n".join(body.splitlines()[:60]))
+        t.append("\n\n" + printable("\n".join(body.splitlines()[:60])))
     return t
 
 
