@@ -67,8 +67,8 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
     for note_id in report.conflicted:
         note = session.notes.get(note_id)
         lines.append(f"Needs you: {note.title if note else note_id[:8]!r} (both versions kept).")
-    for label in dict.fromkeys(report.waiting_for_keys):
-        lines.append(f"Waiting for the key to {label} from a teammate's device.")
+    lines += [f"Vouched for your new device {d}: a lead's device adds it at its next sync."
+              for d in report.linked]  # the errors say who must sync next for missing keys
     lines += [f"Added to the team after checking its invitation proof: {d}."
               for d in report.admitted]
     lines += [f"Joined {name}: the team roster was checked against your lead's invitation."

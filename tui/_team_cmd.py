@@ -74,6 +74,19 @@ def cmd_team_invite(profile: Profile, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_team_link(profile: Profile, args: argparse.Namespace) -> int:
+    from ._commands import out, warn
+
+    _, team, client = _team(profile, args)
+    with client:
+        code = team.link()
+    warn("Type this code on your new device: `fieldpad team join CODE` (it works once, for "
+         "one device). Then sync this device: it checks the new one and vouches for it; a "
+         "lead's device adds it at its next sync, with nothing for the lead to do.")
+    out(code)
+    return 0
+
+
 def cmd_team_join(profile: Profile, args: argparse.Namespace) -> int:
     from sync.client import client_for
     from sync.client._team import join
@@ -83,8 +96,8 @@ def cmd_team_join(profile: Profile, args: argparse.Namespace) -> int:
     session = _unlock(profile, args)
     with client_for(session) as client:
         name = join(session, client, args.code, args.inspection)
-    out(f"Answered the invitation to {name}. The lead's next sync adds this device; your next "
-        "`fieldpad sync` after that finishes joining.")
+    out(f"Answered the code for {name}. The device that showed it checks this answer at its "
+        "next sync; your next `fieldpad sync` after that says what is left (or finishes).")
     return 0
 
 
@@ -154,7 +167,9 @@ def add_parsers(sub: argparse._SubParsersAction, add_unlock_options) -> None:  #
     r = q("invite", "lead: invite USER's device; prints a one-time code (last line)")
     r.add_argument("user", metavar="USER")
     r.add_argument("--lead", action="store_true", help="invite as a lead")
-    r = q("join", "answer an invitation with the code the lead gave you")
+    r = q("link", "add another device of your own: prints a one-time code (last line) to "
+          "type on it")
+    r = q("join", "answer an invitation (or your own link code) with its code")
     r.add_argument("code", metavar="CODE")
     r = q("remove", "lead: remove USER from the inspection and rotate the keys")
     r.add_argument("user", metavar="USER")
@@ -173,6 +188,7 @@ def add_parsers(sub: argparse._SubParsersAction, add_unlock_options) -> None:  #
 HANDLERS = {
     ("team", "list"): cmd_team_list,
     ("team", "invite"): cmd_team_invite,
+    ("team", "link"): cmd_team_link,
     ("team", "join"): cmd_team_join,
     ("team", "remove"): cmd_team_remove,
     ("team", "revoke"): cmd_team_revoke,
