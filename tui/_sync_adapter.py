@@ -94,7 +94,7 @@ def real_team(session: Session, inspection: Inspection, action: str, **kw: str) 
 
     from ._sync_seam import no_team_server
 
-    if action not in ("invite", "join", "remove", "revoke", "pair"):
+    if action not in ("invite", "join", "remove", "revoke", "pair", "link"):
         raise ValueError(f"unknown team action {action!r}")
     try:
         client = client_for(session)
@@ -112,6 +112,8 @@ def real_team(session: Session, inspection: Inspection, action: str, **kw: str) 
         team = Team(session, client, inspection)
         if action == "invite":
             return team.invite(kw["user"], kw.get("role") or "member")
+        if action == "link":  # the code for another device of this user's own
+            return team.link()
         if action == "pair":  # the reader's code when they are not on the team, else ""
             return team.pair(kw["reader"], kw["inspector"], kw["until"]) or ""
         if action == "remove":
