@@ -327,10 +327,12 @@ def _report(exc: BaseException) -> int:
     from store import FieldpadError, is_damage
     from store._dbcheck import damaged
 
+    from ._printable import printable
+
     if is_damage(exc):  # a damaged profile file: say so, and what to do
         exc = damaged(None, str(exc))
-    if isinstance(exc, FieldpadError):
-        print(f"fieldpad: {exc}", file=sys.stderr)
+    if isinstance(exc, FieldpadError):  # may quote a name or a server's words: escaped
+        print(f"fieldpad: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
         print("fieldpad: the disk is full: nothing was saved by this command and nothing "

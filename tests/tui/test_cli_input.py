@@ -115,6 +115,11 @@ def test_terminal_escapes_in_titles_are_shown_escaped(cli: Cli, tmp_path: Path) 
     assert "# \\u001b[2J\\u001b[31mRed\\u001b]0;pwned\\u0007 title\\u009b1m" in shown
     # JSON keeps the exact title: the escapes are JSON's own
     assert json.loads(cli("note", "show", note_id, "--json").stdout)["title"] == ESC_TITLE
+    # an error that names things (here: the inspections to choose from) is escaped too
+    cli("inspection", "add", f"North{ESC_TITLE}")
+    r = cli("note", "add", "--title", "Which one?", code=1)
+    assert "several inspections" in r.stderr and "North\\u001b[2J" in r.stderr
+    assert all(raw not in r.stderr for raw in ("\x1b", "\x07", "\x9b"))
 
 
 def test_passphrase_file_problems_exit_3(cli: Cli, tmp_path: Path) -> None:
