@@ -8,13 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from store import FieldpadError, Session
-from store._invite import (
-    AcceptanceRejected,
-    Invitation,
-    accept_proof,
-    check_acceptance,
-    verify_join,
-)
+from store._invite import Invitation, accept_proof, check_acceptance, verify_join
 from store._link import (
     LinkClaim,
     check_link_acceptance,
@@ -24,7 +18,7 @@ from store._link import (
     publish_link,
 )
 from store._model import Inspection
-from store._roster import ADD, LEAD, MEMBER, Roster, RosterError
+from store._roster import ADD, LEAD, MEMBER, Roster
 
 from ._errors import ServerRefused
 from ._http import SyncClient
@@ -187,4 +181,4 @@ def who_must_sync(session: Session, cid: bytes, label: str) -> str | None:
 
 
 __all__ = ["LinkError", "admit_links", "check_joined", "start_link", "vouch_pending",
-           "waiting_for_answer", "who_must_sync", "AcceptanceRejected", "RosterError"]
+           "waiting_for_answer", "who_must_sync"]

@@ -368,7 +368,7 @@ class Trust:
                     self.book.drop_invite(inv_id)
                 continue
             if status["state"] == "joined":  # not answered yet: say whose sync answers it
-                from ._link import waiting_for_answer
+                from ._link import waiting_for_answer  # here: _link imports this module
 
                 self.report.problems.append(waiting_for_answer(local))
             elif status["state"] == "rejected":
@@ -390,7 +390,7 @@ class Trust:
         if col is None:
             return  # the server does not list the collection yet
         cid = bytes.fromhex(col["collection_id"])
-        from ._link import check_joined  # an invitation, or a link from an own device
+        from ._link import check_joined  # an invitation or a link (_link imports us)
 
         try:
             roster = check_joined(self, local, cid, bytes.fromhex(status["accept_proof"]))
