@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 DEVICE_LINK = "device.link"
 LINK_PREFIX = "link:"  # the records.note_id of a link record: found by prefix, never a note
+LINK_END = "link;"  # the first string after every "link:..." (";" follows ":")
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,11 @@ def pending_links(session: Session, roster: Roster) -> tuple[list[PendingLink],
     adds, and those it must refuse (signer not active, or of another user)."""
     ok: list[PendingLink] = []
     refused: list[RefusedLink] = []
-    recs = session.streams._select("WHERE collection_id = ? AND note_id LIKE ? ORDER BY seq",
-                                   [roster.collection, LINK_PREFIX + "%"])
+    # a range on note_id, not LIKE, and "+collection_id" so that SQLite walks the records_note
+    # index: a lead's sync with nothing to do must not read every record of the collection
+    recs = session.streams._select(
+        "WHERE note_id >= ? AND note_id < ? AND +collection_id = ? ORDER BY seq",
+        [LINK_PREFIX, LINK_END, roster.collection])
     for rec in recs:
         if roster.device(bytes.fromhex(rec.note_id[len(LINK_PREFIX):])) is not None:
             continue  # added already (or removed since: never re-added by a link)
