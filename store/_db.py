@@ -13,9 +13,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from ._dbcheck import damaged, is_damage
-from ._errors import StoreError
-
-DB_NAME = "fieldpad.db"
+from .errors import StoreError
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -108,7 +106,8 @@ def _m0003(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
+# Every migration, in order: what an empty database has pending (sqlite-utils' public API).
+MIGRATION_NAMES = tuple(m.name for m in migrations.pending(sqlite_utils.Database(memory=True)))
 
 
 def connect(path: Path) -> sqlite_utils.Database:

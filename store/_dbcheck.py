@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ._errors import StoreError
+from .errors import StoreError
 
 MAX_LINES = 20  # SQLite lists every bad page; a few name the damage well enough
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import sqlite_utils
 
-from ._errors import DamagedNote, VaultError
 from ._model import Damage
 from ._vault import VaultKeys
+from .errors import DamagedNote, VaultError
 
 NAME = "headcache"
 VERSION = 1

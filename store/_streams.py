@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from ._envelope import ZERO_HASH, envelope_hash, parse_header
-from ._errors import StoreError
+from store.crypto import ZERO_HASH, envelope_hash, parse_header
+
+from .errors import StoreError
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,12 @@ class Streams:
 
     def for_note(self, note_id: str) -> list[StoredRecord]:
         return self._select("WHERE note_id = ? ORDER BY device_id, seq", [note_id])
+
+    def note_id_range(self, low: str, high: str, collection_id: bytes) -> list[StoredRecord]:
+        """Records of one collection whose note id is in [low, high), in seq order. A range and
+        "+collection_id" make SQLite walk the records_note index rather than the collection."""
+        return self._select("WHERE note_id >= ? AND note_id < ? AND +collection_id = ? "
+                            "ORDER BY seq", [low, high, collection_id])
 
     def all(self) -> Iterator[StoredRecord]:
         for r in self.db.conn.execute(

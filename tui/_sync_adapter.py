@@ -13,16 +13,10 @@ if TYPE_CHECKING:
 
 def real_enrol(session: Session, url: str, code: str) -> str:
     """Enrol with the server at ``url``: the device's public keys and the one-time code."""
-    from store._settings import SETTINGS
-    from sync.client import SyncClient, fingerprint
+    from sync.client import enrol
 
-    url = SETTINGS["server"].parse(url).rstrip("/")
-    session.set_setting("server", url)  # checks the URL (https, or http to this machine)
-    keys = session.keys.device
-    with SyncClient(url, session.device_id, None) as client:
-        result = client.enrol(code.strip(), keys.sign_pub, keys.kx_pub)
-    session.rosters.set_user(result["user"])
-    return (f"Enrolled as {result['user']}. Device fingerprint {fingerprint(keys.sign_pub)}: "
+    done = enrol(session, url, code)
+    return (f"Enrolled as {done.user}. Device fingerprint {done.fingerprint}: "
             "compare it in person when your lead adds this device.")
 
 
@@ -50,8 +44,7 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
     except FieldpadError as exc:
         return SyncResult(ok=False, server=url, errors=(str(exc),))
     except sqlite3.DatabaseError as exc:
-        from store import is_damage
-        from store._dbcheck import damaged
+        from store import damaged, is_damage
 
         if is_damage(exc):
             return SyncResult(ok=False, server=url, errors=(str(damaged(None, str(exc))),))
@@ -61,12 +54,9 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
                else f"the profile database refused a write ({exc})")
         return SyncResult(ok=False, server=url, errors=(
             f"Sync stopped: {why}. Everything already stored is intact.",))
+    # merged notes are counted in ``merged``, and the notes that need a person are listed by
+    # the sync screen from their current state (so the list is right after each resolution)
     lines = []
-    if report.merged:
-        lines.append(f"{len(report.merged)} notes edited on two devices were merged.")
-    for note_id in report.conflicted:
-        note = session.notes.get(note_id)
-        lines.append(f"Needs you: {note.title if note else note_id[:8]!r} (both versions kept).")
     lines += [f"Vouched for your new device {d}: a lead's device adds it at its next sync."
               for d in report.linked]  # the errors say who must sync next for missing keys
     lines += [f"Added to the team after checking its invitation proof: {d}."
@@ -89,8 +79,7 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
 def real_team(session: Session, inspection: Inspection, action: str, **kw: str) -> str:
     """The team seam over the sync client (``sync.client._team``): invite, join, remove,
     revoke and pair talk to the server at once; a failure is a ``FieldpadError`` with a sentence."""
-    from sync.client import NotConfigured, client_for
-    from sync.client._team import Team, join, team_roster
+    from sync.client import NotConfigured, Team, client_for, join, team_roster
 
     from ._sync_seam import no_team_server
 

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from store import FieldpadError, Session
-from store._invite import Invitation, accept_proof, check_acceptance, verify_join
-from store._link import (
+from store import FieldpadError, Inspection, Session
+from store.team import (
+    ADD,
+    LEAD,
+    MEMBER,
+    Invitation,
     LinkClaim,
+    Roster,
+    accept_proof,
+    check_acceptance,
     check_link_acceptance,
     code_maker,
     fingerprint_prefix_text,
     pending_links,
     publish_link,
+    verify_join,
 )
-from store._model import Inspection
-from store._roster import ADD, LEAD, MEMBER, Roster
 
 from ._errors import ServerRefused
 from ._http import SyncClient

@@ -10,9 +10,15 @@ import os
 
 import pytest
 
-from store._invite import AcceptanceRejected, Invitation, accept_proof
-from store._link import LinkClaim, check_link_acceptance, code_maker
-from store._roster import Roster
+from store.team import (
+    AcceptanceRejected,
+    Invitation,
+    LinkClaim,
+    Roster,
+    accept_proof,
+    check_link_acceptance,
+    code_maker,
+)
 from tests.store.test_roster import AT, COLL, Dev, add, dev
 
 

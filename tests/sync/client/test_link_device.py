@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store._link import LinkClaim, publish_link
+from store.team import LinkClaim, publish_link
 from sync.client._team import Team
 from tests.sync.client.conftest import Server, make_team
 
