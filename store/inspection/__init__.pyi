@@ -75,6 +75,7 @@ from ._tags import (
     validate_tag,
 )
 from ._templates import (
+    BODY_MAX_LENGTH,
     EVALUATION_ITEMS,
     SIX_POINT_SCALE,
     TEMPLATES,
@@ -112,6 +113,7 @@ from ._uncertainty import (
 )
 
 __all__ = [
+    "BODY_MAX_LENGTH",
     "KIND_NOUNS",
     "KIND_PLURALS",
     "KIND_TABLE",
