@@ -1,7 +1,8 @@
 """``fieldpad server admin``: accounts, enrolment codes, devices and inspections, on the
 database directly (no server needs to run).
 
-    admin [--db PATH | --database-url URL] user add NAME | user list
+    admin [--config PATH] [--db PATH | --database-url URL]
+                                            user add NAME | user list
                                             invite USER      (the code is the last line)
                                             device list      (one a line, device id first)
                                             device revoke ID
@@ -23,9 +24,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ._auth import new_code
-from ._cli import add_db_options, db_url, describe
+from ._cli import add_settings_options, describe, settings_from
 from ._errors import ApiError
 from ._limits import Limits
+from ._settings import SettingsError
 from ._storage import Storage
 
 USER_RE = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -42,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="fieldpad server admin",
         description="Manage the sync server's users, devices and inspections.",
     )
-    add_db_options(parser)
+    add_settings_options(parser)
     sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     user = sub.add_parser("user", help="add or list users").add_subparsers(
         dest="action", required=True
@@ -75,7 +77,12 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else 2
-    url = db_url(args)
+    try:
+        settings = settings_from(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    url = settings.database
     try:
         from ._storage import open_storage
 
@@ -84,7 +91,7 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         print(f"error: cannot open the database {describe(url)}: {exc}", file=sys.stderr)
         return 1
     try:
-        return _run(args, storage, clock)
+        return _run(args, storage, settings.limits, clock)
     except ApiError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
@@ -92,7 +99,8 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         storage.close()
 
 
-def _run(args: argparse.Namespace, storage: Storage, clock: Callable[[], float]) -> int:
+def _run(args: argparse.Namespace, storage: Storage, limits: Limits,
+         clock: Callable[[], float]) -> int:
     now = clock()
     if args.cmd == "user" and args.action == "add":
         if not USER_RE.fullmatch(args.name):
@@ -105,10 +113,10 @@ def _run(args: argparse.Namespace, storage: Storage, clock: Callable[[], float])
             print(f"{u.name}\tdevices={u.active_devices}\tcreated={_when(u.created_at)}")
     elif args.cmd == "invite":
         code, code_id, secret_hash = new_code()
-        ttl = Limits().code_ttl_s
+        ttl = limits.code_ttl_s
         storage.add_invite(args.user, code_id, secret_hash, now, now + ttl)
         print(
-            f"enrolment code for {args.user}: single use, {Limits().code_tries} tries, "
+            f"enrolment code for {args.user}: single use, {limits.code_tries} tries, "
             f"expires {_when(now + ttl)} ({ttl // 60} minutes)"
         )
         print(f"on the device: fieldpad enrol SERVER_URL {code}")
