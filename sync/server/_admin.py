@@ -9,6 +9,8 @@ database directly (no server needs to run).
                                             inspection add NAME --lead USER   (prints its id)
                                             inspection list
                                             purges   (audit: one a line, inspection id first)
+                                            backup PATH   (SQLite: a consistent copy, live)
+                                            restore PATH  (SQLite: keeps the current file)
 
 Exit codes: 0 ok, 1 error, 2 usage.
 """
@@ -22,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ._auth import new_code
 from ._cli import add_settings_options, describe, settings_from
@@ -67,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--lead", required=True, metavar="USER")
     insp.add_parser("list", help="list inspections")
     sub.add_parser("purges", help="list purged inspections (audit), one a line, id first")
+    p = sub.add_parser("backup", help="copy the SQLite database to a new file, safely while "
+                                      "the server runs (PostgreSQL: use pg_dump)")
+    p.add_argument("path", type=Path, help="the backup file to create (never overwritten)")
+    p = sub.add_parser("restore", help="replace the SQLite database with a backup; the "
+                                       "current one is kept beside it. Stop the server first")
+    p.add_argument("path", type=Path, help="a file made by `backup`")
     return parser
 
 
@@ -83,6 +92,8 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         print(f"error: {exc}", file=sys.stderr)
         return 2
     url = settings.database
+    if args.cmd in ("backup", "restore"):
+        return _backup_or_restore(args, url, clock)
     try:
         from ._storage import open_storage
 
@@ -97,6 +108,35 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         return 1
     finally:
         storage.close()
+
+
+def _backup_or_restore(args: argparse.Namespace, url: str, clock: Callable[[], float]) -> int:
+    from ._backup import BackupError, backup, restore
+    from ._storage import sqlite_path
+
+    try:
+        db = sqlite_path(url)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if db is None:
+        tool = "pg_dump --format=custom" if args.cmd == "backup" else "pg_restore"
+        print(f"error: this server's database is PostgreSQL ({describe(url)}): use {tool} "
+              "(see docs/operations.md, 'Backup and restore')", file=sys.stderr)
+        return 2
+    try:
+        if args.cmd == "backup":
+            print(f"backed up {backup(db, args.path.expanduser()).line()}")
+            return 0
+        summary, kept = restore(args.path.expanduser(), db, clock())
+    except (BackupError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if kept is not None:
+        print(f"kept the database as it was in {kept}")
+    print(f"restored {db} from {summary.line()}")
+    print("start the server again; docs/operations.md says what devices do next")
+    return 0
 
 
 def _run(args: argparse.Namespace, storage: Storage, limits: Limits,
