@@ -429,8 +429,11 @@ def cmd_enrol(profile: Profile, args: argparse.Namespace) -> int:
     session = _unlock(profile, args)
     url = SETTINGS["server"].parse(args.url).rstrip("/")
     session.set_setting("server", url)  # validates the URL before anything is sent
+    if args.ca_file is not None:
+        session.set_setting("ca_file", SETTINGS["ca_file"].parse(args.ca_file))
     keys = session.keys.device
-    with SyncClient(url, session.device_id, None) as client:
+    ca_file = session.settings().get("ca_file") or None
+    with SyncClient(url, session.device_id, None, ca_file=ca_file) as client:
         result = client.enrol(args.code.strip(), keys.sign_pub, keys.kx_pub)
     session.rosters.set_user(result["user"])
     out(f"Enrolled this device as {result['user']} with {url}.")

@@ -19,7 +19,8 @@ def real_enrol(session: Session, url: str, code: str) -> str:
     url = SETTINGS["server"].parse(url).rstrip("/")
     session.set_setting("server", url)  # checks the URL (https, or http to this machine)
     keys = session.keys.device
-    with SyncClient(url, session.device_id, None) as client:
+    ca_file = session.settings().get("ca_file") or None
+    with SyncClient(url, session.device_id, None, ca_file=ca_file) as client:
         result = client.enrol(code.strip(), keys.sign_pub, keys.kx_pub)
     session.rosters.set_user(result["user"])
     return (f"Enrolled as {result['user']}. Device fingerprint {fingerprint(keys.sign_pub)}: "

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("enrol", help="enrol this device with a sync server")
     p.add_argument("url", help="the server, e.g. https://sync.example.org")
     p.add_argument("code", help="the one-time code your lead or administrator gave you")
+    p.add_argument("--ca-file", metavar="PEM",
+                   help="your organisation's certificate authority, if it signs the server's "
+                        "certificate (kept as the ca_file setting)")
     _add_unlock_options(p)
 
     p = sub.add_parser("sync", help="headless batch sync with a progress line")

@@ -37,5 +37,6 @@ def client_for(session, transport=None, **kwargs) -> SyncClient:  # noqa: ANN001
     if not url:
         raise NotConfigured("no server is set for this profile: run `fieldpad enrol URL CODE` "
                             "first (or keep working offline)")
+    kwargs.setdefault("ca_file", session.settings().get("ca_file") or None)
     return SyncClient(url, session.device_id, session.keys.device.signing, transport=transport,
                       **kwargs)

@@ -58,14 +58,14 @@ class SyncClient:
     def __init__(self, base_url: str, device_id: bytes, signing_key: Ed25519PrivateKey | None,
                  *, transport: httpx.BaseTransport | None = None,
                  retry: RetryPolicy | None = None, timeout: float = 30.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, ca_file: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.retry = retry or RetryPolicy()
         self.traffic = Traffic()
         auth = DeviceAuth(device_id, signing_key, clock=clock) if signing_key else None
         self._http = httpx.Client(base_url=self.base_url, transport=transport, auth=auth,
-                                  verify=_tls_context(self.base_url),
+                                  verify=_tls_context(self.base_url, ca_file),
                                   timeout=httpx.Timeout(timeout, connect=10.0),
                                   headers={"User-Agent": "fieldpad"})
 
@@ -95,6 +95,13 @@ class SyncClient:
                 self.traffic.sent += len(body) + _header_bytes(resp.request.headers)
                 self.traffic.received += len(resp.content) + _header_bytes(resp.headers)
             except (httpx.TransportError, httpx.DecodingError) as exc:
+                if _untrusted_certificate(exc):
+                    # no retry can fix a certificate this device does not trust
+                    raise NetworkError(
+                        f"the server at {self.base_url} has a certificate this device does not "
+                        "trust. If your organisation runs its own certificate authority, give "
+                        "its certificate: `fieldpad enrol URL CODE --ca-file CA.pem` or "
+                        "`fieldpad config set ca_file CA.pem`. Nothing was sent.") from None
                 last = exc
                 log.info("event=retry method=%s path=%s error=%s attempt=%d", method, path,
                          type(exc).__name__, attempt + 1)
@@ -254,20 +261,37 @@ class SyncClient:
                              json_body=body).json()
 
 
-_TLS: ssl.SSLContext | None = None
+_TLS: dict[str | None, ssl.SSLContext] = {}
 
 
-def _tls_context(url: str) -> ssl.SSLContext:
-    """The system's verifying TLS context, built once per process (loading the CA store costs
-    tens of milliseconds, which a sync with nothing to do should not pay every time). A plain
-    http:// URL (allowed to loopback only, see store._settings) never uses it, so it gets an
-    empty client context that verifies everything and trusts nothing."""
-    global _TLS
+def _tls_context(url: str, ca_file: str | None = None) -> ssl.SSLContext:
+    """The verifying TLS context: the system's trust store, or only the certificate
+    authorities in ``ca_file`` (an organisation's own CA, as ``curl --cacert``). Built once per
+    process and CA file (loading the system store costs tens of milliseconds, which a sync with
+    nothing to do should not pay every time). A plain http:// URL (allowed to loopback only,
+    see store._settings) never uses it, so it gets an empty context that trusts nothing."""
     if not url.startswith("https://"):
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if _TLS is None:
-        _TLS = ssl.create_default_context()
-    return _TLS
+    key = ca_file or None
+    if key not in _TLS:
+        try:
+            _TLS[key] = ssl.create_default_context(cafile=key)
+        except (OSError, ssl.SSLError) as exc:
+            raise NetworkError(
+                f"cannot use the CA file {key} ({getattr(exc, 'strerror', None) or exc}): fix "
+                "it with `fieldpad config set ca_file PATH` (empty: the system's trust store)"
+            ) from None
+    return _TLS[key]
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or \
+                "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _retry_after(resp: httpx.Response) -> float | None:
