@@ -444,12 +444,13 @@ def cmd_enrol(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
-    from sync.client import client_for, sync
+    from sync.client import client_for, log_to_stderr, sync
 
     from ._progress import ProgressLine
 
     session = _unlock(profile, args)
-    line = ProgressLine(enabled=not args.quiet)
+    log_to_stderr(args.verbose)
+    line = ProgressLine(enabled=not (args.quiet or args.verbose))
     with client_for(session) as client:
         try:
             report = sync(session, client, line.update)

@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sync", help="headless batch sync with a progress line")
     p.add_argument("--quiet", action="store_true", help="no progress line, only problems")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="log retries, waits and each push and pull on stderr (ids and counts, "
+                        "never names or text); -vv: every request")
     _add_unlock_options(p)
 
     p = sub.add_parser("inspection", help="inspections in this profile")

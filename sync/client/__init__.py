@@ -3,6 +3,7 @@
 from ._engine import Progress, SyncEngine, SyncReport, sync
 from ._errors import AccessDenied, ForkError, NetworkError, NotConfigured, ServerRefused, SyncError
 from ._http import RetryPolicy, SyncClient, Traffic
+from ._logs import log_to_stderr
 
 __all__ = [
     "AccessDenied",
@@ -19,6 +20,7 @@ __all__ = [
     "Traffic",
     "client_for",
     "fingerprint",
+    "log_to_stderr",
     "sync",
 ]
 

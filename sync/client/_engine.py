@@ -131,6 +131,9 @@ class SyncEngine:
         r.requests = self.client.traffic.requests - before[0]
         r.wire_sent = self.client.traffic.sent - before[1]
         r.wire_received = self.client.traffic.received - before[2]
+        log.info("event=done up=%d down=%d merged=%d problems=%d requests=%d seconds=%.2f",
+                 r.up_records, r.down_records, len(r.merged), len(r.problems), r.requests,
+                 r.seconds)
         return r
 
     # -- collections and keys ----------------------------------------------------------------
@@ -274,6 +277,8 @@ class SyncEngine:
                     self.report.up_bytes += size
                     self._tell(up_records=self.progress.up_records + len(batch),
                                up_bytes=self.progress.up_bytes + size)
+                    log.info("event=push collection=%s records=%d-%d bytes=%d", cid.hex()[:8],
+                             batch[0].seq, batch[-1].seq, size)
             except AccessDenied:
                 raise
             except ServerRefused as exc:
@@ -291,6 +296,7 @@ class SyncEngine:
         if not any(self.replica.has_key(cid, e) for e in col.get("epochs", [1])):
             # enrolled, but no teammate's device has wrapped the key for this one yet
             self.report.waiting_for_keys.append(label)
+            log.info("event=waiting_for_keys collection=%s records=%d", cid.hex()[:8], missing)
             return
         self._tell(phase="pull", collection=label, pull_total=self.progress.pull_total + missing)
         stalled = 0
@@ -303,6 +309,9 @@ class SyncEngine:
                 announced[bytes.fromhex(d)] = max(announced.get(bytes.fromhex(d), 0), s)
             rep = self.replica.ingest(page.envelopes, cid)
             self._account(rep, page.envelopes)
+            log.info("event=pull collection=%s received=%d stored=%d set_aside=%d more=%s",
+                     cid.hex()[:8], len(page.envelopes), rep.stored, len(rep.quarantined),
+                     page.more)
             explained |= {q.device_id for q in rep.quarantined}
             explained |= {d for d in announced
                           if any(g.startswith(f"{cid.hex()[:8]}/{d.hex()[:8]}:") for g in rep.gaps)}

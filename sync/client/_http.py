@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import ssl
 import time
 from collections.abc import Callable
@@ -103,15 +104,20 @@ class SyncClient:
                         "its certificate: `fieldpad enrol URL CODE --ca-file CA.pem` or "
                         "`fieldpad config set ca_file CA.pem`. Nothing was sent.") from None
                 last = exc
-                log.info("event=retry method=%s path=%s error=%s attempt=%d", method, path,
-                         type(exc).__name__, attempt + 1)
-                self.retry.sleep(self.retry.delay(attempt))
+                wait = self.retry.delay(attempt)
+                log.info("event=retry method=%s route=%s error=%s attempt=%d/%d wait=%.1fs",
+                         method, _route(path), type(exc).__name__, attempt + 1,
+                         self.retry.attempts, wait)
+                self.retry.sleep(wait)
                 continue
+            log.debug("event=request method=%s route=%s status=%d sent=%d received=%d",
+                      method, _route(path), resp.status_code, len(body), len(resp.content))
             if resp.status_code in RETRY_STATUSES and attempt + 1 < self.retry.attempts:
-                after = _retry_after(resp)
-                log.info("event=retry method=%s path=%s status=%d attempt=%d", method, path,
-                         resp.status_code, attempt + 1)
-                self.retry.sleep(self.retry.delay(attempt, after))
+                wait = self.retry.delay(attempt, _retry_after(resp))
+                log.info("event=retry method=%s route=%s status=%d attempt=%d/%d wait=%.1fs",
+                         method, _route(path), resp.status_code, attempt + 1,
+                         self.retry.attempts, wait)
+                self.retry.sleep(wait)
                 last = None
                 continue
             return self._check(resp)
@@ -292,6 +298,17 @@ def _untrusted_certificate(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _route(path: str) -> str:
+    """A request's path for the log: ids cut to 8 hex digits (as the app shows them), a user
+    name in a member path replaced by its placeholder; never a name."""
+    path = _HEX_ID.sub(lambda m: m.group(0)[:8], path.split("?", 1)[0])
+    head, sep, _ = path.partition("/members/")
+    return head + sep + "{user}" if sep else path
 
 
 def _retry_after(resp: httpx.Response) -> float | None:
