@@ -146,3 +146,12 @@ def test_admin_uses_the_same_settings(tmp_path: Path, capsys: pytest.CaptureFixt
     assert (tmp_path / "admin.db").exists()
     assert admin_main(["--config", str(tmp_path / "missing.toml"), "user", "list"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_operations_guide_lists_every_setting() -> None:
+    from sync.server import Limits
+
+    guide = (REPO / "docs" / "operations.md").read_text()
+    for name in [*field_docs(), *field_docs(Limits)]:
+        if name != "limits":
+            assert f"| `{name}` |" in guide, f"docs/operations.md does not document {name}"
