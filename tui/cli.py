@@ -274,7 +274,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)
     if argv[:1] == ["serve"] or argv[:2] == ["server", "admin"]:
         # the server's own parsers own these arguments, --help included
-        from sync.server import admin_main, serve_main
+        try:
+            from sync.server import admin_main, serve_main
+        except ImportError as exc:
+            print(f"fieldpad: the server needs the 'server' extra ({exc.name} is missing): "
+                  "pipx install 'fieldpad[server]', or pip install '.[server]' in a "
+                  "checkout", file=sys.stderr)
+            return EXIT_ERROR
 
         return serve_main(argv[1:]) if argv[0] == "serve" else admin_main(argv[2:])
     parser = build_parser()
