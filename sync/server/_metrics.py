@@ -18,6 +18,7 @@ from prometheus_client import (
     Histogram,
     PlatformCollector,
     ProcessCollector,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -54,6 +55,8 @@ class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self, storage: Storage) -> None:
+        # no *_created series: they double a scrape's size and Prometheus ignores them
+        disable_created_metrics()
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter("fieldpad_http_requests", "HTTP requests answered",
