@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from store import Session
@@ -23,6 +24,7 @@ from store._retention import (
     retention_state,
 )
 from store._roster import Roster
+from store._syncstate import record_sync
 
 from ._errors import AccessDenied, ServerRefused
 from ._http import SyncClient
@@ -131,6 +133,8 @@ class SyncEngine:
         r.requests = self.client.traffic.requests - before[0]
         r.wire_sent = self.client.traffic.sent - before[1]
         r.wire_received = self.client.traffic.received - before[2]
+        if r.ok:
+            record_sync(self.session, datetime.now(UTC))
         log.info("event=done up=%d down=%d merged=%d problems=%d requests=%d seconds=%.2f",
                  r.up_records, r.down_records, len(r.merged), len(r.problems), r.requests,
                  r.seconds)
