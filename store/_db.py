@@ -12,9 +12,8 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from ._errors import StoreError
-
-DB_NAME = "fieldpad.db"
+from ._dbcheck import damaged, is_damage
+from .errors import StoreError
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -107,7 +106,8 @@ def _m0003(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
+# Every migration, in order: what an empty database has pending (sqlite-utils' public API).
+MIGRATION_NAMES = tuple(m.name for m in migrations.pending(sqlite_utils.Database(memory=True)))
 
 
 def connect(path: Path) -> sqlite_utils.Database:
@@ -118,6 +118,8 @@ def connect(path: Path) -> sqlite_utils.Database:
         for pragma in PRAGMAS:
             conn.execute(pragma)
     except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise damaged(path, str(exc)) from None
         raise StoreError(
             f"cannot open the profile database at {path}: {exc}. "
             "Check the path and its permissions; `fieldpad doctor` can check its records."
@@ -133,6 +135,8 @@ def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:
     try:
         migrations.apply(db, stop_before=stop_before)
     except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise damaged(None, str(exc)) from None
         raise StoreError(f"the profile database could not be upgraded: {exc}") from None
 
 

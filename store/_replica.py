@@ -18,21 +18,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from ._authority import meta_refusal, signer_label
-from ._envelope import Expect, envelope_hash, open_envelope, parse_header
-from ._errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
-from ._model import (
-    INSPECTION_META,
-    NOTE_DELETE,
-    NOTE_REV,
-    Damage,
-    Note,
-    make_rev,
-    parse_rev,
-)
-from ._secrets import SecretBytes
+from store.crypto import Expect, SecretBytes, envelope_hash, open_envelope, parse_header
+from store.team import DEVICE_LINK, LINK_PREFIX, meta_refusal, route_link, signer_label
+
+from ._model import INSPECTION_META, NOTE_DELETE, NOTE_REV, Damage, Note, make_rev, parse_rev
 from ._session import META_PREFIX, Session, _doc
 from ._streams import StoredRecord
+from .errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 
 CK_INFO = b"fieldpad/v1/ck"
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
@@ -57,6 +49,8 @@ class IngestReport:
     # verified records that tried what their signer may not do (a member closing an
     # inspection, say): stored so the stream stays chained, honoured nowhere
     refused: list[str] = field(default_factory=list)
+    # device links stored by this ingest (collection, device, seq): a lead's sync reads them
+    links: list[tuple[bytes, bytes, int]] = field(default_factory=list)
 
     def add(self, other: IngestReport) -> None:
         self.stored += other.stored
@@ -92,7 +86,7 @@ class Replica:
                             [inspection_id])
             self.db.execute("INSERT OR IGNORE INTO collections (id, inspection_id, role) "
                             "VALUES (?, ?, ?)", [collection_id, inspection_id, role])
-        s._collections[collection_id] = (inspection_id, role)
+        s.remember_collection(collection_id, inspection_id, role)
         if inspection_id not in s.inspections:
             from ._model import Inspection
 
@@ -101,7 +95,7 @@ class Replica:
                 scope="team")
 
     def collections(self) -> dict[bytes, tuple[bytes, str]]:
-        return dict(self.session._collections)
+        return self.session.collection_roles()
 
     def has_key(self, collection_id: bytes, epoch: int) -> bool:
         return self.session.keyring.key(collection_id, epoch) is not None
@@ -123,7 +117,7 @@ class Replica:
         """Store a collection key wrapped for this device. False if it does not open or
         ``check`` (the roster's key commitment) refuses it: a key the lead did not commit to
         on the signed roster is never used, whoever wrapped it."""
-        keys = self.session._require_unlocked()
+        keys = self.session.require_unlocked()
         try:
             ck = _SUITE.decrypt(wrapped, keys.device.exchange,
                                 info=_ck_info(collection_id, epoch, self.session.device_id))
@@ -143,8 +137,9 @@ class Replica:
         form first (a stream must stay contiguous, so the whole stream goes first)."""
         s = self.session
         by_coll: dict[bytes, list[StoredRecord]] = {}
+        roles = s.collection_roles()
         for rec in self.streams.unpushed(s.device_id):
-            if s._collections.get(rec.collection_id, (b"", "notebook"))[1] == "notebook":
+            if roles.get(rec.collection_id, (b"", "notebook"))[1] == "notebook":
                 continue  # a local inspection never leaves this device
             by_coll.setdefault(rec.collection_id, []).append(rec)
 
@@ -207,7 +202,7 @@ class Replica:
         c, d, seq = header.collection_id, header.device_id, header.seq
         if (c, d) in blocked:
             return
-        if c not in s._collections:
+        if c not in s.collection_roles():
             self._quarantine(env, c, d, seq, "a collection this device does not know", report)
             return
         if self._expect is not None and c != self._expect:
@@ -253,7 +248,9 @@ class Replica:
                             "AND seq = ?", [c, d, seq])
         report.stored += 1
         self._opened[(c, d, seq)] = (rec.hash, payload)
-        if note_id is None:
+        if note_id is not None and note_id.startswith(LINK_PREFIX):
+            report.links.append((c, d, seq))
+        if note_id is None or note_id.startswith(LINK_PREFIX):
             return
         if note_id.startswith(META_PREFIX):
             self._set_meta_head(note_id, c, d, seq, payload)
@@ -322,15 +319,20 @@ class Replica:
             return None
         hash_, payload = self._opened.get((c, d, seq), (None, None))
         if payload is None or hash_ != rec.hash:
-            payload = s._open(rec)
+            payload = s.open_record(rec)
         if payload is None:
             return None
         try:
-            note = s._note_from(rec, payload)
+            note = s.note_from(rec, payload)
         except (KeyError, TypeError, ValueError) as exc:
             s.damaged.append(Damage(c, d, seq, f"its payload is not a valid note ({exc})"))
             return None
-        s._payloads[rec.hash.hex()] = payload
+        s.remember_payload(rec, payload)
+        known = s.notes.get(note_id)
+        if known is not None and known.first_signer:
+            note.first_signer, note.first_author = known.first_signer, known.first_author
+        else:
+            s.set_first_authors([note])
         s.notes[note_id] = note
         return note
 
@@ -398,6 +400,11 @@ def _route(payload: dict[str, Any], rev: str, ref: Any) -> tuple[str | None, str
         if not isinstance(iid, str) or len(iid) != 32:
             raise MalformedEnvelope(ref, "its payload is not well-formed inspection metadata")
         return META_PREFIX + iid, rev, []
+    if kind == DEVICE_LINK:  # a member's own second device: a lead's sync reads these
+        note_id = route_link(payload)
+        if note_id is None:
+            raise MalformedEnvelope(ref, "its payload is not a well-formed device link")
+        return note_id, rev, []
     return None, rev, []  # roster.*, audit.*: stored for their own readers
 
 

@@ -18,7 +18,7 @@ _NAME = "last_sync"
 
 def record_sync(session: Session, at: datetime) -> None:
     """Remember ``at`` (timezone-aware) as the end of the last complete sync."""
-    nonce, sealed = session._require_unlocked().seal(_NAME, at.isoformat().encode())
+    nonce, sealed = session.require_unlocked().seal(_NAME, at.isoformat().encode())
     session.db.execute("INSERT OR REPLACE INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)",
                        [_NAME, nonce, sealed])
 
@@ -28,7 +28,7 @@ def last_synced(session: Session) -> datetime | None:
     rows = list(session.db.query("SELECT nonce, sealed FROM secrets WHERE name = ?", [_NAME]))
     if not rows:
         return None
-    raw = session._require_unlocked().open(_NAME, rows[0]["nonce"], rows[0]["sealed"])
+    raw = session.require_unlocked().open(_NAME, rows[0]["nonce"], rows[0]["sealed"])
     try:
         return datetime.fromisoformat(bytes(raw).decode())
     except ValueError:

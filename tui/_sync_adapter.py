@@ -13,17 +13,10 @@ if TYPE_CHECKING:
 
 def real_enrol(session: Session, url: str, code: str) -> str:
     """Enrol with the server at ``url``: the device's public keys and the one-time code."""
-    from store._settings import SETTINGS
-    from sync.client import SyncClient, fingerprint
+    from sync.client import enrol
 
-    url = SETTINGS["server"].parse(url).rstrip("/")
-    session.set_setting("server", url)  # checks the URL (https, or http to this machine)
-    keys = session.keys.device
-    ca_file = session.settings().get("ca_file") or None
-    with SyncClient(url, session.device_id, None, ca_file=ca_file) as client:
-        result = client.enrol(code.strip(), keys.sign_pub, keys.kx_pub)
-    session.rosters.set_user(result["user"])
-    return (f"Enrolled as {result['user']}. Device fingerprint {fingerprint(keys.sign_pub)}: "
+    done = enrol(session, url, code)
+    return (f"Enrolled as {done.user}. Device fingerprint {done.fingerprint}: "
             "compare it in person when your lead adds this device.")
 
 
@@ -50,19 +43,22 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
             report = sync(session, client, relay)
     except FieldpadError as exc:
         return SyncResult(ok=False, server=url, errors=(str(exc),))
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
+        from store import damaged, is_damage
+
+        if is_damage(exc):
+            return SyncResult(ok=False, server=url, errors=(str(damaged(None, str(exc))),))
+        if not isinstance(exc, sqlite3.OperationalError):
+            raise
         why = ("the disk is full: free some space and sync again" if "full" in str(exc)
                else f"the profile database refused a write ({exc})")
         return SyncResult(ok=False, server=url, errors=(
             f"Sync stopped: {why}. Everything already stored is intact.",))
+    # merged notes are counted in ``merged``, and the notes that need a person are listed by
+    # the sync screen from their current state (so the list is right after each resolution)
     lines = []
-    if report.merged:
-        lines.append(f"{len(report.merged)} notes edited on two devices were merged.")
-    for note_id in report.conflicted:
-        note = session.notes.get(note_id)
-        lines.append(f"Needs you: {note.title if note else note_id[:8]!r} (both versions kept).")
-    for label in dict.fromkeys(report.waiting_for_keys):
-        lines.append(f"Waiting for the key to {label} from a teammate's device.")
+    lines += [f"Vouched for your new device {d}: a lead's device adds it at its next sync."
+              for d in report.linked]  # the errors say who must sync next for missing keys
     lines += [f"Added to the team after checking its invitation proof: {d}."
               for d in report.admitted]
     lines += [f"Joined {name}: the team roster was checked against your lead's invitation."
@@ -83,12 +79,11 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
 def real_team(session: Session, inspection: Inspection, action: str, **kw: str) -> str:
     """The team seam over the sync client (``sync.client._team``): invite, join, remove,
     revoke and pair talk to the server at once; a failure is a ``FieldpadError`` with a sentence."""
-    from sync.client import NotConfigured, client_for
-    from sync.client._team import Team, join, team_roster
+    from sync.client import NotConfigured, Team, client_for, join, team_roster
 
     from ._sync_seam import no_team_server
 
-    if action not in ("invite", "join", "remove", "revoke", "pair"):
+    if action not in ("invite", "join", "remove", "revoke", "pair", "link"):
         raise ValueError(f"unknown team action {action!r}")
     try:
         client = client_for(session)
@@ -106,6 +101,8 @@ def real_team(session: Session, inspection: Inspection, action: str, **kw: str) 
         team = Team(session, client, inspection)
         if action == "invite":
             return team.invite(kw["user"], kw.get("role") or "member")
+        if action == "link":  # the code for another device of this user's own
+            return team.link()
         if action == "pair":  # the reader's code when they are not on the team, else ""
             return team.pair(kw["reader"], kw["inspector"], kw["until"]) or ""
         if action == "remove":

@@ -9,25 +9,26 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from store import Session
-from store._authority import NotALead, purge_statement_refusal
-from store._errors import ValidationFailed
-from store._replica import IngestReport, Replica
-from store._retention import (
+from store import (
+    IngestReport,
+    Replica,
+    Session,
     purge_due,
     purge_inspection,
     purged_inspection_ids,
+    record_sync,
     retention_state,
 )
-from store._roster import Roster
-from store._syncstate import record_sync
+from store.errors import ValidationFailed
+from store.team import NotALead, Roster, purge_statement_refusal
 
 from ._errors import AccessDenied, ServerRefused
 from ._http import SyncClient
+from ._link import admit_links, vouch_pending, who_must_sync
+from ._report import Progress, SyncReport
 from ._trust import TeamState, Trust, kind_order
 
 log = logging.getLogger("fieldpad.sync")
@@ -35,49 +36,6 @@ log = logging.getLogger("fieldpad.sync")
 PUSH_BATCH = 500
 PUSH_BYTES = 4 * 1024 * 1024
 COLLECTION_KINDS = ("team", "restricted")
-
-
-@dataclass
-class Progress:
-    """Where a sync stands, for the progress bar and the progress line."""
-
-    collection: str = ""
-    phase: str = "connecting"
-    up_records: int = 0
-    up_bytes: int = 0
-    down_records: int = 0
-    down_bytes: int = 0
-    pull_total: int = 0  # records the server said it has that this device lacks
-
-
-@dataclass
-class SyncReport:
-    up_records: int = 0
-    up_bytes: int = 0
-    down_records: int = 0
-    down_bytes: int = 0
-    requests: int = 0
-    wire_sent: int = 0
-    wire_received: int = 0
-    seconds: float = 0.0
-    merged: list[str] = field(default_factory=list)
-    conflicted: list[str] = field(default_factory=list)
-    quarantined: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    created_collections: int = 0
-    delivered_keys: int = 0
-    waiting_for_keys: list[str] = field(default_factory=list)
-    alerts: list[str] = field(default_factory=list)  # what an honest server never does
-    admitted: list[str] = field(default_factory=list)  # devices this lead device added
-    joined: list[str] = field(default_factory=list)  # inspections this device joined
-    purged: list[str] = field(default_factory=list)  # inspections purged here
-    # closed team inspections this lead device may purge now (a sync never purges by itself)
-    purge_due: list[str] = field(default_factory=list)
-    access_ended: list[str] = field(default_factory=list)  # collections no longer listed
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 class SyncEngine:
@@ -90,6 +48,7 @@ class SyncEngine:
         self._notify = progress or (lambda p: None)
         self.report = SyncReport()
         self.trust = Trust(session, client, self.replica, self.report)
+        self._fresh_links: set[tuple[bytes, bytes, int]] = set()  # pulled in this sync
 
     def _tell(self, **changes: Any) -> None:
         for k, v in changes.items():
@@ -120,11 +79,13 @@ class SyncEngine:
             roster = self.trust.lead_duties(col, roster)
             rosters[cid] = roster
         self.trust.admit_pending(by_inspection)
+        vouch_pending(self.trust, by_inspection)  # a member's own new device (issue 11)
         for col in collections:
             self.trust.deliver(col, self.session.rosters.get(bytes.fromhex(col["collection_id"])))
         self._push(collections)
         for col in sorted(collections, key=_pull_order):  # concern decisions first
             self._pull(col)
+        admit_links(self.trust, by_inspection, self._fresh_links)
         if any(self.replica.unpushed()):
             self._push(collections, refresh=True)  # merge revisions made while pulling
         self._tell(phase="done")
@@ -295,12 +256,15 @@ class SyncEngine:
         server = {bytes.fromhex(d): s for d, s in col.get("heads", {}).items()}
         local = self.replica.stream_heads(cid)
         missing = sum(max(0, s - local.get(d, 0)) for d, s in server.items())
-        if not missing:
-            return
         if not any(self.replica.has_key(cid, e) for e in col.get("epochs", [1])):
-            # enrolled, but no teammate's device has wrapped the key for this one yet
+            # enrolled, but no device has wrapped the key for this one yet: not done (§7)
             self.report.waiting_for_keys.append(label)
             log.info("event=waiting_for_keys collection=%s records=%d", cid.hex()[:8], missing)
+            why = who_must_sync(self.session, cid, label)
+            if why:
+                self.report.problems.append(why)
+            return
+        if not missing:
             return
         self._tell(phase="pull", collection=label, pull_total=self.progress.pull_total + missing)
         stalled = 0
@@ -356,6 +320,7 @@ class SyncEngine:
         for text in rep.refused:
             self.trust.alert(text)
         r.waiting_for_keys += [self._label(c) for c in rep.waiting]
+        self._fresh_links.update(rep.links)
         self._tell(down_records=self.progress.down_records + rep.stored,
                    down_bytes=self.progress.down_bytes + size)
 

@@ -14,15 +14,17 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from .._encoding import b64url
 from .._framing import MEDIA_TYPE, PullPage, decode_pull_page, encode_frames
-from .._protocol import b64url
 from .._signing import DeviceAuth
-from ._errors import AccessDenied, ForkError, NetworkError, ServerRefused
+from ._errors import AccessDenied, ForkError, NetworkError, NotConfigured, ServerRefused
 
 log = logging.getLogger("fieldpad.sync")
 
@@ -64,6 +66,7 @@ class SyncClient:
         self.device_id = device_id
         self.retry = retry or RetryPolicy()
         self.traffic = Traffic()
+        self._clock = clock
         auth = DeviceAuth(device_id, signing_key, clock=clock) if signing_key else None
         self._http = httpx.Client(base_url=self.base_url, transport=transport, auth=auth,
                                   verify=_tls_context(self.base_url, ca_file),
@@ -108,12 +111,14 @@ class SyncClient:
                 log.info("event=retry method=%s route=%s error=%s attempt=%d/%d wait=%.1fs",
                          method, _route(path), type(exc).__name__, attempt + 1,
                          self.retry.attempts, wait)
-                self.retry.sleep(wait)
+                if attempt + 1 < self.retry.attempts:  # never sleep after the last attempt
+                    self.retry.sleep(wait)
                 continue
             log.debug("event=request method=%s route=%s status=%d sent=%d received=%d",
                       method, _route(path), resp.status_code, len(body), len(resp.content))
             if resp.status_code in RETRY_STATUSES and attempt + 1 < self.retry.attempts:
-                wait = self.retry.delay(attempt, _retry_after(resp))
+                after = retry_after_seconds(resp.headers.get("Retry-After"), self._clock())
+                wait = self.retry.delay(attempt, after)
                 log.info("event=retry method=%s route=%s status=%d attempt=%d/%d wait=%.1fs",
                          method, _route(path), resp.status_code, attempt + 1,
                          self.retry.attempts, wait)
@@ -260,7 +265,7 @@ class SyncClient:
                          statement: dict[str, Any] | None = None) -> dict[str, Any]:
         """Delete everything the server holds for an inspection (its lead only; idempotent):
         ``{inspection_id, purged_at, records_deleted}``. ``statement`` is the lead's signed
-        purge statement (``store._authority.purge_statement``), kept by the server and passed
+        purge statement (``store.team.purge_statement``), kept by the server and passed
         on to every member device, which purges only when it verifies."""
         body = {"statement": statement} if statement is not None else None
         return self._request("POST", f"/v1/inspections/{inspection_id.hex()}/purge",
@@ -311,11 +316,22 @@ def _route(path: str) -> str:
     return head + sep + "{user}" if sep else path
 
 
-def _retry_after(resp: httpx.Response) -> float | None:
-    try:
-        return float(resp.headers.get("Retry-After", ""))
-    except ValueError:
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (RFC 9110 §10.2.3): a number of seconds
+    or an HTTP date, read against the client's clock. None when absent or unreadable (the
+    backoff then decides); a date in the past means "now"."""
+    if not value:
         return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT; a bare one is read as such
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
 
 
 def _header_bytes(headers: httpx.Headers) -> int:
@@ -328,3 +344,14 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, httpx.ConnectError):
         return "connection refused or no network"
     return "the connection dropped"
+
+
+def client_for(session, transport=None, **kwargs) -> SyncClient:  # noqa: ANN001
+    """A client for the server configured in this profile's settings."""
+    url = session.settings().get("server")
+    if not url:
+        raise NotConfigured("no server is set for this profile: run `fieldpad enrol URL CODE` "
+                            "first (or keep working offline)")
+    kwargs.setdefault("ca_file", session.settings().get("ca_file") or None)
+    return SyncClient(url, session.device_id, session.keys.device.signing, transport=transport,
+                      **kwargs)

@@ -14,25 +14,28 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from store import Session
-from store._invite import (
+from store import Replica, Session
+from store.crypto import SecretBytes
+from store.team import (
+    ADD,
+    LEAD,
+    MEMBER,
+    REMOVE,
+    ROTATE,
     AcceptanceRejected,
     Invitation,
     JoinRejected,
+    Roster,
+    RosterError,
+    SignedEvent,
     admit,
-    check_acceptance,
 )
-from store._replica import Replica
-from store._roster import ADD, LEAD, MEMBER, REMOVE, ROTATE, Roster, RosterError, SignedEvent
-from store._secrets import SecretBytes
 
 from ._errors import ServerRefused
 from ._http import SyncClient
-
-if TYPE_CHECKING:
-    from ._engine import SyncReport
+from ._report import SyncReport
 
 log = logging.getLogger("fieldpad.sync")
 
@@ -143,7 +146,7 @@ class Trust:
             epoch = int(k["epoch"])
             if self.replica.has_key(cid, epoch) or roster is None or epoch > roster.epoch:
                 continue  # without a verified roster for that epoch a key waits
-            from .._protocol import decode_b64url
+            from .._encoding import decode_b64url
 
             if not self.replica.unwrap_key(cid, epoch, decode_b64url(k["wrapped"]),
                                            check=lambda key, e=epoch: roster.key_commit_ok(e, key)):
@@ -368,7 +371,11 @@ class Trust:
                                                 "lead for a new code")
                     self.book.drop_invite(inv_id)
                 continue
-            if status["state"] == "rejected":
+            if status["state"] == "joined":  # not answered yet: say whose sync answers it
+                from ._link import waiting_for_answer  # here: _link imports this module
+
+                self.report.problems.append(waiting_for_answer(local))
+            elif status["state"] == "rejected":
                 self.alert(f"the lead's device refused this device's answer to the invitation "
                            f"({status.get('reason') or 'no reason given'}): the keys it saw "
                            "were not this device's. Ask the lead for a new code.")
@@ -387,14 +394,12 @@ class Trust:
         if col is None:
             return  # the server does not list the collection yet
         cid = bytes.fromhex(col["collection_id"])
-        keys = self.session.keys.device
-        invitation = Invitation(bytes.fromhex(local["secret"]),
-                                bytes.fromhex(local["lead_fingerprint"]))
+        from ._link import check_joined  # an invitation or a link (_link imports us)
+
         try:
-            events = self._fetch(cid, 0)
-            roster = check_acceptance(invitation, cid, events, self.me, keys.sign_pub,
-                                      keys.kx_pub, local["user"],
-                                      bytes.fromhex(status["accept_proof"]))
+            roster = check_joined(self, local, cid, bytes.fromhex(status["accept_proof"]))
+            if roster is None:
+                return  # vouched for by an own device; a lead's device adds it next
             self.book.pin(iid, roster.genesis_sign_key)
         except (AcceptanceRejected, RosterError) as exc:
             self.alert(f"the team roster shown for {local.get('name', 'the inspection')} was "

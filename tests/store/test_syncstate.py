@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from store import Profile, Session
-from store._syncstate import last_synced, record_sync
+from store import Profile, Session, last_synced, record_sync
 from tests.conftest import PASSPHRASE
 
 

@@ -10,7 +10,6 @@ snapshots) are the same on every run.
 from __future__ import annotations
 
 import threading
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from textual.widgets import DataTable, Input, Label
 
-import store._profile
-import store._vault
 from store import FieldpadError, Inspection, KdfParams, Profile, Session
-from store._invite import format_code, parse_code
-from store._roster import ADD, LEAD, MEMBER, REMOVE, Roster
+from store.team import ADD, LEAD, MEMBER, REMOVE, Roster, format_code, parse_code
 from tui._commands_palette import commands_for
 from tui.screens.confirm import ConfirmModal
 from tui.screens.inspections import InspectionsScreen
@@ -72,21 +68,11 @@ OTHERS = [("kim", MEMBER, KIM_1, 3), ("kim", MEMBER, KIM_2, 4), ("lr2", MEMBER, 
 LEAD_DEVICE = _did(0x99)
 
 
-class _FixedEd25519:
-    """``store._vault``'s key factory, made to return the same key every time."""
-
-    generate = staticmethod(lambda: _sign(1))
-    from_private_bytes = staticmethod(Ed25519PrivateKey.from_private_bytes)
-
-
 def fixed_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Profile, Session]:
     """A profile whose device id and signing key are always the same (floor KDF)."""
     profile = Profile(tmp_path / "profile", now_ms=lambda: STORE_MS)
-    with monkeypatch.context() as m:
-        m.setattr(store._vault, "Ed25519PrivateKey", _FixedEd25519)
-        m.setattr(store._profile, "os", types.SimpleNamespace(
-            urandom=lambda n: ME[:n], environ=store._profile.os.environ))
-        session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI")
+    session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI", device_id=ME,
+                              signing_key=_sign(1).private_bytes_raw())
     assert session.device_id == ME
     return profile, session
 
@@ -98,7 +84,7 @@ def add_team(session: Session, *, lead: bool = True) -> Inspection:
     lr2's (removed later: lost) and bo's (a second lead). Otherwise another device (bo's) is
     the lead and this device is a member."""
     ins = session.add_inspection(INSPECTION, "Northshire CPP", role="team", scope="team")
-    cid = next(c for c, (iid, kind) in session._collections.items()
+    cid = next(c for c, (iid, kind) in session.collection_roles().items()
                if iid == ins.inspection_id and kind == "team")
     ck = session.keyring.key(cid, 1)
     assert ck is not None
@@ -194,7 +180,7 @@ def test_fingerprints_are_the_sync_clients() -> None:
 
 
 def test_the_list_is_the_sync_clients_team_view(team) -> None:  # noqa: ANN001
-    from sync.client._team import team_view
+    from sync.client import team_view
     from tui.screens.team import team_devices, team_roster
 
     _, session, ins = team
@@ -594,6 +580,8 @@ def test_real_team_against_a_server(tmp_path: Path) -> None:
     try:
         crew, (lead, bob) = make_team(server, tmp_path, ["bob"])
         ins = lead.session.find_inspection(INSPECTION)
+        # a member's code for a device of their own: the server takes it (issue 11)
+        parse_code(real_team(bob.session, bob.session.find_inspection(INSPECTION), "link"))
         server.user("carol")
         code = real_team(lead.session, ins, "invite", user="carol", role="member")
         parse_code(code)
@@ -623,3 +611,45 @@ def test_real_team_without_a_server(fsession: Session) -> None:
 
     with pytest.raises(FieldpadError, match="No server is configured"):
         real_team(fsession, fsession.find_inspection("Notebook"), "join", code=CODE)
+
+
+async def test_a_member_links_another_device_of_their_own(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Issue 11, item 6: l on a member's team screen shows a one-time code for their new
+    device (through the team seam); a lead's device does not get the key (it invites)."""
+    from tui.screens.team_dialogs import LinkCodeModal
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=False)
+
+    class Linking(FakeTeam):
+        def __call__(self, session: Session, inspection: Inspection, action: str,
+                     **kw: str) -> str:
+            super().__call__(session, inspection, action, **kw)
+            return CODE
+
+    fake = Linking()
+    app = make_app(profile, team_now=fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, session, ins)
+        shown = {b.binding.action for b in app.active_bindings.values() if b.enabled}
+        assert "link" in shown
+        await pilot.press("l")
+        await _settle(pilot)
+        assert isinstance(app.screen, LinkCodeModal)
+        assert fake.calls == [(INSPECTION, "link", {})]
+        assert spaced_code(CODE).splitlines()[0] in _text(app.screen.query_one("#invite-code"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "shown once" in _text(screen.query_one("#team-status"))
+    session.lock()
+    profile.close()
+
+
+async def test_a_lead_gets_no_link_key(team) -> None:  # noqa: ANN001
+    profile, session, ins = team
+    app = make_app(profile, team_now=FakeTeam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, session, ins)
+        shown = {b.binding.action for b in app.active_bindings.values() if b.enabled}
+        assert "link" not in shown and "invite" in shown

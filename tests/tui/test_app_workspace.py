@@ -164,7 +164,11 @@ async def test_history_restore(fprofile: Profile, fsession: Session) -> None:
         table = history.query_one(DataTable)
         assert table.row_count == 3
         assert "current" in table.get_row_at(0)[3]
-        await pilot.press("j", "j")  # the oldest
+        await pilot.press("j", "j")  # the oldest: what changed from it to the current one
+        shown = str(history.query_one("#rev-preview-text", Static).render())
+        assert "Revision 1 · AI (this device)  →  the current revision 3" in shown
+        assert "firstthird words" in shown  # "first" struck out, "third" added
+        await pilot.press("v")  # the revision itself
         assert "first words" in str(history.query_one("#rev-preview-text", Static).render())
         await pilot.press("r")
         await pilot.pause()
@@ -184,7 +188,7 @@ async def test_history_restore(fprofile: Profile, fsession: Session) -> None:
 
 async def test_note_list_stays_fast_with_10000_notes() -> None:
     """Filling and moving through 10,000 notes renders only what is visible."""
-    from store._model import Note as StoreNote
+    from store import Note as StoreNote
 
     many = [StoreNote(note_id=f"{i:032x}", inspection_id=b"i", collection_id=b"c", rev=f"r{i}",
                       parents=(), hlc=f"{1773481200000 - i:013d}-0000-node", kind="note",
@@ -295,7 +299,7 @@ async def test_inspections_show_phase_and_week_from_the_timeline(fprofile, fsess
 
     from textual.widgets import DataTable
 
-    from store._timeline import make_timeline
+    from store.inspection import make_timeline
     from tui.screens.inspections import InspectionsScreen
 
     ins = fsession.add_inspection("Northshire 2026", "Northshire CPP")
@@ -313,7 +317,7 @@ async def test_inspections_show_phase_and_week_from_the_timeline(fprofile, fsess
 async def test_note_list_columns_are_sized_by_their_content() -> None:
     """At 120 columns a long kind and a long tag list show whole, the title takes the slack;
     at 80 the title keeps most of the room (issue 15 item 9)."""
-    from store._model import Note as StoreNote
+    from store import Note as StoreNote
     from tui.widgets.note_list import tag_summary
 
     tags = ("S1", "S3", "QI2.1", "status:concern", "strength", "#family-support")

@@ -41,6 +41,20 @@ def test_close_prints_the_purge_date_and_reopen_clears_it(cli: Cli) -> None:  # 
     assert "not closed" in r.stderr
 
 
+def test_close_with_an_open_concern_asks_first_and_names_it(cli: Cli) -> None:  # noqa: F811
+    cli("inspection", "add", "Northshire 2026")
+    cli("note", "add", "--inspection", "Northshire 2026", "--kind", "concern", "--title",
+        "Concern from R-017", "--field", "raised_at=2026-03-14T09:41", "--field",
+        "nature=No recent home visit", "--field", "immediacy=immediate")
+    r = cli("inspection", "close", "Northshire 2026", code=1)
+    assert "1 open concern" in r.stderr and "“Concern from R-017” (raised" in r.stderr
+    assert "--with-open-concerns" in r.stderr
+    rows = {i["name"]: i for i in json.loads(cli("inspection", "list", "--json").stdout)}
+    assert rows["Northshire 2026"]["retention"] == "open"
+    r = cli("inspection", "close", "Northshire 2026", "--with-open-concerns")
+    assert "closed Northshire 2026" in r.stdout
+
+
 def test_bad_retention_days_are_a_usage_error(cli: Cli) -> None:  # noqa: F811
     for bad in ("0", "3651", "ten"):
         r = cli("inspection", "close", "Notebook", "--retention-days", bad, code=2)
@@ -95,8 +109,9 @@ def test_the_server_hook_runs_before_the_local_purge(tmp_path: Path, monkeypatch
     """In process: a server that refuses leaves the local inspection untouched."""
     import argparse
 
+    import sync.client as sync_client
     from store import FieldpadError, KdfParams
-    from tui import _retention_cmd
+    from tui.cli import _inspection
 
     profile = Profile(tmp_path / "p")
     session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI")
@@ -109,22 +124,21 @@ def test_the_server_hook_runs_before_the_local_purge(tmp_path: Path, monkeypatch
         calls.append(i.name)
         raise FieldpadError("the server could not be reached")
 
-    monkeypatch.setattr(_retention_cmd, "request_server_purge", refuse)
+    monkeypatch.setattr(sync_client, "request_server_purge", refuse)
     secret = tmp_path / "secret"
     secret.write_text(PASSPHRASE + "\n")
     args = argparse.Namespace(name="Team", yes=True, passphrase_fd=None,
                               passphrase_file=str(secret))
     try:
-        _retention_cmd.cmd_inspection_purge(profile, args)
+        _inspection.cmd_inspection_purge(profile, args)
     except FieldpadError:
         pass
     else:  # pragma: no cover
         raise AssertionError("the purge went on without the server")
     finally:
-        from tui._commands import _OPEN
+        from tui.cli._common import lock_all
 
-        while _OPEN:
-            _OPEN.pop().lock()
+        lock_all()
     assert calls == ["Team"]
     s2 = profile.unlock(PASSPHRASE)
     assert s2.find_inspection("Team").name == "Team"

@@ -316,6 +316,21 @@ def test_sync_done(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
     _snap(snap_compare, make_app(profile, sync_now=sync_now), size, run_before)
 
 
+def test_history_with_diff(snap_compare, tmp_path) -> None:  # noqa: ANN001
+    """History at 80x24 with the earlier revision highlighted: what changed from it to the
+    current one, word by word, and who signed it."""
+    profile, session, ids = seeded(tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await unlock(pilot, session)
+        pilot.app.push_screen(HistoryScreen(ids["fg"]))
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+
+    _snap(snap_compare, make_app(profile), (80, 24), run_before)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_conflict(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
     """Both versions side by side; the first decision taken."""
@@ -384,7 +399,7 @@ def test_concerns_queue(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 def _more_reviews(session: Session, ids: dict[str, Any]) -> None:
-    from store._reviews import moderate
+    from store.inspection import moderate
 
     r18 = session.create(ids["north"], "record_review", "Record review R-018", "",
                          {"pseudonym": "R-018", "chronology_grade": "adequate",
@@ -427,7 +442,7 @@ def test_moderate_review(snap_compare, tmp_path) -> None:  # noqa: ANN001
 
 def test_areas_of_uncertainty(snap_compare, tmp_path) -> None:  # noqa: ANN001
     """Areas of uncertainty at 80×24: one resolved by a record review, one assigned, one open."""
-    from store._uncertainty import assign, resolve
+    from store.inspection import assign, resolve
 
     profile, session, ids = seeded(tmp_path)
     north = ids["north"]

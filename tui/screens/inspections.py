@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label
 from store import FieldpadError, Inspection, ValidationFailed, retention_state
 
 from .._notes import clock, phase_text, summarise
+from .._printable import printable
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
 
@@ -25,7 +26,7 @@ def sync_status(app) -> str:  # noqa: ANN001 - FieldpadApp
     if not team:
         return "local notes only"
     total = sum(1 for n in session.notes.values() if not n.pushed and n.inspection_id in team)
-    from store._syncstate import last_synced
+    from store import last_synced
 
     # this run's last sync, else the last one any run finished (the command line, the demo)
     at = app.last_sync_at or last_synced(session)
@@ -42,6 +43,8 @@ class InspectionsScreen(BaseScreen):
         Binding("c", "concerns", "Concerns", id="inspections.concerns"),
         # shown only when they apply to the highlighted inspection (check_action)
         Binding("x", "close_inspection", "Close…", id="inspections.close"),
+        Binding("E", "export", "Export…", show=False, id="inspections.export"),
+        Binding("w", "timeline", "Timeline…", show=False, id="inspections.timeline"),
         Binding("o", "reopen", "Reopen", id="inspections.reopen"),
         Binding("P", "purge", "Purge…", id="inspections.purge"),
         Binding("j", "cursor_down", "Down", show=False, id="inspections.down"),
@@ -88,7 +91,8 @@ class InspectionsScreen(BaseScreen):
             # a closed inspection's phase is over: its purge date is what matters now
             where = kept.short_label if kept.closed else phase_text(ins, self.fp.now().date())
             local = ins.scope == "local"
-            table.add_row(ins.name, ins.partnership or "–", where,
+            table.add_row(printable(ins.name, one_line=True),
+                          printable(ins.partnership, one_line=True) or "–", where,
                           str(s.notes if s else 0),
                           str(s.open_concerns if s else 0) if not local or (s and
                                                                              s.open_concerns)
@@ -129,6 +133,28 @@ class InspectionsScreen(BaseScreen):
         if ins is not None:
             self.app.push_screen(WorkspaceScreen(ins))
 
+    def action_export(self) -> None:
+        from .export import ExportModal
+
+        ins = self.current()
+        if ins is not None:
+            self.app.push_screen(ExportModal(ins))
+
+    def action_timeline(self) -> None:
+        from .export import TimelineModal
+
+        ins = self.current()
+        if ins is None:
+            return
+
+        def saved(changed: Inspection | None) -> None:
+            if changed is not None:
+                self.refresh_rows(select=changed.inspection_id)
+                self.notify(f"Timeline of {changed.name} saved: "
+                            f"{phase_text(changed, self.fp.now().date())}.")
+
+        self.app.push_screen(TimelineModal(ins), saved)
+
     def action_concerns(self) -> None:
         from .matrix import ConcernsScreen
 
@@ -145,13 +171,15 @@ class InspectionsScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Close, Reopen and Purge show (and work) only for an inspection they apply to, so
         the footer offers the one that makes sense and a stray key does nothing."""
-        if action not in ("close_inspection", "reopen", "purge"):
+        if action not in ("close_inspection", "reopen", "purge", "timeline"):
             return True
         if self.fp.session is None or not self.is_mounted:
             return False
         ins = self.current()
         if ins is None or not self.fp.session.may_change(ins):
             return False  # a team inspection's life is its lead's to change
+        if action == "timeline":
+            return True
         state = retention_state(ins, self.fp.now())
         if action == "close_inspection":
             return not state.closed
@@ -185,7 +213,11 @@ class InspectionsScreen(BaseScreen):
             self.notify(f"Closed {done.name}: "
                         f"{retention_state(done, self.fp.now()).label.split(' · ')[-1]}.")
 
-        self.app.push_screen(CloseInspectionModal(ins), chosen)
+        from store.inspection import open_concern_lines
+
+        concerns = open_concern_lines(self.session.list_notes(ins, kind="concern"),
+                                      self.fp.now())
+        self.app.push_screen(CloseInspectionModal(ins, concerns), chosen)
 
     def action_reopen(self) -> None:
         from store import reopen_inspection
@@ -231,13 +263,13 @@ class InspectionsScreen(BaseScreen):
         """In a thread: the server's purge (a network call, for a team inspection) first, so
         that a refusal leaves everything here as it was; then the local purge, on the UI
         thread, where the screens read the session."""
-        from .. import _retention_cmd
+        import sync.client as sync_client
 
         session = self.fp.session
         if session is None:
             return
         try:
-            _retention_cmd.request_server_purge(session, ins)
+            sync_client.request_server_purge(session, ins)
         except Exception as exc:  # noqa: BLE001 - said in words; nothing was purged
             message = str(exc) if isinstance(exc, FieldpadError) else type(exc).__name__
             self.app.call_from_thread(self.notify, f"The server did not purge {ins.name}: "

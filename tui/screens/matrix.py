@@ -1,6 +1,6 @@
 """The evidence matrix (statements and QI 2.1 against evidence status, strengths and areas for
-development) and the concerns queue, both over the store's own rules (``store._evidence``,
-``store._concerns``) so the screen, the CLI and the export count the same way."""
+development) and the concerns queue, both over the store's own rules (``store.inspection``:
+evidence, concerns) so the screen, the CLI and the export count the same way."""
 
 from __future__ import annotations
 
@@ -13,15 +13,17 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Label, Static
 
 from store import Inspection
-from store._concerns import concern_steps, concerns_queue
-from store._evidence import (
+from store.inspection import (
     COLUMN_LABELS,
     EVIDENCE_COLUMNS,
     EVIDENCE_ROWS,
     ROW_SHORT_LABELS,
+    concern_steps,
+    concerns_queue,
     evidence_matrix,
 )
 
+from .._printable import printable
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -185,9 +187,9 @@ class ConcernsScreen(BaseScreen):
         for q in self.queue:
             ins = self.session.inspections.get(q.note.inspection_id)
             urgent = q.immediacy == "immediate" and not q.decided
-            title = q.note.title or "(untitled)"
+            title = printable(q.note.title, one_line=True) or "(untitled)"
             if self.inspection is None and ins is not None:
-                title += f" · {ins.name}"
+                title += f" · {printable(ins.name, one_line=True)}"
             table.add_row(Text(f"{q.age_label} ago", style="bold" if urgent else ""),
                           Text(q.immediacy or "–", style="bold" if urgent else ""),
                           q.decision or "not yet", "yes" if q.referred else "no",
@@ -239,7 +241,7 @@ class ConcernsScreen(BaseScreen):
 
     def action_close(self) -> None:
         from store import ValidationFailed
-        from store._concerns import record_step
+        from store.inspection import record_step
 
         from .confirm import ConfirmModal
 

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from store._roster import LEAD, MEMBER
+from store.team import LEAD, MEMBER
 
 from ._base import BaseModal
 
@@ -21,7 +21,7 @@ from ._base import BaseModal
 USER_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
     text = text.strip() or "it failed without saying why"
     text = text[:1].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
@@ -181,14 +181,14 @@ class JoinModal(BaseModal):
     @on(Input.Submitted, "#join-code")
     @on(Button.Pressed, "#join")
     def _join(self) -> None:
-        from store._invite import BadInviteCode, parse_code
+        from store.team import BadInviteCode, parse_code
 
         code = self.query_one("#join-code", Input).value.strip()
         try:
             parse_code(code)
         except BadInviteCode as exc:
             message = self.query_one("#join-message", Label)
-            message.update(_sentence(str(exc)))
+            message.update(as_sentence(str(exc)))
             message.display = True
             self.query_one("#join-code", Input).focus()
             return
@@ -265,3 +265,26 @@ class PairModal(BaseModal):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class LinkCodeModal(InviteCodeModal):
+    """The one-time code for another device of one's own, shown once (issue 11)."""
+
+    NAME = "Link code"
+
+    def __init__(self, code: str, inspection_name: str) -> None:
+        super().__init__("", "", code, inspection_name)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog modal-box", id="code-box"):
+            yield Label(f"Link your new device · {self.inspection_name}",
+                        classes="dialog-title", markup=False)
+            yield Static(spaced_code(self.code), id="invite-code", markup=False)
+            yield Label("Type it on your new device yourself: T in its workspace, then j and "
+                        "this code (or `fieldpad team join CODE`). It works once.",
+                        id="invite-code-how", markup=False)
+            yield Label("Then sync this device: it checks the new one and vouches for it. A "
+                        "lead's device adds it at its next sync; your lead does nothing.",
+                        classes="hint", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Done (enter)", id="done", variant="primary", compact=True)

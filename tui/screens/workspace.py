@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,20 +15,24 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import CONFLICTED, DELETED, Inspection, Note
-from store._tags import describe_tag
-from store._templates import KIND_LABELS, KINDS, format_field, template_for
+from store.inspection import (
+    KIND_LABELS,
+    KIND_PLURALS,
+    KINDS,
+    describe_tag,
+    format_field,
+    template_for,
+)
 
+from .._matches import field_match
 from .._notes import phase_text, when
+from .._printable import printable
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 from .inspections import sync_status
 
-SIDEBAR_KIND = {
-    "record_review": "Reviews", "interview": "Interviews", "focus_group": "Focus groups",
-    "observation": "Observations", "partnership_discussion": "Partnership",
-    "concern": "Concerns", "good_practice": "Good pract.", "note": "Notes",
-}
+SIDEBAR_KIND = KIND_PLURALS
 STATES = (("conflicted", "Conflicted"), ("unsynced", "Unsynced"), ("deleted", "Deleted"))
 SEARCH_LIMIT = 500
 
@@ -38,14 +43,33 @@ def _entry(label: str, count: int, width: int = 15) -> Text:
     return Text(f"{label[:room]:<{room}} {count_text}")
 
 
-def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: ANN001
-    """What the preview pane shows: the note's header line, its filled fields and its text."""
+def _highlighted(excerpt: str, spans: list[tuple[int, int]]) -> Text:
+    """``excerpt`` with each match span highlighted, control characters escaped piece by piece
+    (an escape is longer than the character, so the spans are applied before escaping)."""
+    found, pos = Text(), 0
+    for start, end in sorted(spans):
+        start, end = max(start, pos), min(end, len(excerpt))
+        if start >= end:
+            continue
+        found.append(printable(excerpt[pos:start]))
+        found.append(printable(excerpt[start:end]), style=MATCH_STYLE)
+        pos = end
+    found.append(printable(excerpt[pos:]))
+    return found
+
+
+def preview_text(note: Note, now, show_unsynced: bool = True,  # noqa: ANN001
+                 query: str = "") -> Text:
+    """What the preview pane shows: the note's header line, its filled fields and its text;
+    with a search ``query``, first the field that matched with the matches marked."""
     t = Text()
     if note.state == "conflicted":
         t.append("Edited on two devices: enter compares both versions.\n", style="bold")
-    t.append(note.title or "(untitled)", style="bold")
-    meta = [KIND_LABELS.get(note.kind, note.kind), note.author or "?",
-            when(note.updated, now)]
+    t.append(printable(note.title, one_line=True) or "(untitled)", style="bold")
+    by = printable(note.author, one_line=True) or "?"
+    if note.first_author and note.first_author != note.author:
+        by += f" (first by {printable(note.first_author, one_line=True)})"
+    meta = [KIND_LABELS.get(note.kind, note.kind), by, when(note.updated, now)]
     if note.state != "active":
         meta.append(note.state)
     if not note.pushed and show_unsynced:
@@ -65,13 +89,23 @@ def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: 
                 continue
             if spec.type == "longtext":
                 continue
-            shown.append(f"{spec.label}: {format_field(spec, value)}")
+            shown.append(f"{spec.label}: {printable(format_field(spec, value), one_line=True)}")
         if shown:
             t.append("\n" + " · ".join(shown[:8]))
+    match = field_match(note, query) if query.strip() else None
+    if match is not None:
+        t.append(f"\n\nMatches in {match.label}:\n", style="bold")
+        t.append_text(_highlighted(match.excerpt[:2000], match.spans))
+        if match.name == "body":
+            return t
     body = note.body.strip()
     if body:
-        t.append("\n\n" + "\n".join(body.splitlines()[:60]))
+        t.append("\n\n" + printable("\n".join(body.splitlines()[:60])))
     return t
+
+
+#: How a search match is marked in the preview: reverse video takes the theme's own colours.
+MATCH_STYLE = Style(reverse=True, bold=True)
 
 
 def note_tags(note: Note) -> set[str]:
@@ -99,6 +133,7 @@ class WorkspaceScreen(BaseScreen):
         Binding("d", "delete", "Delete", show=False, id="workspace.delete"),
         Binding("f", "filters", "Filters", show=False, id="workspace.filters"),
         Binding("m", "matrix", "Evidence matrix", show=False, id="workspace.matrix"),
+        Binding("E", "export", "Export…", show=False, id="workspace.export"),
         Binding("R", "reviews", "Record reviews", show=False, id="workspace.reviews"),
         Binding("T", "team", "Team and fingerprints", show=False, id="workspace.team"),
         Binding("l", "notes", "Notes list", show=False, id="workspace.list"),
@@ -285,7 +320,8 @@ class WorkspaceScreen(BaseScreen):
                                 if not self.query_text else "Nothing matches.", style="dim"))
         else:
             preview.update(preview_text(event.note, self.fp.now(),
-                                        show_unsynced=self.inspection.scope != "local"))
+                                        show_unsynced=self.inspection.scope != "local",
+                                        query=self.query_text))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
 
     @on(NoteList.Selected)
@@ -306,6 +342,11 @@ class WorkspaceScreen(BaseScreen):
         from .matrix import MatrixScreen
 
         self.app.push_screen(MatrixScreen(self.inspection))
+
+    def action_export(self) -> None:
+        from .export import ExportModal
+
+        self.app.push_screen(ExportModal(self.inspection))
 
     def action_team(self) -> None:
         from .team import TeamScreen

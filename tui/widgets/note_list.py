@@ -20,16 +20,15 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from store.inspection import KIND_SHORT_LABELS
+
 from .._notes import when
+from .._printable import printable
 
 if TYPE_CHECKING:
     from store import Note
 
-KIND_SHORT = {
-    "record_review": "review", "interview": "interv", "focus_group": "focus",
-    "observation": "observ", "partnership_discussion": "pd", "concern": "concern",
-    "good_practice": "good", "note": "note",
-}
+KIND_SHORT = KIND_SHORT_LABELS
 
 
 def tag_summary(tags: Sequence[str]) -> str:
@@ -213,8 +212,9 @@ class NoteList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         note = self.notes[index]
         now = self._now()
-        text = self._cells(width, marker(note), note.title or "(untitled)",
-                           KIND_SHORT.get(note.kind, note.kind), note.author,
+        text = self._cells(width, marker(note), printable(note.title, one_line=True)
+                           or "(untitled)", KIND_SHORT.get(note.kind, note.kind),
+                           printable(note.author, one_line=True),
                            when(note.updated, now), tag_summary(note.tags))
         style: Style = base
         if note.state == "conflicted":

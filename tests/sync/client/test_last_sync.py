@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from store._syncstate import last_synced
+from store import last_synced
 
 from .conftest import Server, make_team
 

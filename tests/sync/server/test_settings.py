@@ -156,11 +156,3 @@ def test_the_operations_guide_lists_every_setting() -> None:
         if name != "limits":
             assert f"| `{name}` |" in guide, f"docs/operations.md does not document {name}"
 
-
-def test_serve_without_the_server_extra_says_what_to_install() -> None:
-    code = ("import sys; sys.modules['fastapi'] = None; sys.modules['pydantic_settings'] = None\n"
-            "from tui.cli import main; sys.exit(main(['serve']))")
-    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                       timeout=60)
-    assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert "the server needs the 'server' extra" in r.stderr and "[server]" in r.stderr
