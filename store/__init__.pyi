@@ -86,6 +86,7 @@ from ._settings import (
 from ._streams import (
     Streams,
 )
+from ._syncstate import last_synced, record_sync
 from ._vault import (
     VaultKeys,
     change_passphrase,
@@ -246,6 +247,8 @@ __all__ = [
     "verify_all",
     "Hlc",
     "ACTIVE",
+    "last_synced",
+    "record_sync",
     "DamagedNote",
     "DatabaseDamaged",
     "check_database",

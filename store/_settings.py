@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,9 @@ class Setting:
                 return int(raw)
             except ValueError:
                 raise ValueError("give a whole number") from None
+        if self.key == "ca_file" and raw.strip():
+            # stored absolute: the same file whatever folder a later command runs in
+            return str(Path(raw.strip()).expanduser().resolve())
         return raw.strip()
 
 
@@ -44,6 +48,10 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("theme", "textual-dark", "The app's colour theme (any Textual theme name)."),
     Setting("allow_clipboard", False,
             "Allow copying note text to the clipboard (off: nothing leaves the app)."),
+    Setting("ca_file", "",
+            "A PEM file of the certificate authority that signs the sync server's certificate "
+            "(your organisation's own CA); only it is trusted then. Empty: the system's trust "
+            "store."),
 )}
 
 
@@ -59,6 +67,19 @@ def check_setting(key: str, value: Any) -> None:
             raise invalid(key, "give a full URL starting with https:// (or http:// on loopback)")
         if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise invalid(key, "plain http is only allowed to this machine; use https")
+    if key == "ca_file" and value:
+        _check_ca_file(key, Path(value))
+
+
+def _check_ca_file(key: str, path: Path) -> None:
+    if not path.is_absolute():
+        raise invalid(key, "give the CA file's full path")
+    try:
+        text = path.read_bytes()[:1_000_000]
+    except OSError as exc:
+        raise invalid(key, f"cannot read {path}: {exc.strerror}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        raise invalid(key, f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
 
 
 

@@ -12,6 +12,7 @@ through the command line instead of opening the app.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -161,6 +162,15 @@ def run(main: Callable[[list[str]], int]) -> int:
             server.wait(timeout=10)
 
 
+def heading(title: str, argv: list[str], *, bold: bool) -> str:
+    """A step of the scripted demo: its title (bold on a terminal only, so piped output has no
+    escapes) and the command, quoted so that it pastes into a shell as it is."""
+    line = f"── {title}"
+    if bold:
+        line = f"\033[1m{line}\033[0m"
+    return f"\n{line}\n$ fieldpad {shlex.join(argv)}"
+
+
 def _scripted(main: Callable[[list[str]], int], profile: Path, root: Path) -> int:
     """No terminal for the app: show the same profile through the command line."""
     secret = root / "passphrase"
@@ -176,7 +186,7 @@ def _scripted(main: Callable[[list[str]], int], profile: Path, root: Path) -> in
         ("Sync again: nothing to do", ["sync"]),
         ("Check every record, chain and signature", ["doctor"]),
     ):
-        print(f"\n\033[1m── {title}\033[0m\n$ fieldpad {' '.join(argv)}", flush=True)
+        print(heading(title, argv, bold=sys.stdout.isatty()), flush=True)
         code = main([*common, *argv, *unlock])
         if code:
             return code

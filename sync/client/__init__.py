@@ -4,6 +4,7 @@ from ._engine import SyncEngine, sync
 from ._enrol import Enrolment, enrol
 from ._errors import AccessDenied, ForkError, NetworkError, NotConfigured, ServerRefused, SyncError
 from ._http import RetryPolicy, SyncClient, Traffic, client_for
+from ._logs import log_to_stderr
 from ._report import Progress, SyncReport
 from ._team import (
     Team,
@@ -38,6 +39,7 @@ __all__ = [
     "find_device",
     "fingerprint",
     "join",
+    "log_to_stderr",
     "request_server_purge",
     "sync",
     "team_roster",

@@ -9,6 +9,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from store import (
@@ -18,6 +19,7 @@ from store import (
     purge_due,
     purge_inspection,
     purged_inspection_ids,
+    record_sync,
     retention_state,
 )
 from store.errors import ValidationFailed
@@ -92,6 +94,11 @@ class SyncEngine:
         r.requests = self.client.traffic.requests - before[0]
         r.wire_sent = self.client.traffic.sent - before[1]
         r.wire_received = self.client.traffic.received - before[2]
+        if r.ok:
+            record_sync(self.session, datetime.now(UTC))
+        log.info("event=done up=%d down=%d merged=%d problems=%d requests=%d seconds=%.2f",
+                 r.up_records, r.down_records, len(r.merged), len(r.problems), r.requests,
+                 r.seconds)
         return r
 
     # -- collections and keys ----------------------------------------------------------------
@@ -235,6 +242,8 @@ class SyncEngine:
                     self.report.up_bytes += size
                     self._tell(up_records=self.progress.up_records + len(batch),
                                up_bytes=self.progress.up_bytes + size)
+                    log.info("event=push collection=%s records=%d-%d bytes=%d", cid.hex()[:8],
+                             batch[0].seq, batch[-1].seq, size)
             except AccessDenied:
                 raise
             except ServerRefused as exc:
@@ -250,6 +259,7 @@ class SyncEngine:
         if not any(self.replica.has_key(cid, e) for e in col.get("epochs", [1])):
             # enrolled, but no device has wrapped the key for this one yet: not done (§7)
             self.report.waiting_for_keys.append(label)
+            log.info("event=waiting_for_keys collection=%s records=%d", cid.hex()[:8], missing)
             why = who_must_sync(self.session, cid, label)
             if why:
                 self.report.problems.append(why)
@@ -267,6 +277,9 @@ class SyncEngine:
                 announced[bytes.fromhex(d)] = max(announced.get(bytes.fromhex(d), 0), s)
             rep = self.replica.ingest(page.envelopes, cid)
             self._account(rep, page.envelopes)
+            log.info("event=pull collection=%s received=%d stored=%d set_aside=%d more=%s",
+                     cid.hex()[:8], len(page.envelopes), rep.stored, len(rep.quarantined),
+                     page.more)
             explained |= {q.device_id for q in rep.quarantined}
             explained |= {d for d in announced
                           if any(g.startswith(f"{cid.hex()[:8]}/{d.hex()[:8]}:") for g in rep.gaps)}

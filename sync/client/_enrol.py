@@ -23,16 +23,23 @@ class Enrolment:
 
 
 def enrol(session: Session, url: str, code: str,
-          transport: httpx.BaseTransport | None = None) -> Enrolment:
+          transport: httpx.BaseTransport | None = None,
+          ca_file: str | None = None) -> Enrolment:
     """Send the device's public keys with the one-time ``code`` to the server at ``url``; keep
-    the URL in the profile's settings (checked first: https, or http to this machine only)."""
+    the URL in the profile's settings (checked first: https, or http to this machine only).
+    ``ca_file``: an organisation's own certificate authority, kept as the ``ca_file`` setting
+    (otherwise the one already set, if any, or the system's trust store)."""
     from store import SETTINGS
     from store.team import fingerprint_text
 
     url = SETTINGS["server"].parse(url).rstrip("/")
     session.set_setting("server", url)  # validates the URL before anything is sent
+    if ca_file is not None:
+        session.set_setting("ca_file", SETTINGS["ca_file"].parse(ca_file))
     keys = session.keys.device
-    with SyncClient(url, session.device_id, None, transport=transport) as client:
+    trusted = session.settings().get("ca_file") or None
+    with SyncClient(url, session.device_id, None, transport=transport,
+                    ca_file=trusted) as client:
         result = client.enrol(code.strip(), keys.sign_pub, keys.kx_pub)
     session.rosters.set_user(result["user"])
     return Enrolment(result["user"], url, fingerprint_text(keys.sign_pub))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import ssl
 import time
 from collections.abc import Callable
@@ -60,7 +61,7 @@ class SyncClient:
     def __init__(self, base_url: str, device_id: bytes, signing_key: Ed25519PrivateKey | None,
                  *, transport: httpx.BaseTransport | None = None,
                  retry: RetryPolicy | None = None, timeout: float = 30.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, ca_file: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.retry = retry or RetryPolicy()
@@ -68,7 +69,7 @@ class SyncClient:
         self._clock = clock
         auth = DeviceAuth(device_id, signing_key, clock=clock) if signing_key else None
         self._http = httpx.Client(base_url=self.base_url, transport=transport, auth=auth,
-                                  verify=_tls_context(self.base_url),
+                                  verify=_tls_context(self.base_url, ca_file),
                                   timeout=httpx.Timeout(timeout, connect=10.0),
                                   headers={"User-Agent": "fieldpad"})
 
@@ -98,17 +99,30 @@ class SyncClient:
                 self.traffic.sent += len(body) + _header_bytes(resp.request.headers)
                 self.traffic.received += len(resp.content) + _header_bytes(resp.headers)
             except (httpx.TransportError, httpx.DecodingError) as exc:
+                if _untrusted_certificate(exc):
+                    # no retry can fix a certificate this device does not trust
+                    raise NetworkError(
+                        f"the server at {self.base_url} has a certificate this device does not "
+                        "trust. If your organisation runs its own certificate authority, give "
+                        "its certificate: `fieldpad enrol URL CODE --ca-file CA.pem` or "
+                        "`fieldpad config set ca_file CA.pem`. Nothing was sent.") from None
                 last = exc
-                log.info("event=retry method=%s path=%s error=%s attempt=%d", method, path,
-                         type(exc).__name__, attempt + 1)
+                wait = self.retry.delay(attempt)
+                log.info("event=retry method=%s route=%s error=%s attempt=%d/%d wait=%.1fs",
+                         method, _route(path), type(exc).__name__, attempt + 1,
+                         self.retry.attempts, wait)
                 if attempt + 1 < self.retry.attempts:  # never sleep after the last attempt
-                    self.retry.sleep(self.retry.delay(attempt))
+                    self.retry.sleep(wait)
                 continue
+            log.debug("event=request method=%s route=%s status=%d sent=%d received=%d",
+                      method, _route(path), resp.status_code, len(body), len(resp.content))
             if resp.status_code in RETRY_STATUSES and attempt + 1 < self.retry.attempts:
                 after = retry_after_seconds(resp.headers.get("Retry-After"), self._clock())
-                log.info("event=retry method=%s path=%s status=%d attempt=%d", method, path,
-                         resp.status_code, attempt + 1)
-                self.retry.sleep(self.retry.delay(attempt, after))
+                wait = self.retry.delay(attempt, after)
+                log.info("event=retry method=%s route=%s status=%d attempt=%d/%d wait=%.1fs",
+                         method, _route(path), resp.status_code, attempt + 1,
+                         self.retry.attempts, wait)
+                self.retry.sleep(wait)
                 last = None
                 continue
             return self._check(resp)
@@ -258,20 +272,48 @@ class SyncClient:
                              json_body=body).json()
 
 
-_TLS: ssl.SSLContext | None = None
+_TLS: dict[str | None, ssl.SSLContext] = {}
 
 
-def _tls_context(url: str) -> ssl.SSLContext:
-    """The system's verifying TLS context, built once per process (loading the CA store costs
-    tens of milliseconds, which a sync with nothing to do should not pay every time). A plain
-    http:// URL (allowed to loopback only, see store._settings) never uses it, so it gets an
-    empty client context that verifies everything and trusts nothing."""
-    global _TLS
+def _tls_context(url: str, ca_file: str | None = None) -> ssl.SSLContext:
+    """The verifying TLS context: the system's trust store, or only the certificate
+    authorities in ``ca_file`` (an organisation's own CA, as ``curl --cacert``). Built once per
+    process and CA file (loading the system store costs tens of milliseconds, which a sync with
+    nothing to do should not pay every time). A plain http:// URL (allowed to loopback only,
+    see store._settings) never uses it, so it gets an empty context that trusts nothing."""
     if not url.startswith("https://"):
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if _TLS is None:
-        _TLS = ssl.create_default_context()
-    return _TLS
+    key = ca_file or None
+    if key not in _TLS:
+        try:
+            _TLS[key] = ssl.create_default_context(cafile=key)
+        except (OSError, ssl.SSLError) as exc:
+            raise NetworkError(
+                f"cannot use the CA file {key} ({getattr(exc, 'strerror', None) or exc}): fix "
+                "it with `fieldpad config set ca_file PATH` (empty: the system's trust store)"
+            ) from None
+    return _TLS[key]
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or \
+                "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _route(path: str) -> str:
+    """A request's path for the log: ids cut to 8 hex digits (as the app shows them), a user
+    name in a member path replaced by its placeholder; never a name."""
+    path = _HEX_ID.sub(lambda m: m.group(0)[:8], path.split("?", 1)[0])
+    head, sep, _ = path.partition("/members/")
+    return head + sep + "{user}" if sep else path
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:
@@ -310,5 +352,6 @@ def client_for(session, transport=None, **kwargs) -> SyncClient:
     if not url:
         raise NotConfigured("no server is set for this profile: run `fieldpad enrol URL CODE` "
                             "first (or keep working offline)")
+    kwargs.setdefault("ca_file", session.settings().get("ca_file") or None)
     return SyncClient(url, session.device_id, session.keys.device.signing, transport=transport,
                       **kwargs)

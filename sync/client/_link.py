@@ -175,7 +175,7 @@ def who_must_sync(session: Session, cid: bytes, label: str) -> str | None:
         leads = ", ".join(sorted({d.user for d in roster.devices() if d.role == LEAD}))
         return (f"{label}: this device is on the roster but holds no key yet; a lead's device "
                 f"({leads}) or a teammate's must sync next to deliver it")
-    iid = session._collections.get(cid, (b"", ""))[0]
+    iid = session.collection_roles().get(cid, (b"", ""))[0]
     if any(v.get("inspection_id") == iid.hex() for v in session.rosters.invites("join").values()):
         return None
     user = session.rosters.user or "USER"

@@ -1,13 +1,16 @@
 """``fieldpad server admin``: accounts, enrolment codes, devices and inspections, on the
 database directly (no server needs to run).
 
-    admin [--db PATH | --database-url URL] user add NAME | user list
+    admin [--config PATH] [--db PATH | --database-url URL]
+                                            user add NAME | user list
                                             invite USER      (the code is the last line)
                                             device list      (one a line, device id first)
                                             device revoke ID
                                             inspection add NAME --lead USER   (prints its id)
                                             inspection list
                                             purges   (audit: one a line, inspection id first)
+                                            backup PATH   (SQLite: a consistent copy, live)
+                                            restore PATH  (SQLite: keeps the current file)
 
 Exit codes: 0 ok, 1 error, 2 usage.
 """
@@ -21,11 +24,13 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ._auth import new_code
-from ._cli import add_db_options, db_url, describe
+from ._cli import add_settings_options, describe, settings_from
 from ._errors import ApiError
 from ._limits import Limits
+from ._settings import SettingsError
 from ._storage import Storage
 
 USER_RE = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -42,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="fieldpad server admin",
         description="Manage the sync server's users, devices and inspections.",
     )
-    add_db_options(parser)
+    add_settings_options(parser)
     sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     user = sub.add_parser("user", help="add or list users").add_subparsers(
         dest="action", required=True
@@ -65,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--lead", required=True, metavar="USER")
     insp.add_parser("list", help="list inspections")
     sub.add_parser("purges", help="list purged inspections (audit), one a line, id first")
+    p = sub.add_parser("backup", help="copy the SQLite database to a new file, safely while "
+                                      "the server runs (PostgreSQL: use pg_dump)")
+    p.add_argument("path", type=Path, help="the backup file to create (never overwritten)")
+    p = sub.add_parser("restore", help="replace the SQLite database with a backup; the "
+                                       "current one is kept beside it. Stop the server first")
+    p.add_argument("path", type=Path, help="a file made by `backup`")
     return parser
 
 
@@ -75,7 +86,14 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else 2
-    url = db_url(args)
+    try:
+        settings = settings_from(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    url = settings.database
+    if args.cmd in ("backup", "restore"):
+        return _backup_or_restore(args, url, clock)
     try:
         from ._storage import open_storage
 
@@ -84,7 +102,7 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         print(f"error: cannot open the database {describe(url)}: {exc}", file=sys.stderr)
         return 1
     try:
-        return _run(args, storage, clock)
+        return _run(args, storage, settings.limits, clock)
     except ApiError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
@@ -92,7 +110,37 @@ def admin_main(argv: list[str], *, clock: Callable[[], float] = time.time) -> in
         storage.close()
 
 
-def _run(args: argparse.Namespace, storage: Storage, clock: Callable[[], float]) -> int:
+def _backup_or_restore(args: argparse.Namespace, url: str, clock: Callable[[], float]) -> int:
+    from ._backup import BackupError, backup, restore
+    from ._storage import sqlite_path
+
+    try:
+        db = sqlite_path(url)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if db is None:
+        tool = "pg_dump --format=custom" if args.cmd == "backup" else "pg_restore"
+        print(f"error: this server's database is PostgreSQL ({describe(url)}): use {tool} "
+              "(see docs/operations.md, 'Backup and restore')", file=sys.stderr)
+        return 2
+    try:
+        if args.cmd == "backup":
+            print(f"backed up {backup(db, args.path.expanduser()).line()}")
+            return 0
+        summary, kept = restore(args.path.expanduser(), db, clock())
+    except (BackupError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if kept is not None:
+        print(f"kept the database as it was in {kept}")
+    print(f"restored {db} from {summary.line()}")
+    print("start the server again; docs/operations.md says what devices do next")
+    return 0
+
+
+def _run(args: argparse.Namespace, storage: Storage, limits: Limits,
+         clock: Callable[[], float]) -> int:
     now = clock()
     if args.cmd == "user" and args.action == "add":
         if not USER_RE.fullmatch(args.name):
@@ -105,10 +153,10 @@ def _run(args: argparse.Namespace, storage: Storage, clock: Callable[[], float])
             print(f"{u.name}\tdevices={u.active_devices}\tcreated={_when(u.created_at)}")
     elif args.cmd == "invite":
         code, code_id, secret_hash = new_code()
-        ttl = Limits().code_ttl_s
+        ttl = limits.code_ttl_s
         storage.add_invite(args.user, code_id, secret_hash, now, now + ttl)
         print(
-            f"enrolment code for {args.user}: single use, {Limits().code_tries} tries, "
+            f"enrolment code for {args.user}: single use, {limits.code_tries} tries, "
             f"expires {_when(now + ttl)} ({ttl // 60} minutes)"
         )
         print(f"on the device: fieldpad enrol SERVER_URL {code}")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
 import anyio.to_thread
@@ -16,7 +15,9 @@ from ._auth import RAW_BODY, KeyCache, authenticate
 from ._limits import Limits, RateLimiter
 from ._storage import Caller, Storage
 
-log = logging.getLogger("fieldpad.server")
+if TYPE_CHECKING:
+    from ._metrics import Metrics
+
 HEX = p.HEX16_PATTERN
 CollectionId = Annotated[str, Path(pattern=HEX, description="collection id, 32 hex digits")]
 _ERROR_TEXT = {
@@ -37,20 +38,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, bytes):
-        return value.hex()
-    text = str(value)
-    return f'"{text}"' if (" " in text or not text) else text
-
-
-def log_event(event: str, **fields: object) -> None:
-    """One structured line: ``event=push collection=.. device=.. accepted=3``. Ids and
-    counts only: never bodies, keys, codes or signatures."""
-    if log.isEnabledFor(logging.INFO):
-        log.info(" ".join([f"event={event}", *(f"{k}={_fmt(v)}" for k, v in fields.items())]))
-
-
 @dataclass(slots=True)
 class State:
     storage: Storage
@@ -60,6 +47,7 @@ class State:
     enrol_limiter: RateLimiter
     keys: KeyCache
     threads: anyio.CapacityLimiter
+    metrics: Metrics | None = None
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run blocking work (storage, crypto) in a worker thread. A small, bounded number of
@@ -82,6 +70,13 @@ async def _caller(request: Request) -> Caller:
 
 
 AuthCaller = Annotated[Caller, Depends(_caller)]
+
+
+def route_of(request: Request) -> str:
+    """The route template a request matched (``/v1/collections/{c}/status``), for logs and
+    metrics: never the path itself, which a client can fill with anything."""
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
 
 
 def unhex(value: str) -> bytes:

@@ -89,6 +89,13 @@ class Unprocessable(ApiError):
     code = "unprocessable"
 
 
+class NotReady(ApiError):
+    """Raised by the readiness check when the database does not answer (503)."""
+
+    status = 503
+    code = "not_ready"
+
+
 class RateLimited(ApiError):
     """Raised when a device or client sends faster than its token bucket allows (429)."""
 

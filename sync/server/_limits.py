@@ -10,41 +10,50 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from pydantic import ConfigDict, PositiveFloat, PositiveInt
+from pydantic.dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True,
+           config=ConfigDict(extra="forbid", use_attribute_docstrings=True))
 class Limits:
-    """Every bound the server enforces. The defaults suit a team server on modest hardware."""
+    """Every bound the server enforces. The defaults suit a team server on modest hardware.
 
-    max_envelope: int = 1024 * 1024
-    """Largest single envelope accepted in a push (413 above it)."""
-    max_request: int = 8 * 1024 * 1024
-    """Largest request body for a push (413 above it, checked before reading when possible)."""
-    max_json: int = 256 * 1024
-    """Largest body for any JSON endpoint."""
-    max_batch: int = 1000
+    Set them in the ``[limits]`` table of the settings file or as
+    ``FIELDPAD_SERVER_LIMITS__<NAME>`` (see sync/server/_settings.py); every value must be
+    positive, and an unknown name is refused."""
+
+    max_envelope: PositiveInt = 1024 * 1024
+    """Largest single envelope accepted in a push, in bytes (413 above it)."""
+    max_request: PositiveInt = 8 * 1024 * 1024
+    """Largest request body of a push, in bytes (413 above it, refused before reading when
+    the client says its length)."""
+    max_json: PositiveInt = 256 * 1024
+    """Largest body of any JSON endpoint, in bytes."""
+    max_batch: PositiveInt = 1000
     """Most records in one push."""
-    page_bytes: int = 4 * 1024 * 1024
+    page_bytes: PositiveInt = 4 * 1024 * 1024
     """Byte budget of one pull page (a client may ask for less)."""
-    rate_per_s: float = 50.0
+    rate_per_s: PositiveFloat = 50.0
     """Sustained requests per second per device."""
-    rate_burst: int = 200
+    rate_burst: PositiveInt = 200
     """Requests a device may make in a burst."""
-    enrol_per_s: float = 0.5
+    enrol_per_s: PositiveFloat = 0.5
     """Sustained enrolment attempts per second per client address."""
-    enrol_burst: int = 10
-    code_ttl_s: int = 15 * 60
-    """How long an enrolment code lives."""
-    code_tries: int = 5
+    enrol_burst: PositiveInt = 10
+    """Enrolment attempts a client address may make in a burst."""
+    code_ttl_s: PositiveInt = 15 * 60
+    """How long an enrolment code lives, in seconds."""
+    code_tries: PositiveInt = 5
     """Wrong tries after which an enrolment code is dead."""
-    invite_ttl: int = 7 * 24 * 3600
+    invite_ttl: PositiveInt = 7 * 24 * 3600
     """How long a team invitation (POST /v1/invites) may be joined, in seconds."""
-    invite_tries: int = 5
+    invite_tries: PositiveInt = 5
     """Join attempts an invitation takes; the next one is refused for good (429)."""
-    max_skew_s: int = 300
-    """How far a signature's ``created`` may be from the server's clock."""
-    worker_threads: int = 8
+    max_skew_s: PositiveInt = 300
+    """How far a signature's ``created`` may be from the server's clock, in seconds."""
+    worker_threads: PositiveInt = 8
     """Worker threads for storage and signature checks (per process)."""
 
 

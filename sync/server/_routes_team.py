@@ -10,8 +10,9 @@ from typing import Annotated
 from fastapi import FastAPI, Path, Query, Request
 
 from .. import _protocol as p
-from ._deps import ERRORS, HEX, AuthCaller, CollectionId, app_state, log_event, unhex
+from ._deps import ERRORS, HEX, AuthCaller, CollectionId, app_state, unhex
 from ._errors import Unprocessable
+from ._logs import log_event
 from ._roster import parse_roster_events
 from ._storage import JoinRequest, TeamInvite
 

@@ -1,36 +1,47 @@
 """``fieldpad serve``: run the sync server with uvicorn.
 
-    serve [--db PATH | --database-url URL] [--host 127.0.0.1] [--port 8765]
-          [--ssl-certfile PEM --ssl-keyfile PEM] [--log-level info]
+    serve [--config PATH] [--db PATH | --database-url URL] [--host H] [--port N]
+          [--ssl-certfile PEM --ssl-keyfile PEM] [--trusted-proxy ADDR ...]
+          [--log-level LEVEL] [--log-format logfmt|json] [--metrics | --no-metrics]
 
-``--port 0`` takes a free port; the bound address is printed as ``listening on URL``. TLS:
-give uvicorn a certificate and key here, or (better for a team server) put a reverse proxy
-(Caddy, nginx) in front that terminates TLS and passes paths and query strings unchanged:
-requests are signed over the path and query the client sent.
+Settings come from the file given with ``--config``, then ``FIELDPAD_SERVER_*`` variables, then
+these options (see ``_settings.py``). ``--port 0`` takes a free port; the bound address is
+printed as ``listening on URL``. TLS: give uvicorn a certificate and key here, or (better for a
+team server) put a reverse proxy (Caddy, nginx) in front that terminates TLS and passes paths
+and query strings unchanged: requests are signed over the path and query the client sent.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import socket
 import sys
 
-from ._cli import add_db_options, db_url, describe
-
-DEFAULT_PORT = 8765
+from ._cli import add_settings_options, describe, settings_from
+from ._logs import configure_logging, log_event
+from ._settings import ServerSettings, SettingsError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fieldpad serve", description="Run the sync server.")
-    add_db_options(parser)
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0: any free one)")
-    parser.add_argument("--ssl-certfile", metavar="PEM", help="TLS certificate (with key)")
-    parser.add_argument("--ssl-keyfile", metavar="PEM", help="TLS private key")
-    parser.add_argument(
-        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    parser = argparse.ArgumentParser(
+        prog="fieldpad serve",
+        description="Run the sync server. Settings: --config FILE, then FIELDPAD_SERVER_* "
+                    "variables, then these options.",
+        epilog="Exit codes: 0 stopped, 1 cannot start (database, address), 2 bad options or "
+               "settings.",
     )
+    add_settings_options(parser)
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 8765; 0: any free one)")
+    parser.add_argument("--ssl-certfile", metavar="PEM", help="TLS certificate chain (with key)")
+    parser.add_argument("--ssl-keyfile", metavar="PEM", help="TLS private key")
+    parser.add_argument("--trusted-proxy", action="append", metavar="ADDR",
+                        help="a reverse proxy (address or network) whose X-Forwarded-For is "
+                             "believed; repeat for more (default: none)")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-format", choices=["logfmt", "json"])
+    parser.add_argument("--metrics", action=argparse.BooleanOptionalAction, default=None,
+                        help="serve Prometheus metrics at /v1/metrics")
     return parser
 
 
@@ -40,52 +51,70 @@ def serve_main(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return 0 if exc.code in (0, None) else 2
-    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
-        print("error: --ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
+    try:
+        settings = settings_from(
+            args, host=args.host, port=args.port, ssl_certfile=args.ssl_certfile,
+            ssl_keyfile=args.ssl_keyfile, trusted_proxies=args.trusted_proxy,
+            log_level=args.log_level, log_format=args.log_format, metrics=args.metrics,
+        )
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, args.log_level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    if bool(settings.ssl_certfile) != bool(settings.ssl_keyfile):
+        print("error: ssl_certfile and ssl_keyfile (--ssl-certfile, --ssl-keyfile) go together",
+              file=sys.stderr)
+        return 2
+    configure_logging(settings.log_format, settings.log_level)
+    return _serve(settings)
+
+
+def _serve(settings: ServerSettings) -> int:
     import uvicorn
 
     from ._storage import open_storage
     from .app import create_app
 
-    url = db_url(args)
+    url = settings.database
     try:
         storage = open_storage(url)
-    except Exception as exc:  # noqa: BLE001 - connection refused, bad path, bad URL
+    except Exception as exc:  # noqa: BLE001 - any failure to open becomes one sentence
         print(f"error: cannot open the database {describe(url)}: {exc}", file=sys.stderr)
         return 1
+    host = settings.host
     try:
-        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((args.host, args.port))
+        sock.bind((host, settings.port))
     except OSError as exc:
         storage.close()
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(f"error: cannot listen on {host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
-    host, port = sock.getsockname()[:2]
-    scheme = "https" if args.ssl_certfile else "http"
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    bound, port = sock.getsockname()[:2]
+    scheme = "https" if settings.ssl_certfile else "http"
+    shown = f"[{bound}]" if family == socket.AF_INET6 else bound
+    app = create_app(storage, limits=settings.limits, metrics=settings.metrics)
     config = uvicorn.Config(
-        create_app(storage),
+        app,
         log_level="warning",
+        log_config=None,  # our handler (configure_logging) formats uvicorn's lines too
         access_log=False,
-        ssl_certfile=args.ssl_certfile,
-        ssl_keyfile=args.ssl_keyfile,
+        server_header=False,
+        # forwarded headers only from the proxies the operator named; never from the
+        # FORWARDED_ALLOW_IPS default of loopback, which lets any local client pick its address
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile=settings.ssl_keyfile,
         timeout_keep_alive=30,
     )
     server = uvicorn.Server(config)
     # listen before saying so: a client that connects between the line below and uvicorn's own
     # start-up is queued instead of refused (seen under load in CI)
     sock.listen(config.backlog)
-    logging.getLogger("fieldpad.server").info(
-        "event=listening url=%s://%s:%s database=%s", scheme, shown, port, describe(url)
-    )
+    log_event("listening", url=f"{scheme}://{shown}:{port}", database=describe(url),
+              backend=type(storage).__name__, trusted_proxies=",".join(settings.trusted_proxies),
+              metrics=settings.metrics, log_format=settings.log_format)
     print(f"listening on {scheme}://{shown}:{port}", flush=True)
     try:
         server.run(sockets=[sock])

@@ -7,6 +7,7 @@ thread, log ids and the action. Every refusal is an :class:`ApiError` rendered a
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -34,16 +35,25 @@ from ._deps import (
     CollectionId,
     State,
     app_state,
-    log,
-    log_event,
+    route_of,
 )
 from ._deps import unhex as _cid
-from ._errors import ApiError, RateLimited, Unauthorized, Unprocessable, UnsupportedMedia
+from ._errors import (
+    ApiError,
+    NotReady,
+    RateLimited,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMedia,
+)
 from ._limits import Limits, RateLimiter
+from ._logs import log_event
 from ._middleware import BodyLimitMiddleware
 from ._push import prepare_push
 from ._routes_team import team_routes
-from ._storage import CollectionView, MemberState, Storage, WrappedKey
+from ._storage import CollectionView, MemberState, Storage, StorageUnavailable, WrappedKey
+
+READY_TIMEOUT_S = 10.0
 
 
 def _version() -> str:
@@ -102,9 +112,11 @@ def create_app(
     *,
     clock: Callable[[], float] = time.time,
     limits: Limits | None = None,
+    metrics: bool = False,
 ) -> FastAPI:
     """Build the sync server's ASGI app on ``storage``. ``clock`` returns unix seconds (tests
-    inject one); ``limits`` bounds sizes and rates. No global state: apps are independent."""
+    inject one); ``limits`` bounds sizes and rates; ``metrics`` serves ``/v1/metrics``. No
+    global state: apps are independent."""
     limits = limits or Limits()
     app = FastAPI(
         title="fieldpad sync",
@@ -129,6 +141,7 @@ def create_app(
     _install_errors(app)
     _routes(app)
     team_routes(app)
+    _health_routes(app)
     app.add_middleware(
         GZipMiddleware,
         minimum_size=1024,
@@ -137,7 +150,40 @@ def create_app(
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, MEDIA_TYPE),
     )
     app.add_middleware(BodyLimitMiddleware, limits=limits)
+    if metrics:
+        from ._metrics import Metrics, MetricsMiddleware
+
+        app.state.fieldpad.metrics = Metrics(storage)
+        # outermost: it also counts what the body limits refuse before any route runs
+        app.add_middleware(MetricsMiddleware, metrics=app.state.fieldpad.metrics)
     return app
+
+
+def _health_routes(app: FastAPI) -> None:
+    @app.get("/v1/health/ready", response_model=p.Health, tags=["meta"],
+             responses={503: {"model": p.ErrorBody,
+                              "description": "the database does not answer (see the log)"}})
+    async def ready(request: Request) -> p.Health:
+        """Ready to serve: the database answers, is the one opened at start and has this
+        server's schema. ``/v1/health`` only says that the process is up."""
+        st = app_state(request)
+        try:
+            with anyio.fail_after(READY_TIMEOUT_S):
+                await st.run(st.storage.ping)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            reason = str(exc) if isinstance(exc, StorageUnavailable) else "no answer"
+            log_event("not_ready", logging.WARNING, error_type=type(exc).__name__,
+                      reason=reason)
+            raise NotReady("the server cannot reach its database; see the server's log") \
+                from None
+        return p.Health(status="ok", version=app.version)
+
+    @app.get("/v1/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        st = app_state(request)
+        if st.metrics is None:
+            raise StarletteHTTPException(404, "metrics are off (the metrics setting)")
+        return Response(await st.run(st.metrics.scrape), media_type=st.metrics.content_type)
 
 
 def error_response(status: int, code: str, message: str, **headers: str) -> JSONResponse:
@@ -148,7 +194,7 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         log_event("refused", status=exc.status, error=exc.code, method=request.method,
-                  path=request.url.path)
+                  route=route_of(request))
         headers = {}
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
@@ -178,8 +224,7 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
-        log.error("event=crash method=%s path=%s type=%s", request.method, request.url.path,
-                  type(exc).__name__, exc_info=exc)
+        log_event("crash", logging.ERROR, exc, method=request.method, route=route_of(request))
         return error_response(500, "internal", "the server failed; this is a bug, not your input")
 
 
@@ -340,6 +385,9 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
         cid = _cid(c)
         records = await st.run(prepare_push, body, cid, caller, st.limits)
         out = await st.run(st.storage.push, caller, cid, records, st.clock())
+        if st.metrics is not None and out.accepted:
+            stored = [r for r in records if r.seq > out.head - out.accepted]
+            st.metrics.moved("up", out.accepted, sum(len(r.envelope) for r in stored))
         log_event("push", collection=c, device=caller.device_id, accepted=out.accepted,
                   duplicates=out.duplicates, head=out.head)
         return p.PushResult(accepted=out.accepted, duplicates=out.duplicates, head=out.head)
@@ -365,6 +413,8 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
         )
         page = PullPage(out.envelopes, out.more, {d.hex(): s for d, s in out.heads.items()})
         content = await st.run(encode_pull_page, page)
+        if st.metrics is not None:
+            st.metrics.moved("down", len(out.envelopes), sum(map(len, out.envelopes)))
         log_event("pull", collection=c, device=caller.device_id, records=len(out.envelopes),
                   more=out.more)
         return Response(content, media_type=MEDIA_TYPE)

@@ -218,3 +218,40 @@ async def test_a_sync_that_purges_the_open_inspection_leaves_its_screens(
         await pilot.pause()
         assert isinstance(app.screen, InspectionsScreen)
         assert north.inspection_id not in fsession.inspections
+
+
+async def test_a_sync_with_nothing_to_do_is_a_full_bar(fprofile: Profile,
+                                                       fsession: Session) -> None:
+    """Nothing to send or receive: "Done" beside a full bar, not an empty one (issue 15)."""
+    def sync_now(session, progress):
+        return SyncResult(ok=True, server="https://sync.example.org", seconds=0.05)
+
+    app = make_app(fprofile, sync_now=sync_now)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot, fsession)
+        app.push_screen(SyncScreen(start=True))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        bar = app.screen.query_one(ProgressBar)
+        assert bar.percentage == 1.0
+        assert "already up to date" in str(app.screen.query_one("#sync-stage", Label).render())
+
+
+async def test_the_header_remembers_a_sync_finished_outside_the_app(
+        fprofile: Profile, fsession: Session) -> None:
+    """The demo's set-up (or `fieldpad sync`) synced before the app opened: the header says
+    when, not "not synced yet" (issue 15 item 9)."""
+    from datetime import UTC, datetime
+
+    from store import last_synced, record_sync
+    from tui.screens.inspections import sync_status
+
+    fsession.add_inspection("Northshire 2026", "Northshire CPP", role="team", scope="team")
+    app = make_app(fprofile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await unlock(pilot, fsession)
+        assert sync_status(app).startswith("not synced yet")
+        at = datetime(2026, 3, 14, 16, 5, tzinfo=UTC)
+        record_sync(app.session, at)
+        assert last_synced(app.session) == at
+        assert sync_status(app).startswith(f"synced {at.astimezone():%H:%M}")

@@ -315,3 +315,37 @@ async def test_inspections_show_phase_and_week_from_the_timeline(fprofile, fsess
         table = app.screen.query_one(DataTable)
         row = table.get_row(ins.id_hex)
         assert "week 10 of" in str(row[2])  # NOW is 14 March 2026: week 10 from 5 January
+
+
+async def test_note_list_columns_are_sized_by_their_content() -> None:
+    """At 120 columns a long kind and a long tag list show whole, the title takes the slack;
+    at 80 the title keeps most of the room (issue 15 item 9)."""
+    from store import Note as StoreNote
+    from tui.widgets.note_list import tag_summary
+
+    tags = ("S1", "S3", "QI2.1", "status:concern", "strength", "#family-support")
+    notes = [StoreNote(note_id=f"{i:032x}", inspection_id=b"i", collection_id=b"c",
+                       rev=f"r{i}", parents=(), hlc=f"{1773481200000 - i:013d}-0000-node",
+                       kind=kind, template=1, title=title, body="", tags=tags[:n])
+             for i, (kind, title, n) in enumerate([
+                 ("partnership_discussion", "Second partnership discussion", 6),
+                 ("interview", "Parent meeting, family C", 2)])]
+
+    class ListApp(App):
+        def compose(self) -> ComposeResult:
+            yield NoteList(lambda: NOW)
+
+    for width in (120, 80):
+        app = ListApp()
+        async with app.run_test(size=(width, 10)) as pilot:
+            widget = app.query_one(NoteList)
+            widget.set_notes(notes)
+            await pilot.pause()
+            rows = [widget.render_line(y).text for y in range(3)]
+        if width == 120:
+            assert tag_summary(tags) in rows[1], rows[1]
+            assert "Second partnership discussion" in rows[1]
+            assert "Kind" in rows[0] and "Tags" in rows[0]
+        else:
+            assert "Second partnership discussion" in rows[1]  # the title is never cut first
+            assert "Parent meeting, family C" in rows[2]

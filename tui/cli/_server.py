@@ -9,7 +9,8 @@ import sys
 from ._common import EXIT_USAGE, Parents
 
 #: What the ``[server]`` extra installs: without one of them the server cannot start.
-SERVER_EXTRA_MODULES = frozenset({"fastapi", "starlette", "uvicorn", "pydantic", "psycopg",
+SERVER_EXTRA_MODULES = frozenset({"fastapi", "starlette", "uvicorn", "pydantic",
+                                  "pydantic_settings", "prometheus_client", "psycopg",
                                   "psycopg_pool"})
 
 

@@ -18,18 +18,24 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
                             "the one-time code and prints its fingerprint to compare in person.")
     p.add_argument("url", help="the server, e.g. https://sync.example.org")
     p.add_argument("code", help="the one-time code your lead or administrator gave you")
+    p.add_argument("--ca-file", metavar="PEM",
+                   help="your organisation's certificate authority, if it signs the server's "
+                        "certificate (kept as the ca_file setting)")
 
     p = command(sub, "sync", "headless batch sync with a progress line", parents.unlock,
                 cmd_sync, description="Sync every inspection with the server: push, pull, "
                 "keys and team news. Exit 1 when something needs attention, 4 without a "
                 "network.")
     p.add_argument("--quiet", action="store_true", help="no progress line, only problems")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="log retries, waits and each push and pull on stderr (ids and counts, "
+                        "never names or text); -vv: every request")
 
 
 def cmd_enrol(profile: Profile, args: argparse.Namespace) -> int:
     from sync.client import enrol
 
-    done = enrol(unlock(profile, args), args.url, args.code)
+    done = enrol(unlock(profile, args), args.url, args.code, ca_file=args.ca_file)
     out(f"Enrolled this device as {done.user} with {done.url}.")
     out(f"Device fingerprint: {done.fingerprint}")
     out("Compare it in person with your lead. Next: `fieldpad team join CODE` with the code "
@@ -38,12 +44,13 @@ def cmd_enrol(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
-    from sync.client import client_for, sync
+    from sync.client import client_for, log_to_stderr, sync
 
     from ._progress import ProgressLine
 
     session = unlock(profile, args)
-    line = ProgressLine(enabled=not args.quiet)
+    log_to_stderr(args.verbose)
+    line = ProgressLine(enabled=not (args.quiet or args.verbose))
     with client_for(session) as client:
         try:
             report = sync(session, client, line.update)

@@ -26,7 +26,11 @@ def sync_status(app) -> str:  # FieldpadApp
     if not team:
         return "local notes only"
     total = sum(1 for n in session.notes.values() if not n.pushed and n.inspection_id in team)
-    when = f"synced {clock(app.last_sync_at)}" if app.last_sync_at else "not synced yet"
+    from store import last_synced
+
+    # this run's last sync, else the last one any run finished (the command line, the demo)
+    at = app.last_sync_at or last_synced(session)
+    when = f"synced {clock(at.astimezone())}" if at else "not synced yet"
     return f"{when} · {total} unsynced"
 
 

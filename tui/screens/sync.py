@@ -126,7 +126,9 @@ class SyncScreen(BaseScreen):
             return  # locked meanwhile
         bar = self.query_one(ProgressBar)
         if result.ok:
-            bar.update(total=max(1, result.up + result.down), progress=result.up + result.down)
+            # a sync with nothing to do is finished too: a full bar, never "Done." beside 0 %
+            moved = max(1, result.up + result.down)
+            bar.update(total=moved, progress=moved)
         else:
             bar.display = False
         self._show_result(result)
@@ -139,7 +141,8 @@ class SyncScreen(BaseScreen):
         if result.offline:
             stage.update("Working offline.")
         elif result.ok:
-            stage.update("Done.")
+            stage.update("Done." if result.up or result.down
+                         else "Done: already up to date, nothing to send or receive.")
         else:
             stage.update("The sync did not finish.")
         stage.set_class(not result.ok and not result.offline, "error")

@@ -36,6 +36,20 @@ def tag_summary(tags: Sequence[str]) -> str:
     return " ".join(short.get(t, t) for t in tags)
 
 
+SIZED_BY = 1000  # notes measured for column widths: enough for a screen, cheap per keystroke
+
+
+def _content_widths(notes: Sequence[Note]) -> tuple[int, int, int, int]:
+    """The widest title, kind, author and tag summary among the first notes (no narrower
+    than the headers; authors at most 8)."""
+    sample = notes[:SIZED_BY]
+    title = max((len(n.title or "(untitled)") for n in sample), default=0)
+    kind = max((len(KIND_SHORT.get(n.kind, n.kind)) for n in sample), default=0)
+    by = max((len(n.author) for n in sample), default=0)
+    tags = max((len(tag_summary(n.tags)) for n in sample), default=0)
+    return max(title, 5), max(kind, 4), min(max(by, 2), 8), max(tags, 4)
+
+
 def marker(note: Note) -> str:
     if note.state == "conflicted":
         return "≠"
@@ -90,11 +104,13 @@ class NoteList(ScrollView, can_focus=True):
         self._now = now
         self.notes: list[Note] = []
         self.cursor = 0
+        self._widths = _content_widths([])
 
     # -- data --------------------------------------------------------------------------------
     def set_notes(self, notes: list[Note], keep: str | None = None) -> None:
         """Show ``notes``; keep the cursor on note ``keep`` if it is still there."""
         self.notes = notes
+        self._widths = _content_widths(notes)
         index = 0
         if keep is not None:
             index = next((i for i, n in enumerate(notes) if n.note_id == keep), 0)
@@ -165,13 +181,16 @@ class NoteList(ScrollView, can_focus=True):
 
     # -- drawing -----------------------------------------------------------------------------
     def _columns(self, width: int) -> tuple[int, int, int, int, int]:
-        """Widths of (marker, title, kind, by, updated, tags) minus the marker."""
-        kind, by, upd = 8, 5, 7
-        tags = 10 if width >= 70 else 6
-        if width >= 110:
-            tags = 18
-        title = max(8, width - 2 - kind - by - upd - tags - 4)
-        return title, kind, by, upd, tags
+        """Widths of (title, kind, by, updated, tags), sized by what the notes hold: kind and
+        author as wide as their widest value; title and tags share the rest, the title taking
+        any slack, and keeping at least three fifths when both cannot fit."""
+        title_need, kind, by, tags_need = self._widths
+        upd = 7
+        rest = max(0, width - 2 - 4 - kind - by - upd)  # the marker and five separators
+        if title_need + tags_need <= rest:
+            return rest - tags_need, kind, by, upd, tags_need
+        title = max(8, min(rest, max(rest - tags_need, rest * 3 // 5)))
+        return title, kind, by, upd, max(0, rest - title)
 
     def _cells(self, width: int, mark: str, title: str, kind: str, by: str, upd: str,
                tags: str) -> str:

@@ -27,26 +27,23 @@ from ._base import (
     RosterEventIn,
     RosterLog,
     Storage,
+    StorageUnavailable,
     TeamInvite,
     UserRow,
     WrappedKey,
 )
 
 
-def open_storage(url: str | Path, *, migrate: bool = True) -> Storage:
-    """Open (and by default migrate) the storage named by ``url``."""
+def sqlite_path(url: str | Path) -> Path | None:
+    """The SQLite file that ``url`` names, or None for PostgreSQL. ValueError if neither."""
     text = str(url)
     if text.startswith(("postgresql://", "postgres://")):
-        from .postgres import PostgresStorage
-
-        return PostgresStorage(text, migrate=migrate)
+        return None
     if "://" in text and not text.startswith("sqlite://"):
         raise ValueError(
             f"unsupported database URL scheme in {text.split('://')[0]!r}: use sqlite:///PATH, "
             "a file path, or postgresql://..."
         )
-    from .sqlite import SqliteStorage
-
     if text.startswith("sqlite://"):
         # As SQLAlchemy reads it: sqlite:///relative.db, sqlite:////absolute/path.db
         if not text.startswith("sqlite:///"):
@@ -54,7 +51,19 @@ def open_storage(url: str | Path, *, migrate: bool = True) -> Storage:
         text = text[len("sqlite:///") :]
     if not text:
         raise ValueError("an SQLite URL needs a file path: sqlite:///path/to/server.db")
-    return SqliteStorage(Path(text).expanduser(), migrate=migrate)
+    return Path(text).expanduser()
+
+
+def open_storage(url: str | Path, *, migrate: bool = True) -> Storage:
+    """Open (and by default migrate) the storage named by ``url``."""
+    path = sqlite_path(url)
+    if path is None:
+        from .postgres import PostgresStorage
+
+        return PostgresStorage(str(url), migrate=migrate)
+    from .sqlite import SqliteStorage
+
+    return SqliteStorage(path, migrate=migrate)
 
 
 __all__ = [
@@ -75,8 +84,10 @@ __all__ = [
     "RosterEventIn",
     "RosterLog",
     "Storage",
+    "StorageUnavailable",
     "TeamInvite",
     "UserRow",
     "WrappedKey",
     "open_storage",
+    "sqlite_path",
 ]

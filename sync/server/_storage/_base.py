@@ -15,6 +15,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 
+class StorageUnavailable(RuntimeError):
+    """The database cannot serve requests: the message says why, without secrets."""
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     """An authenticated device, the user it belongs to and its signing key."""
@@ -218,6 +222,12 @@ class Storage(ABC):
 
     @abstractmethod
     def schema_version(self) -> int: ...
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise :class:`StorageUnavailable` (or the driver's error) unless the database
+        answers now, is the one opened at start and has this server's schema: the
+        readiness check (``/v1/health/ready``). Cheap: one small query."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -16,10 +16,12 @@ from contextlib import contextmanager
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from ._schema import POSTGRES, apply_pending
+from ._base import StorageUnavailable
+from ._schema import LATEST, POSTGRES, apply_pending
 from ._sql import SqlStorage, Tx
 
 MIGRATION_LOCK = 0x6670_6164  # "fpad": pg_advisory_xact_lock key for migrations
+PING_TIMEOUT_S = 5.0  # a readiness probe must answer well inside a load balancer's timeout
 
 
 @functools.lru_cache(maxsize=512)
@@ -77,6 +79,15 @@ class PostgresStorage(SqlStorage):
                 return 0
             row = tx.one("SELECT MAX(version) FROM schema_migrations")
         return int(row[0] or 0)
+
+    def ping(self) -> None:
+        with self._pool.connection(timeout=PING_TIMEOUT_S) as conn:
+            row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        version = int(row[0] or 0) if row else 0
+        if version < LATEST:
+            raise StorageUnavailable(
+                f"the database has schema version {version}, this server needs {LATEST}: "
+                "restart the server to migrate it")
 
     def migrate(self) -> int:
         with self._tx() as tx:

@@ -13,6 +13,7 @@ in a power cut would only re-open a 5-minute replay window for requests already 
 
 from __future__ import annotations
 
+import os
 import queue
 import sqlite3
 import threading
@@ -20,7 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._schema import SQLITE, apply_pending
+from ._base import StorageUnavailable
+from ._schema import LATEST, SQLITE, apply_pending
 from ._sql import SqlStorage, Tx
 
 BUSY_TIMEOUT_MS = 30_000
@@ -46,6 +48,7 @@ class SqliteStorage(SqlStorage):
         self._write_lock = threading.Lock()
         self._pool_size = pool_size
         self._closed = False
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
         if migrate:
             self.migrate()
 
@@ -57,6 +60,9 @@ class SqliteStorage(SqlStorage):
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        if self._identity is None:
+            st = os.stat(self.path)
+            self._identity = (st.st_dev, st.st_ino)
         return conn
 
     @contextmanager
@@ -114,6 +120,23 @@ class SqliteStorage(SqlStorage):
                 return 0
             row = tx.one("SELECT MAX(version) FROM schema_migrations")
         return int(row[0] or 0)
+
+    def ping(self) -> None:
+        # A deleted or replaced file goes unnoticed by open connections, which would carry on
+        # writing into the old inode: look at the path itself first.
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise StorageUnavailable(f"the database file {self.path} is gone") from None
+        if self._identity is not None and (st.st_dev, st.st_ino) != self._identity:
+            raise StorageUnavailable(
+                f"the database file {self.path} was replaced after the server opened it: "
+                "restart the server (restore with `fieldpad server admin restore`)")
+        version = self.schema_version()
+        if version < LATEST:
+            raise StorageUnavailable(
+                f"the database has schema version {version}, this server needs {LATEST}: "
+                "restart the server to migrate it")
 
     def migrate(self) -> int:
         with self._tx() as tx:

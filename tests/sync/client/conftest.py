@@ -20,10 +20,11 @@ from tests.sync.server._support import ServerProcess, fresh_schema, new_code
 class Server:
     """A running server and the admin side of its database (what `server admin` does)."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, *args: str) -> None:
         self.db_url = db_url
+        self.args = args  # more `fieldpad serve` options, e.g. --metrics
         self.storage = open_storage(db_url)
-        self.process = ServerProcess(db_url).__enter__()
+        self.process = ServerProcess(db_url, args=args).__enter__()
 
     @property
     def url(self) -> str:
@@ -31,7 +32,7 @@ class Server:
 
     def restart(self) -> None:
         self.process.__exit__()
-        self.process = ServerProcess(self.db_url).__enter__()
+        self.process = ServerProcess(self.db_url, args=self.args).__enter__()
 
     def stop(self) -> None:
         self.process.__exit__()
@@ -112,16 +113,23 @@ class Device:
         self.profile.close()
 
 
+@pytest.fixture
+def server_args() -> tuple[str, ...]:
+    """More `fieldpad serve` options for the `server` fixture; a module overrides it."""
+    return ()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+def server(request: pytest.FixtureRequest, tmp_path: Path,
+           server_args: tuple[str, ...]) -> Iterator[Server]:
     if request.param == "sqlite":
-        s = Server(str(tmp_path / "server.db"))
+        s = Server(str(tmp_path / "server.db"), *server_args)
         yield s
         s.close()
         return
     base = request.getfixturevalue("pg_base")
     with fresh_schema(base) as url:
-        s = Server(url)
+        s = Server(url, *server_args)
         yield s
         s.close()
 

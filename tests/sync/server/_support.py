@@ -125,23 +125,37 @@ def fresh_schema(base_url: str) -> Iterator[str]:
 
 # --- server processes ------------------------------------------------------------------------
 class ServerProcess:
-    """``python -m sync.server serve`` on 127.0.0.1, a free port; ``.url`` once it listens."""
+    """``python -m sync.server serve`` on 127.0.0.1, a free port; ``.url`` once it listens.
 
-    def __init__(self, db_url: str, *, log_level: str = "warning") -> None:
+    ``args`` are more command-line options (``--config``, ``--ssl-certfile``...), ``env`` more
+    environment variables; with ``log`` the server's log (stderr) goes to that file."""
+
+    def __init__(self, db_url: str | None, *, log_level: str = "warning",
+                 args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                 log: Path | None = None) -> None:
         self.db_url = db_url
         self.log_level = log_level
+        self.args = args
+        self.env = env
+        self.log = log
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
 
     def start(self) -> ServerProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server", "serve", "--database-url", self.db_url,
-             "--port", "0", "--log-level", self.log_level],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        db = ["--database-url", self.db_url] if self.db_url else []
+        env = {**os.environ, **self.env} if self.env is not None else None
+        with contextlib.ExitStack() as stack:
+            err = (stack.enter_context(self.log.open("a")) if self.log is not None
+                   else subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sync.server", "serve", *db, "--port", "0",
+                 "--log-level", self.log_level, *self.args],
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                env=env,
+            )
         return self
 
     def wait_ready(self) -> ServerProcess:
