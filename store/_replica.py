@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from ._authority import meta_refusal, signer_label
+from ._authority import meta_refusal, seq_refusal, signer_label
 from ._envelope import Expect, envelope_hash, open_envelope, parse_header
 from ._errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 from ._model import (
@@ -229,6 +229,13 @@ class Replica:
             report.gaps.append(f"{c.hex()[:8]}/{d.hex()[:8]}: seq {want} to {seq - 1} missing")
             blocked.add((c, d))
             return
+        beyond = seq_refusal(s, c, d, seq, want - 1)
+        if beyond is not None:  # an honest server refused the device since its removal
+            self._quarantine(env, c, d, seq, beyond, None)
+            report.refused.append(f"a record ({c.hex()[:8]}/{d.hex()[:8]}/{seq}) was refused "
+                                  f"and set aside, because {beyond}; nothing was changed")
+            blocked.add((c, d))
+            return
         try:
             _, payload = open_envelope(env, s.keyring.resolver(c), s.signer_for(c),
                                        Expect(c, d, seq, prev_hash))
@@ -296,10 +303,13 @@ class Replica:
         s.inspections[iid] = _inspection_from(payload, {iid: "team"})
 
     def _quarantine(self, env: bytes, c: bytes, d: bytes, seq: int, reason: str,
-                    report: IngestReport) -> None:
+                    report: IngestReport | None) -> None:
+        """Set a record aside; ``report`` lists it as failing verification (None: refused
+        for what it tried, which the caller reports as such)."""
         self.db.execute("INSERT OR REPLACE INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
                         [c, d, seq, env, reason, datetime.now(UTC).isoformat()])
-        report.quarantined.append(Damage(c, d, seq, reason))
+        if report is not None:
+            report.quarantined.append(Damage(c, d, seq, reason))
 
     def _refresh(self, note_id: str, report: IngestReport) -> Note | None:
         """Bring the in-memory note up to its heads; merge when there are several. Returns
