@@ -354,38 +354,13 @@ def cmd_note_import(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(profile: Profile, args: argparse.Namespace) -> int:
+    from ._doctor_cmd import doctor_text, repair
+
     session = _unlock(profile, args)
     report = verify_all(session)
-    if args.repair and not report.ok:
-        return _repair(session, report)
-    if args.json:
-        out(json.dumps({"records": report.records, "streams": report.streams,
-                        "problems": [str(p) for p in report.problems]}, indent=2))
-    else:
-        for p in report.problems:
-            out(f"BAD {p}")
-        out(f"checked {report.records} records in {report.streams} streams: "
-            + ("all good" if report.ok else f"{len(report.problems)} problems"))
-    return 0 if report.ok else 1
-
-
-def _repair(session: Session, report) -> int:  # noqa: ANN001 - store.DoctorReport
-    from store._replica import Replica
-    from sync.client import client_for, sync
-
-    moved, problems = Replica(session).set_aside(report.problems)
-    out(f"set aside {moved} damaged records (kept in quarantine, nothing deleted for good)")
-    for p in problems:
-        warn(f"cannot repair: {p}")
-    with client_for(session) as client:
-        result = sync(session, client)
-    out(f"pulled {result.down_records} records again from the server")
-    after = verify_all(session)
-    for p in after.problems:
-        out(f"BAD {p}")
-    out(f"checked {after.records} records: "
-        + ("all good" if after.ok else f"{len(after.problems)} problems remain"))
-    return 0 if after.ok else 1
+    if args.repair:
+        return repair(session, report)
+    return doctor_text(session, report, args.json)
 
 
 def cmd_config_list(profile: Profile, args: argparse.Namespace) -> int:

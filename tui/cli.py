@@ -248,10 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "referral_at (times default to now)")
     _add_unlock_options(q)
 
-    p = sub.add_parser("doctor", help="verify every record, chain and signature")
+    p = sub.add_parser("doctor", help="verify every record, chain and signature, and this "
+                       "device's streams as the server holds them")
     p.add_argument("--json", action="store_true")
     p.add_argument("--repair", action="store_true",
-                   help="set damaged records aside and pull them again from the server")
+                   help="set damaged records aside and pull them again; send again what the "
+                        "server lost and replace what it holds damaged; say what was done")
     _add_unlock_options(p)
 
     p = sub.add_parser("serve", help="run the sync server", add_help=False)

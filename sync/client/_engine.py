@@ -25,7 +25,7 @@ from store._retention import (
 from store._roster import Roster
 
 from ._errors import AccessDenied, ServerRefused
-from ._healing import ServerView, StreamCheck, check_stream, plural
+from ._healing import StreamCheck, own_stream_checks, plural
 from ._http import SyncClient
 from ._trust import TeamState, Trust, kind_order
 
@@ -256,14 +256,8 @@ class SyncEngine:
         """Check this device's own stream in every listed collection against the server's
         view of it (``_healing``), then replace what the server holds damaged and send what
         it lacks: records it lost, and records never sent. Concern forms' streams first."""
-        me = self.session.device_id
-        checks = []
-        for col in collections:
-            cid = bytes.fromhex(col["collection_id"])
-            if self.session.streams.head(cid, me) is None and not col.get("damaged"):
-                continue  # nothing of this device's here
-            view = ServerView.of(self.client.stream_status(cid) if refresh else col, me)
-            checks.append((cid, check_stream(self.session.streams, cid, me, view)))
+        checks = own_stream_checks(self.session.streams, self.session.device_id, collections,
+                                   self.client.stream_status if refresh else None)
         checks.sort(key=lambda c: (self._urgent(c[1].unsent), c[0]))
         for cid, check in checks:
             label = self._label(cid)

@@ -16,6 +16,7 @@ hash chain then vouches for every record before it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,39 @@ def check_stream(streams: Streams, collection_id: bytes, device_id: bytes,
             out.missing_copies.append(seq)
         else:
             out.damaged.append(rec)
+    return out
+
+
+def own_stream_checks(streams: Streams, device_id: bytes, collections: list[dict[str, Any]],
+                      status: Callable[[bytes], dict[str, Any]] | None = None,
+                      ) -> list[tuple[bytes, StreamCheck]]:
+    """Check this device's stream in every listed collection that holds one (or that the
+    server says it holds damaged). The views come from the listing, or from ``status``
+    (a fresh answer per collection) when given."""
+    out = []
+    for col in collections:
+        cid = bytes.fromhex(col["collection_id"])
+        if streams.head(cid, device_id) is None and not col.get("damaged"):
+            continue  # nothing of this device's here
+        view = ServerView.of(status(cid) if status is not None else col, device_id)
+        out.append((cid, check_stream(streams, cid, device_id, view)))
+    return out
+
+
+def describe(check: StreamCheck) -> list[str]:
+    """What ``doctor`` says of a check (read only): what the server lost or holds damaged."""
+    out = []
+    if check.alert is not None:
+        return [check.alert]
+    if check.lost:
+        out.append(f"the server lost records {check.lost[0].seq}-{check.lost[-1].seq} of this "
+                   "device's stream (restored from an older backup?)")
+    if check.damaged:
+        out.append(f"the server holds {plural(len(check.damaged), 'damaged record')} of this "
+                   f"device's stream (seq {', '.join(str(r.seq) for r in check.damaged)})")
+    if check.missing_copies:
+        out.append(f"the server holds damaged records {check.missing_copies} of this device's "
+                   "stream that this device no longer has")
     return out
 
 
