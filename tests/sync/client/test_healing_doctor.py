@@ -24,16 +24,16 @@ ROOT = Path(__file__).parents[3]
 pytestmark = pytest.mark.slow
 
 
-def doctor(device: Device, *args: str, code: int) -> str:
-    """`fieldpad doctor ARGS` on the device's profile, the in-process session closed around
-    it; returns stdout (the exit status must be ``code``)."""
+def doctor(device: Device, *args: str, code: int, command: str = "doctor") -> str:
+    """`fieldpad doctor ARGS` (or another command) on the device's profile, the in-process
+    session closed around it; returns stdout and stderr (the exit status must be ``code``)."""
     device.close()
     secret = device.profile.directory.parent / f"{device.name}.secret"
     secret.write_text(PASSPHRASE + "\n")
     env = {k: v for k, v in os.environ.items() if k != "FIELDPAD_PROFILE"}
     try:
         r = subprocess.run([sys.executable, "-m", "tui", "--profile",
-                            str(device.profile.directory), "doctor", *args,
+                            str(device.profile.directory), command, *args,
                             "--passphrase-file", str(secret)],
                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     finally:
@@ -41,7 +41,7 @@ def doctor(device: Device, *args: str, code: int) -> str:
         device.session = device.profile.unlock(PASSPHRASE)
     assert "Traceback" not in r.stderr, r.stderr
     assert r.returncode == code, (args, r.returncode, r.stdout, r.stderr)
-    return r.stdout
+    return r.stdout + r.stderr
 
 
 def test_doctor_reports_and_repairs_a_rollback_and_a_damaged_record(
@@ -64,6 +64,9 @@ def test_doctor_reports_and_repairs_a_rollback_and_a_damaged_record(
         assert "re-sent 3 records the server had lost" in out, out
         assert server_head(server, cid, me)[0] == head
         assert doctor(lead, code=0).strip().endswith("all good")
+        roll_back(server, cid, me, 1)  # and again: a plain `fieldpad sync` heals it too
+        out = doctor(lead, code=0, command="sync")
+        assert "healed Northshire 2026 · team: re-sent 1 record the server had lost" in out, out
 
         # a flipped byte: bob sets it aside and reports it; doctor says so on both devices
         later = write(lead, "later", 2, written)
@@ -97,6 +100,8 @@ def test_doctor_raises_an_alert_for_a_head_ahead_and_repairs_nothing(
         head, _ = server_head(server, cid, me)
         set_head(server, cid, me, head + 3)
         (note,) = write(bob, "unsent", 1, {})
+        out = doctor(bob, code=1, command="sync")
+        assert "up 0 records" in out and "ALERT: Northshire 2026 · team: the server says" in out
         out = doctor(bob, code=1)
         assert "ALERT Northshire 2026 · team: the server says it holds records up to seq " \
             f"{head + 3}" in out, out
