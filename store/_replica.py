@@ -35,6 +35,7 @@ from ._session import META_PREFIX, Session, _doc
 from ._streams import StoredRecord
 
 CK_INFO = b"fieldpad/v1/ck"
+SET_ASIDE_BY_DOCTOR = "set aside by doctor --repair"
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 
@@ -207,11 +208,14 @@ class Replica:
         c, d, seq = header.collection_id, header.device_id, header.seq
         if (c, d) in blocked:
             return
+        # not kept: it belongs to no stream this device reads here, so nothing would ever fetch
+        # it again in its place (a damaged header, or a server mixing collections up)
         if c not in s._collections:
-            self._quarantine(env, c, d, seq, "a collection this device does not know", report)
+            report.quarantined.append(Damage(c, d, seq, "a collection this device does not know"))
             return
         if self._expect is not None and c != self._expect:
-            self._quarantine(env, c, d, seq, "it came in a pull of another collection", report)
+            report.quarantined.append(Damage(c, d, seq, "it came in a pull of another "
+                                             "collection"))
             return
         tip = self._tips.get((c, d))
         if tip is None:
@@ -361,7 +365,7 @@ class Replica:
                     continue
                 for r in tail:
                     self.db.execute("INSERT OR REPLACE INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
-                                    [c, d, r.seq, r.envelope, "set aside by doctor --repair",
+                                    [c, d, r.seq, r.envelope, SET_ASIDE_BY_DOCTOR,
                                      datetime.now(UTC).isoformat()])
                     self.db.execute("DELETE FROM records WHERE collection_id = ? AND "
                                     "device_id = ? AND seq = ?", [c, d, r.seq])
@@ -387,6 +391,26 @@ class Replica:
             if rev not in parents:
                 self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?)",
                                 [note_id, r.collection_id, r.device_id, r.seq])
+
+    def drop_stale_quarantine(self, collection_id: bytes, heads: dict[bytes, int]) -> int:
+        """Forget what is set aside in a collection that no pull will ever fetch again in
+        its place, given the server's stream ``heads``: a record of a stream the server does
+        not hold (a damaged device id, say) or beyond its head (a damaged seq), and one whose
+        place now holds a verified record. What ``doctor --repair`` set aside is this device's
+        own damaged copy: it stays until the record is fetched again. Returns rows dropped."""
+        stored = {(d, s) for d, s in self.db.execute(
+            "SELECT q.device_id, q.seq FROM quarantine q JOIN records r ON r.collection_id = "
+            "q.collection_id AND r.device_id = q.device_id AND r.seq = q.seq "
+            "WHERE q.collection_id = ?", [collection_id]).fetchall()}
+        stale = [(d, s) for d, s, why in self.db.execute(
+            "SELECT device_id, seq, reason FROM quarantine WHERE collection_id = ?",
+            [collection_id]).fetchall()
+            if (d, s) in stored or (why != SET_ASIDE_BY_DOCTOR and s > heads.get(d, 0))]
+        with self.db.atomic():
+            for d, s in stale:
+                self.db.execute("DELETE FROM quarantine WHERE collection_id = ? AND "
+                                "device_id = ? AND seq = ?", [collection_id, d, s])
+        return len(stale)
 
     def quarantined(self) -> list[Damage]:
         return [Damage(c, d, s, r) for c, d, s, r in self.db.execute(

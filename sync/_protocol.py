@@ -362,11 +362,12 @@ class DamageReport(_Model):
 
 
 class DamageResult(_Model):
-    damaged: int = Field(ge=0, description="stored copies that fail the server's own check: "
+    damaged: int = Field(ge=0, description="stored copies that fail the server's own check, "
+                         "among those reported and the records after them in their streams: "
                          "their authors are asked to send them again")
-    intact: int = Field(ge=0, description="stored copies that pass it (the reader's problem "
-                        "lies elsewhere)")
-    unknown: int = Field(ge=0, description="records the server does not hold")
+    intact: int = Field(ge=0, description="records reported whose stored copies pass it (the "
+                        "reader's problem lies elsewhere)")
+    unknown: int = Field(ge=0, description="records reported that the server does not hold")
 
 
 class RepairResult(_Model):

@@ -345,6 +345,7 @@ class SyncEngine:
         # against the server's view in ``_push``
         server = {bytes.fromhex(d): s for d, s in col.get("heads", {}).items()
                   if d != me.hex()}
+        self.replica.drop_stale_quarantine(cid, server)
         local = self.replica.stream_heads(cid)
         missing = sum(max(0, s - local.get(d, 0)) for d, s in server.items())
         if not missing:
@@ -358,6 +359,7 @@ class SyncEngine:
         announced = dict(server)  # stream heads the server says it holds
         explained: set[bytes] = set()  # streams already reported as quarantined or gapped
         set_aside: set[tuple[bytes, int]] = set()  # what failed verification here
+        waiting = False  # some records wait for a key this device does not hold yet
         while True:
             after = self.replica.stream_heads(cid)
             page = self.client.pull(cid, after)
@@ -373,6 +375,7 @@ class SyncEngine:
                           if any(g.startswith(f"{cid.hex()[:8]}/{d.hex()[:8]}:") for g in rep.gaps)}
             if cid in rep.waiting:
                 explained |= set(announced)
+                waiting = True
             if not page.more:
                 self._check_delivered(cid, label, announced, explained)
                 break
@@ -381,6 +384,13 @@ class SyncEngine:
                 self.report.problems.append(f"{label}: the pull makes no progress; some "
                                             "records were quarantined")
                 break
+        # every stream that stopped short of its announced head stopped at a record that did
+        # not verify or did not arrive: the server's copy may be damaged beyond recognition
+        # (a header that no longer parses); it checks, so asking costs nothing if it is not
+        if not waiting:
+            local = self.replica.stream_heads(cid)
+            set_aside |= {(d, local.get(d, 0) + 1) for d, head in announced.items()
+                          if local.get(d, 0) < head}
         if set_aside:
             self._report_damage(cid, label, sorted(set_aside))
 

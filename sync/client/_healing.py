@@ -90,8 +90,8 @@ def check_stream(streams: Streams, collection_id: bytes, device_id: bytes,
     out.confirmed = view.head
     for rec in streams.range(collection_id, device_id, view.head, limit=ALL):
         (out.lost if rec.pushed else out.unsent).append(rec)
-    for seq in sorted(set(view.damaged)):
-        rec = streams.get(collection_id, device_id, seq) if seq <= view.head else None
+    for seq in sorted(s for s in set(view.damaged) if s <= view.head):  # beyond: re-sent
+        rec = streams.get(collection_id, device_id, seq)
         if rec is None:
             out.missing_copies.append(seq)
         else:

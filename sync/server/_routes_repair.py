@@ -2,8 +2,9 @@
 sends its signed copies of the ones the server really holds damaged.
 
 - ``POST /v1/collections/{c}/damage`` (any member): JSON ``{"records": [{device_id, seq}]}``.
-  The server checks its own copy of each against the hash it accepted with it, the chain and
-  the author's signature; only a copy that fails is noted for its author. A false report
+  The server checks its own copy of each, and of the records after it in its stream (the
+  reader could not get past it to see them), against the hash it accepted with it, the chain
+  and the author's signature; only a copy that fails is noted for its author. A false report
   therefore costs the reporter a request and its author nothing.
 - ``POST /v1/collections/{c}/repairs`` (the stream's own device): the binary records framing,
   checked like a push (signature, collection, own stream), then each record must chain
@@ -25,6 +26,9 @@ from ._deps import BINARY, ERRORS, AuthCaller, CollectionId, app_state, log_even
 from ._push import check_records_type, prepare_push
 from ._storage import StoredCopy
 
+CHECK_BUDGET = 1000
+"""Most stored records one damage report has the server check (signatures cost CPU)."""
+
 
 def copy_problem(copy: StoredCopy, collection_id: bytes) -> str | None:
     """Why the server's stored copy of a record is damaged, or None when it is intact."""
@@ -35,7 +39,7 @@ def copy_problem(copy: StoredCopy, collection_id: bytes) -> str | None:
         if (header.collection_id, header.device_id, header.seq) != (
                 collection_id, copy.device_id, copy.seq):
             return "its header names another place"
-        if copy.prev_hash and header.prev_hash != copy.prev_hash:
+        if copy.prev_hashes and header.prev_hash not in copy.prev_hashes:
             return "it does not chain to the record before it"
         verify_signature(copy.envelope, header, Ed25519PublicKey.from_public_bytes(copy.sign_key))
     except (EnvelopeError, ValueError):
@@ -58,13 +62,15 @@ def repair_routes(app: FastAPI) -> None:
         st = app_state(request)
         cid = unhex(c)
         wanted = list(dict.fromkeys((unhex(r.device_id), r.seq) for r in body.records))
-        copies = await st.run(st.storage.stored_copies, caller, cid, wanted, st.clock())
+        copies = await st.run(st.storage.stored_copies, caller, cid, wanted, st.clock(),
+                              CHECK_BUDGET)
         damaged = await st.run(_check_reported, copies, cid)
         await st.run(st.storage.mark_damaged, caller, cid, damaged, st.clock())
         log_event("damage.report", collection=c, by=caller.device_id, reported=len(wanted),
-                  damaged=len(damaged))
-        return p.DamageResult(damaged=len(damaged), intact=len(copies) - len(damaged),
-                              unknown=len(wanted) - len(copies))
+                  checked=len(copies), damaged=len(damaged))
+        found = {(x.device_id, x.seq) for x in copies} & set(wanted)
+        return p.DamageResult(damaged=len(damaged), intact=len(found - set(damaged)),
+                              unknown=len(wanted) - len(found))
 
     @app.post(
         f"{v1}/collections/{{c}}/repairs",

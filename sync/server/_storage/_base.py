@@ -71,13 +71,13 @@ class StreamStatus:
 @dataclass(frozen=True, slots=True)
 class StoredCopy:
     """A stored record with what the server checks it against when a reader reports it:
-    the hash accepted with it, the hash of the record before it and its author's key."""
+    the hash accepted with it, the record before it and its author's key."""
 
     device_id: bytes
     seq: int
     envelope: bytes
     hash: bytes
-    prev_hash: bytes
+    prev_hashes: frozenset[bytes]  # what the record before it is known as (empty: unknown)
     sign_key: bytes
 
 
@@ -430,10 +430,13 @@ class Storage(ABC):
     # --- repair (issue 11) -----------------------------------------------------------------
     @abstractmethod
     def stored_copies(
-        self, caller: Caller, collection_id: bytes, wanted: list[tuple[bytes, int]], now: float
+        self, caller: Caller, collection_id: bytes, wanted: list[tuple[bytes, int]], now: float,
+        budget: int = 1,
     ) -> list[StoredCopy]:
-        """For a member's damage report: the stored copies of (device, seq) records, each with
-        what it is checked against; records not stored are left out."""
+        """For a member's damage report: the stored copies of (device, seq) records and of
+        those after each in its stream (a reader stops at the first it cannot verify), at
+        most ``budget`` in all, each with what it is checked against. A record not stored is
+        left out, and so is what follows it."""
 
     @abstractmethod
     def mark_damaged(

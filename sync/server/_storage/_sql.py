@@ -368,6 +368,13 @@ class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMi
                     "AND device_id = ?",
                     (head, head_hash, cid, dev),
                 )
+                # reports of damage to seqs this push now fills anew (a stream restored from
+                # an older backup lost them) no longer hold
+                tx.run(
+                    "DELETE FROM damaged_records WHERE collection_id = ? AND device_id = ? "
+                    "AND seq >= ?",
+                    (cid, dev, new[0].seq),
+                )
         return PushOutcome(len(new), len(dups), head, head_hash)
 
     def pull(

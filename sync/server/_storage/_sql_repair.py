@@ -4,14 +4,15 @@ A reader that sets a record aside reports it; the route checks the server's own 
 it accepted, the chain, the author's signature: ``sync.server._repair``) and only a copy that
 fails is noted in ``damaged_records``. Its author learns of it in its collections listing and
 sends its own signed copy, which replaces the stored one only if it chains exactly where it
-stands: so the only bytes that can go in are those the author signed at that seq.
+stands (``_known_as``): so the only bytes that can go in are those the author signed at that
+seq and the server accepted then.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from store import ZERO_HASH, EnvelopeError, parse_header
+from store import ZERO_HASH, EnvelopeError, envelope_hash, parse_header
 
 from .._errors import Conflict, Unprocessable
 from ._base import Caller, IncomingRecord, RepairOutcome, StoredCopy
@@ -46,25 +47,32 @@ class RepairMixin:
         return out
 
     def stored_copies(
-        self, caller: Caller, collection_id: bytes, wanted: list[tuple[bytes, int]], now: float
+        self, caller: Caller, collection_id: bytes, wanted: list[tuple[bytes, int]], now: float,
+        budget: int = 1,
     ) -> list[StoredCopy]:
         cid = collection_id
-        out = []
+        out: dict[tuple[bytes, int], StoredCopy] = {}
         with self._tx(write=False) as tx:
             self._member(tx, caller, cid, now)
             for device_id, seq in wanted:
-                row = tx.one(
-                    "SELECT r.envelope, r.hash, d.sign_key FROM records r "
+                # from the reported record on: a reader stops at the first it cannot verify,
+                # so the server checks the ones after it too (within the budget)
+                rows = tx.all(
+                    "SELECT r.seq, r.envelope, r.hash, d.sign_key FROM records r "
                     "JOIN devices d ON d.id = r.device_id "
-                    "WHERE r.collection_id = ? AND r.device_id = ? AND r.seq = ?",
-                    (cid, device_id, seq),
+                    "WHERE r.collection_id = ? AND r.device_id = ? AND r.seq >= ? "
+                    "ORDER BY r.seq LIMIT ?",
+                    (cid, device_id, seq, max(1, budget - len(out))),
                 )
-                if row is None:
-                    continue
-                prev = _hash_at(tx, cid, device_id, seq - 1)
-                out.append(StoredCopy(device_id, seq, bytes(row[0]), bytes(row[1]),
-                                      prev or b"", bytes(row[2])))
-        return out
+                if not rows or int(rows[0][0]) != seq:
+                    continue  # the reported record itself is not stored
+                prev = _stored_as(tx, cid, device_id, seq - 1)
+                for s, env, hash_, key in rows:
+                    out.setdefault((device_id, int(s)), StoredCopy(
+                        device_id, int(s), bytes(env), bytes(hash_), frozenset(prev),
+                        bytes(key)))
+                    prev = {bytes(hash_), envelope_hash(bytes(env))}
+        return list(out.values())
 
     def mark_damaged(
         self, caller: Caller, collection_id: bytes, records: list[tuple[bytes, int]],
@@ -107,10 +115,10 @@ class RepairMixin:
                         "push it as a new record instead",
                         code="not_stored",
                     )
-                if r.prev_hash != _hash_at(tx, cid, dev, r.seq - 1):
+                if r.prev_hash not in _stored_as(tx, cid, dev, r.seq - 1):
                     raise _mismatch(r.seq, f"its prev_hash is not the stored seq {r.seq - 1}")
-                if r.hash != _successor_names(tx, cid, dev, r.seq, head, head_hash):
-                    raise _mismatch(r.seq, "it is not the record the next one names")
+                if r.hash not in _known_as(tx, cid, dev, r.seq, head, head_hash):
+                    raise _mismatch(r.seq, "it is not the record stored there")
                 if bytes(cur[0]) == r.envelope and bytes(cur[1]) == r.hash:
                     unchanged += 1
                 else:
@@ -139,22 +147,42 @@ def _hash_at(tx: Tx, cid: bytes, dev: bytes, seq: int) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
-def _successor_names(tx: Tx, cid: bytes, dev: bytes, seq: int, head: int,
-                     head_hash: bytes) -> bytes:
-    """The hash the stream says seq must have: the next record's prev_hash, or the head's."""
+def _stored_as(tx: Tx, cid: bytes, dev: bytes, seq: int) -> set[bytes]:
+    """The hash accepted with record ``seq`` and the hash of its stored bytes (one and the
+    same unless a disk damaged one); ZERO_HASH before seq 1."""
+    if seq < 1:
+        return {ZERO_HASH}
+    row = tx.one(
+        "SELECT hash, envelope FROM records WHERE collection_id = ? AND device_id = ? "
+        "AND seq = ?",
+        (cid, dev, seq),
+    )
+    return {bytes(row[0]), envelope_hash(bytes(row[1]))} if row else set()
+
+
+def _known_as(tx: Tx, cid: bytes, dev: bytes, seq: int, head: int,
+              head_hash: bytes) -> set[bytes]:
+    """Every hash the stored stream gives record ``seq``: the hash accepted with it, and the
+    hash its successor names as prev_hash (or the stream's head hash). They are one and the
+    same until a disk damages one of them: either still pins the record the author signed at
+    that seq (another record would need a SHA-256 collision), so a damaged neighbour never
+    blocks a repair."""
+    if seq < 1:
+        return {ZERO_HASH}
+    known = {h for h in (_hash_at(tx, cid, dev, seq),) if h is not None}
     if seq == head:
-        return head_hash
+        known.add(head_hash)
+        return known
     row = tx.one(
         "SELECT envelope FROM records WHERE collection_id = ? AND device_id = ? AND seq = ?",
         (cid, dev, seq + 1),
     )
     try:
-        return parse_header(bytes(row[0])).prev_hash if row else b""
+        if row is not None:
+            known.add(parse_header(bytes(row[0])).prev_hash)
     except EnvelopeError:
-        raise Conflict(
-            f"the stored seq {seq + 1} is damaged too: send it in the same repair",
-            code="repair_mismatch",
-        ) from None
+        pass  # the successor's header is damaged too: the accepted hash still says
+    return known
 
 
 def _mismatch(seq: int, why: str) -> Conflict:
