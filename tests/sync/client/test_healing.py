@@ -238,3 +238,41 @@ def test_a_removed_devices_later_records_are_refused(server: Server, tmp_path: P
             assert d.session.rosters.get(cid).last_seq(bob_id) == bob_head
     finally:
         team.close()
+
+
+def test_an_old_removal_bounds_its_device_at_what_a_reader_holds(
+        server: Server, tmp_path: Path) -> None:
+    """A removal signed before removals recorded ``last_seq`` still verifies; it bounds its
+    device at what each reader already holds of its stream (nothing a lead signed says more):
+    a reader that was behind refuses the rest, with an ALERT, and keeps what it had."""
+    from store._roster import REMOVE
+
+    team, (lead, bob, cat) = make_team(server, tmp_path, ["bob", "cat"])
+    try:
+        written: dict[str, str] = {}
+        write(bob, "held by cat", 2, written)
+        assert bob.sync().ok and cat.sync().ok
+        cid, bob_id = lead.team(), bob.session.device_id
+        held = cat.session.streams.head(cid, bob_id).seq
+        (late,) = write(bob, "not yet pulled by cat", 1, {})
+        assert bob.sync().ok
+
+        ops, c = lead.team_ops()  # what a lead's device did before last_seq existed
+        with c:
+            c.remove_member(cid, "bob")
+            roster = lead.session.rosters.get(cid)
+            new, event = roster.sign_next(lead.session.keys.device.signing, REMOVE,
+                                          lead.session.device_id, device_id=bob_id,
+                                          reason="removed")
+            assert "last_seq" not in event.canonical.decode()
+            ops.trust.rotate(ops.trust.append(roster, [event], new))
+
+        rep = cat.sync()
+        assert cat.session.rosters.get(cid).is_removed(bob_id)
+        assert cat.session.rosters.get(cid).last_seq(bob_id) is None
+        assert any("removed" in a and f"up to seq {held}" in a for a in rep.alerts), rep.alerts
+        assert late.note_id not in cat.session.notes
+        assert {n.title for n in cat.session.list_notes()} >= set(written)
+        assert verify_all(cat.session).ok
+    finally:
+        team.close()
