@@ -256,6 +256,12 @@ class SyncEngine:
         """Check this device's own stream in every listed collection against the server's
         view of it (``_healing``), then replace what the server holds damaged and send what
         it lacks: records it lost, and records never sent. Concern forms' streams first."""
+        pending: dict[bytes, list[int]] = {}  # unacknowledged own records per collection
+        for rec in self.session.streams.unpushed(self.session.device_id):
+            pending.setdefault(rec.collection_id, []).append(rec.seq)
+        if refresh:  # after the pull: only where merges added records, with a fresh view
+            collections = [c for c in collections
+                           if bytes.fromhex(c["collection_id"]) in pending]
         checks = own_stream_checks(self.session.streams, self.session.device_id, collections,
                                    self.client.stream_status if refresh else None)
         checks.sort(key=lambda c: (self._urgent(c[1].unsent), c[0]))
@@ -266,7 +272,7 @@ class SyncEngine:
                     self.trust.alert(f"{label}: {check.alert}")
                 self._distrusted.add(cid)
                 continue
-            if check.confirmed:
+            if any(seq <= check.confirmed for seq in pending.get(cid, ())):
                 self.replica.mark_pushed(cid, check.confirmed)  # stored before, answer lost
             self._replace_damaged(cid, label, check)
             if not check.to_send:
