@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from store import ZERO_HASH, envelope_hash
+from store import envelope_hash
 from sync.server import Storage, open_storage
 from sync.server._storage._schema import LATEST
 from sync.server._storage.sqlite import SqliteStorage
@@ -162,7 +162,7 @@ def test_migration_5_keeps_streams_and_adds_damage_reports(
 ) -> None:
     """A version-4 database's streams and records survive migration 5; nothing is reported
     damaged yet, and the listing shows a device its own stream's head hash."""
-    from sync.server._storage import Caller, IncomingRecord, _schema
+    from sync.server._storage import Caller, _schema
 
     monkeypatch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:4])
     monkeypatch.setattr(_schema, "LATEST", 4)
@@ -184,12 +184,13 @@ def test_migration_5_keeps_streams_and_adds_damage_reports(
             tx.run("INSERT INTO memberships (collection_id, user_id, role, added_at) "
                    "VALUES (?, ?, 'lead', ?)", (cid, uid, now))
         stream = Stream(lead, cid)
-        envs = stream.next(3)
-        records, prev = [], ZERO_HASH
-        for seq, env in enumerate(envs, 1):
-            records.append(IncomingRecord(seq, prev, envelope_hash(env), 1, env))
-            prev = envelope_hash(env)
-        assert old.push(caller, cid, records, now).head == 3
+        with old._tx() as tx:  # type: ignore[attr-defined]  (what a version-4 push stored)
+            for seq, env in enumerate(stream.next(3), 1):
+                tx.run("INSERT INTO records (collection_id, device_id, seq, epoch, hash, "
+                       "envelope, received_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
+                       (cid, lead.device_id, seq, envelope_hash(env), env, now))
+            tx.run("INSERT INTO streams (collection_id, device_id, head_seq, head_hash) "
+                   "VALUES (?, ?, 3, ?)", (cid, lead.device_id, stream.prev))
     finally:
         old.close()
     monkeypatch.undo()
