@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._authority import seq_refusal
-from ._envelope import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
-from ._errors import EnvelopeError
+from store.crypto import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
+from store.team import seq_refusal
+
 from ._model import Damage
 from ._session import Session
+from .errors import EnvelopeError
 
 
 @dataclass

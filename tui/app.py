@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 
     from ._settings import Settings
 
-#: The profile's database file (``store._db.DB_NAME``; not imported so start-up stays light).
-DB_NAME = "fieldpad.db"
 
 
 class FieldpadApp(App[int]):
@@ -133,6 +131,8 @@ class FieldpadApp(App[int]):
 
     # -- start -------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        from store import DB_NAME  # store._locations only: the unlock prompt comes first
+
         self.title = "fieldpad"
         first_run = self._profile is None and not (self.profile_dir / DB_NAME).exists()
         if self._profile is not None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from store._streams import StoredRecord, Streams
+from store import StoredRecord, Streams
 
 ALL = 1 << 62  # no stream is longer: "every record after"
 
@@ -115,7 +115,7 @@ def own_stream_checks(streams: Streams, device_id: bytes, collections: list[dict
     return out
 
 
-def describe(check: StreamCheck) -> list[str]:
+def describe_check(check: StreamCheck) -> list[str]:
     """What ``doctor`` says of a check (read only): what the server lost or holds damaged."""
     out = []
     if check.alert is not None:

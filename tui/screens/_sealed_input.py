@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from store._sealing import is_sealed, sealed_recipients
+from store.crypto import is_sealed, sealed_recipients
 
 if TYPE_CHECKING:
     from textual.widgets import Input

@@ -31,8 +31,19 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from store import Inspection, Note, PassageTag, ValidationFailed
-from store._tags import STATEMENT_TAGS, STATUS_TAGS, InvalidTag, describe_tag, parse_tags
-from store._templates import KIND_LABELS, KINDS, FieldSpec, Template, template_for, validate_note
+from store.inspection import (
+    KIND_LABELS,
+    KINDS,
+    STATEMENT_TAGS,
+    STATUS_TAGS,
+    FieldSpec,
+    InvalidTag,
+    Template,
+    describe_tag,
+    parse_tags,
+    template_for,
+    validate_note,
+)
 
 from .._notes import clock, create_draft, offset_of, passages_at, relocate_passages
 from ..widgets.choice import ChoiceField
@@ -217,7 +228,7 @@ class EditorScreen(BaseScreen):
             return
         from rich.text import Text
 
-        from store._concerns import concern_steps
+        from store.inspection import concern_steps
 
         from .concern_step import step_line
 

@@ -1,6 +1,6 @@
 """The evidence matrix (statements and QI 2.1 against evidence status, strengths and areas for
-development) and the concerns queue, both over the store's own rules (``store._evidence``,
-``store._concerns``) so the screen, the CLI and the export count the same way."""
+development) and the concerns queue, both over the store's own rules (``store.inspection``:
+evidence, concerns) so the screen, the CLI and the export count the same way."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Label, Static
 
 from store import Inspection
-from store._concerns import concern_steps, concerns_queue
-from store._evidence import (
+from store.inspection import (
     COLUMN_LABELS,
     EVIDENCE_COLUMNS,
     EVIDENCE_ROWS,
     ROW_SHORT_LABELS,
+    concern_steps,
+    concerns_queue,
     evidence_matrix,
 )
 
@@ -239,7 +240,7 @@ class ConcernsScreen(BaseScreen):
 
     def action_close(self) -> None:
         from store import ValidationFailed
-        from store._concerns import record_step
+        from store.inspection import record_step
 
         from .confirm import ConfirmModal
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store import verify_all
-from store._model import parse_rev
+from store import parse_rev, verify_all
 from tests.sync.client._checks import TEAM, assert_converged, assert_server_agrees, settle
 from tests.sync.client._tamper import (
     flip_byte,
@@ -245,7 +244,7 @@ def test_an_old_removal_bounds_its_device_at_what_a_reader_holds(
     """A removal signed before removals recorded ``last_seq`` still verifies; it bounds its
     device at what each reader already holds of its stream (nothing a lead signed says more):
     a reader that was behind refuses the rest, with an ALERT, and keeps what it had."""
-    from store._roster import REMOVE
+    from store.team import REMOVE
 
     team, (lead, bob, cat) = make_team(server, tmp_path, ["bob", "cat"])
     try:

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from store import Profile
-from store._model import parse_rev
+from store import Profile, parse_rev
 from tests.conftest import PASSPHRASE
 from tests.sync.client._tamper import flip_byte, roll_back, server_head, set_head
 from tests.sync.client.conftest import Device, Server, make_team

@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from store import verify_all
-from store._replica import Replica
+from store import Replica, verify_all
 from tests.sync.client._tamper import flip_byte, roll_back, server_head
 from tests.sync.client.conftest import Server, make_team
 
