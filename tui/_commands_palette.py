@@ -72,13 +72,20 @@ def commands_for(app: PaletteApp, screen: object) -> Iterator[Command]:
         yield "Search: Filters", screen.action_filters, "Kinds, states, tags, authors (f)"
         yield ("Evidence: Matrix", screen.action_matrix,
                "Statements against evidence status; drill down to the notes (m)")
+        yield ("Evidence: Export…", screen.action_export,
+               "DOCX, CSV or Markdown for report writers: plaintext files (E)")
     if isinstance(screen, InspectionsScreen):
         yield "Inspection: Open", screen.action_open, "Open the highlighted inspection (enter)"
         yield "Inspection: New", screen.action_new, "Add a local inspection (n)"
+        yield ("Evidence: Export…", screen.action_export,
+               "DOCX, CSV or Markdown for report writers: plaintext files (E)")
         # the retention actions that apply to the highlighted inspection, as in the footer
         if screen.check_action("close_inspection", ()):
             yield ("Inspection: Close…", screen.action_close_inspection,
                    "Close it; it can be purged after a retention period (x)")
+        if screen.check_action("timeline", ()):
+            yield ("Inspection: Timeline…", screen.action_timeline,
+                   "Notification date and holiday weeks: phase and week (w)")
         if screen.check_action("reopen", ()):
             yield "Inspection: Reopen", screen.action_reopen, "No purge date any more (o)"
         if screen.check_action("purge", ()):

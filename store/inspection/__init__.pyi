@@ -6,6 +6,7 @@ from ._concerns import (
     concern_steps,
     concerns_queue,
     format_age,
+    open_concern_lines,
     raise_concern,
     record_step,
 )
@@ -21,6 +22,7 @@ from ._evidence import (
     statement_evidence,
 )
 from ._export import (
+    PLAINTEXT_WARNING,
     ExportError,
     export_inspection,
     safe_filename,
@@ -42,6 +44,7 @@ from ._names import (
     FORENAMES,
     SURNAMES,
 )
+from ._report import SealedNotAllowed, may_export_sealed
 from ._reviews import (
     AGREED,
     AMENDED,
@@ -92,6 +95,7 @@ from ._timeline import (
     Timeline,
     TimelineError,
     make_timeline,
+    set_timeline,
     where_is,
 )
 from ._uncertainty import (
@@ -116,6 +120,7 @@ __all__ = [
     "concern_steps",
     "concerns_queue",
     "ConcernStep",
+    "open_concern_lines",
     "format_age",
     "raise_concern",
     "record_step",
@@ -129,6 +134,9 @@ __all__ = [
     "evidence_matrix",
     "statement_evidence",
     "export_inspection",
+    "PLAINTEXT_WARNING",
+    "may_export_sealed",
+    "SealedNotAllowed",
     "ExportError",
     "grade_summary",
     "safe_filename",
@@ -175,6 +183,7 @@ __all__ = [
     "ValidationIssue",
     "DEFAULT_STEPS",
     "make_timeline",
+    "set_timeline",
     "Position",
     "StepSpec",
     "Timeline",

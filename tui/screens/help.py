@@ -24,6 +24,7 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
     from .confirm import ConfirmModal
     from .conflict import ConflictScreen, EditConflictModal
     from .editor import EditorScreen, KindModal, TagModal
+    from .export import ExportModal, TimelineModal
     from .history import HistoryScreen
     from .inspections import InspectionsScreen, NewInspectionModal
     from .matrix import ConcernsScreen, MatrixScreen
@@ -70,6 +71,8 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
         ("New inspection", NewInspectionModal),
         ("Close inspection", CloseInspectionModal),
         ("Purge inspection", PurgeInspectionModal),
+        ("Export", ExportModal),
+        ("Timeline", TimelineModal),
     ]
     out = []
     for where, cls in groups:
