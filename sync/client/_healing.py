@@ -77,7 +77,9 @@ def check_stream(streams: Streams, collection_id: bytes, device_id: bytes,
                      f"stream, ahead of the {out.local_head} this device wrote: a server "
                      "does not hold records nobody sent. Nothing was marked sent on its word; "
                      "unsent records go up once the server is honest again. Tell the "
-                     "server's administrator.")
+                     "server's administrator (unless this profile was restored from an older "
+                     "copy of itself: then the server is right, and this device must not "
+                     "write to the team until it is sorted out).")
         return out
     if view.head > 0:
         mine = streams.get(collection_id, device_id, view.head)
