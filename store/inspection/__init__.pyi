@@ -72,6 +72,7 @@ from ._tags import (
     validate_tag,
 )
 from ._templates import (
+    BODY_MAX_LENGTH,
     EVALUATION_ITEMS,
     KIND_LABELS,
     KIND_SHORT_LABELS,
@@ -112,6 +113,7 @@ from ._uncertainty import (
 )
 
 __all__ = [
+    "BODY_MAX_LENGTH",
     "KIND_NOUNS",
     "KIND_PLURALS",
     "KIND_TABLE",

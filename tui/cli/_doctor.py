@@ -1,8 +1,9 @@
-"""``fieldpad doctor``: every local record, chain and signature, the records set aside, and
-this device's own streams as the server holds them (issue 11); ``--repair`` heals what it
-finds and says what it did.
+"""``fieldpad doctor``: the profile's SQLite pages, every local record, chain and signature,
+the records set aside, and this device's own streams as the server holds them (issue 11);
+``--repair`` heals what it finds and says what it did.
 
-- ``doctor`` is read only: besides every local record, chain and signature it lists the
+- ``doctor`` is read only: SQLite's own check first (a damaged file is named before anything
+  is unlocked); then besides every local record, chain and signature it lists the
   records set aside (they failed verification when pulled) and compares this device's own
   streams with the server's view of them (one request; skipped, with a note, when no server
   is set or it cannot be reached).
@@ -27,18 +28,27 @@ if TYPE_CHECKING:
 def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p = command(sub, "doctor", "verify every record, chain and signature, and this device's "
                 "streams as the server holds them", parents.unlock, cmd_doctor,
-                description="Verify every record, hash chain and signature of this profile, "
-                "list the records set aside, and compare this device's own streams with the "
-                "server's copy. Exit 1 when something is damaged, lost or set aside.")
+                description="Check the profile's SQLite pages, then verify every record, hash "
+                "chain and signature of this profile, list the records set aside, and compare "
+                "this device's own streams with the server's copy. Exit 1 when something is "
+                "damaged, lost or set aside.")
     add_json_option(p)
     p.add_argument("--repair", action="store_true",
                    help="set damaged records aside and pull them again; send again what the "
                         "server lost and replace what it holds damaged; say what was done")
+    p.add_argument("--full", action="store_true",
+                   help="SQLite's integrity_check (slower) instead of its quick_check")
 
 
 def cmd_doctor(profile: Profile, args: argparse.Namespace) -> int:
-    from store import verify_all
+    from store import check_database, damage_report, verify_all
 
+    broken = check_database(profile.db.conn, full=args.full)  # pages first: no unlock needed
+    if broken:
+        lines = damage_report(profile.path, broken)
+        out(json.dumps({"database": broken, "advice": lines[-1]}, indent=2) if args.json
+            else "\n".join(lines))
+        return 1
     session = unlock(profile, args)
     report = verify_all(session)
     if args.repair:

@@ -23,6 +23,7 @@ from store.inspection import (
     evidence_matrix,
 )
 
+from .._printable import printable
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -186,9 +187,9 @@ class ConcernsScreen(BaseScreen):
         for q in self.queue:
             ins = self.session.inspections.get(q.note.inspection_id)
             urgent = q.immediacy == "immediate" and not q.decided
-            title = q.note.title or "(untitled)"
+            title = printable(q.note.title, one_line=True) or "(untitled)"
             if self.inspection is None and ins is not None:
-                title += f" · {ins.name}"
+                title += f" · {printable(ins.name, one_line=True)}"
             table.add_row(Text(f"{q.age_label} ago", style="bold" if urgent else ""),
                           Text(q.immediacy or "–", style="bold" if urgent else ""),
                           q.decision or "not yet", "yes" if q.referred else "no",

@@ -36,6 +36,7 @@ from store.inspection import (
     review_summary,
 )
 
+from .._printable import printable
 from ..widgets.choice import ChoiceField
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
@@ -108,8 +109,8 @@ class ReviewsScreen(BaseScreen):
         for n in self.reviews:
             graded = sum(1 for item, _ in EVALUATION_ITEMS if grade_of(n.fields, item))
             state = moderation_of(n)
-            table.add_row(str(n.fields.get("pseudonym") or "–"), Text(n.title[:30] or
-                                                                      "(untitled)"),
+            table.add_row(str(n.fields.get("pseudonym") or "–"), Text(
+                              printable(n.title, one_line=True)[:30] or "(untitled)"),
                           n.author or "?", f"{graded}/{len(EVALUATION_ITEMS)}",
                           Text(state, style="dim" if state == MODERATION_STATES[0] else ""),
                           key=n.note_id)
