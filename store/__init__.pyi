@@ -84,6 +84,7 @@ from ._settings import (
     SETTINGS,
 )
 from ._streams import (
+    StoredRecord,
     Streams,
 )
 from ._syncstate import last_synced, record_sync
@@ -294,5 +295,6 @@ __all__ = [
     "META_PREFIX",
     "Session",
     "SETTINGS",
+    "StoredRecord",
     "Streams",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from store.crypto import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
+from store.team import seq_refusal
 
 from ._model import Damage
 from ._session import Session
@@ -23,9 +24,12 @@ class DoctorReport:
 
 
 def verify_all(session: Session) -> DoctorReport:
-    """Open every record with full checks: seq, chain, stored hash, signature, commitment,
-    decryption and parsing. One bad record never stops the others from being checked."""
+    """Open every record with full checks: seq, chain, stored hash, signature (and, for a
+    device removed from the roster, the last seq its removal allows), commitment, decryption
+    and parsing. One bad record never stops the others from being checked."""
     report = DoctorReport()
+    held = {(c, d): n for c, d, n in session.db.execute(
+        "SELECT collection_id, device_id, max(seq) FROM records GROUP BY 1, 2").fetchall()}
     prev: tuple[bytes, bytes] | None = None
     want_seq, want_prev = 1, ZERO_HASH
     for rec in session.streams.all():
@@ -42,6 +46,9 @@ def verify_all(session: Session) -> DoctorReport:
             bad(f"gap in the stream: expected seq {want_seq}")
         if envelope_hash(rec.envelope) != rec.hash:
             bad("stored hash does not match the envelope")
+        beyond = seq_refusal(session, rec.collection_id, rec.device_id, rec.seq, held[stream])
+        if beyond is not None:
+            bad(beyond)
         try:
             header = parse_header(rec.envelope)
             if header.prev_hash != want_prev and rec.seq == want_seq:

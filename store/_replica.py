@@ -19,7 +19,14 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from store.crypto import Expect, SecretBytes, envelope_hash, open_envelope, parse_header
-from store.team import DEVICE_LINK, LINK_PREFIX, meta_refusal, route_link, signer_label
+from store.team import (
+    DEVICE_LINK,
+    LINK_PREFIX,
+    meta_refusal,
+    route_link,
+    seq_refusal,
+    signer_label,
+)
 
 from ._model import INSPECTION_META, NOTE_DELETE, NOTE_REV, Damage, Note, make_rev, parse_rev
 from ._session import META_PREFIX, Session, _doc
@@ -27,6 +34,7 @@ from ._streams import StoredRecord
 from .errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 
 CK_INFO = b"fieldpad/v1/ck"
+SET_ASIDE_BY_DOCTOR = "set aside by doctor --repair"
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 
@@ -203,11 +211,14 @@ class Replica:
         c, d, seq = header.collection_id, header.device_id, header.seq
         if (c, d) in blocked:
             return
+        # not kept: it belongs to no stream this device reads here, so nothing would ever fetch
+        # it again in its place (a damaged header, or a server mixing collections up)
         if c not in s.collection_roles():
-            self._quarantine(env, c, d, seq, "a collection this device does not know", report)
+            report.quarantined.append(Damage(c, d, seq, "a collection this device does not know"))
             return
         if self._expect is not None and c != self._expect:
-            self._quarantine(env, c, d, seq, "it came in a pull of another collection", report)
+            report.quarantined.append(Damage(c, d, seq, "it came in a pull of another "
+                                             "collection"))
             return
         tip = self._tips.get((c, d))
         if tip is None:
@@ -223,6 +234,13 @@ class Replica:
             return
         if seq > want:
             report.gaps.append(f"{c.hex()[:8]}/{d.hex()[:8]}: seq {want} to {seq - 1} missing")
+            blocked.add((c, d))
+            return
+        beyond = seq_refusal(s, c, d, seq, want - 1)
+        if beyond is not None:  # an honest server refused the device since its removal
+            self._quarantine(env, c, d, seq, beyond, None)
+            report.refused.append(f"a record ({c.hex()[:8]}/{d.hex()[:8]}/{seq}) was refused "
+                                  f"and set aside, because {beyond}; nothing was changed")
             blocked.add((c, d))
             return
         try:
@@ -294,10 +312,13 @@ class Replica:
         s.inspections[iid] = _inspection_from(payload, {iid: "team"})
 
     def _quarantine(self, env: bytes, c: bytes, d: bytes, seq: int, reason: str,
-                    report: IngestReport) -> None:
+                    report: IngestReport | None) -> None:
+        """Set a record aside; ``report`` lists it as failing verification (None: refused
+        for what it tried, which the caller reports as such)."""
         self.db.execute("INSERT OR REPLACE INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
                         [c, d, seq, env, reason, datetime.now(UTC).isoformat()])
-        report.quarantined.append(Damage(c, d, seq, reason))
+        if report is not None:
+            report.quarantined.append(Damage(c, d, seq, reason))
 
     def _refresh(self, note_id: str, report: IngestReport) -> Note | None:
         """Bring the in-memory note up to its heads; merge when there are several. Returns
@@ -355,7 +376,7 @@ class Replica:
                     continue
                 for r in tail:
                     self.db.execute("INSERT OR REPLACE INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
-                                    [c, d, r.seq, r.envelope, "set aside by doctor --repair",
+                                    [c, d, r.seq, r.envelope, SET_ASIDE_BY_DOCTOR,
                                      datetime.now(UTC).isoformat()])
                     self.db.execute("DELETE FROM records WHERE collection_id = ? AND "
                                     "device_id = ? AND seq = ?", [c, d, r.seq])
@@ -381,6 +402,26 @@ class Replica:
             if rev not in parents:
                 self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?)",
                                 [note_id, r.collection_id, r.device_id, r.seq])
+
+    def drop_stale_quarantine(self, collection_id: bytes, heads: dict[bytes, int]) -> int:
+        """Forget what is set aside in a collection that no pull will ever fetch again in
+        its place, given the server's stream ``heads``: a record of a stream the server does
+        not hold (a damaged device id, say) or beyond its head (a damaged seq), and one whose
+        place now holds a verified record. What ``doctor --repair`` set aside is this device's
+        own damaged copy: it stays until the record is fetched again. Returns rows dropped."""
+        stored = {(d, s) for d, s in self.db.execute(
+            "SELECT q.device_id, q.seq FROM quarantine q JOIN records r ON r.collection_id = "
+            "q.collection_id AND r.device_id = q.device_id AND r.seq = q.seq "
+            "WHERE q.collection_id = ?", [collection_id]).fetchall()}
+        stale = [(d, s) for d, s, why in self.db.execute(
+            "SELECT device_id, seq, reason FROM quarantine WHERE collection_id = ?",
+            [collection_id]).fetchall()
+            if (d, s) in stored or (why != SET_ASIDE_BY_DOCTOR and s > heads.get(d, 0))]
+        with self.db.atomic():
+            for d, s in stale:
+                self.db.execute("DELETE FROM quarantine WHERE collection_id = ? AND "
+                                "device_id = ? AND seq = ?", [collection_id, d, s])
+        return len(stale)
 
     def quarantined(self) -> list[Damage]:
         return [Damage(c, d, s, r) for c, d, s, r in self.db.execute(

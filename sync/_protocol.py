@@ -126,6 +126,13 @@ class CollectionInfo(_Model):
     active_devices: int = Field(
         0, ge=0, description="active devices of active members: a lead's device compares the "
         "count with its roster to notice a revoked device")
+    head_hash: Hex32 | None = Field(
+        None, description="hash of the record at the head of the calling device's own stream "
+        "(none: it has none here): the device checks it against its own chain")
+    damaged: list[Seq] = Field(
+        default_factory=list, description="seqs of the calling device's own stream that a "
+        "reader reported and the server found damaged: it sends its signed copies to "
+        "POST .../repairs")
 
 
 class InspectionInfo(_Model):
@@ -313,12 +320,47 @@ class PurgeResult(_Model):
 class StatusResponse(_Model):
     heads: dict[Hex16, Seq] = Field(description="device id hex -> last seq stored")
     epoch: Epoch
+    head_hash: Hex32 | None = Field(
+        None, description="hash of the record at the head of the calling device's own stream")
+    damaged: list[Seq] = Field(
+        default_factory=list, description="seqs of the calling device's own stream found "
+        "damaged (see CollectionInfo.damaged)")
 
 
 class PushResult(_Model):
     accepted: int = Field(description="new records stored")
     duplicates: int = Field(description="records already stored with the same hash")
     head: Seq = Field(description="the caller's stream head after this push")
+    head_hash: Hex32 | None = Field(
+        None, description="hash of the record at that head: the device marks its records sent "
+        "only when it is the hash of its own record at that seq")
+
+
+class DamagedRecord(_Model):
+    device_id: Hex16 = Field(description="the stream's device (the record's author)")
+    seq: int = Field(ge=1, le=2**63 - 1)
+
+
+class DamageReport(_Model):
+    """Records a reader set aside because they failed verification. The server checks its own
+    copy of each (the hash it accepted, the chain and the author's signature) and asks the
+    author for its signed copy only when its copy is really damaged."""
+
+    records: list[DamagedRecord] = Field(min_length=1, max_length=100)
+
+
+class DamageResult(_Model):
+    damaged: int = Field(ge=0, description="stored copies that fail the server's own check, "
+                         "among those reported and the records after them in their streams: "
+                         "their authors are asked to send them again")
+    intact: int = Field(ge=0, description="records reported whose stored copies pass it (the "
+                        "reader's problem lies elsewhere)")
+    unknown: int = Field(ge=0, description="records reported that the server does not hold")
+
+
+class RepairResult(_Model):
+    replaced: int = Field(ge=0, description="stored records replaced by the signed copies sent")
+    unchanged: int = Field(ge=0, description="records already stored exactly as sent")
 
 
 class PullRequest(_Model):

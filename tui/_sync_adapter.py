@@ -68,6 +68,7 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
     lines += [f"No longer shared with this device: {label}." for label in report.access_ended]
     lines += [f"Retention period over: {name} can be purged now (P on the inspections "
               "screen shows what that destroys)." for name in report.purge_due]
+    lines += [f"Healed {text}." for text in report.healed]  # e.g. records the server had lost
     errors = tuple(f"ALERT: {p}" if p in report.alerts else p for p in report.problems) + \
         tuple(f"Set aside: {q}" for q in report.quarantined)
     return SyncResult(ok=not errors, server=url, up=report.up_records, down=report.down_records,

@@ -16,6 +16,7 @@ from ._authority import (
     purge_statement,
     purge_statement_refusal,
     require_lead,
+    seq_refusal,
     signer_label,
 )
 from ._device_link import (
@@ -98,6 +99,7 @@ __all__ = [
     "purge_statement",
     "purge_statement_refusal",
     "require_lead",
+    "seq_refusal",
     "signer_label",
     "ALPHABET",
     "CODE_CHARS",

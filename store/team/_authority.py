@@ -77,6 +77,30 @@ def meta_refusal(session: Session, collection_id: bytes, device_id: bytes,
     return None
 
 
+def seq_refusal(session: Session, collection_id: bytes, device_id: bytes, seq: int,
+                held: int) -> str | None:
+    """Why record ``seq`` of ``device_id``'s stream may not be accepted, or None: a device
+    removed from the collection's verified roster signs nothing beyond the last seq its
+    removal allows (issue 11). ``held`` is how far this device already holds that stream.
+
+    A removal signed before removals recorded ``last_seq`` is bounded at ``held``: what this
+    device verified before it knew of the bound stays, nothing more is taken. Nothing a lead
+    signed says how far such a device may go, and taking the server's word for it is what a
+    colluding server would exploit; an honest server refused the device's pushes from its
+    removal on, so a device that was up to date loses nothing."""
+    roster = session.rosters.get(collection_id)
+    if roster is None or not roster.is_removed(device_id):
+        return None
+    bound = roster.last_seq(device_id)
+    if bound is None:
+        bound = held
+    if seq <= bound:
+        return None
+    n = roster.removed()[device_id][0]
+    return (f"it was signed after its removal: {signer_label(roster, device_id)} was removed "
+            f"at roster event {n}, which allows it records up to seq {bound} here")
+
+
 def require_lead(session: Session, inspection: Inspection, collection_id: bytes) -> None:
     """Refuse, before anything is written, to change a team inspection's metadata from a device
     that is not one of its leads: every teammate's device would refuse it anyway."""

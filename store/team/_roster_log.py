@@ -8,8 +8,13 @@ that is an active *lead* in the roster state before the event (genesis: by the d
              | by (hex device id of the signer)
     genesis        device_id, user, sign_key, kx_key, epoch (= 1), key_commit
     add_device     device_id, user, role (member|lead), sign_key, kx_key
-    remove_device  device_id, reason (removed|left|lost|compromised)
+    remove_device  device_id, reason (removed|left|lost|compromised), last_seq (optional)
     rotate         epoch (= current + 1), key_commit
+
+``last_seq`` (issue 11) is the last sequence number the removed device may sign in this
+collection: the head of its stream in the removing lead's replica. Records beyond it are
+refused everywhere. Events signed before the field existed have none and still verify; what
+bounds their device then is decided by the reader (``store._authority.seq_refusal``).
 
     sig         = Ed25519(signer, "fieldpad/v1/roster-sig" | canonical)
     event hash  = SHA-256(canonical | sig)                      (what the next ``prev`` names)
@@ -59,6 +64,9 @@ OP_FIELDS: dict[str, tuple[str, ...]] = {
     REMOVE: ("device_id", "reason"),
     ROTATE: ("epoch", "key_commit"),
 }
+# fields an op may carry or not (added after events without them were signed)
+OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {REMOVE: ("last_seq",)}
+MAX_SEQ = 2**63 - 1
 
 _HEX16 = re.compile(r"[0-9a-f]{32}")
 _HEX32 = re.compile(r"[0-9a-f]{64}")
@@ -156,6 +164,7 @@ class RosterEvent:
     reason: str | None = None
     epoch: int | None = None
     key_commit: str | None = None
+    last_seq: int | None = None
 
     @classmethod
     def from_fields(cls, data: Mapping[str, Any]) -> RosterEvent:
@@ -172,12 +181,15 @@ class RosterEvent:
         if op not in OP_FIELDS:
             raise bad(f"unknown op {op!r}")
         want = set(COMMON_FIELDS) | set(OP_FIELDS[op])
-        if set(data) != want:
-            extra, missing = sorted(set(data) - want), sorted(want - set(data))
+        allowed = want | set(OPTIONAL_FIELDS.get(op, ()))
+        if not want <= set(data) <= allowed:
+            extra, missing = sorted(set(data) - allowed), sorted(want - set(data))
             raise bad(f"{op} has unexpected fields {extra} / lacks {missing}")
         if n is None or n < 1:
             raise bad("n is a positive integer")
-        ev = cls(**{k: data[k] for k in want})
+        if any(data[k] is None for k in set(data) - want):
+            raise bad("an optional field is left out, never null")
+        ev = cls(**{k: data[k] for k in set(data)})
         ev._check(bad)
         return ev
 
@@ -212,6 +224,9 @@ class RosterEvent:
             raise bad(f"role is one of {ROLES}")
         if self.op == REMOVE and self.reason not in REMOVE_REASONS:
             raise bad(f"reason is one of {REMOVE_REASONS}")
+        if self.last_seq is not None and (self.op != REMOVE or type(self.last_seq) is not int
+                                          or not 0 <= self.last_seq <= MAX_SEQ):
+            raise bad("last_seq is a sequence number (0 or more), on a removal only")
         if self.op == GENESIS:
             if self.n != 1 or self.prev != GENESIS_PREV or self.epoch != 1:
                 raise bad("genesis is event 1, after 64 zeros, for epoch 1")
@@ -222,6 +237,7 @@ class RosterEvent:
 
     def to_fields(self) -> dict[str, Any]:
         use = set(COMMON_FIELDS) | set(OP_FIELDS.get(self.op, ()))
+        use |= {k for k in OPTIONAL_FIELDS.get(self.op, ()) if getattr(self, k) is not None}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in use}
 
     def canonical(self) -> bytes:
@@ -342,7 +358,8 @@ class Roster:
         self.epoch = 0
         self.head = bytes(32)
         self._active: dict[bytes, RosterDevice] = {}
-        self._removed: dict[bytes, tuple[RosterDevice, int, str]] = {}
+        # removed device -> (its entry, n of the removal, reason, last seq it may sign or None)
+        self._removed: dict[bytes, tuple[RosterDevice, int, str, int | None]] = {}
         self._commits: dict[int, bytes] = {}
         self._events: tuple[SignedEvent, ...] = ()
         self._rotation_due = False
@@ -474,7 +491,7 @@ class Roster:
             if dev.role == LEAD and sum(d.role == LEAD for d in self._active.values()) == 1:
                 raise RosterBroken(n, "removes the last lead")
             del self._active[did]
-            self._removed[did] = (dev, n, ev.reason or "")
+            self._removed[did] = (dev, n, ev.reason or "", ev.last_seq)
             self._rotation_due = True
         elif ev.op == ROTATE:
             if ev.epoch != self.epoch + 1:
@@ -516,7 +533,16 @@ class Roster:
 
     def removed(self) -> dict[bytes, tuple[int, str]]:
         """Removed device id -> (n of the removal, reason)."""
-        return {d: (n, why) for d, (_, n, why) in self._removed.items()}
+        return {d: (n, why) for d, (_, n, why, _last) in self._removed.items()}
+
+    def is_removed(self, device_id: bytes) -> bool:
+        return device_id in self._removed
+
+    def last_seq(self, device_id: bytes) -> int | None:
+        """The last seq a removed device may sign here, as its removal recorded; None for a
+        device that is not removed, or whose removal predates the field."""
+        gone = self._removed.get(device_id)
+        return gone[3] if gone else None
 
     def device(self, device_id: bytes) -> RosterDevice | None:
         """An active or removed device (a device id is never reused, so neither are keys)."""

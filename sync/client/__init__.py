@@ -3,6 +3,7 @@
 from ._engine import SyncEngine, sync
 from ._enrol import Enrolment, enrol
 from ._errors import AccessDenied, ForkError, NetworkError, NotConfigured, ServerRefused, SyncError
+from ._healing import StreamCheck, describe_check, own_stream_checks
 from ._http import RetryPolicy, SyncClient, Traffic, client_for
 from ._logs import log_to_stderr
 from ._report import Progress, SyncReport
@@ -29,17 +30,20 @@ __all__ = [
     "SyncClient",
     "SyncEngine",
     "SyncError",
+    "StreamCheck",
     "SyncReport",
     "Team",
     "TeamDevice",
     "TeamError",
     "Traffic",
     "client_for",
+    "describe_check",
     "enrol",
     "find_device",
     "fingerprint",
     "join",
     "log_to_stderr",
+    "own_stream_checks",
     "request_server_purge",
     "sync",
     "team_roster",

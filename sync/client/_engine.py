@@ -26,6 +26,7 @@ from store.errors import ValidationFailed
 from store.team import NotALead, Roster, purge_statement_refusal
 
 from ._errors import AccessDenied, ServerRefused
+from ._healing import StreamCheck, own_stream_checks, plural
 from ._http import SyncClient
 from ._link import admit_links, vouch_pending, who_must_sync
 from ._report import Progress, SyncReport
@@ -48,6 +49,8 @@ class SyncEngine:
         self._notify = progress or (lambda p: None)
         self.report = SyncReport()
         self.trust = Trust(session, client, self.replica, self.report)
+        self._distrusted: set[bytes] = set()  # collections whose view of this device's stream
+        # was refused in this sync (an ALERT was raised)
         self._fresh_links: set[tuple[bytes, bytes, int]] = set()  # pulled in this sync
 
     def _tell(self, **changes: Any) -> None:
@@ -213,47 +216,107 @@ class SyncEngine:
 
     # -- push --------------------------------------------------------------------------------
     def _push(self, collections: list[dict], *, refresh: bool = False) -> None:
-        own = self.session.device_id.hex()
-        server_heads = {c["collection_id"]: c.get("heads", {}) for c in collections}
-        for recs in self.replica.unpushed():
-            cid = recs[0].collection_id
+        """Check this device's own stream in every listed collection against the server's
+        view of it (``_healing``), then replace what the server holds damaged and send what
+        it lacks: records it lost, and records never sent. Concern forms' streams first."""
+        pending: dict[bytes, list[int]] = {}  # unacknowledged own records per collection
+        for rec in self.session.streams.unpushed(self.session.device_id):
+            pending.setdefault(rec.collection_id, []).append(rec.seq)
+        if refresh:  # after the pull: only where merges added records, with a fresh view
+            collections = [c for c in collections
+                           if bytes.fromhex(c["collection_id"]) in pending]
+        checks = own_stream_checks(self.session.streams, self.session.device_id, collections,
+                                   self.client.stream_status if refresh else None)
+        checks.sort(key=lambda c: (self._urgent(c[1].unsent), c[0]))
+        for cid, check in checks:
             label = self._label(cid)
-            if refresh or cid.hex() not in server_heads:
-                head = self.client.status(cid).get(self.session.device_id, 0)
-            else:
-                head = server_heads[cid.hex()].get(own, 0)
-            done = [r for r in recs if r.seq <= head]
-            if done:
-                self.replica.mark_pushed(cid, done[-1].seq)  # stored before, answer lost
-            todo = [r for r in recs if r.seq > head]
-            if todo and todo[0].seq != head + 1:
-                self.report.problems.append(
-                    f"{label}: the server is missing records {head + 1}-{todo[0].seq - 1} of "
-                    "this device; run `fieldpad doctor --repair`")
+            if check.alert is not None:
+                if cid not in self._distrusted:  # once per sync, not again when re-checked
+                    self.trust.alert(f"{label}: {check.alert}")
+                self._distrusted.add(cid)
                 continue
-            self._tell(phase="push", collection=label)
-            try:
-                for batch in _batches(todo):
-                    self.replica.mark_sending(cid, batch[-1].seq)
-                    self.client.push(cid, [r.envelope for r in batch])
-                    self.replica.mark_pushed(cid, batch[-1].seq)
-                    size = sum(len(r.envelope) for r in batch)
-                    self.report.up_records += len(batch)
-                    self.report.up_bytes += size
-                    self._tell(up_records=self.progress.up_records + len(batch),
-                               up_bytes=self.progress.up_bytes + size)
-                    log.info("event=push collection=%s records=%d-%d bytes=%d", cid.hex()[:8],
-                             batch[0].seq, batch[-1].seq, size)
-            except AccessDenied:
-                raise
-            except ServerRefused as exc:
-                self.report.problems.append(f"{label}: {exc}")
+            if any(seq <= check.confirmed for seq in pending.get(cid, ())):
+                self.replica.mark_pushed(cid, check.confirmed)  # stored before, answer lost
+            self._replace_damaged(cid, label, check)
+            if not check.to_send:
+                continue
+            if not check.in_order:  # a record is missing here that the server lacks too
+                self.report.problems.append(
+                    f"{label}: this device no longer holds records {check.view.head + 1}-"
+                    f"{check.to_send[0].seq - 1} of its own stream, and the server lacks them")
+                continue
+            self._send(cid, label, check)
+
+    def _send(self, cid: bytes, label: str, check: StreamCheck) -> None:
+        self._tell(phase="push", collection=label)
+        sent = 0
+        try:
+            for batch in _batches(check.to_send):
+                self.replica.mark_sending(cid, batch[-1].seq)
+                answer = self.client.push(cid, [r.envelope for r in batch])
+                last = batch[-1]
+                if answer.get("head") != last.seq or answer.get("head_hash") != last.hash.hex():
+                    self.trust.alert(
+                        f"{label}: the server answered the push of records {batch[0].seq}-"
+                        f"{last.seq} with a head of seq {answer.get('head')} that is not this "
+                        "device's record: nothing was marked sent; it is checked again at the "
+                        "next sync.")
+                    break
+                self.replica.mark_pushed(cid, last.seq)
+                size = sum(len(r.envelope) for r in batch)
+                log.info("event=push collection=%s records=%d-%d bytes=%d", cid.hex()[:8],
+                         batch[0].seq, last.seq, size)
+                sent += len(batch)
+                self.report.up_records += len(batch)
+                self.report.up_bytes += size
+                self._tell(up_records=self.progress.up_records + len(batch),
+                           up_bytes=self.progress.up_bytes + size)
+        except AccessDenied:
+            raise
+        except ServerRefused as exc:
+            self.report.problems.append(f"{label}: {exc}")
+        resent = min(sent, len(check.lost))
+        if resent:
+            self.report.resent += resent
+            self.report.healed.append(f"{label}: re-sent {plural(resent, 'record')} the server "
+                                      "had lost (the same signed records)")
+
+    def _replace_damaged(self, cid: bytes, label: str, check: StreamCheck) -> None:
+        """The server holds some of this device's records damaged: send its signed copies."""
+        if check.missing_copies:
+            self.report.problems.append(
+                f"{label}: the server holds damaged copies of records {check.missing_copies} of "
+                "this device's stream, which this device no longer holds to replace them")
+        replaced = 0
+        try:
+            for batch in _batches(check.damaged):
+                replaced += int(self.client.repair(cid, [r.envelope for r in batch])["replaced"])
+        except AccessDenied:
+            raise
+        except ServerRefused as exc:
+            self.report.problems.append(f"{label}: the server refused this device's copies of "
+                                        f"records it holds damaged ({exc})")
+        if replaced:
+            self.report.repaired += replaced
+            self.report.healed.append(
+                f"{label}: replaced {plural(replaced, 'damaged record')} on the server with this "
+                "device's own signed copies")
+
+    def _urgent(self, recs: list) -> int:
+        notes = self.session.notes
+        return 0 if any(r.note_id in notes and notes[r.note_id].kind == "concern"
+                        for r in recs) else 1
 
     # -- pull --------------------------------------------------------------------------------
     def _pull(self, col: dict) -> None:
         cid = bytes.fromhex(col["collection_id"])
         label = self._label(cid)
-        server = {bytes.fromhex(d): s for d, s in col.get("heads", {}).items()}
+        me = self.session.device_id
+        # this device's own stream is never pulled: its chain here is the original, checked
+        # against the server's view in ``_push``
+        server = {bytes.fromhex(d): s for d, s in col.get("heads", {}).items()
+                  if d != me.hex()}
+        self.replica.drop_stale_quarantine(cid, server)
         local = self.replica.stream_heads(cid)
         missing = sum(max(0, s - local.get(d, 0)) for d, s in server.items())
         if not any(self.replica.has_key(cid, e) for e in col.get("epochs", [1])):
@@ -270,21 +333,27 @@ class SyncEngine:
         stalled = 0
         announced = dict(server)  # stream heads the server says it holds
         explained: set[bytes] = set()  # streams already reported as quarantined or gapped
+        set_aside: set[tuple[bytes, int]] = set()  # what failed verification here
+        waiting = False  # some records wait for a key this device does not hold yet
         while True:
             after = self.replica.stream_heads(cid)
             page = self.client.pull(cid, after)
             for d, s in page.heads.items():
-                announced[bytes.fromhex(d)] = max(announced.get(bytes.fromhex(d), 0), s)
+                if d != me.hex():
+                    announced[bytes.fromhex(d)] = max(announced.get(bytes.fromhex(d), 0), s)
             rep = self.replica.ingest(page.envelopes, cid)
             self._account(rep, page.envelopes)
             log.info("event=pull collection=%s received=%d stored=%d set_aside=%d more=%s",
                      cid.hex()[:8], len(page.envelopes), rep.stored, len(rep.quarantined),
                      page.more)
             explained |= {q.device_id for q in rep.quarantined}
+            set_aside |= {(q.device_id, q.seq) for q in rep.quarantined
+                          if q.collection_id == cid and q.seq}
             explained |= {d for d in announced
                           if any(g.startswith(f"{cid.hex()[:8]}/{d.hex()[:8]}:") for g in rep.gaps)}
             if cid in rep.waiting:
                 explained |= set(announced)
+                waiting = True
             if not page.more:
                 self._check_delivered(cid, label, announced, explained)
                 break
@@ -293,6 +362,33 @@ class SyncEngine:
                 self.report.problems.append(f"{label}: the pull makes no progress; some "
                                             "records were quarantined")
                 break
+        # every stream that stopped short of its announced head stopped at a record that did
+        # not verify or did not arrive: the server's copy may be damaged beyond recognition
+        # (a header that no longer parses); it checks, so asking costs nothing if it is not
+        if not waiting:
+            local = self.replica.stream_heads(cid)
+            set_aside |= {(d, local.get(d, 0) + 1) for d, head in announced.items()
+                          if local.get(d, 0) < head}
+        if set_aside:
+            self._report_damage(cid, label, sorted(set_aside))
+
+    def _report_damage(self, cid: bytes, label: str, records: list[tuple[bytes, int]]) -> None:
+        """Tell the server which records were set aside here: it checks its own copies, and
+        the authors of those it holds damaged send theirs again at their next sync."""
+        try:
+            answer = self.client.report_damage(cid, records[:100])
+        except AccessDenied:
+            raise
+        except ServerRefused as exc:
+            self.report.problems.append(f"{label}: could not report records set aside ({exc})")
+            return
+        damaged = int(answer.get("damaged", 0))
+        self.report.reported_damage += damaged
+        if damaged:
+            self.report.healed.append(
+                f"{label}: told the server it holds {plural(damaged, 'damaged record')}; "
+                "their authors replace them at their next sync, and this device fetches them "
+                "again then")
 
     def _check_delivered(self, cid: bytes, label: str, announced: dict[bytes, int],
                          explained: set[bytes]) -> None:

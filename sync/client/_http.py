@@ -198,8 +198,26 @@ class SyncClient:
                      for e, d, w in keys]}).json()
 
     def status(self, collection_id: bytes) -> dict[bytes, int]:
-        r = self._request("GET", f"/v1/collections/{collection_id.hex()}/status").json()
-        return {bytes.fromhex(k): v for k, v in r["heads"].items()}
+        return {bytes.fromhex(k): v for k, v in self.stream_status(collection_id)["heads"].items()}
+
+    def stream_status(self, collection_id: bytes) -> dict[str, Any]:
+        """``{heads, epoch, head_hash, damaged}``: every stream's head, and this device's own
+        stream as the server holds it (the hash at its head, the seqs found damaged)."""
+        return self._request("GET", f"/v1/collections/{collection_id.hex()}/status").json()
+
+    def report_damage(self, collection_id: bytes,
+                      records: list[tuple[bytes, int]]) -> dict[str, int]:
+        """Tell the server which records this device set aside (at most 100):
+        ``{damaged, intact, unknown}`` as the server found its own copies."""
+        return self._request("POST", f"/v1/collections/{collection_id.hex()}/damage",
+                             json_body={"records": [{"device_id": d.hex(), "seq": s}
+                                                    for d, s in records]}).json()
+
+    def repair(self, collection_id: bytes, envelopes: list[bytes]) -> dict[str, int]:
+        """Send this device's signed copies of records the server holds damaged:
+        ``{replaced, unchanged}``. A copy that does not fit its place raises ForkError."""
+        return self._request("POST", f"/v1/collections/{collection_id.hex()}/repairs",
+                             content=encode_frames(envelopes), content_type=MEDIA_TYPE).json()
 
     def push(self, collection_id: bytes, envelopes: list[bytes]) -> dict[str, Any]:
         return self._request("POST", f"/v1/collections/{collection_id.hex()}/records",

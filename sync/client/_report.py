@@ -44,6 +44,11 @@ class SyncReport:
     # closed team inspections this lead device may purge now (a sync never purges by itself)
     purge_due: list[str] = field(default_factory=list)
     access_ended: list[str] = field(default_factory=list)  # collections no longer listed
+    # what this sync did to heal streams (issue 11), in words, and the counts behind them
+    healed: list[str] = field(default_factory=list)
+    resent: int = 0  # own records the server had lost, sent again
+    repaired: int = 0  # own records the server held damaged, replaced by this device's copies
+    reported_damage: int = 0  # records set aside here that the server confirmed damaged
 
     @property
     def ok(self) -> bool:

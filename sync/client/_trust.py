@@ -224,18 +224,37 @@ class Trust:
         self._upload(cid, wraps)
 
     def remove_devices(self, roster: Roster, devices: list[bytes], reason: str) -> Roster:
-        """Remove devices from a roster and rotate its key, as one lead action."""
+        """Remove devices from a roster and rotate its key, as one lead action. Each removal
+        records the last seq the device may sign here (issue 11): the head of its stream here
+        once this device has pulled what the server holds, which the server stopped adding to
+        when it refused the device (callers refuse it on the server first)."""
         new, signed = roster, []
-        for did in devices:
-            if new.is_active(did):
-                new, ev = new.sign_next(self.session.keys.device.signing, REMOVE, self.me,
-                                        device_id=did, reason=reason)
-                signed.append(ev)
+        gone = [did for did in dict.fromkeys(devices) if roster.is_active(did)]
+        if gone:
+            self.catch_up(roster.collection)
+        heads = self.replica.stream_heads(roster.collection)
+        for did in gone:
+            new, ev = new.sign_next(self.session.keys.device.signing, REMOVE, self.me,
+                                    device_id=did, reason=reason, last_seq=heads.get(did, 0))
+            signed.append(ev)
         if signed:
             new = self.append(roster, signed, new)
         if new.rotation_due:
             new = self.rotate(new)
         return new
+
+    def catch_up(self, cid: bytes, max_pages: int = 1000) -> None:
+        """Pull and verify what the server holds of a collection now (what a sync's pull
+        does, without its accounting): records refused are ALERTs, as in a sync."""
+        for _ in range(max_pages):
+            page = self.client.pull(cid, self.replica.stream_heads(cid))
+            rep = self.replica.ingest(page.envelopes, cid)
+            self.report.down_records += rep.stored
+            self.report.quarantined += [str(d) for d in rep.quarantined]
+            for text in rep.refused:
+                self.alert(text)
+            if not page.more or not rep.stored:
+                return
 
     def lead_duties(self, col: dict[str, Any], roster: Roster | None) -> Roster | None:
         """On a lead's device: finish a rotation a removal left due, and remove roster devices

@@ -10,12 +10,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from store import EnvelopeError, envelope_hash, parse_header, verify_signature
 
-from .._framing import FrameTooLarge, FramingError, TooManyFrames, iter_frames
-from ._errors import BadRequest, Forbidden, TooLarge, Unprocessable
+from .._framing import MEDIA_TYPE, FrameTooLarge, FramingError, TooManyFrames, iter_frames
+from ._errors import BadRequest, Forbidden, TooLarge, Unprocessable, UnsupportedMedia
 from ._limits import Limits
 from ._storage import Caller, IncomingRecord
 
 MAX_SEQ = 2**63 - 1
+
+
+def check_records_type(content_type: str) -> None:
+    """Records travel in the binary framing only: refuse any other Content-Type (415)."""
+    ctype = content_type.split(";")[0].strip().lower()
+    if ctype != MEDIA_TYPE:
+        raise UnsupportedMedia(
+            f"records are sent as {MEDIA_TYPE}, not {ctype or 'no Content-Type'}"
+        )
 
 
 def prepare_push(

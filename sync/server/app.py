@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
@@ -44,14 +44,21 @@ from ._errors import (
     RateLimited,
     Unauthorized,
     Unprocessable,
-    UnsupportedMedia,
 )
 from ._limits import Limits, RateLimiter
 from ._logs import log_event
 from ._middleware import BodyLimitMiddleware
-from ._push import prepare_push
+from ._push import check_records_type, prepare_push
+from ._routes_repair import repair_routes
 from ._routes_team import team_routes
-from ._storage import CollectionView, MemberState, Storage, StorageUnavailable, WrappedKey
+from ._storage import (
+    CollectionView,
+    MemberState,
+    OwnStream,
+    Storage,
+    StorageUnavailable,
+    WrappedKey,
+)
 
 READY_TIMEOUT_S = 10.0
 
@@ -98,7 +105,14 @@ def _collection_out(v: CollectionView) -> p.CollectionInfo:
         devices_missing_keys=v.devices_missing_keys,
         roster_length=v.roster_length,
         active_devices=v.active_devices,
+        **_own_out(v.own),
     )
+
+
+def _own_out(own: OwnStream) -> dict[str, Any]:
+    """The caller's own stream as the listing and the status show it."""
+    return {"head_hash": own.head_hash.hex() if own.head_hash else None,
+            "damaged": own.damaged}
 
 
 def _member_out(cid: str, m: MemberState) -> p.MemberChanged:
@@ -142,6 +156,7 @@ def create_app(
     _routes(app)
     team_routes(app)
     _health_routes(app)
+    repair_routes(app)
     app.add_middleware(
         GZipMiddleware,
         minimum_size=1024,
@@ -364,8 +379,9 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
              responses=ERRORS, tags=["streams"])
     async def status(c: CollectionId, caller: AuthCaller, request: Request) -> p.StatusResponse:
         st = app_state(request)
-        heads, epoch = await st.run(st.storage.status, caller, _cid(c), st.clock())
-        return p.StatusResponse(heads={d.hex(): s for d, s in heads.items()}, epoch=epoch)
+        out = await st.run(st.storage.status, caller, _cid(c), st.clock())
+        return p.StatusResponse(heads={d.hex(): s for d, s in out.heads.items()},
+                                epoch=out.epoch, **_own_out(out.own))
 
     @app.post(
         f"{v1}/collections/{{c}}/records",
@@ -376,11 +392,7 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
     )
     async def push(c: CollectionId, caller: AuthCaller, request: Request) -> p.PushResult:
         st = app_state(request)
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype != MEDIA_TYPE:
-            raise UnsupportedMedia(
-                f"records are sent as {MEDIA_TYPE}, not {ctype or 'no Content-Type'}"
-            )
+        check_records_type(request.headers.get("content-type", ""))
         body = await request.body()
         cid = _cid(c)
         records = await st.run(prepare_push, body, cid, caller, st.limits)
@@ -390,7 +402,8 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
             st.metrics.moved("up", out.accepted, sum(len(r.envelope) for r in stored))
         log_event("push", collection=c, device=caller.device_id, accepted=out.accepted,
                   duplicates=out.duplicates, head=out.head)
-        return p.PushResult(accepted=out.accepted, duplicates=out.duplicates, head=out.head)
+        return p.PushResult(accepted=out.accepted, duplicates=out.duplicates, head=out.head,
+                            head_hash=out.head_hash.hex() if out.head_hash else None)
 
     @app.post(
         f"{v1}/collections/{{c}}/pull",

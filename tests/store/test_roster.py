@@ -366,3 +366,40 @@ def test_fingerprint_matches_what_the_cli_shows(team):
     a = team["a"]
     text = base64.b32encode(fingerprint(a.sign)).decode()[:20]
     assert shown(a.sign).replace("-", "") == text
+
+
+# -- a removal bounds what the removed device may sign (issue 11, item 5) ---------------------
+def test_a_removal_records_the_last_seq_its_device_may_sign(team):
+    a, n = team["a"], team["n"]
+    r, e = team["roster"].sign_next(a.sk, REMOVE, a.id, at=AT, device_id=n.id, reason="left",
+                                    last_seq=41)
+    assert json.loads(e.canonical)["last_seq"] == 41
+    again = Roster.verify([*team["log"], e], a.sign)
+    assert again.last_seq(n.id) == 41 and again.removed()[n.id] == (7, "left")
+    assert again.is_removed(n.id) and not again.is_active(n.id)
+    assert again.last_seq(a.id) is None and not again.is_removed(a.id)  # active: no bound
+    # a server cannot raise the bound: the signature covers it
+    with pytest.raises(RosterForged):
+        Roster.verify([*team["log"], tamper(e, last_seq=99)], a.sign)
+
+
+def test_an_old_removal_without_last_seq_still_verifies(team):
+    """Rosters signed before the field existed: the event verifies, its device is removed,
+    and ``last_seq`` says None (the store then bounds it at what a device already holds)."""
+    r = Roster.verify(team["log"], team["a"].sign)
+    m = team["m"]
+    assert "last_seq" not in json.loads(team["log"][4].canonical)
+    assert r.is_removed(m.id) and r.last_seq(m.id) is None
+
+
+@pytest.mark.parametrize("bad", [-1, 2**63, "7", 1.5, True, None])
+def test_last_seq_must_be_a_sequence_number(team, bad):
+    a, n = team["a"], team["n"]
+    event = team["roster"].propose(REMOVE, a.id, at=AT, device_id=n.id, reason="left")
+    data = {**event.to_fields(), "last_seq": bad}
+    with pytest.raises(RosterBroken):
+        sign_event(data, a.sk).event()
+    with pytest.raises(RosterBroken):  # and only on a removal
+        RosterEvent.from_fields({**team["roster"].propose(
+            ADD, a.id, at=AT, device_id=os.urandom(16), user="x", role="member",
+            sign_key=n.sign, kx_key=n.kx).to_fields(), "last_seq": 3})

@@ -79,6 +79,8 @@ def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
     for name in report.purge_due:
         out(f"retention period over: {name} can be purged now; you lead it, so see what that "
             f"destroys with `fieldpad inspection purge {shlex.quote(name)}`")
+    for line in report.healed:
+        out(f"healed {line}")
     for q in report.quarantined:
         warn(f"set aside (failed verification): {q}")
     for p in report.problems:

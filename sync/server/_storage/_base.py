@@ -52,6 +52,43 @@ class PushOutcome:
     accepted: int
     duplicates: int
     head: int
+    head_hash: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnStream:
+    """The calling device's own stream in one collection, as the server holds it: what the
+    device checks against its own chain at every sync."""
+
+    head: int = 0
+    head_hash: bytes | None = None
+    damaged: list[int] = field(default_factory=list)  # seqs found damaged, to be re-sent
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStatus:
+    heads: dict[bytes, int]
+    epoch: int
+    own: OwnStream = field(default_factory=OwnStream)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCopy:
+    """A stored record with what the server checks it against when a reader reports it:
+    the hash accepted with it, the record before it and its author's key."""
+
+    device_id: bytes
+    seq: int
+    envelope: bytes
+    hash: bytes
+    prev_hashes: frozenset[bytes]  # what the record before it is known as (empty: unknown)
+    sign_key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RepairOutcome:
+    replaced: int
+    unchanged: int
 
 
 @dataclass(slots=True)
@@ -108,6 +145,7 @@ class CollectionView:
     devices_missing_keys: int = 0
     roster_length: int = 0
     active_devices: int = 0
+    own: OwnStream = field(default_factory=OwnStream)
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,9 +420,7 @@ class Storage(ABC):
 
     # --- streams --------------------------------------------------------------------------
     @abstractmethod
-    def status(
-        self, caller: Caller, collection_id: bytes, now: float
-    ) -> tuple[dict[bytes, int], int]: ...
+    def status(self, caller: Caller, collection_id: bytes, now: float) -> StreamStatus: ...
 
     @abstractmethod
     def push(
@@ -400,6 +436,34 @@ class Storage(ABC):
         budget: int,
         now: float,
     ) -> PullOutcome: ...
+
+    # --- repair (issue 11) -----------------------------------------------------------------
+    @abstractmethod
+    def stored_copies(
+        self, caller: Caller, collection_id: bytes, wanted: list[tuple[bytes, int]], now: float,
+        budget: int = 1,
+    ) -> list[StoredCopy]:
+        """For a member's damage report: the stored copies of (device, seq) records and of
+        those after each in its stream (a reader stops at the first it cannot verify), at
+        most ``budget`` in all, each with what it is checked against. A record not stored is
+        left out, and so is what follows it."""
+
+    @abstractmethod
+    def mark_damaged(
+        self, caller: Caller, collection_id: bytes, records: list[tuple[bytes, int]],
+        now: float,
+    ) -> None:
+        """Note records the server found damaged, for their authors' next listing."""
+
+    @abstractmethod
+    def repair(
+        self, caller: Caller, collection_id: bytes, records: list[IncomingRecord], now: float
+    ) -> RepairOutcome:
+        """Replace stored records of the caller's own stream by the copies it sent (their
+        signatures already checked). Each must chain exactly where it stands: its prev_hash is
+        the stored hash of the record before it, and its hash is the one the record after it
+        names (or the stream head's hash): only the bytes the author signed at that seq fit.
+        Conflict otherwise; nothing of a refused batch is stored."""
 
     @abstractmethod
     def revoke_device_as(self, caller: Caller, device_id: bytes, now: float) -> None:

@@ -190,6 +190,26 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        5,
+        "records that readers reported and the server found damaged, for their authors to replace",
+        # One row per damaged record until its author's device sends its signed copy again
+        # (``repair``): the author learns of it in its collections listing. The server adds a
+        # row only after checking its own copy against the hash and signature it accepted.
+        (
+            """CREATE TABLE damaged_records (
+                collection_id {blob} NOT NULL REFERENCES collections(id),
+                device_id {blob} NOT NULL,
+                seq BIGINT NOT NULL,
+                reported_by {blob} NOT NULL,
+                reported_at {real} NOT NULL,
+                PRIMARY KEY (collection_id, device_id, seq))""",
+            "CREATE INDEX damaged_records_author ON damaged_records(device_id)",
+        ),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

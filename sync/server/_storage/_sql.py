@@ -25,15 +25,18 @@ from ._base import (
     MemberDeviceView,
     MemberState,
     MemberView,
+    OwnStream,
     PullOutcome,
     PushOutcome,
     Storage,
+    StreamStatus,
     WrappedKey,
 )
 from ._sql_accounts import AccountsMixin
 from ._sql_invites import InvitesMixin
 from ._sql_members import MembersMixin
 from ._sql_purge import PurgeMixin, inspection_purged
+from ._sql_repair import RepairMixin
 from ._sql_roster import RosterMixin
 from ._tx import Tx
 
@@ -58,7 +61,8 @@ IS_INSPECTION_LEAD = """
       AND m.removed_at IS NULL AND (m.until_at IS NULL OR m.until_at > ?)"""
 
 
-class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMixin, Storage):
+class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMixin, RepairMixin,
+                 Storage):
     """Storage on a DB-API connection; subclasses provide :meth:`_tx` and the dialect."""
 
     lock_clause = ""
@@ -158,12 +162,16 @@ class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMi
                         KeyView(int(epoch), bytes(wrapped), bytes(by) if by else None)
                     )
             heads: dict[bytes, dict[bytes, int]] = {}
+            own: dict[bytes, OwnStream] = {}
             missing: dict[bytes, int] = {}
             active: dict[bytes, int] = {}
+            damaged = self._damaged_of(tx, caller.device_id)
             for r in rows:
                 cid = bytes(r[0])
-                heads[cid] = {bytes(d): int(s) for d, s in tx.all(
-                    "SELECT device_id, head_seq FROM streams WHERE collection_id = ?", (cid,))}
+                streams = tx.all("SELECT device_id, head_seq, head_hash FROM streams "
+                                 "WHERE collection_id = ?", (cid,))
+                heads[cid] = {bytes(d): int(s) for d, s, _h in streams}
+                own[cid] = _own(streams, caller.device_id, damaged.get(cid, []))
                 # active devices of active members (a lead's device compares the count with
                 # its roster to notice revocations), and those without a key for the current
                 # epoch: the signal for any key holder to deliver keys (DESIGN §6)
@@ -181,7 +189,7 @@ class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMi
                 bytes(r[0]), bytes(r[1]), r[2], int(r[3]), epochs.get(bytes(r[0]), []),
                 keys.get(bytes(r[0]), []), r[4], r[5], r[6], r[7], heads[bytes(r[0])],
                 missing[bytes(r[0])], roster_length=int(r[8]),
-                active_devices=active[bytes(r[0])],
+                active_devices=active[bytes(r[0])], own=own[bytes(r[0])],
             )
             for r in rows
         ]
@@ -259,17 +267,17 @@ class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMi
         )
 
     # --- streams --------------------------------------------------------------------------
-    def status(
-        self, caller: Caller, collection_id: bytes, now: float
-    ) -> tuple[dict[bytes, int], int]:
+    def status(self, caller: Caller, collection_id: bytes, now: float) -> StreamStatus:
         with self._tx(write=False) as tx:
             epoch = int(self._member(tx, caller, collection_id, now)[2])
             rows = tx.all(
-                "SELECT device_id, head_seq FROM streams WHERE collection_id = ? "
+                "SELECT device_id, head_seq, head_hash FROM streams WHERE collection_id = ? "
                 "ORDER BY device_id",
                 (collection_id,),
             )
-        return {bytes(d): int(s) for d, s in rows}, epoch
+            damaged = self._damaged_of(tx, caller.device_id, collection_id)
+        return StreamStatus({bytes(d): int(s) for d, s, _h in rows}, epoch,
+                            _own(rows, caller.device_id, damaged.get(collection_id, [])))
 
     def push(
         self, caller: Caller, collection_id: bytes, records: list[IncomingRecord], now: float
@@ -290,7 +298,7 @@ class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMi
             )
             head, head_hash = (int(row[0]), bytes(row[1])) if row else (0, ZERO_HASH)
             if not records:
-                return PushOutcome(0, 0, head)
+                return PushOutcome(0, 0, head, head_hash if row else None)
             _check_batch(records, head)
             dups = [r for r in records if r.seq <= head]
             new = [r for r in records if r.seq > head]
@@ -335,7 +343,14 @@ class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMi
                     "AND device_id = ?",
                     (head, head_hash, cid, dev),
                 )
-        return PushOutcome(len(new), len(dups), head)
+                # reports of damage to seqs this push now fills anew (a stream restored from
+                # an older backup lost them) no longer hold
+                tx.run(
+                    "DELETE FROM damaged_records WHERE collection_id = ? AND device_id = ? "
+                    "AND seq >= ?",
+                    (cid, dev, new[0].seq),
+                )
+        return PushOutcome(len(new), len(dups), head, head_hash)
 
     def pull(
         self,
@@ -381,6 +396,14 @@ class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMi
             for seq, env in rows:
                 pos = int(seq)
                 yield pos, env
+
+
+def _own(streams: list[Any], device_id: bytes, damaged: list[int]) -> OwnStream:
+    """The caller's own stream among a collection's (device, head seq, head hash) rows."""
+    for d, seq, hash_ in streams:
+        if bytes(d) == device_id:
+            return OwnStream(int(seq), bytes(hash_), damaged)
+    return OwnStream(0, None, damaged)
 
 
 def _check_batch(records: list[IncomingRecord], head: int) -> None:

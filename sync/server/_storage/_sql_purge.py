@@ -1,9 +1,9 @@
 """Purging an inspection (see ``_sql.py``): its lead deletes everything stored for it.
 
-Records, streams, wrapped keys, roster events, epochs and invitations go, in one transaction;
-the inspection, collection and membership rows stay (marked purged) so members learn of the
-purge at their next sync and delete their local copies, and a ``purges`` row keeps the audit
-record of who purged what and when.
+Records, streams, wrapped keys, roster events, epochs, damage reports and invitations go, in
+one transaction; the inspection, collection and membership rows stay (marked purged) so members
+learn of the purge at their next sync and delete their local copies, and a ``purges`` row keeps
+the audit record of who purged what and when.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from ._base import Caller, PurgeRow
 
 IN_INSPECTION = "collection_id IN (SELECT id FROM collections WHERE inspection_id = ?)"
 # records first: its row count is what the audit record reports
-PURGED_TABLES = ("records", "streams", "wrapped_keys", "roster_events", "collection_epochs")
+PURGED_TABLES = ("records", "streams", "wrapped_keys", "roster_events", "collection_epochs",
+                 "damaged_records")
 
 
 def inspection_purged(inspection_id: bytes) -> Gone:

@@ -4,7 +4,7 @@ back up, sync more, restore the older backup, start again.
 The mechanics are tested here: the backup's data is back, the current database was kept, the
 server starts and is ready, and devices sync with it. That every device then heals the
 server's streams (re-uploads what the backup lacks) is issue 11's stream repair, asserted in
-the last test, which stays xfail until that repair is on main.
+the last test.
 """
 
 from __future__ import annotations
@@ -104,8 +104,6 @@ def test_postgres_points_to_pg_dump(capsys: pytest.CaptureFixture[str]) -> None:
     assert "pg_dump" in err and "secret" not in err
 
 
-@pytest.mark.xfail(strict=True, reason="needs issue 11's stream repair (helper 'heal'): after "
-                   "a restore the author re-uploads what the server lost")
 def test_every_device_heals_the_restored_server_and_converges(
         sqlite_server: Server, tmp_path: Path) -> None:
     (lead, alice), _ = _backup_sync_restore(sqlite_server, tmp_path)
@@ -116,8 +114,8 @@ def test_every_device_heals_the_restored_server_and_converges(
     assert lead.sync().ok
     assert {"Before the backup", "After the backup", "After the restore"} <= _titles(lead)
     # a device that has never seen either copy gets everything from the healed server
-    code = lead.invite("bob")
     sqlite_server.user("bob")
+    code = lead.invite("bob")
     bob = Device(tmp_path, "bob-laptop", sqlite_server, "bob")
     try:
         bob.join(code)

@@ -36,6 +36,8 @@ ACTIONS = [
     Action("keys", "POST", "/v1/collections/{c}/keys"),
     Action("add_member", "POST", "/v1/collections/{c}/members", lead_only=True),
     Action("roster", "GET", "/v1/collections/{c}/roster"),
+    Action("damage", "POST", "/v1/collections/{c}/damage"),
+    Action("repairs", "POST", "/v1/collections/{c}/repairs"),
 ]
 VARIANTS = ["signed", "unsigned", "stale", "future", "replayed", "other_device", "tampered"]
 
@@ -73,6 +75,7 @@ class Setup:
     collections: dict[str, bytes]
     active: dict[tuple[str, str], str]  # (user, collection) -> role, for active memberships
     streams: dict[tuple[str, str], Stream]
+    pushed: dict[tuple[str, str], bytes]  # the last record each stream got stored
 
 
 def build(world: World) -> Setup:
@@ -96,7 +99,7 @@ def build(world: World) -> Setup:
               ("lead2", "c2"): "lead", ("bob", "c2"): "member"}
     streams = {(u, c): Stream(d, cid) for u, d in devices.items()
                for c, cid in (("c1", c1), ("c2", c2))}
-    return Setup(world, devices, {"c1": c1, "c2": c2}, active, streams)
+    return Setup(world, devices, {"c1": c1, "c2": c2}, active, streams, {})
 
 
 def body_for(action: Action, s: Setup, user: str, coll: str) -> tuple[bytes, str | None, object]:
@@ -113,6 +116,15 @@ def body_for(action: Action, s: Setup, user: str, coll: str) -> tuple[bytes, str
         return json.dumps({"keys": [{"epoch": 1, "device_id": dev.hex,
                                      "wrapped": "d3JhcHBlZC1rZXk"}]}).encode(), \
             "application/json", None
+    if action.name == "damage":
+        return json.dumps({"records": [{"device_id": dev.hex, "seq": 1}]}).encode(), \
+            "application/json", None
+    if action.name == "repairs":  # the caller's own record again (or one never stored)
+        st = s.streams[(user, coll)]
+        saved = (st.seq, st.prev)
+        env = s.pushed.get((user, coll)) or st.next(1)[0]
+        st.seq, st.prev = saved
+        return encode_frames([env]), MEDIA_TYPE, None
     if action.name == "add_member":
         return b'{"user": "zed", "until": "2099-01-01"}', "application/json", None
     return b"", None, None
@@ -156,6 +168,7 @@ def test_authorization_matrix(world: World) -> None:
                             st = s.streams[(user, coll)]
                             st.seq += 1
                             st.prev = envelope_hash(env)
+                            s.pushed[(user, coll)] = env
     assert not failures, "\n".join(map(str, failures))
     assert allowed_cells == 4 * (len(ACTIONS) - 1) + 2 * 1  # members: 6 actions; leads: 7
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from store import envelope_hash
 from sync.server import Storage, open_storage
 from sync.server._storage._schema import LATEST
 from sync.server._storage.sqlite import SqliteStorage
 
-from ._support import Stream, World, push
+from ._support import Stream, World, push, raw_public
 
 
 def test_migrations_are_versioned_and_idempotent(storage: Storage, db_url: str) -> None:
@@ -109,7 +110,7 @@ def test_migration_3_upgrades_a_version_2_database(
     monkeypatch.undo()
     new = open_storage(db_url)
     try:
-        assert new.schema_version() == LATEST == 4
+        assert new.schema_version() == LATEST
         with new._tx(write=False) as tx:  # type: ignore[attr-defined]
             row = tx.one("SELECT kind, epoch, roster_head, roster_length FROM collections "
                          "WHERE id = ?", (cid,))
@@ -118,12 +119,12 @@ def test_migration_3_upgrades_a_version_2_database(
                 assert tx.one(f"SELECT count(*) FROM {table}")[0] == 0
             versions = [int(r[0]) for r in tx.all(
                 "SELECT version FROM schema_migrations ORDER BY version")]
-            assert versions == [1, 2, 3, 4]
+            assert versions == list(range(1, LATEST + 1))
         [insp] = new.list_inspections()
         assert (insp.id, insp.name, insp.lead, insp.purged_at) == (iid, "I", "lead", None)
         assert [u.name for u in new.list_users()] == ["lead"]
         assert new.list_purges() == []
-        assert new.migrate() == 4  # and again: nothing to do
+        assert new.migrate() == LATEST  # and again: nothing to do
     finally:
         new.close()
 
@@ -147,10 +148,60 @@ def test_migration_4_keeps_purges_and_adds_their_statement(
     monkeypatch.undo()
     new = open_storage(db_url)
     try:
-        assert new.schema_version() == 4
+        assert new.schema_version() == LATEST
         [row] = new.list_purges()
         assert (row.inspection_id, row.name, row.records_deleted) == (iid, "Old", 7)
         with new._tx(write=False) as tx:  # type: ignore[attr-defined]
             assert tx.one("SELECT statement FROM purges")[0] is None
+    finally:
+        new.close()
+
+
+def test_migration_5_keeps_streams_and_adds_damage_reports(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version-4 database's streams and records survive migration 5; nothing is reported
+    damaged yet, and the listing shows a device its own stream's head hash."""
+    from sync.server._storage import Caller, _schema
+
+    monkeypatch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:4])
+    monkeypatch.setattr(_schema, "LATEST", 4)
+    old = open_storage(db_url)
+    world = World(old, time.time)
+    now = time.time()
+    try:
+        assert old.schema_version() == 4
+        uid = old.add_user("lead", now)
+        iid = world.inspection("I", "lead")
+        lead = world.enrol_local("lead")
+        caller = Caller(lead.device_id, uid, raw_public(lead.key))
+        cid = b"\x05" * 16
+        with old._tx() as tx:  # type: ignore[attr-defined]  (as a version-4 server did)
+            tx.run("INSERT INTO collections (id, inspection_id, epoch, created_at, kind) "
+                   "VALUES (?, ?, 1, ?, 'team')", (cid, iid, now))
+            tx.run("INSERT INTO collection_epochs (collection_id, epoch, created_at) "
+                   "VALUES (?, 1, ?)", (cid, now))
+            tx.run("INSERT INTO memberships (collection_id, user_id, role, added_at) "
+                   "VALUES (?, ?, 'lead', ?)", (cid, uid, now))
+        stream = Stream(lead, cid)
+        with old._tx() as tx:  # type: ignore[attr-defined]  (what a version-4 push stored)
+            for seq, env in enumerate(stream.next(3), 1):
+                tx.run("INSERT INTO records (collection_id, device_id, seq, epoch, hash, "
+                       "envelope, received_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
+                       (cid, lead.device_id, seq, envelope_hash(env), env, now))
+            tx.run("INSERT INTO streams (collection_id, device_id, head_seq, head_hash) "
+                   "VALUES (?, ?, 3, ?)", (cid, lead.device_id, stream.prev))
+    finally:
+        old.close()
+    monkeypatch.undo()
+    new = open_storage(db_url)
+    try:
+        assert new.schema_version() == LATEST == 5
+        [view] = new.list_collections(caller, time.time())
+        assert view.heads == {lead.device_id: 3}
+        assert (view.own.head, view.own.head_hash, view.own.damaged) == (3, stream.prev, [])
+        with new._tx(write=False) as tx:  # type: ignore[attr-defined]
+            assert tx.one("SELECT count(*) FROM damaged_records")[0] == 0
+            assert tx.one("SELECT count(*) FROM records")[0] == 3
     finally:
         new.close()

@@ -31,18 +31,23 @@ def test_push_is_idempotent_and_contiguous(world: World) -> None:
     s = Stream(lead, cid)
     first = s.next(3)
     r = push(c, cid, first)
-    assert r.json() == {"accepted": 3, "duplicates": 0, "head": 3}
+    h = [envelope_hash(e).hex() for e in first]
+    assert r.json() == {"accepted": 3, "duplicates": 0, "head": 3, "head_hash": h[2]}
     # the same batch again: accepted, nothing new stored
     r = push(c, cid, first)
-    assert r.status_code == 200 and r.json() == {"accepted": 0, "duplicates": 3, "head": 3}
+    assert r.status_code == 200
+    assert r.json() == {"accepted": 0, "duplicates": 3, "head": 3, "head_hash": h[2]}
     # an overlapping batch: the old part is recognised, the new part appended
     more = s.next(2)
     r = push(c, cid, first[1:] + more)
-    assert r.json() == {"accepted": 2, "duplicates": 2, "head": 5}
+    head_hash = envelope_hash(more[-1]).hex()
+    assert r.json() == {"accepted": 2, "duplicates": 2, "head": 5, "head_hash": head_hash}
     # an empty push reports the head
-    assert push(c, cid, []).json() == {"accepted": 0, "duplicates": 0, "head": 5}
+    assert push(c, cid, []).json() == {"accepted": 0, "duplicates": 0, "head": 5,
+                                       "head_hash": head_hash}
     status = c.get(f"/v1/collections/{cid.hex()}/status").json()
-    assert status == {"heads": {lead.hex: 5}, "epoch": 1}
+    assert status == {"heads": {lead.hex: 5}, "epoch": 1, "head_hash": head_hash,
+                      "damaged": []}
     got, _ = pull_all(c, cid)
     assert got == first + more
 
