@@ -100,8 +100,8 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
 
 def _records_commands(screen: object) -> Iterator[Command]:
     """Record reviews (moderation) and the concerns queue's steps."""
+    from .screens.concerns import ConcernsScreen
     from .screens.editor import EditorScreen
-    from .screens.matrix import ConcernsScreen
     from .screens.reviews import ReviewsScreen
     from .screens.workspace import WorkspaceScreen
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 #: The profile's database file (``store._db.DB_NAME``; not imported so start-up stays light).
 DB_NAME = "fieldpad.db"
+#: How often the clock ticks (idle lock, autosave): cheap checks, a fifth of a second apart.
+TICK_SECONDS = 0.2
 
 
 class FieldpadApp(App[int]):
@@ -50,10 +52,11 @@ class FieldpadApp(App[int]):
     factory for the KDF parameters of a new vault (tests use the floor). ``now``: the wall
     clock for what the screens show (an aware datetime); ``now_ms``: the store's clock for
     new revisions.
-    ``idle_lock_seconds``: overrides the idle-lock setting; ``monotonic``: the clock it is
-    measured with (tests move it by hand). ``autosave_delay``: seconds of quiet before the
-    editor autosaves. ``cursor_blink``: False for steady cursors (snapshots). ``no_mouse``:
-    recorded for ``run_app``, which starts the driver without mouse reporting.
+    ``idle_lock_seconds``: overrides the idle-lock setting; ``monotonic``: the clock that idle
+    lock and autosave are measured with (tests move it by hand, then call :meth:`tick`).
+    ``autosave_delay``: seconds of quiet before the editor autosaves. ``cursor_blink``: False
+    for steady cursors (snapshots). ``no_mouse``: recorded for ``run_app``, which starts the
+    driver without mouse reporting.
     """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -106,13 +109,27 @@ class FieldpadApp(App[int]):
         self.last_sync_at: datetime | None = None
         self.sync_running = False
         self._lock_after_sync: Session | None = None
-        self._monotonic = monotonic
+        #: the clock seam (a callable giving seconds); see ``monotonic``
+        self.clock = monotonic
         self._last_activity = monotonic()
         self.unlock_attempts = 0
 
     # -- profile and clock -------------------------------------------------------------------
     def now(self) -> datetime:
         return self._now() if self._now else datetime.now().astimezone()
+
+    def monotonic(self) -> float:
+        """Seconds on the app's clock (the ``monotonic`` seam): idle lock and autosave."""
+        return self.clock()
+
+    def tick(self) -> None:
+        """What the clock's timer runs a few times a second: the idle lock, then every screen's
+        ``clock_tick`` (the editors' autosave). Tests that move the clock call it directly."""
+        self._check_idle()
+        for screen in list(self.screen_stack):
+            clock_tick = getattr(screen, "clock_tick", None)
+            if clock_tick is not None and screen.is_mounted:
+                clock_tick()
 
     def get_profile(self) -> Profile:
         """The profile, opened on first use (in a thread: importing ``store`` takes a while)."""
@@ -142,7 +159,7 @@ class FieldpadApp(App[int]):
         # that the thread does not compete with the first paint for the interpreter
         self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
             self._open_profile, thread=True, group="profile", name="open profile")))
-        self.set_interval(self._idle_check_interval(), self._check_idle, name="idle lock")
+        self.set_interval(TICK_SECONDS, self.tick, name="clock")
 
     def _open_profile(self) -> None:
         self.get_profile()
@@ -155,7 +172,7 @@ class FieldpadApp(App[int]):
 
         self.session = session
         self.unlock_attempts = 0
-        self._last_activity = self._monotonic()
+        self._last_activity = self.monotonic()
         try:
             self.settings = load_settings(session)
         except Exception as exc:  # noqa: BLE001 - unreadable settings: the defaults, said so
@@ -224,20 +241,17 @@ class FieldpadApp(App[int]):
         minutes = self.settings.idle_lock_minutes if self.settings else 10
         return minutes * 60.0
 
-    def _idle_check_interval(self) -> float:
-        return max(0.1, min(0.5, self.idle_lock_seconds / 4))  # a cheap check
-
     def _check_idle(self) -> None:
         if self.session is None:
             return
-        if self._monotonic() - self._last_activity >= self.idle_lock_seconds:
+        if self.monotonic() - self._last_activity >= self.idle_lock_seconds:
             self.run_worker(self.lock("Locked after a while without use."), group="lock",
                             exclusive=True, name="idle lock")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp)):
-            self._last_activity = self._monotonic()
+            self._last_activity = self.monotonic()
         await super().on_event(event)
 
     # -- no screenshots, no clipboard export ----------------------------------------------------
@@ -303,7 +317,7 @@ class FieldpadApp(App[int]):
             self.push_screen(SyncScreen(start=False))
 
     def action_concerns_queue(self) -> None:
-        from .screens.matrix import ConcernsScreen
+        from .screens.concerns import ConcernsScreen
 
         if self.session is not None and not isinstance(self.screen, ConcernsScreen):
             self.push_screen(ConcernsScreen())

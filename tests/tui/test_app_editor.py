@@ -15,7 +15,7 @@ from tui.screens.editor import EditorScreen, KindModal, TagModal
 from tui.screens.workspace import WorkspaceScreen
 from tui.widgets.choice import ChoiceField, ChoicePicker
 
-from .conftest import PASSPHRASE, make_app, unlock
+from .conftest import PASSPHRASE, advance, make_app, unlock
 
 pytestmark = pytest.mark.anyio
 
@@ -176,24 +176,28 @@ async def test_minimisation_warning_line(fprofile: Profile, fsession: Session) -
         await type_into(pilot, "#f-title", "Visit")
         line = editor.query_one("#minimise-line", Label)
         editor.query_one("#f-body", TextArea).load_text("We met Jane Smith at the school.")
-        await pilot.pause(0.5)
+        await pilot.pause()
+        await advance(pilot, 0.25)  # the autosave, which checks the text
         assert line.display
         assert "Jane Smith" in str(line.render()) and "designation" in str(line.render())
         editor.query_one("#f-body", TextArea).load_text("We met the head teacher.")
-        await pilot.pause(0.5)
+        await pilot.pause()
+        await advance(pilot, 0.25)
         assert not line.display
 
 
 async def test_autosave_indicator_and_survives_abrupt_exit(fprofile: Profile,
                                                            fsession: Session) -> None:
-    app = make_app(fprofile, autosave_delay=0.3)
+    app = make_app(fprofile, autosave_delay=0.5)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_workspace(pilot, fsession)
         editor = await new_note(pilot, "interview")
         await type_into(pilot, "#f-title", "Carer")
         await type_into(pilot, "#f-body", "She said")
         assert editor.status == "● unsaved"
-        await pilot.pause(0.8)
+        await advance(pilot, 0.25)  # not quiet long enough yet
+        assert editor.status == "● unsaved"
+        await advance(pilot, 0.25)
         assert editor.status == "saved 09:40 · draft"
         note_id = editor.note_id
         # another process opens the profile while the app still runs: the draft is on disk
@@ -201,7 +205,7 @@ async def test_autosave_indicator_and_survives_abrupt_exit(fprofile: Profile,
         assert (other.get(note_id).title, other.get(note_id).body) == ("Carer", "She said")
         other.lock()
         await type_into(pilot, "#f-body", " hello")
-        await pilot.pause(0.8)
+        await advance(pilot, 0.5)
         # an abrupt end: the app is torn down without going back, saving or quitting
     reopened = Profile(fprofile.directory).unlock(PASSPHRASE)
     assert reopened.get(note_id).body == "She said hello"
@@ -249,7 +253,7 @@ async def test_new_note_left_empty_leaves_nothing(fprofile: Profile, fsession: S
     async with app.run_test(size=(80, 24)) as pilot:
         await open_workspace(pilot, fsession)
         await new_note(pilot, "focus_group")
-        await pilot.pause(0.4)
+        await advance(pilot, 0.5)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, WorkspaceScreen)
@@ -276,16 +280,18 @@ async def test_autosave_failure_is_said_and_retried(fprofile: Profile, fsession:
         return real_save(self, *args, **kwargs)
 
     monkeypatch.setattr(Session, "save", flaky)
-    app = make_app(fprofile, autosave_delay=0.2)
+    app = make_app(fprofile, autosave_delay=0.25)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_workspace(pilot, fsession)
         await pilot.press("enter")
         await pilot.pause()
         editor = app.screen
         await type_into(pilot, "#f-body", "!")
-        await pilot.pause(0.5)
+        await advance(pilot, 0.25)
         assert editor.status == "● not saved"
         assert fsession.get(note.note_id).body == "before"
-        await pilot.pause(1.5)  # the retry
+        await advance(pilot, 1)  # the retry waits five autosave delays
+        assert editor.status == "● not saved"
+        await advance(pilot, 0.25)
         assert editor.status.startswith("saved")
         assert fsession.get(note.note_id).body == "before!"

@@ -1,15 +1,14 @@
 """Editors for every record kind, built from the templates, with autosave and evidence tags.
 
-The form is made from the note's template: Input for text, a one-line ChoiceField for choices
-and the six-point scale, a row of Checkboxes for a checklist (agencies), a Checkbox for yes/no,
-a TextArea for long text. About a second after the last change the note is autosaved as a draft
-(the store replaces the unpushed draft in place); Ctrl+S validates and saves a revision, and any
-problem is shown under its field. A concern form wears the theme's error colour.
+The form is made from the note's template, one widget per field from the field registry
+(``tui/widgets/fields.py``). About a second after the last change (on the app's clock) the note
+is autosaved as a draft (the store replaces the unpushed draft in place); Ctrl+S validates and
+saves a revision, and any problem is shown under its field. A concern form wears the theme's
+error colour.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -34,11 +33,11 @@ from store import Inspection, Note, PassageTag, ValidationFailed
 from store._tags import STATEMENT_TAGS, STATUS_TAGS, InvalidTag, describe_tag, parse_tags
 from store._templates import KIND_LABELS, KINDS, FieldSpec, Template, template_for, validate_note
 
-from .._notes import clock, create_draft, offset_of, passages_at, relocate_passages
+from .._notes import clock, create_draft, passages_at, relocate_passages
 from ..widgets.choice import ChoiceField
+from ..widgets.fields import FIELD_TYPES, FieldContext, LongText, field_id
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
-from ._sealed_input import SealedInputs
 
 
 class Form(VerticalScroll, can_focus=False):
@@ -63,8 +62,7 @@ class Content:
                     or any(v not in (None, "", [], False) for v in self.fields.values()))
 
 
-def _wid(name: str) -> str:
-    return f"f-{name}"
+_wid = field_id
 
 
 def _words(exc: BaseException) -> str:
@@ -107,7 +105,6 @@ class EditorScreen(BaseScreen):
         self.status = "new"
         self.issues: dict[str, str] = {}
         self._validate_live = False
-        self._sealed = SealedInputs()  # the child identifier: shown only if it opens here
         if kind == "concern":
             self.add_class("concern")
 
@@ -126,8 +123,7 @@ class EditorScreen(BaseScreen):
             for spec in self.template.fields:
                 yield from self._field(spec)
             yield Label(self.template.body_label, classes="long-label")
-            yield TextArea(id=_wid("body"), classes="body", compact=True,
-                           tab_behavior="focus", soft_wrap=True, highlight_cursor_line=False)
+            yield LongText(id=_wid("body"), classes="body")
             with Horizontal(classes="form-row", id="row-tags"):
                 yield Label("Tags", classes="form-label")
                 yield Label("", id="tags-line", markup=False)
@@ -141,43 +137,21 @@ class EditorScreen(BaseScreen):
             yield widget
 
     def _field(self, spec: FieldSpec) -> ComposeResult:
-        wid = _wid(spec.name)
+        kind = FIELD_TYPES[spec.type]
         label = spec.label + (" *" if spec.required else "")
-        if spec.type in ("text", "datetime", "sealed"):
-            placeholder = spec.help or ""
-            if spec.type == "datetime":
-                placeholder = "YYYY-MM-DDTHH:MM, e.g. 2026-03-14T09:30"
-            if spec.type == "sealed":
-                placeholder = "sealed: readable by leads only"
-            yield from self._row(spec.name, label, Input(
-                id=wid, compact=True, max_length=spec.max_length or 0,
-                placeholder=placeholder, password=spec.type == "sealed"))
-        elif spec.type == "int":
-            yield from self._row(spec.name, label, Input(id=wid, compact=True, type="integer",
-                                                         placeholder=spec.help or "a number"))
-        elif spec.type in ("choice", "grade"):
-            yield from self._row(spec.name, label, ChoiceField(
-                spec.choices, id=wid, label=spec.label,
-                prompt="not graded" if spec.type == "grade" else "choose"))
-        elif spec.type == "bool":
-            yield from self._row(spec.name, label, Checkbox("yes", id=wid, compact=True))
-        elif spec.type == "multichoice":
-            with Horizontal(classes="form-row", id=f"row-{spec.name}"):
-                yield Label(label, classes="form-label", markup=False)
-                with Horizontal(id=wid, classes="checklist"):
-                    for i, choice in enumerate(spec.choices):
-                        yield Checkbox(choice, id=f"{wid}-{i}", compact=True)
-        else:  # longtext
+        widget = kind.build(spec, _wid(spec.name))
+        if kind.long:
             yield Label(label, classes="long-label", markup=False)
-            yield TextArea(id=wid, classes="longtext", compact=True, tab_behavior="focus",
-                           soft_wrap=True, highlight_cursor_line=False)
+            yield widget
+        else:
+            yield from self._row(spec.name, label, widget)
 
     def _heading(self, title: str) -> str:
         what = title.strip() or "new"
         return f"{self.template.label} · {what[:40]} · template v{self.template.version}"
 
     def on_mount(self) -> None:
-        self._w = {w.id: w for w in self.query("Input, ChoiceField, Checkbox, TextArea") if w.id}
+        self._w = {w.id: w for w in self.query("*") if w.id and w.id.startswith("f-")}
         note = self._note()
         if note is not None:
             self.template = template_for(note.kind, note.template)
@@ -185,7 +159,6 @@ class EditorScreen(BaseScreen):
         else:
             self._populate_new()
         self.query_one(f"#{_wid('title')}", Input).focus()
-        self.set_interval(0.2, self._tick, name="autosave")
 
     def _note(self) -> Note | None:
         return self.session.get(self.note_id) if self.note_id else None
@@ -232,27 +205,22 @@ class EditorScreen(BaseScreen):
         self._get(f"#{_wid('title')}").value = title
         self._get(f"#{_wid('body')}").load_text(body)
         self._body_before = body
+        context = FieldContext(open_sealed=self._open_sealed)
         for spec in self.template.fields:
-            value = fields.get(spec.name)
-            wid = f"#{_wid(spec.name)}"
-            if spec.type == "sealed":
-                self._sealed.show(self.session, self.note_id, spec.name, self._get(wid), value)
-            elif spec.type in ("text", "datetime", "int"):
-                self._get(wid).value = "" if value is None else str(value)
-            elif spec.type in ("choice", "grade"):
-                self._get(wid).value = value if value in spec.choices else None
-            elif spec.type == "bool":
-                self._get(wid).value = bool(value)
-            elif spec.type == "multichoice":
-                chosen = set(value or [])
-                for i, choice in enumerate(spec.choices):
-                    self._get(f"{wid}-{i}").value = choice in chosen
-            else:
-                self._get(wid).load_text("" if value is None else str(value))
+            FIELD_TYPES[spec.type].write(self._get(_wid(spec.name)), fields.get(spec.name),
+                                         context)
 
-    def _remember_sealed(self, note: Note, content: Content) -> Content:
-        """After a save: the blobs the store sealed; the form as it now compares to the store."""
-        self._sealed.remember(self.template.sealed_fields, note, content.fields)
+    def _open_sealed(self, name: str, blob: str) -> str | None:
+        return self.session.open_sealed(self.note_id or "", name, blob)
+
+    def _remember_saved(self, note: Note, content: Content) -> Content:
+        """After a save: tell the fields what the store made of their values (a sealed field's
+        blob); the form as it now compares to the store."""
+        for spec in self.template.fields:
+            after_save = FIELD_TYPES[spec.type].after_save
+            if after_save is not None:
+                after_save(self._get(_wid(spec.name)), note.fields.get(spec.name),
+                           content.fields.get(spec.name))
         return self._collect()
 
     # -- reading the form --------------------------------------------------------------------
@@ -262,27 +230,7 @@ class EditorScreen(BaseScreen):
     def _collect(self) -> Content:
         fields: dict[str, Any] = dict(getattr(self, "_extra_fields", {}))
         for spec in self.template.fields:
-            wid = f"#{_wid(spec.name)}"
-            value: Any = None
-            if spec.type == "sealed":
-                value = self._sealed.value(spec.name, self._get(wid).value.strip())
-            elif spec.type in ("text", "datetime"):
-                value = self._get(wid).value.strip() or None
-            elif spec.type == "int":
-                raw = self._get(wid).value.strip()
-                try:
-                    value = int(raw) if raw else None
-                except ValueError:
-                    value = None
-            elif spec.type in ("choice", "grade"):
-                value = self._get(wid).value
-            elif spec.type == "bool":
-                value = self._get(wid).value
-            elif spec.type == "multichoice":
-                value = [c for i, c in enumerate(spec.choices)
-                         if self._get(f"{wid}-{i}").value] or None
-            else:
-                value = self._get(wid).text or None
+            value = FIELD_TYPES[spec.type].read(self._get(_wid(spec.name)))
             if value is not None:
                 fields[spec.name] = value
         title = self._get(f"#{_wid('title')}").value
@@ -304,7 +252,7 @@ class EditorScreen(BaseScreen):
         if self._saved is None:
             return
         # cheap on every key: compare the whole form only until it is known to differ
-        self._due = time.monotonic() + self.fp.autosave_delay
+        self._due = self.fp.monotonic() + self.fp.autosave_delay
         if not self.status.startswith("●") and self.dirty:
             self._set_status("● unsaved")
 
@@ -318,13 +266,14 @@ class EditorScreen(BaseScreen):
                             + " removed: its text was changed.", severity="warning")
         self._body_before = body
 
-    def _tick(self) -> None:
-        if self._due is not None and time.monotonic() >= self._due:
+    def clock_tick(self) -> None:
+        """The app's clock ticked (``FieldpadApp.tick``): autosave once the form is quiet."""
+        if self._due is not None and self.fp.monotonic() >= self._due:
             self._due = None
             try:
                 self.flush_autosave()
             except Exception as exc:  # noqa: BLE001 - said in words; tried again shortly
-                self._due = time.monotonic() + 5 * self.fp.autosave_delay
+                self._due = self.fp.monotonic() + 5 * self.fp.autosave_delay
                 self._set_status("● not saved")
                 self.notify(f"Could not autosave: {_words(exc)}. Your text is still here; "
                             "fieldpad tries again in a few seconds.", severity="error",
@@ -348,7 +297,7 @@ class EditorScreen(BaseScreen):
             note = self.session.save(self.note_id, autosave=True, title=content.title,
                                      body=content.body, fields=content.fields,
                                      tags=content.tags, passages=content.passages)
-        self._saved = self._remember_sealed(note, content)
+        self._saved = self._remember_saved(note, content)
         self._loaded_rev = note.rev
         self._after_save(note, content, revision=False)
         return note
@@ -405,7 +354,7 @@ class EditorScreen(BaseScreen):
             self.notify(f"Not saved as a revision: {n} problem{'s' if n != 1 else ''} to fix "
                         "(your text is kept as a draft).", severity="warning")
             return
-        self._saved = self._remember_sealed(note, content)
+        self._saved = self._remember_saved(note, content)
         self._loaded_rev = note.rev
         self._due = None
         self._show_issues([])
@@ -488,11 +437,9 @@ class EditorScreen(BaseScreen):
         self.app.push_screen(TagModal("Tags for this note", self.tags), chosen)
 
     def action_tag_passage(self) -> None:
-        area = self.query_one(f"#{_wid('body')}", TextArea)
+        area = self.query_one(f"#{_wid('body')}", LongText)
         text = area.text
-        start_loc, end_loc = sorted((area.selection.start, area.selection.end))
-        start = offset_of(text, *start_loc)
-        end = offset_of(text, *end_loc)
+        start, end = area.selected_span()
         around = passages_at(self.passages, start, end)
         if start == end:
             if not around:

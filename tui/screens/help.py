@@ -20,13 +20,15 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
     from ..app import FieldpadApp
     from ..widgets.choice import ChoiceField, ChoicePicker
     from ..widgets.note_list import NoteList
+    from ._table import TableScreen
     from .concern_step import StepModal
+    from .concerns import ConcernsScreen
     from .confirm import ConfirmModal
     from .conflict import ConflictScreen, EditConflictModal
     from .editor import EditorScreen, KindModal, TagModal
     from .history import HistoryScreen
     from .inspections import InspectionsScreen, NewInspectionModal
-    from .matrix import ConcernsScreen, MatrixScreen
+    from .matrix import MatrixScreen
     from .retention import CloseInspectionModal, PurgeInspectionModal
     from .reviews import ModerateModal, ReviewsScreen
     from .settings import SettingsScreen
@@ -53,6 +55,7 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
         ("Uncertainty areas", UncertaintyScreen),
         ("Assigning an area", AssignModal),
         ("Resolving an area", ResolveModal),
+        ("Tables", TableScreen),
         ("Concerns queue", ConcernsScreen),
         ("Concern step", StepModal),
         ("Record reviews", ReviewsScreen),
@@ -71,12 +74,15 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
         ("Close inspection", CloseInspectionModal),
         ("Purge inspection", PurgeInspectionModal),
     ]
-    out = []
-    for where, cls in groups:
-        bindings = [b for item in cls.BINDINGS
-                    for b in ([item] if isinstance(item, Binding) else Binding.make_bindings(
-                        [item]))]
-        out.append((where, bindings))
+    return [(where, class_bindings(cls)) for where, cls in groups]
+
+
+def class_bindings(cls: type) -> list[Binding]:
+    """The bindings ``cls`` declares itself (a base's, such as the tables' j and k, are listed
+    under the base, once)."""
+    out: list[Binding] = []
+    for item in cls.__dict__.get("BINDINGS", ()):
+        out.extend([item] if isinstance(item, Binding) else Binding.make_bindings([item]))
     return out
 
 

@@ -126,7 +126,7 @@ class InspectionsScreen(BaseScreen):
             self.app.push_screen(WorkspaceScreen(ins))
 
     def action_concerns(self) -> None:
-        from .matrix import ConcernsScreen
+        from .concerns import ConcernsScreen
 
         self.app.push_screen(ConcernsScreen())
 
