@@ -13,7 +13,8 @@ from store import KdfParams, PassageTag, Profile, Session
 from store._templates import KINDS
 from tui.screens.editor import EditorScreen, KindModal, TagModal
 from tui.screens.workspace import WorkspaceScreen
-from tui.widgets.choice import ChoiceField, ChoicePicker
+from tui.widgets.choice import ChoiceField
+from tui.widgets.grade_grid import GradeGrid
 
 from .conftest import PASSPHRASE, advance, make_app, unlock
 
@@ -56,12 +57,10 @@ async def fill_required(pilot: Any, kind: str) -> dict[str, Any]:
     if kind == "record_review":
         screen.query_one("#f-pseudonym", Input).value = "R-01"
         await type_into(pilot, "#f-pseudonym", "7")
-        screen.query_one("#f-chronology_grade").focus()
-        await pilot.press("enter")
-        assert isinstance(pilot.app.screen, ChoicePicker)
-        await pilot.press("down", "down", "down", "down", "enter")  # excellent ... weak
-        screen.query_one("#f-agencies-1", Checkbox).focus()
-        await pilot.press("space")  # health
+        screen.query_one(GradeGrid).focus_row(1)  # chronology
+        await pilot.press("5")  # excellent ... weak
+        screen.query_one("#f-agencies").focus()
+        await pilot.press("2")  # health
         return {"pseudonym": "R-017", "chronology_grade": "weak", "agencies": ["health"]}
     if kind == "interview":
         screen.query_one("#f-agreement_obtained", Checkbox).focus()

@@ -30,12 +30,15 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from store import Inspection, Note, PassageTag, ValidationFailed
+from store._reviews import ITEM_SHORT_LABELS
 from store._tags import STATEMENT_TAGS, STATUS_TAGS, InvalidTag, describe_tag, parse_tags
 from store._templates import KIND_LABELS, KINDS, FieldSpec, Template, template_for, validate_note
 
 from .._notes import clock, create_draft, passages_at, relocate_passages
+from ..widgets.checklist import ChecklistField
 from ..widgets.choice import ChoiceField
 from ..widgets.fields import FIELD_TYPES, FieldContext, LongText, field_id
+from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
 
@@ -86,6 +89,8 @@ class EditorScreen(BaseScreen):
         Binding("ctrl+r", "raise_concern", "Raise concern", show=False, priority=True,
                 id="editor.concern"),
         Binding("escape", "back", "Back", id="editor.back"),
+        # reached only from a box or a checklist: inputs, choices and text take enter first
+        Binding("enter", "app.focus_next", "Next field", show=False, id="editor.next"),
     ]
 
     def __init__(self, inspection: Inspection, kind: str, note_id: str | None = None, *,
@@ -120,8 +125,11 @@ class EditorScreen(BaseScreen):
                 steps = Label("", id="form-steps", classes="hint", markup=False)
                 steps.display = False  # until a saved form has steps to show
                 yield steps
-            for spec in self.template.fields:
-                yield from self._field(spec)
+            for part in group_grades(self.template.fields, ITEM_SHORT_LABELS):
+                if isinstance(part, FieldSpec):
+                    yield from self._field(part)
+                else:
+                    yield from self._grid(part)
             yield Label(self.template.body_label, classes="long-label")
             yield LongText(id=_wid("body"), classes="body")
             with Horizontal(classes="form-row", id="row-tags"):
@@ -140,11 +148,18 @@ class EditorScreen(BaseScreen):
         kind = FIELD_TYPES[spec.type]
         label = spec.label + (" *" if spec.required else "")
         widget = kind.build(spec, _wid(spec.name))
-        if kind.long:
-            yield Label(label, classes="long-label", markup=False)
-            yield widget
+        if kind.long:  # the label above: the row shows the focus (:focus-within) all the same
+            with Vertical(classes="form-long", id=f"row-{spec.name}"):
+                yield Label(label, classes="long-label", markup=False)
+                yield widget
         else:
             yield from self._row(spec.name, label, widget)
+
+    def _grid(self, items: tuple[GridItem, ...]) -> ComposeResult:
+        grades = {self.template.spec(item.grade).type for item in items}
+        assert grades == {"grade"}
+        yield GradeGrid(items, self.template.spec(items[0].grade).choices,
+                        id=f"grid-{items[0].grade}")
 
     def _heading(self, title: str) -> str:
         what = title.strip() or "new"
@@ -244,6 +259,8 @@ class EditorScreen(BaseScreen):
     # -- change tracking and autosave ----------------------------------------------------------
     @on(Input.Changed)
     @on(ChoiceField.Changed)
+    @on(ChecklistField.Changed)
+    @on(GradeRow.Changed)
     @on(Checkbox.Changed)
     @on(TextArea.Changed)
     def _changed(self, event: Any) -> None:
@@ -393,8 +410,8 @@ class EditorScreen(BaseScreen):
         label = Label(text, id=f"err-{name}", classes="field-error", markup=False)
         rows = self.query(f"#row-{name}")
         anchor = rows.first() if rows else self._w.get(_wid(name))
-        if anchor is not None:
-            self.query_one("#form").mount(label, after=anchor)
+        if anchor is not None and anchor.parent is not None:
+            anchor.parent.mount(label, after=anchor)
 
     def _focus_in_error(self) -> bool:
         focused = self.focused
@@ -406,9 +423,10 @@ class EditorScreen(BaseScreen):
         if not target:
             return
         widget = target.first()
-        if widget.id == _wid(name) and not widget.can_focus:
-            focusable = [w for w in widget.query("*") if w.can_focus]
-            widget = focusable[0] if focusable else widget
+        grid = next((a for a in widget.ancestors if isinstance(a, GradeGrid)), None)
+        if grid is not None:
+            grid.focus_field(widget)
+            return
         widget.focus()
 
     # -- tags --------------------------------------------------------------------------------

@@ -4,27 +4,27 @@
 widget, how to *write* a stored value into it and how to *read* the value back. The editor
 walks a template's fields through this table and has no per-type branches of its own.
 
-Every widget made here has the id ``f-<field name>`` (a checklist's boxes ``f-<name>-<i>``).
+Every widget made here has the id ``f-<field name>``.
 A long text field is a :class:`LongText`: ``long_text`` is true and ``selected_span()`` gives
 the selection as ``str`` offsets, so a screen can tag a passage in any long text field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, TextArea
+from textual.widgets import Input, TextArea
 
 from store import FieldSpec
 
 from .._notes import offset_of
+from .checklist import ChecklistField
 from .choice import ChoiceField
+from .tickbox import TickBox
 
 FieldValue = str | int | bool | list[str] | None
 
@@ -56,31 +56,6 @@ class LongText(TextArea):
         text = self.text
         start, end = sorted((self.selection.start, self.selection.end))
         return offset_of(text, *start), offset_of(text, *end)
-
-
-class Checklist(Horizontal, can_focus=False):
-    """A multichoice: one checkbox per choice; the value is the ticked choices, in order."""
-
-    def __init__(self, choices: Sequence[str], *, id: str) -> None:
-        super().__init__(id=id, classes="checklist")
-        self.choices = tuple(choices)
-
-    def compose(self) -> ComposeResult:
-        for i, choice in enumerate(self.choices):
-            yield Checkbox(choice, id=f"{self.id}-{i}", compact=True)
-
-    def _boxes(self) -> list[Checkbox]:
-        return [self.query_one(f"#{self.id}-{i}", Checkbox) for i in range(len(self.choices))]
-
-    @property
-    def value(self) -> list[str]:
-        return [c for c, box in zip(self.choices, self._boxes(), strict=True) if box.value]
-
-    @value.setter
-    def value(self, chosen: Sequence[str] | None) -> None:
-        picked = set(chosen or ())
-        for choice, box in zip(self.choices, self._boxes(), strict=True):
-            box.value = choice in picked
 
 
 # -- the entries -------------------------------------------------------------------------------
@@ -132,18 +107,18 @@ def _write_choice(widget: ChoiceField, value: FieldValue, ctx: FieldContext) -> 
 
 
 def _bool(spec: FieldSpec, wid: str) -> Widget:
-    return Checkbox("yes", id=wid, compact=True)
+    return TickBox("yes", id=wid)
 
 
-def _write_bool(widget: Checkbox, value: FieldValue, ctx: FieldContext) -> None:
+def _write_bool(widget: TickBox, value: FieldValue, ctx: FieldContext) -> None:
     widget.value = bool(value)
 
 
 def _checklist(spec: FieldSpec, wid: str) -> Widget:
-    return Checklist(spec.choices, id=wid)
+    return ChecklistField(spec.choices, label=spec.label, id=wid)
 
 
-def _write_list(widget: Checklist, value: FieldValue, ctx: FieldContext) -> None:
+def _write_list(widget: ChecklistField, value: FieldValue, ctx: FieldContext) -> None:
     widget.value = value if isinstance(value, list) else []
 
 

@@ -1,0 +1,49 @@
+"""A yes/no box drawn ☐/☑ (``[ ]``/``[x]`` in ASCII): ticked and unticked differ in shape, so
+they read without colour; with the focus the label is in reverse video.
+
+Space ticks it. Enter is left to the screen (the editor moves to the next field; the first
+run's "I have written it down" continues). Any other printable key says so instead of
+vanishing.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import Checkbox
+
+from .glyphs import box
+from .keys import say_not_here, unbound_printable
+
+
+class TickBox(Checkbox, inherit_bindings=False):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_button", "Tick", show=False, id="tickbox.toggle"),
+    ]
+    DEFAULT_CSS = """
+    TickBox, TickBox.-textual-compact { border: none; padding: 0; background: transparent; }
+    TickBox > .toggle--button, TickBox.-on > .toggle--button { background: transparent;
+                                                              color: $foreground; }
+    TickBox.-on > .toggle--button { text-style: bold; }
+    TickBox:focus, TickBox.-textual-compact:focus { border: none; background-tint: initial; }
+    TickBox:focus > .toggle--button, TickBox:focus > .toggle--label,
+    TickBox.-textual-compact:focus > .toggle--label { text-style: reverse bold;
+                                                      color: $foreground;
+                                                      background: transparent; }
+    """
+
+    def __init__(self, label: str = "", value: bool = False, *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(label, value, id=id, classes=classes, compact=True)
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble((box(self.value), self.get_visual_style("toggle--button")))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key != "space" and unbound_printable(self, event):
+            event.stop()
+            say_not_here(self, "On a box, space ticks it.")
