@@ -181,3 +181,30 @@ async def test_a_stray_key_on_a_box_is_said_not_swallowed(fprofile: Profile,
         assert "☑" in str(box.render())
         await pilot.press("enter")  # enter on a box: the next field
         assert app.focused is editor.query_one("#f-attendees", Input)
+
+
+async def test_first_run_enter_continues_once_ticked(tmp_path: Any) -> None:
+    """On "I have written it down": enter says it must be ticked; space ticks; enter goes on."""
+    from tui.screens.inspections import InspectionsScreen
+    from tui.screens.unlock import RecoveryKeyScreen
+
+    app = make_app(Profile(tmp_path / "new"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#pass1", Input).value = "a long enough passphrase"
+        app.screen.query_one("#pass2", Input).value = "a long enough passphrase"
+        app.screen.query_one("#pass2", Input).focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RecoveryKeyScreen)
+        assert app.focused is screen.query_one("#written", TickBox)
+        await pilot.press("enter")
+        assert isinstance(app.screen, RecoveryKeyScreen)
+        hint = str(screen.query_one("#written-hint").render())
+        assert "first (space ticks it)" in hint and "not shown again" in hint
+        assert screen.query_one("#written", TickBox).value is False  # enter did not tick it
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)

@@ -18,21 +18,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import (
-    Button,
     Checkbox,
     Footer,
     Input,
     Label,
-    OptionList,
-    SelectionList,
     TextArea,
 )
-from textual.widgets.option_list import Option
 
 from store import Inspection, Note, PassageTag, ValidationFailed
 from store._reviews import ITEM_SHORT_LABELS
-from store._tags import STATEMENT_TAGS, STATUS_TAGS, InvalidTag, describe_tag, parse_tags
-from store._templates import KIND_LABELS, KINDS, FieldSpec, Template, template_for, validate_note
+from store._templates import FieldSpec, Template, template_for, validate_note
 
 from .._notes import clock, create_draft, passages_at, relocate_passages
 from ..widgets.checklist import ChecklistField
@@ -40,14 +35,15 @@ from ..widgets.choice import ChoiceField
 from ..widgets.fields import FIELD_TYPES, FieldContext, LongText, field_id
 from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
 from ..widgets.title_bar import TitleBar
-from ._base import BaseModal, BaseScreen
+from ._base import BaseScreen
+from .new_note import KindModal as KindModal  # where they used to live
+from .tags import TagModal as TagModal
 
 
 class Form(VerticalScroll, can_focus=False):
     """The scrolling form; its fields take the focus, not the form itself."""
 
 AUTOSAVE_DELAY = 1.0
-STANDARD_TAGS: tuple[str, ...] = (*STATEMENT_TAGS, *STATUS_TAGS, "strength", "afd", "covid")
 
 
 @dataclass(frozen=True)
@@ -518,88 +514,3 @@ class EditorScreen(BaseScreen):
                         severity="error", timeout=8)
             return
         self.app.pop_screen()
-
-
-class TagModal(BaseModal):
-    """Pick evidence tags: the standard ones by ticking, others (QI2.1, #code) by typing."""
-
-    NAME = "Tags"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="tags.cancel"),
-        Binding("ctrl+s", "done", "Done", priority=True, id="tags.done"),
-    ]
-
-    def __init__(self, title: str, current: tuple[str, ...] | list[str]) -> None:
-        super().__init__()
-        self.heading = title
-        self.current = list(current)
-
-    def compose(self) -> ComposeResult:
-        others = [t for t in self.current if t not in STANDARD_TAGS]
-        with Vertical(classes="dialog modal-box", id="tag-box"):
-            yield Label(self.heading, classes="dialog-title", markup=False)
-            yield SelectionList[str](
-                *[(f"{t:<19}{describe_tag(t)}", t, t in self.current) for t in STANDARD_TAGS],
-                id="tag-choices", compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label("Other tags", classes="form-label")
-                yield Input(" ".join(others), id="tag-other", compact=True,
-                            placeholder="QI2.1 #waits (space between)")
-            yield Label("", id="tag-message", classes="error", markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button("Done", id="done", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#tag-choices", SelectionList).focus()
-
-    @on(Input.Submitted, "#tag-other")
-    @on(Button.Pressed, "#done")
-    def action_done(self) -> None:
-        picked = list(self.query_one("#tag-choices", SelectionList).selected)
-        try:
-            others = parse_tags(self.query_one("#tag-other", Input).value)
-        except InvalidTag as exc:
-            message = self.query_one("#tag-message", Label)
-            message.update(str(exc))
-            message.display = True
-            self.query_one("#tag-other", Input).focus()
-            return
-        ordered = [t for t in STANDARD_TAGS if t in picked]
-        self.dismiss(list(dict.fromkeys(ordered + others)))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class KindModal(BaseModal):
-    """Which kind of record to write."""
-
-    NAME = "New note"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="kind.cancel"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog modal-box", id="kind-box"):
-            yield Label("New note: which kind?", classes="dialog-title")
-            yield OptionList(*[Option(f"{i}  {KIND_LABELS[k]}", id=k)
-                               for i, k in enumerate(KINDS, 1)], id="kinds", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#kinds", OptionList).focus()
-
-    def on_key(self, event: Any) -> None:
-        if event.character and event.character.isdigit():
-            n = int(event.character)
-            if 1 <= n <= len(KINDS):
-                event.stop()
-                self.dismiss(KINDS[n - 1])
-
-    @on(OptionList.OptionSelected, "#kinds")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

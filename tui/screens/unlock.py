@@ -15,6 +15,7 @@ from textual.containers import Center, Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Footer, Input, Label, LoadingIndicator
 
 from .._notes import MIN_PASSPHRASE, strength
+from ..widgets.tickbox import TickBox
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -263,10 +264,12 @@ class CreateVaultScreen(BaseScreen):
 
 
 class RecoveryKeyScreen(BaseScreen):
-    """The recovery key, shown this once. Continue only after "I have written it down"."""
+    """The recovery key, shown this once. Continue only after "I have written it down": space
+    ticks it, enter continues once it is ticked and says that it must be otherwise."""
 
     NAME = "Recovery key"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "continue", "Continue", id="recovery.continue"),
         Binding("ctrl+l", "no_lock", show=False, priority=True, id="recovery.no_lock"),
     ]
 
@@ -284,7 +287,9 @@ class RecoveryKeyScreen(BaseScreen):
             with Grid(id="recovery-words"):
                 for i, word in enumerate(self._words, 1):
                     yield Label(f"{i:>2}. {word}", classes="recovery-word", markup=False)
-            yield Checkbox("I have written it down", id="written", compact=True)
+            yield TickBox("I have written it down", id="written")
+            yield Label("Space ticks it; then enter continues.", id="written-hint",
+                        classes="hint", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Continue", id="continue", variant="primary", disabled=True,
                              compact=True)
@@ -298,10 +303,21 @@ class RecoveryKeyScreen(BaseScreen):
     @on(Checkbox.Changed, "#written")
     def _written(self, event: Checkbox.Changed) -> None:
         self.query_one("#continue", Button).disabled = not event.value
+        hint = self.query_one("#written-hint", Label)
+        hint.remove_class("error")
+        hint.update("Enter continues." if event.value else "Space ticks it; then enter "
+                                                          "continues.")
 
     @on(Button.Pressed, "#continue")
-    def _continue(self) -> None:
+    def action_continue(self) -> None:
+        if self._session is None:
+            return
         if not self.query_one("#written", Checkbox).value:
+            hint = self.query_one("#written-hint", Label)
+            hint.add_class("error")
+            hint.update("Tick “I have written it down” first (space ticks it): the recovery "
+                        "key is not shown again.")
+            self.query_one("#written", Checkbox).focus()
             return
         session, self._session = self._session, None  # type: ignore[assignment]
         self._words = []

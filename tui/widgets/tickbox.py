@@ -1,5 +1,6 @@
 """A yes/no box drawn ☐/☑ (``[ ]``/``[x]`` in ASCII): ticked and unticked differ in shape, so
-they read without colour; with the focus the label is in reverse video.
+they read without colour; with the focus, box and label are in reverse video (the theme's
+foreground and background swapped: reverse itself is lost on a component style).
 
 Space ticks it. Enter is left to the screen (the editor moves to the next field; the first
 run's "I have written it down" continues). Any other printable key says so instead of
@@ -30,9 +31,8 @@ class TickBox(Checkbox, inherit_bindings=False):
     TickBox.-on > .toggle--button { text-style: bold; }
     TickBox:focus, TickBox.-textual-compact:focus { border: none; background-tint: initial; }
     TickBox:focus > .toggle--button, TickBox:focus > .toggle--label,
-    TickBox.-textual-compact:focus > .toggle--label { text-style: reverse bold;
-                                                      color: $foreground;
-                                                      background: transparent; }
+    TickBox.-textual-compact:focus > .toggle--label { text-style: bold; color: $background;
+                                                      background: $foreground; }
     """
 
     def __init__(self, label: str = "", value: bool = False, *, id: str | None = None,
