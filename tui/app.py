@@ -6,6 +6,8 @@ plaintext is imported only after unlocking.
 
 Security rules this module enforces for every screen:
 
+* Every way out saves what the editors hold first: quitting, locking, a suspend, and (in a real
+  terminal) SIGHUP, SIGTERM and SIGTSTP (``tui/_ways_out.py``).
 * Ctrl+L and the idle timer lock: pending autosaves are flushed, every screen above the base is
   removed, the session wipes its keys and plaintext, and the unlock screen is shown.
 * No screenshots (the action, the command and ``TEXTUAL_SCREENSHOT`` all refuse) and no copy of
@@ -28,6 +30,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from . import _ways_out
 from ._commands_palette import FieldpadCommands
 from ._sync_seam import EnrolNow, SyncNow, SyncResult, TeamNow, no_team_server, offline
 from .screens.unlock import CreateVaultScreen, UnlockScreen
@@ -160,6 +163,7 @@ class FieldpadApp(App[int]):
         self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
             self._open_profile, thread=True, group="profile", name="open profile")))
         self.set_interval(TICK_SECONDS, self.tick, name="clock")
+        _ways_out.install(self)
 
     def _open_profile(self) -> None:
         self.get_profile()

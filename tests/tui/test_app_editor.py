@@ -294,3 +294,21 @@ async def test_autosave_failure_is_said_and_retried(fprofile: Profile, fsession:
         await advance(pilot, 0.25)
         assert editor.status.startswith("saved")
         assert fsession.get(note.note_id).body == "before!"
+
+
+async def test_a_screen_on_top_and_a_suspend_save_what_was_typed(fprofile: Profile,
+                                                                  fsession: Session) -> None:
+    app = make_app(fprofile, autosave_delay=30)  # autosave alone would wait half a minute
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_workspace(pilot, fsession)
+        editor = await new_note(pilot, "note")
+        await type_into(pilot, "#f-title", "Before help")
+        assert editor.note_id is None
+        await pilot.press("f1")  # help on top: a screen change
+        await pilot.pause()
+        assert fsession.get(editor.note_id).title == "Before help"
+        await pilot.press("escape")
+        await type_into(pilot, "#f-body", "Then ctrl+z")
+        app.app_suspend_signal.publish(app)  # what ctrl+z and App.suspend() announce
+        await pilot.pause()
+        assert fsession.get(editor.note_id).body == "Then ctrl+z"

@@ -498,6 +498,18 @@ class EditorScreen(BaseScreen):
             return
         self.app.push_screen(HistoryScreen(self.note_id))
 
+    def on_screen_suspend(self) -> None:
+        """Another screen on top (a dialog, help, history): save what is here first."""
+        if self.fp.session is None or not self.is_mounted:
+            return
+        try:
+            self.flush_autosave()
+        except Exception as exc:  # noqa: BLE001 - said in words; tried again on the clock
+            self._due = self.fp.monotonic()
+            self._set_status("● not saved")
+            self.notify(f"Could not autosave: {_words(exc)}. Your text is still here.",
+                        severity="error", timeout=8)
+
     def on_screen_resume(self) -> None:
         if self.fp.session is None or self.note_id is None or not self.is_mounted:
             return
