@@ -159,7 +159,7 @@ def _team_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:
     yield ("Team: Invite a member…", partial(open_team, app, "invite"),
            "Lead: a one-time code to give in person (i on the team screen)")
     yield ("Team: Join with a code…", partial(open_team, app, "join"),
-           "Join an inspection's team with the code your lead gave you (j)")
+           "Join an inspection's team with the code your lead gave you (shift+j)")
 
 
 class FieldpadCommands(Provider):

@@ -116,6 +116,9 @@ class FieldpadApp(App[int]):
         self.clock = monotonic
         self._last_activity = monotonic()
         self.unlock_attempts = 0
+        self._started = False
+        #: the size at which the too-small notice was dismissed (it stays away at that size)
+        self._small_dismissed: tuple[int, int] | None = None
 
     # -- profile and clock -------------------------------------------------------------------
     def now(self) -> datetime:
@@ -129,6 +132,7 @@ class FieldpadApp(App[int]):
         """What the clock's timer runs a few times a second: the idle lock, then every screen's
         ``clock_tick`` (the editors' autosave). Tests that move the clock call it directly."""
         self._check_idle()
+        self.check_size()
         for screen in list(self.screen_stack):
             clock_tick = getattr(screen, "clock_tick", None)
             if clock_tick is not None and screen.is_mounted:
@@ -164,6 +168,8 @@ class FieldpadApp(App[int]):
             self._open_profile, thread=True, group="profile", name="open profile")))
         self.set_interval(TICK_SECONDS, self.tick, name="clock")
         _ways_out.install(self)
+        self._started = True
+        self.call_after_refresh(self.check_size)
 
     def _open_profile(self) -> None:
         self.get_profile()
@@ -185,6 +191,7 @@ class FieldpadApp(App[int]):
                         "defaults.", severity="warning")
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
+        self._drop_size_notice()  # it may have come up while the key was being stretched
         self.switch_screen(InspectionsScreen())
         if session.damaged:
             self.notify(f"{len(session.damaged)} record(s) could not be opened and were skipped; "
@@ -192,6 +199,40 @@ class FieldpadApp(App[int]):
         if recovery:
             self.notify("Unlocked with the recovery key. Set a new passphrase with "
                         "`fieldpad passwd --recovery`.", severity="warning", timeout=15)
+
+    # -- the terminal's size ---------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        if self._started:
+            self.check_size(event.size.width, event.size.height)
+
+    def check_size(self, width: int | None = None, height: int | None = None) -> None:
+        """Below 80×24 a notice says so over every screen; it goes once the terminal is large
+        enough. Escape dismisses it: then it comes back only when the size changes again."""
+        from .screens.too_small import TooSmallNotice, too_small
+
+        width = self.size.width if width is None else width
+        height = self.size.height if height is None else height
+        if not self._started:
+            return
+        notice = next((s for s in self.screen_stack if isinstance(s, TooSmallNotice)), None)
+        if not too_small(width, height):
+            self._small_dismissed = None
+            if notice is not None and notice is self.screen:
+                notice.dismiss(None)
+            return
+        if notice is not None:
+            notice.show_size(width, height)
+        elif self._small_dismissed != (width, height):
+            def dismissed(_: object) -> None:
+                self._small_dismissed = (self.size.width, self.size.height)
+
+            self.push_screen(TooSmallNotice(width, height), dismissed)
+
+    def _drop_size_notice(self) -> None:
+        from .screens.too_small import TooSmallNotice
+
+        if isinstance(self.screen, TooSmallNotice):
+            self.pop_screen()
 
     # -- lock --------------------------------------------------------------------------------
     def action_lock(self) -> None:
@@ -286,7 +327,7 @@ class FieldpadApp(App[int]):
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
 
     def action_settings(self) -> None:
         from .screens.settings import SettingsScreen

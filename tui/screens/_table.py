@@ -14,8 +14,9 @@ from typing import ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -64,7 +65,7 @@ class TableScreen(BaseScreen, Generic[Row]):
         yield TitleBar(self.heading(), "")
         yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=self.ZEBRA)
         yield from self.compose_below()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     @property
     def table(self) -> DataTable:

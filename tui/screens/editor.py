@@ -17,13 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import (
-    Checkbox,
-    Footer,
-    Input,
-    Label,
-    TextArea,
-)
+from textual.widgets import Checkbox, Input, Label, TextArea
 
 from store import Inspection, Note, PassageTag, ValidationFailed
 from store._reviews import ITEM_SHORT_LABELS
@@ -34,6 +28,7 @@ from ..widgets.checklist import ChecklistField
 from ..widgets.choice import ChoiceField
 from ..widgets.fields import FIELD_TYPES, FieldContext, LongText, field_id
 from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 from .new_note import KindModal as KindModal  # where they used to live
@@ -82,8 +77,8 @@ class EditorScreen(BaseScreen):
         Binding("ctrl+g", "tags", "Tags", priority=True, id="editor.tags"),
         Binding("ctrl+t", "tag_passage", "Tag passage", priority=True, id="editor.tag_passage"),
         Binding("ctrl+o", "history", "History", priority=True, id="editor.history"),
-        Binding("ctrl+r", "raise_concern", "Raise concern", show=False, priority=True,
-                id="editor.concern"),
+        Binding("ctrl+r", "raise_concern", "Concern", tooltip="Raise a concern about this note",
+                priority=True, id="editor.concern"),
         Binding("escape", "back", "Back", id="editor.back"),
         # reached only from a box or a checklist: inputs, choices and text take enter first
         Binding("enter", "app.focus_next", "Next field", show=False, id="editor.next"),
@@ -133,7 +128,7 @@ class EditorScreen(BaseScreen):
                 yield Label("", id="tags-line", markup=False)
             yield Label("", id="passages-line", markup=False)
         yield Label("", id="minimise-line", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _row(self, name: str, label: str, widget: Widget) -> ComposeResult:
         with Horizontal(classes="form-row", id=f"row-{name}"):
@@ -497,6 +492,10 @@ class EditorScreen(BaseScreen):
             self.notify("Nothing saved yet, so there is no history.")
             return
         self.app.push_screen(HistoryScreen(self.note_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A concern form raises no concern of its own: the key is not offered there."""
+        return not (action == "raise_concern" and self.kind == "concern")
 
     def on_screen_suspend(self) -> None:
         """Another screen on top (a dialog, help, history): save what is here first."""

@@ -8,11 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Input, Label
+from textual.widgets import Button, DataTable, Input, Label
 
 from store import FieldpadError, Inspection, ValidationFailed, retention_state
 
 from .._notes import clock, phase_text, summarise
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
 
@@ -49,7 +50,7 @@ class InspectionsScreen(BaseScreen):
         table: DataTable = DataTable(id="inspections", cursor_type="row", zebra_stripes=False)
         yield table
         yield Label("", id="concerns-line", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

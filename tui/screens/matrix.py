@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from store import Inspection
 from store._evidence import (
@@ -21,6 +21,7 @@ from store._evidence import (
     evidence_matrix,
 )
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -50,7 +51,7 @@ class MatrixScreen(BaseScreen):
         # no cell padding: the spaces are in the labels, so the matrix fits 80 columns
         yield DataTable(id="matrix", cursor_type="cell", zebra_stripes=True, cell_padding=0)
         yield Label("", classes="hint", id="matrix-hint", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

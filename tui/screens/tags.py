@@ -14,7 +14,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Button, Input, Label
 
 from store._evidence import ROW_LABELS
 from store._tags import (
@@ -26,6 +26,7 @@ from store._tags import (
     parse_tags,
 )
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.multipick import MultiPickField
 from ..widgets.tickbox import TickBox
 from ._base import BaseModal
@@ -101,7 +102,7 @@ class TagModal(BaseModal):
             with Horizontal(classes="buttons"):
                 yield Button("Done", id="done", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(f"#{_box_id(STATEMENT_TAGS[0])}", TickBox).focus()

@@ -12,9 +12,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Grid, Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Input, Label, LoadingIndicator
+from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator
 
 from .._notes import MIN_PASSPHRASE, strength
+from ..widgets.key_footer import KeyFooter
 from ..widgets.tickbox import TickBox
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
@@ -53,7 +54,7 @@ class UnlockScreen(BaseScreen):
             yield LoadingIndicator(id="unlock-busy")
             yield Label("Unlocking takes about a second: the key is stretched on purpose.",
                         id="unlock-hint", classes="hint")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _profile_label(self) -> str:
         name = self.fp.profile_dir.name
@@ -174,7 +175,7 @@ class CreateVaultScreen(BaseScreen):
             yield LoadingIndicator(id="create-busy")
             with Horizontal(classes="buttons"):
                 yield Button("Create vault", id="create", variant="primary", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#create-busy").display = False
@@ -295,7 +296,7 @@ class RecoveryKeyScreen(BaseScreen):
                              compact=True)
             yield Label("Later: enrol this device with a server (`fieldpad enrol URL CODE`) "
                         "to sync; until then fieldpad works offline.", classes="hint")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#written", Checkbox).focus()
@@ -357,7 +358,7 @@ class EnrolScreen(BaseScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Enrol", id="enrol", variant="primary", compact=True)
                 yield Button("Work offline", id="offline", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#enrol-url", Input).focus()

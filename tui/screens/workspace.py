@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import CONFLICTED, DELETED, Inspection, Note
@@ -18,6 +18,7 @@ from store._tags import describe_tag
 from store._templates import KIND_LABELS, KINDS, format_field, template_for
 
 from .._notes import phase_text, when
+from ..widgets.key_footer import KeyFooter
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
@@ -95,13 +96,13 @@ class WorkspaceScreen(BaseScreen):
         Binding("t", "tag", "Tag", id="workspace.tag"),
         Binding("c", "raise_concern", "Concern", id="workspace.concern"),
         Binding("s", "app.sync", "Sync", id="workspace.sync"),
-        Binding("h", "history", "History", show=False, id="workspace.history"),
-        Binding("d", "delete", "Delete", show=False, id="workspace.delete"),
-        Binding("f", "filters", "Filters", show=False, id="workspace.filters"),
-        Binding("m", "matrix", "Evidence matrix", show=False, id="workspace.matrix"),
-        Binding("R", "reviews", "Record reviews", show=False, id="workspace.reviews"),
-        Binding("T", "team", "Team and fingerprints", show=False, id="workspace.team"),
-        Binding("l", "notes", "Notes list", show=False, id="workspace.list"),
+        Binding("m", "matrix", "Matrix", tooltip="Evidence matrix", id="workspace.matrix"),
+        Binding("R", "reviews", "Reviews", tooltip="Record reviews", id="workspace.reviews"),
+        Binding("f", "filters", "Filters", id="workspace.filters"),
+        Binding("h", "history", "History", id="workspace.history"),
+        Binding("d", "delete", "Delete", id="workspace.delete"),
+        Binding("T", "team", "Team", tooltip="Team and fingerprints", id="workspace.team"),
+        Binding("l", "notes", "List", tooltip="Back to the notes list", id="workspace.list"),
         Binding("escape", "back", "Back", id="workspace.back"),
     ]
 
@@ -133,7 +134,7 @@ class WorkspaceScreen(BaseScreen):
                 yield NoteList(self.fp.now, id="notes")
                 with VerticalScroll(id="preview"):
                     yield Static("", id="preview-text", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.refresh_notes()

@@ -18,8 +18,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, Label, SelectionList
+from textual.widgets import Label, SelectionList
 
+from .key_footer import KeyFooter
 from .keys import say_not_here, unbound_printable
 
 
@@ -117,7 +118,7 @@ class MultiPicker(ModalScreen[list[str] | None]):
             yield SelectionList[str](
                 *[(Text.assemble((f"{value:<7}", "bold"), words), value, value in self.current)
                   for value, words in self.choices.items()], compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()

@@ -1,0 +1,133 @@
+"""Finding one's way (issue 13): the too-small notice, help with this screen's keys first, a
+footer that shows what fits and `?` for the rest, j and k that always move."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from store import Profile, Session
+from tui.screens.editor import EditorScreen
+from tui.screens.help import HelpScreen
+from tui.screens.inspections import InspectionsScreen
+from tui.screens.too_small import TooSmallNotice
+from tui.screens.workspace import WorkspaceScreen
+from tui.widgets.key_footer import KeyFooter
+
+from .conftest import advance, make_app, unlock
+
+pytestmark = pytest.mark.anyio
+
+
+def footer_text(screen) -> str:  # noqa: ANN001
+    footer = screen.query_one(KeyFooter)
+    return " ".join(str(key.render()) for key in footer.children)
+
+
+async def test_too_small_notice_comes_and_goes_with_the_size(fprofile: Profile,
+                                                             fsession: Session) -> None:
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        assert isinstance(app.screen, InspectionsScreen)
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        notice = app.screen
+        assert isinstance(notice, TooSmallNotice)
+        assert "needs at least 80×24" in str(notice.query_one("#too-small-title").render())
+        assert "60×20" in str(notice.query_one("#too-small-size").render())
+        await pilot.resize_terminal(79, 24)
+        await pilot.pause()
+        assert app.screen is notice and "79×24" in str(notice.query_one("#too-small-size")
+                                                           .render())
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        # escape carries on at a small size; it comes back only when the size changes
+        await pilot.resize_terminal(70, 24)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        await advance(pilot, 1)
+        assert isinstance(app.screen, InspectionsScreen)
+        await pilot.resize_terminal(70, 22)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallNotice)
+
+
+async def test_too_small_at_the_start(fprofile: Profile, fsession: Session) -> None:
+    app = make_app(fprofile)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallNotice)
+
+
+async def test_help_shows_this_screens_keys_first(fprofile: Profile,
+                                                  fsession: Session) -> None:
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        ins = fsession.find_inspection(None)
+        app.push_screen(EditorScreen(ins, "record_review"))
+        await pilot.pause()
+        app.screen.query_one("#grid-initial_response_grade").focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        body = help_screen.query_one("#help-text")
+        lines = ["".join(seg.text for seg in line).strip()
+                 for line in body.render_lines(body.region.reset_offset)]
+        lines = [line for line in lines if line]
+        here = lines.index("Keys here")
+        assert lines.index("Editor") > here and lines.index("Grades of a review") > here
+        assert lines.index("Everywhere") > lines.index("Grades of a review")
+        assert lines.index("Other screens") > lines.index("Everywhere")
+        assert lines.index("Workspace") > lines.index("Other screens")
+        assert any(line.startswith("1–6") for line in lines[here:lines.index("Everywhere")])
+
+
+async def test_footer_shows_what_fits_and_more(fprofile: Profile, fsession: Session) -> None:
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WorkspaceScreen)
+        text = footer_text(screen)
+        assert text.startswith("/ Search") and "? more" in text
+        assert "esc Back" not in text  # it did not fit at 80 columns: ? shows it
+        await pilot.resize_terminal(200, 30)
+        await pilot.pause()
+        await pilot.pause()
+        wide = footer_text(screen)
+        for key in ("m Matrix", "h History", "f Filters", "d Delete", "esc Back"):
+            assert key in wide
+        assert "more" not in wide
+        await pilot.resize_terminal(80, 24)
+        await pilot.press("n", "8")  # a new note: the title has the focus, where ? is typed
+        await pilot.pause()
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        assert "f1 more" in footer_text(editor) and "? more" not in footer_text(editor)
+
+
+async def test_j_and_k_move_on_the_team_screen(fprofile: Profile, fsession: Session) -> None:
+    from tui.screens.team import TeamScreen
+
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        app.push_screen(TeamScreen(fsession.find_inspection(None)))
+        await pilot.pause()
+        screen = app.screen
+        keys = {b.key: b.action for b in screen.BINDINGS}
+        assert (keys["j"], keys["k"], keys["J"]) == ("cursor_down", "cursor_up", "join")
+        await pilot.press("j")
+        await pilot.pause()
+        assert app.screen is screen  # moved (no dialog)
+        assert screen.query(DataTable)
