@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from store import KdfParams, Profile, Session
 
     from ._settings import Settings
+    from .screens._bookmark import Bookmark
 
 #: The profile's database file (``store._db.DB_NAME``; not imported so start-up stays light).
 DB_NAME = "fieldpad.db"
@@ -117,6 +118,8 @@ class FieldpadApp(App[int]):
         self._last_activity = monotonic()
         self.unlock_attempts = 0
         self._started = False
+        #: where the user was when the app locked (ids only), to go back there on unlocking
+        self._bookmarks: list[Bookmark] = []
         #: the size at which the too-small notice was dismissed (it stays away at that size)
         self._small_dismissed: tuple[int, int] | None = None
 
@@ -193,6 +196,7 @@ class FieldpadApp(App[int]):
             self.theme = self.settings.theme
         self._drop_size_notice()  # it may have come up while the key was being stretched
         self.switch_screen(InspectionsScreen())
+        self._return_to(session)
         if session.damaged:
             self.notify(f"{len(session.damaged)} record(s) could not be opened and were skipped; "
                         "run `fieldpad doctor`.", severity="warning", timeout=10)
@@ -228,6 +232,31 @@ class FieldpadApp(App[int]):
 
             self.push_screen(TooSmallNotice(width, height), dismissed)
 
+    # -- back where the user was, after unlocking --------------------------------------------------
+    def _where_we_are(self) -> list[Bookmark]:
+        """The screens above the inspections, as bookmarks (ids only: see ``_bookmark``)."""
+        marks = []
+        for screen in self.screen_stack[2:]:
+            bookmark = getattr(screen, "bookmark", None)
+            mark = bookmark() if callable(bookmark) else None
+            if mark is not None:
+                marks.append(mark)
+        return marks
+
+    def _return_to(self, session: Session) -> None:
+        from .screens._bookmark import put_back
+
+        marks, self._bookmarks = self._bookmarks, []
+        for mark in marks:
+            try:
+                screen = mark.reopen(session)
+            except Exception as exc:  # noqa: BLE001 - gone meanwhile: stay where we are
+                self.log.warning(f"not reopened: {type(exc).__name__}")
+                continue
+            if screen is not None:
+                self.push_screen(screen)
+                self.call_after_refresh(put_back, screen, mark)
+
     def _drop_size_notice(self) -> None:
         from .screens.too_small import TooSmallNotice
 
@@ -245,6 +274,7 @@ class FieldpadApp(App[int]):
         if session is None:
             return
         self.flush_editors()
+        self._bookmarks = self._where_we_are()
         self.session = None
         with self.batch_update():
             while len(self.screen_stack) > 1:

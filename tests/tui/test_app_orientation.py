@@ -131,3 +131,43 @@ async def test_j_and_k_move_on_the_team_screen(fprofile: Profile, fsession: Sess
         await pilot.pause()
         assert app.screen is screen  # moved (no dialog)
         assert screen.query(DataTable)
+
+
+async def test_unlock_returns_to_the_note_being_edited(fprofile: Profile,
+                                                       fsession: Session) -> None:
+    from textual.widgets import TextArea
+
+    from tui.screens.unlock import UnlockScreen
+
+    from .conftest import PASSPHRASE
+
+    ins = fsession.find_inspection(None)
+    note = fsession.create(ins, "note", "Duty team", "Busy but calm.\nManager knew every case.")
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter", "enter")  # Notebook, then the note
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, EditorScreen) and editor.note_id == note.note_id
+        body = editor.query_one("#f-body", TextArea)
+        body.focus()
+        body.move_cursor((1, 8))
+        await pilot.press("ctrl+l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        app.screen.query_one("#secret").value = PASSPHRASE
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        back = app.screen
+        assert isinstance(back, EditorScreen) and back is not editor
+        assert back.note_id == note.note_id
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
+            "InspectionsScreen", "WorkspaceScreen", "EditorScreen"]
+        area = back.query_one("#f-body", TextArea)
+        assert app.focused is area and area.cursor_location == (1, 8)
+        await pilot.press(*"X")
+        assert area.text.splitlines()[1] == "Manager Xknew every case."

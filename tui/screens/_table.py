@@ -10,7 +10,7 @@ A subclass names its columns and says how to fetch its rows, key them and draw t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +19,10 @@ from textual.widgets import DataTable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
+from ._bookmark import Bookmark
+
+if TYPE_CHECKING:
+    from store import Session
 
 Row = TypeVar("Row")
 
@@ -38,6 +42,7 @@ class TableScreen(BaseScreen, Generic[Row]):
         super().__init__()
         self.rows: list[Row] = []
         self._shown = False
+        self._keep: str | None = None  # the row to highlight on the first load
 
     # -- what a subclass says ------------------------------------------------------------------
     def heading(self) -> str:
@@ -76,7 +81,7 @@ class TableScreen(BaseScreen, Generic[Row]):
         table = self.table
         for label, key, width in self.COLUMNS:
             table.add_column(label, key=key, width=width)
-        self.load()
+        self.load(keep=self._keep)
         table.focus()
 
     def on_screen_resume(self) -> None:
@@ -100,6 +105,25 @@ class TableScreen(BaseScreen, Generic[Row]):
         if keep is not None and keep in keys:
             table.move_cursor(row=keys.index(keep))
         self.loaded()
+
+    def bookmark(self) -> Bookmark | None:
+        """The same screen on the same inspection (every table screen has one, or all of
+        them: ``inspection`` None), the highlighted row kept by its key."""
+        ins = getattr(self, "inspection", None)
+        ins_id = ins.inspection_id if ins is not None else None
+        current = self.current()
+        keep = self.row_key(current) if current is not None else None
+        cls = type(self)
+
+        def reopen(session: Session) -> TableScreen | None:
+            found = session.inspections.get(ins_id) if ins_id is not None else None
+            if ins_id is not None and found is None:
+                return None
+            screen = cls(found) if ins_id is not None else cls()  # type: ignore[call-arg]
+            screen._keep = keep
+            return screen
+
+        return Bookmark(reopen)
 
     def current(self) -> Row | None:
         """The highlighted row, or None when there are none."""

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, TextArea
 
-from store import Inspection, Note, PassageTag, ValidationFailed
+from store import Inspection, Note, PassageTag, Session, ValidationFailed
 from store._reviews import ITEM_SHORT_LABELS
 from store._templates import FieldSpec, Template, template_for, validate_note
 
@@ -31,6 +31,7 @@ from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
+from ._bookmark import Bookmark, cursor_of
 from .new_note import KindModal as KindModal  # where they used to live
 from .tags import TagModal as TagModal
 
@@ -492,6 +493,22 @@ class EditorScreen(BaseScreen):
             self.notify("Nothing saved yet, so there is no history.")
             return
         self.app.push_screen(HistoryScreen(self.note_id))
+
+    def bookmark(self) -> Bookmark | None:
+        """The note, the focused field and its cursor: to come back here after unlocking."""
+        if self.note_id is None:
+            return None  # nothing saved, nothing to come back to
+        ins_id, kind, note_id = self.inspection.inspection_id, self.kind, self.note_id
+
+        def reopen(session: Session) -> EditorScreen | None:
+            ins = session.inspections.get(ins_id)
+            if ins is None or session.notes.get(note_id) is None:
+                return None
+            return EditorScreen(ins, kind, note_id)
+
+        focused = self.focused
+        return Bookmark(reopen, focused.id if focused is not None else None,
+                        cursor_of(focused))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A concern form raises no concern of its own: the key is not offered there."""

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store import CONFLICTED, DELETED, Inspection, Note
+from store import CONFLICTED, DELETED, Inspection, Note, Session
 from store._tags import describe_tag
 from store._templates import KIND_LABELS, KINDS, format_field, template_for
 
@@ -22,6 +22,7 @@ from ..widgets.key_footer import KeyFooter
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
+from ._bookmark import Bookmark
 from .inspections import sync_status
 
 SIDEBAR_KIND = {
@@ -107,9 +108,11 @@ class WorkspaceScreen(BaseScreen):
     ]
 
     def __init__(self, inspection: Inspection, *, tags: tuple[str, ...] = (),
-                 note_ids: tuple[str, ...] | None = None, caption: str = "") -> None:
+                 note_ids: tuple[str, ...] | None = None, caption: str = "",
+                 keep: str | None = None) -> None:
         super().__init__()
         self.inspection = inspection
+        self._keep = keep  # the note to highlight first
         #: only these notes (the notes behind a cell of the evidence matrix), with a caption
         self.note_ids = None if note_ids is None else frozenset(note_ids)
         self.caption = caption
@@ -137,8 +140,22 @@ class WorkspaceScreen(BaseScreen):
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.refresh_notes()
+        self.refresh_notes(keep=self._keep)
         self.query_one(NoteList).focus()
+
+    def bookmark(self) -> Bookmark | None:
+        """The inspection and the highlighted note (a matrix cell's list is not kept)."""
+        if self.note_ids is not None:
+            return None
+        ins_id = self.inspection.inspection_id
+        note = self.query_one(NoteList).current
+        keep = note.note_id if note is not None else None
+
+        def reopen(session: Session) -> WorkspaceScreen | None:
+            ins = session.inspections.get(ins_id)
+            return WorkspaceScreen(ins, keep=keep) if ins is not None else None
+
+        return Bookmark(reopen)
 
     def on_screen_resume(self) -> None:
         if self.fp.session is not None and self.is_mounted:
