@@ -90,12 +90,31 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
     yield from _records_commands(screen)
     yield from _uncertainty_commands(app, screen)
     yield "Sync: Resolve conflicts", app.action_conflicts, "Notes edited on two devices"
+    yield ("Sync: Enrol this device…", app.action_enrol,
+           "With your team's server and the one-time code from your lead (also in settings)")
+    yield from _inspection_commands(app, screen)
     yield "Go: Inspections", app.action_inspections, "The list of inspections"
     yield "Concerns: Queue", app.action_concerns_queue, "Open concern forms, oldest first"
     yield "App: Lock", app.action_lock, "Lock now: keys and plaintext are wiped (ctrl+l)"
     yield "App: Help", app.action_help, "Every key binding (f1, ?)"
     yield "App: Settings", app.action_settings, "Idle lock, theme, clipboard (f2)"
     yield "App: Quit", app.action_quit, "Leave fieldpad (ctrl+q)"
+
+
+def _inspection_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:
+    """The timeline and the export of the inspection the user is in (or the highlighted one)."""
+    from .screens.export_modal import ExportModal
+    from .screens.timeline_modal import TimelineModal
+
+    inspection = app.current_inspection()
+    if inspection is None:
+        return
+    yield (f"Inspection: Timeline of {inspection.name}…",
+           partial(app.push_screen, TimelineModal(inspection)),
+           "Notification date and holiday weeks: phase and week on every screen")
+    yield (f"Inspection: Export {inspection.name}…",
+           partial(app.push_screen, ExportModal(inspection)),
+           "Markdown, CSV or DOCX for the report (plaintext files: handle with care)")
 
 
 def _records_commands(screen: object) -> Iterator[Command]:

@@ -36,7 +36,7 @@ from ._sync_seam import EnrolNow, SyncNow, SyncResult, TeamNow, no_team_server, 
 from .screens.unlock import CreateVaultScreen, UnlockScreen
 
 if TYPE_CHECKING:
-    from store import KdfParams, Profile, Session
+    from store import Inspection, KdfParams, Profile, Session
 
     from ._settings import Settings
     from .screens._bookmark import Bookmark
@@ -385,6 +385,13 @@ class FieldpadApp(App[int]):
         self.push_screen(SyncScreen(start=True))
 
 
+    def action_enrol(self) -> None:
+        """Enrol this device with a server, any time after the first run."""
+        from .screens.unlock import EnrolScreen
+
+        if self.session is not None and not isinstance(self.screen, EnrolScreen):
+            self.push_screen(EnrolScreen(self.session, first_run=False))
+
     def action_conflicts(self) -> None:
         from .screens.sync import SyncScreen
 
@@ -406,28 +413,29 @@ class FieldpadApp(App[int]):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, InspectionsScreen):
             self.pop_screen()
 
+    def current_inspection(self) -> Inspection | None:
+        """The inspection the user is in (any screen above that has one), the highlighted one
+        on the inspections list, else the first."""
+        from .screens.inspections import InspectionsScreen
+
+        if self.session is None:
+            return None
+        for screen in reversed(self.screen_stack):
+            inspection = getattr(screen, "inspection", None)
+            if inspection is not None:
+                return inspection
+            if isinstance(screen, InspectionsScreen):
+                return screen.current()
+        items = self.session.list_inspections()
+        return items[0] if items else None
+
     def new_note(self, kind: str, fields: dict | None = None) -> None:
         """Open an editor for a new note of ``kind`` in the inspection the user is in."""
         from .screens.editor import EditorScreen
-        from .screens.inspections import InspectionsScreen
-        from .screens.workspace import WorkspaceScreen
 
-        if self.session is None:
-            return
-        inspection = None
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, WorkspaceScreen):
-                inspection = screen.inspection
-                break
-            if isinstance(screen, InspectionsScreen):
-                inspection = screen.current()
-                break
-        if inspection is None:
-            items = self.session.list_inspections()
-            if not items:
-                return
-            inspection = items[0]
-        self.push_screen(EditorScreen(inspection, kind, initial_fields=fields))
+        inspection = self.current_inspection()
+        if inspection is not None:
+            self.push_screen(EditorScreen(inspection, kind, initial_fields=fields))
 
 
 def run_app(profile_dir: Path, *, no_mouse: bool = False, sync_now: SyncNow | None = None,

@@ -171,3 +171,36 @@ async def test_unlock_returns_to_the_note_being_edited(fprofile: Profile,
         assert app.focused is area and area.cursor_location == (1, 8)
         await pilot.press(*"X")
         assert area.text.splitlines()[1] == "Manager Xknew every case."
+
+
+async def test_an_empty_list_says_why(fprofile: Profile, fsession: Session) -> None:
+    from textual.widgets import Input, OptionList
+
+    ins = fsession.find_inspection(None)
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WorkspaceScreen)
+
+        def said() -> str:
+            return str(screen.query_one("#preview-text").render())
+
+        assert "No notes here yet: press n" in said()
+        fsession.create(ins, "note", "Walk", "Busy.")
+        fsession.create(ins, "note", "Visit", "Calm.")
+        screen.refresh_notes()
+        await pilot.pause()
+        sidebar = screen.query_one("#sidebar", OptionList)
+        sidebar.highlighted = sidebar.get_option_index("kind:interview")
+        sidebar.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "the filter Interviews hides all 2 notes" in said() and "f changes" in said()
+        sidebar.highlighted = sidebar.get_option_index("all")
+        await pilot.press("enter")
+        screen.query_one("#search", Input).value = "nowhere"
+        await pilot.pause()
+        assert "Nothing matches “nowhere” in all 2 notes" in said()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -78,6 +78,8 @@ class EditorScreen(BaseScreen):
         Binding("ctrl+g", "tags", "Tags", priority=True, id="editor.tags"),
         Binding("ctrl+t", "tag_passage", "Tag passage", priority=True, id="editor.tag_passage"),
         Binding("ctrl+o", "history", "History", priority=True, id="editor.history"),
+        Binding("ctrl+n", "warnings", "Warnings", tooltip="Every minimisation warning",
+                priority=True, id="editor.warnings"),
         Binding("ctrl+r", "raise_concern", "Concern", tooltip="Raise a concern about this note",
                 priority=True, id="editor.concern"),
         Binding("escape", "back", "Back", id="editor.back"),
@@ -101,6 +103,7 @@ class EditorScreen(BaseScreen):
         self._loaded_rev = ""
         self.status = "new"
         self.issues: dict[str, str] = {}
+        self.warnings: list[str] = []  # minimisation warnings of the note as last saved
         self._validate_live = False
         if kind == "concern":
             self.add_class("concern")
@@ -335,12 +338,22 @@ class EditorScreen(BaseScreen):
         bar.set_class(text.startswith("●"), "unsaved")
 
     def _check_minimisation(self, note: Note) -> None:
-        warnings = self.session.minimisation_warnings(note)
+        self.warnings = [w.message for w in self.session.minimisation_warnings(note)]
         line = self.query_one("#minimise-line", Label)
-        if warnings:
-            more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
-            line.update("⚠ " + warnings[0].message + more)
-        line.display = bool(warnings)
+        if self.warnings:
+            n = len(self.warnings)
+            more = f" (+{n - 1} more: ctrl+n)" if n > 1 else ""
+            line.update("⚠ " + self.warnings[0] + more)
+        line.display = bool(self.warnings)
+        self.refresh_bindings()
+
+    @on(events.Click, "#minimise-line")
+    def action_warnings(self) -> None:
+        """Every minimisation warning of this note, in a dialog."""
+        from .warnings_modal import WarningsModal
+
+        if self.warnings:
+            self.app.push_screen(WarningsModal(self.warnings))
 
     # -- saving a revision -------------------------------------------------------------------
     def action_save(self) -> None:
@@ -511,7 +524,10 @@ class EditorScreen(BaseScreen):
                         cursor_of(focused))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A concern form raises no concern of its own: the key is not offered there."""
+        """A concern form raises no concern of its own, and the warnings key is offered only
+        when there are warnings."""
+        if action == "warnings":
+            return bool(self.warnings)
         return not (action == "raise_concern" and self.kind == "concern")
 
     def on_screen_suspend(self) -> None:

@@ -54,11 +54,12 @@ class SettingsScreen(BaseScreen):
                 yield Label("Server", classes="form-label")
                 yield Input(s.server, id="server", compact=True,
                             placeholder="https://sync.example.org (empty: work offline)")
-            yield Label("Enrol this device once with `fieldpad enrol URL CODE`; the code comes "
-                        "from your lead.", classes="hint")
+            yield Label("Enrol this device once (the code comes from your lead): the Enrol "
+                        "button, or `fieldpad enrol URL CODE`.", classes="hint")
             yield Label("", id="settings-message", classes="error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
+                yield Button("Enrol…", id="enrol", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
         yield KeyFooter(compact=True)
 
@@ -96,6 +97,10 @@ class SettingsScreen(BaseScreen):
             self.fp.profile.set_author(author)
         self.notify("Settings saved.")
         self.app.pop_screen()
+
+    @on(Button.Pressed, "#enrol")
+    def _enrol(self) -> None:
+        self.fp.action_enrol()
 
     @on(Button.Pressed, "#cancel")
     def action_back(self) -> None:

@@ -335,19 +335,21 @@ class RecoveryKeyScreen(BaseScreen):
 
 
 class EnrolScreen(BaseScreen):
-    """First run, last step: enrol with a server (URL and one-time code) or work offline."""
+    """Enrol with a server (URL and one-time code): the first run's last step, where escape
+    works offline, or later from the palette or the settings, where escape goes back."""
 
     NAME = "Enrol"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "offline", "Work offline", id="enrol.offline"),
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, first_run: bool = True) -> None:
         super().__init__()
         self._session = session
+        self.first_run = first_run
 
     def compose(self) -> ComposeResult:
-        yield TitleBar("fieldpad · sync", "optional")
+        yield TitleBar("fieldpad · sync", "optional" if self.first_run else "enrol this device")
         with Center(), Vertical(id="enrol-box", classes="dialog"):
             yield Label("To share notes with your team, enrol this device with the team's "
                         "server. The one-time code comes from your lead or administrator.",
@@ -357,11 +359,21 @@ class EnrolScreen(BaseScreen):
             yield Label("", id="enrol-message")
             with Horizontal(classes="buttons"):
                 yield Button("Enrol", id="enrol", variant="primary", compact=True)
-                yield Button("Work offline", id="offline", compact=True)
+                yield Button("Work offline" if self.first_run else "Cancel", id="offline",
+                             compact=True)
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#enrol-url", Input).focus()
+        url = self.query_one("#enrol-url", Input)
+        settings = getattr(self.fp, "settings", None)
+        if not self.first_run and settings is not None and settings.server:
+            url.value = settings.server
+            self.query_one("#enrol-code", Input).focus()
+        else:
+            url.focus()
+        if self.fp.enrol_now is None:
+            self._say("This copy of fieldpad has no server connection set up here: enrol with "
+                      "`fieldpad enrol URL CODE` instead.", True)
 
     @on(Input.Submitted, "#enrol-url")
     def _next(self) -> None:
@@ -372,8 +384,11 @@ class EnrolScreen(BaseScreen):
     def _submit(self) -> None:
         url = self.query_one("#enrol-url", Input).value.strip()
         code = self.query_one("#enrol-code", Input).value.strip()
+        if self.fp.enrol_now is None:
+            return
         if not url or not code:
-            self._say("Give both the server's address and the code, or work offline.", True)
+            self._say("Give both the server's address and the code"
+                      + (", or work offline." if self.first_run else "."), True)
             return
         self._say("Enrolling…", False)
         self._enrol(url, code)
@@ -396,8 +411,14 @@ class EnrolScreen(BaseScreen):
 
     def _done(self, line: str) -> None:
         self.notify(line, timeout=15)
-        self.fp.unlocked(self._session)
+        self._leave()
 
     @on(Button.Pressed, "#offline")
     def action_offline(self) -> None:
-        self.fp.unlocked(self._session)
+        self._leave()
+
+    def _leave(self) -> None:
+        if self.first_run:
+            self.fp.unlocked(self._session)
+        else:
+            self.app.pop_screen()

@@ -299,12 +299,43 @@ class WorkspaceScreen(BaseScreen):
     def _highlighted(self, event: NoteList.Highlighted) -> None:
         preview = self.query_one("#preview-text", Static)
         if event.note is None:
-            preview.update(Text("No notes here yet: press n to write one."
-                                if not self.query_text else "Nothing matches.", style="dim"))
+            preview.update(Text(self.why_empty(), style="dim"))
         else:
             preview.update(preview_text(event.note, self.fp.now(),
                                         show_unsynced=self.inspection.scope != "local"))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
+
+    def why_empty(self) -> str:
+        """Why the list is empty: no notes yet, or which filter or search hides them."""
+        live = getattr(self, "_live", [])
+        searched = self.query_text.strip()
+        hiding = self._filter_words()
+        if not live and self.state != "deleted":
+            return "No notes here yet: press n to write one."
+        n = len(self._everything if self.state == "deleted" else live)
+        what = f"all {n} note{'s' if n != 1 else ''}" if n > 1 else "the one note"
+        if searched and not hiding:
+            return (f"Nothing matches “{searched[:40]}” in {what}. Esc in the search box "
+                    "clears it.")
+        if hiding:
+            also = f" with “{searched[:40]}”" if searched else ""
+            return (f"No notes match: the filter {hiding}{also} hides {what}. f changes "
+                    "the filters; All, at the top of them, clears them.")
+        return "No notes to show."
+
+    def _filter_words(self) -> str:
+        """The filters in force, as words: "Reviews · S1 · by LR2"."""
+        parts = []
+        if self.note_ids is not None:
+            parts.append(self.caption or "a cell of the matrix")
+        if self.kind:
+            parts.append(SIDEBAR_KIND[self.kind])
+        if self.state:
+            parts.append(self.state)
+        parts.extend(self.tags)
+        if self.author:
+            parts.append(f"by {self.author}")
+        return " · ".join(parts)
 
     @on(NoteList.Selected)
     def _selected(self, event: NoteList.Selected) -> None:
