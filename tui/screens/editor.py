@@ -23,7 +23,7 @@ from store import Inspection, Note, PassageTag, Session, ValidationFailed
 from store._reviews import ITEM_SHORT_LABELS
 from store._templates import FieldSpec, Template, template_for, validate_note
 
-from .._notes import clock, create_draft, passages_at, relocate_passages
+from .._notes import clock, create_draft
 from ..widgets.checklist import ChecklistField
 from ..widgets.choice import ChoiceField
 from ..widgets.fields import FIELD_TYPES, FieldContext, LongText, field_id
@@ -32,6 +32,7 @@ from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 from ._bookmark import Bookmark, cursor_of
+from ._editor_tags import EditorTags
 from .new_note import KindModal as KindModal  # where they used to live
 from .tags import TagModal as TagModal
 
@@ -71,7 +72,7 @@ def _words(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class EditorScreen(BaseScreen):
+class EditorScreen(EditorTags, BaseScreen):
     NAME = "Editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save revision", priority=True, id="editor.save"),
@@ -268,16 +269,6 @@ class EditorScreen(BaseScreen):
         if not self.status.startswith("●") and self.dirty:
             self._set_status("● unsaved")
 
-    def _body_changed(self, body: str) -> None:
-        if self.passages and body != self._body_before:
-            kept, lost = relocate_passages(self._body_before, body, self.passages)
-            self.passages = tuple(kept)
-            self._show_tags()
-            if lost:
-                self.notify("Passage tag " + ", ".join(p.tag for p in lost)
-                            + " removed: its text was changed.", severity="warning")
-        self._body_before = body
-
     def clock_tick(self) -> None:
         """The app's clock ticked (``FieldpadApp.tick``): autosave once the form is quiet."""
         if self._due is not None and self.fp.monotonic() >= self._due:
@@ -433,57 +424,6 @@ class EditorScreen(BaseScreen):
             grid.focus_field(widget)
             return
         widget.focus()
-
-    # -- tags --------------------------------------------------------------------------------
-    def _show_tags(self) -> None:
-        self.query_one("#tags-line", Label).update(
-            " · ".join(self.tags) + "   (ctrl+g to change)" if self.tags
-            else "none yet (ctrl+g; ctrl+t tags selected text)")
-        body = self.query_one(f"#{_wid('body')}", TextArea).text
-        line = self.query_one("#passages-line", Label)
-        if self.passages:
-            parts = []
-            for p in sorted(self.passages, key=lambda p: (p.start, p.tag)):
-                piece = " ".join(body[p.start:p.end].split())
-                piece = piece if len(piece) <= 24 else piece[:23] + "…"
-                parts.append(f"{p.tag} “{piece}”")
-            line.update("Passages: " + " · ".join(parts))
-        line.display = bool(self.passages)
-
-    def action_tags(self) -> None:
-        def chosen(tags: list[str] | None) -> None:
-            if tags is not None and tuple(tags) != self.tags:
-                self.tags = tuple(tags)
-                self._show_tags()
-                self._changed(None)
-
-        self.app.push_screen(TagModal("Tags for this note", self.tags), chosen)
-
-    def action_tag_passage(self) -> None:
-        area = self.query_one(f"#{_wid('body')}", LongText)
-        text = area.text
-        start, end = area.selected_span()
-        around = passages_at(self.passages, start, end)
-        if start == end:
-            if not around:
-                self.notify("Select a passage of the text first (shift+arrows), then ctrl+t.",
-                            severity="warning")
-                area.focus()
-                return
-            start, end = around[0].start, around[0].end
-            around = passages_at(self.passages, start, end)
-        piece = " ".join(text[start:end].split())
-        title = f"Tags for “{piece[:40] + ('…' if len(piece) > 40 else '')}”"
-
-        def chosen(tags: list[str] | None) -> None:
-            if tags is None:
-                return
-            others = [p for p in self.passages if (p.start, p.end) != (start, end)]
-            self.passages = tuple(others + [PassageTag(start, end, t) for t in tags])
-            self._show_tags()
-            self._changed(None)
-
-        self.app.push_screen(TagModal(title, tuple(p.tag for p in around)), chosen)
 
     # -- leaving -----------------------------------------------------------------------------
     def action_raise_concern(self) -> None:
