@@ -172,6 +172,10 @@ async def test_a_stray_key_on_a_box_is_said_not_swallowed(fprofile: Profile,
         editor = await open_editor(pilot, fsession, "interview")
         box = editor.query_one("#f-agreement_obtained", TickBox)
         box.focus()
+        await pilot.pause()
+        # the focus is seen from across the room: the box's row is marked (its label reversed)
+        assert box.parent.has_class("-focus-row")
+        assert not editor.query_one("#row-title").has_class("-focus-row")
         await pilot.press("x")
         assert box.value is False  # nothing ticked by a letter
         notes = [n.message for n in app._notifications]

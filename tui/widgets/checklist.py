@@ -73,7 +73,7 @@ class ChecklistField(Widget, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------------
     def _items(self) -> list[Text]:
-        focused = self.has_focus
+        focused = self.is_mounted and self.screen.focused is self
         items = []
         for i, choice in enumerate(self.choices):
             ticked = choice in self._ticked

@@ -97,7 +97,7 @@ class GradeRow(Widget):
     DEFAULT_CSS = """
     GradeRow { height: 1; width: 1fr; }
     GradeRow.-empty > .grade-row--grade { color: $text-muted; }
-    GradeGrid:focus > GradeRow.-cursor { text-style: reverse bold; }
+    GradeRow.-cursor { text-style: reverse bold; }
     """
 
     value: reactive[str | None] = reactive(None, init=False)
@@ -131,8 +131,7 @@ class GradeRow(Widget):
     def render(self) -> Text:
         first = " ".join(self.rationale.split())
         out = Text(no_wrap=True, overflow="ellipsis", end="")
-        marker = "▶" if self.has_class("-cursor") and self.parent is not None \
-            and self.parent.has_focus else " "
+        marker = "▶" if self.has_class("-cursor") else " "
         out.append(marker)
         label = self.label if len(self.label) < _LABEL_WIDTH else \
             self.label[:_LABEL_WIDTH - 2] + "…"
@@ -209,8 +208,11 @@ class GradeGrid(Vertical, can_focus=True):
         return self.query_one(f"#f-{self.items[index].rationale}", RationaleText)
 
     def _mark(self) -> None:
+        """The cursor row in reverse video while the grid has the focus (a class, not
+        ``:focus`` in the stylesheet: Textual does not restyle children on their parent's
+        focus)."""
         for i, row in enumerate(self.rows()):
-            row.set_class(i == self.cursor, "-cursor")
+            row.set_class(i == self.cursor and self.is_focused, "-cursor")
             row.refresh()
 
     def watch_cursor(self) -> None:
@@ -240,6 +242,11 @@ class GradeGrid(Vertical, can_focus=True):
             if event.text_area.id == f"f-{item.rationale}":
                 self.rows()[i].show_rationale(event.text_area.text)
 
+    @property
+    def is_focused(self) -> bool:
+        """The screen's focus is on the grid (whether or not the terminal window has it)."""
+        return self.is_mounted and self.screen.focused is self
+
     def focus_row(self, index: int) -> None:
         self.cursor = max(0, min(index, len(self.items) - 1))
         self.focus()
@@ -254,6 +261,11 @@ class GradeGrid(Vertical, can_focus=True):
                 self.action_rationale()
 
     # -- keys ------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The grid's keys are the grid's only: in an open rationale, enter and digits are
+        text, and the footer does not offer them."""
+        return self.is_focused
+
     def action_grade(self, n: int) -> None:
         self.rows()[self.cursor].value = self.choices[n - 1]
         self.action_move(1)
