@@ -17,7 +17,6 @@ from textual.widgets import (
     Button,
     DataTable,
     Label,
-    RadioButton,
     RadioSet,
     TextArea,
 )
@@ -36,6 +35,7 @@ from store._reviews import (
 from store._templates import EVALUATION_ITEMS, SIX_POINT_SCALE
 
 from ..widgets.choice import ChoiceField
+from ..widgets.tickbox import RadioMark
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal
 from ._table import TableScreen
@@ -183,8 +183,8 @@ class ModerateModal(BaseModal):
             with Horizontal(classes="form-row"):
                 yield Label("Decision", classes="form-label")
                 with RadioSet(id="moderate-decision", compact=True):
-                    yield RadioButton("Agree", id="agree", value=True, compact=True)
-                    yield RadioButton("Amend", id="amend", compact=True)
+                    yield RadioMark("Agree", id="agree", value=True, compact=True)
+                    yield RadioMark("Amend", id="amend", compact=True)
             yield Label("Notes (needed to amend: what changed and why)", classes="hint")
             yield TextArea(str(note.fields.get("moderation_notes") or ""), id="moderate-notes",
                            compact=True, tab_behavior="focus", soft_wrap=True,

@@ -14,6 +14,7 @@ from store import ValidationFailed
 
 from .._settings import MAX_IDLE_LOCK_MINUTES, MIN_IDLE_LOCK_MINUTES, Settings
 from ..widgets.key_footer import KeyFooter
+from ..widgets.tickbox import TickBox
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -43,8 +44,8 @@ class SettingsScreen(BaseScreen):
                              allow_blank=False)
             with Horizontal(classes="form-row"):
                 yield Label("Clipboard", classes="form-label")
-                yield Checkbox("let copy put note text on the system clipboard", id="clipboard",
-                               value=s.allow_clipboard, compact=True)
+                yield TickBox("let copy put note text on the system clipboard", id="clipboard",
+                              value=s.allow_clipboard)
             yield Label("Off: copy and paste work inside fieldpad only, so note text never "
                         "reaches other programs.", classes="hint")
             with Horizontal(classes="form-row"):

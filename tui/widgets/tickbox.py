@@ -14,9 +14,9 @@ from typing import ClassVar
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, RadioButton
 
-from .glyphs import box
+from .glyphs import box, radio
 from .keys import say_not_here, unbound_printable
 
 
@@ -47,3 +47,19 @@ class TickBox(Checkbox, inherit_bindings=False):
         if event.key != "space" and unbound_printable(self, event):
             event.stop()
             say_not_here(self, "On a box, space ticks it.")
+
+
+class RadioMark(RadioButton):
+    """A radio button drawn ●/○ (``(*)``/``( )`` in ASCII): chosen and not chosen differ in
+    shape, not only in colour."""
+
+    DEFAULT_CSS = """
+    RadioMark > .toggle--button, RadioMark.-on > .toggle--button { background: transparent;
+                                                                  color: $foreground; }
+    RadioMark:focus > .toggle--label, RadioMark.-textual-compact:focus > .toggle--label {
+        text-style: bold; color: $background; background: $foreground; }
+    """
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble((radio(self.value), self.get_visual_style("toggle--button")))
