@@ -19,6 +19,15 @@ from .conftest import advance, make_app, unlock
 pytestmark = pytest.mark.anyio
 
 
+async def open_notebook(pilot, session: Session) -> WorkspaceScreen:  # noqa: ANN001
+    await unlock(pilot, session)
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, WorkspaceScreen)
+    return screen
+
+
 def footer_text(screen) -> str:  # noqa: ANN001
     footer = screen.query_one(KeyFooter)
     return " ".join(str(key.render()) for key in footer.children)
@@ -92,11 +101,7 @@ async def test_help_shows_this_screens_keys_first(fprofile: Profile,
 async def test_footer_shows_what_fits_and_more(fprofile: Profile, fsession: Session) -> None:
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot, fsession)
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WorkspaceScreen)
+        screen = await open_notebook(pilot, fsession)
         text = footer_text(screen)
         assert text.startswith("/ Search") and "? more" in text
         assert "esc Back" not in text  # it did not fit at 80 columns: ? shows it
@@ -179,11 +184,7 @@ async def test_an_empty_list_says_why(fprofile: Profile, fsession: Session) -> N
     ins = fsession.find_inspection(None)
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot, fsession)
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WorkspaceScreen)
+        screen = await open_notebook(pilot, fsession)
 
         def said() -> str:
             return str(screen.query_one("#preview-text").render())

@@ -253,14 +253,7 @@ class WorkspaceScreen(BaseScreen):
         return text
 
     def _filter_line(self, shown: int, total: int) -> None:
-        parts = [self.caption] if self.caption else []
-        if self.kind:
-            parts.append(SIDEBAR_KIND[self.kind])
-        if self.state:
-            parts.append(self.state)
-        parts.extend(self.tags)
-        if self.author:
-            parts.append(f"by {self.author}")
+        parts = [self._filter_words()] if self._filter_words() else []
         if self.query_text.strip():
             parts.append(f"“{self.query_text.strip()[:16]}”")
         what = " · ".join(parts) if parts else "all notes"
@@ -325,9 +318,9 @@ class WorkspaceScreen(BaseScreen):
 
     def _filter_words(self) -> str:
         """The filters in force, as words: "Reviews · S1 · by LR2"."""
-        parts = []
-        if self.note_ids is not None:
-            parts.append(self.caption or "a cell of the matrix")
+        parts = [self.caption] if self.caption else []
+        if self.note_ids is not None and not self.caption:
+            parts.append("a cell of the matrix")
         if self.kind:
             parts.append(SIDEBAR_KIND[self.kind])
         if self.state:

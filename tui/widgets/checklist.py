@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from .glyphs import box
-from .keys import say_not_here, unbound_printable
+from .keys import digit_choice, say_not_here, unbound_printable
 
 #: between choices: two spaces, or one where that keeps them all on one line
 _GAPS = ("  ", " ")
@@ -129,15 +129,11 @@ class ChecklistField(Widget, can_focus=True):
 
     def on_key(self, event: events.Key) -> None:
         char = event.character or ""
-        if char.isdigit() and char != "0":
-            event.stop()
-            n = int(char)
-            if n > len(self.choices):
-                say_not_here(self, f"{self.label or 'This field'}: 1–{len(self.choices)} "
-                                   "ticks a choice.")
-                return
-            self.cursor = n - 1
-            self.toggle(n - 1)
+        if char.isdigit() and char != "0":  # a choice by its number (said if there is none)
+            index = digit_choice(self, event, len(self.choices), "ticks a choice")
+            if index is not None:
+                self.cursor = index
+                self.toggle(index)
             return
         if char.isalpha():
             order = list(range(self.cursor + 1, len(self.choices))) + list(

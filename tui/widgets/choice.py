@@ -26,7 +26,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from .glyphs import radio
-from .keys import say_not_here, unbound_printable
+from .keys import digit_choice, say_not_here, unbound_printable
 
 _NONE = "\x00none"
 
@@ -98,15 +98,11 @@ class ChoiceField(Widget, can_focus=True):
         """A digit picks that choice and moves on; a letter picks the next choice starting
         with it; other printable keys say so instead of vanishing."""
         char = event.character or ""
-        if char.isdigit() and char != "0":
-            event.stop()
-            n = int(char)
-            if n > len(self.choices):
-                say_not_here(self, f"{self.label or 'This field'}: 1–{len(self.choices)} "
-                                   "picks a choice.")
-                return
-            self.value = self.choices[n - 1]
-            self.screen.focus_next()
+        if char.isdigit() and char != "0":  # a choice by its number (said if there is none)
+            index = digit_choice(self, event, len(self.choices), "picks a choice")
+            if index is not None:
+                self.value = self.choices[index]
+                self.screen.focus_next()
             return
         if char.isalpha() and self.pick_initial(char):
             event.stop()

@@ -17,6 +17,20 @@ def unbound_printable(widget: Widget, event: events.Key) -> bool:
                 and event.key not in widget.screen.active_bindings)
 
 
+def digit_choice(widget: Widget, event: events.Key, choices: int, what: str) -> int | None:
+    """The choice (0-based) a digit key 1–9 names, or None for any other key. A digit past
+    the last choice is said (``what`` a digit does there), stopped, and None."""
+    char = event.character or ""
+    if not (char.isdigit() and char != "0"):
+        return None
+    event.stop()
+    if int(char) > choices:
+        say_not_here(widget, f"{getattr(widget, 'label', '') or 'This field'}: 1–{choices} "
+                             f"{what}.")
+        return None
+    return int(char) - 1
+
+
 def say_not_here(widget: Widget, what: str) -> None:
     """Ring the bell and say ``what`` the keys of ``widget`` do, at most once in a while."""
     app = widget.app
