@@ -1,185 +1,21 @@
-"""fieldpad's local truth: the vault, envelopes, the encrypted SQLite store, notes and merge.
+"""fieldpad's local truth: the encrypted SQLite store of one profile, its notes and their merge,
+and the sync replica. Imports neither ``sync`` nor ``tui``.
 
-This package imports neither ``sync`` nor ``tui``.
+The parts, each behind its own face:
+
+- ``store.crypto``: the cryptographic core (KDF, vault, envelopes, padding, sealed values, keys).
+  Pure, no I/O; the sync server uses it to check what it is sent.
+- ``store.team``: the signed roster log, invitations, what this device trusts, who may change
+  an inspection.
+- ``store.inspection``: the inspection domain (record kinds, tags, evidence, concerns, reviews,
+  uncertainty, timeline, export, minimisation).
+- ``store`` itself (this face): the profile, its database and streams, the session, the replica,
+  retention, merge; it also re-exports the names most callers need from the parts.
+
+The face is lazy (PEP 562, from the stub ``__init__.pyi``, which type checkers read): importing
+``store.crypto`` does not load the session, sqlite-utils or merge3.
 """
 
-from ._doctor import DoctorReport, verify_all
-from ._envelope import (
-    HEADER_LEN,
-    MIN_LEN,
-    SIG_LEN,
-    ZERO_HASH,
-    Expect,
-    Header,
-    envelope_hash,
-    open_envelope,
-    parse_header,
-    seal,
-    verify_signature,
-)
-from ._errors import (
-    Ambiguous,
-    BadCommitment,
-    BadPayload,
-    BadSignature,
-    DecryptFailed,
-    EnvelopeError,
-    FieldpadError,
-    HeaderMismatch,
-    KdfParamsError,
-    LockedError,
-    MalformedEnvelope,
-    NotFound,
-    NoVault,
-    RecordRef,
-    StoreError,
-    UnknownKey,
-    UnsupportedEnvelope,
-    ValidationFailed,
-    VaultError,
-    VaultExists,
-    WrongPassphrase,
-)
-from ._kdf import KdfParams
-from ._merge import (
-    ConflictRegion,
-    MergeResult,
-    NoteContent,
-    TextMerge,
-    conflict_regions,
-    has_conflict_markers,
-    merge_content,
-    merge_text,
-)
-from ._minimise import MinimisationWarning, check_minimisation
-from ._model import ACTIVE, CONFLICTED, DELETED, Damage, Inspection, Note, PassageTag, Revision
-from ._profile import NOTEBOOK, Profile, default_profile_dir
-from ._retention import (
-    DEFAULT_RETENTION_DAYS,
-    PurgeLogEntry,
-    PurgeNotDue,
-    PurgeReport,
-    RetentionError,
-    RetentionState,
-    close_inspection,
-    purge_due,
-    purge_inspection,
-    purge_log,
-    purged_inspection_ids,
-    reopen_inspection,
-    require_due,
-    retention_state,
-)
-from ._secrets import SecretBytes
-from ._session import Session
-from ._settings import SETTINGS
-from ._tags import TAG_HELP, InvalidTag, describe_tag, parse_tags, validate_tag
-from ._templates import (
-    KIND_LABELS,
-    KIND_SHORT_LABELS,
-    KINDS,
-    SIX_POINT_SCALE,
-    FieldSpec,
-    Template,
-    UnknownTemplate,
-    ValidationIssue,
-    coerce_field,
-    format_field,
-    latest_version,
-    template_for,
-    validate_note,
-)
+import lazy_loader as _lazy
 
-__all__ = [
-    "KINDS",
-    "KIND_LABELS",
-    "KIND_SHORT_LABELS",
-    "SETTINGS",
-    "SIX_POINT_SCALE",
-    "TAG_HELP",
-    "DEFAULT_RETENTION_DAYS",
-    "PurgeLogEntry",
-    "PurgeNotDue",
-    "PurgeReport",
-    "RetentionError",
-    "RetentionState",
-    "close_inspection",
-    "purge_due",
-    "purge_inspection",
-    "purge_log",
-    "purged_inspection_ids",
-    "reopen_inspection",
-    "require_due",
-    "retention_state",
-    "ConflictRegion",
-    "FieldSpec",
-    "InvalidTag",
-    "MergeResult",
-    "MinimisationWarning",
-    "NoteContent",
-    "Template",
-    "TextMerge",
-    "UnknownTemplate",
-    "ValidationIssue",
-    "check_minimisation",
-    "coerce_field",
-    "conflict_regions",
-    "describe_tag",
-    "format_field",
-    "has_conflict_markers",
-    "latest_version",
-    "merge_content",
-    "merge_text",
-    "parse_tags",
-    "template_for",
-    "validate_note",
-    "validate_tag",
-    "ACTIVE",
-    "CONFLICTED",
-    "DELETED",
-    "HEADER_LEN",
-    "MIN_LEN",
-    "NOTEBOOK",
-    "SIG_LEN",
-    "ZERO_HASH",
-    "Ambiguous",
-    "BadCommitment",
-    "BadPayload",
-    "BadSignature",
-    "Damage",
-    "DecryptFailed",
-    "DoctorReport",
-    "EnvelopeError",
-    "Expect",
-    "FieldpadError",
-    "Header",
-    "HeaderMismatch",
-    "Inspection",
-    "KdfParams",
-    "KdfParamsError",
-    "LockedError",
-    "MalformedEnvelope",
-    "NoVault",
-    "Note",
-    "NotFound",
-    "PassageTag",
-    "Profile",
-    "RecordRef",
-    "Revision",
-    "SecretBytes",
-    "Session",
-    "StoreError",
-    "UnknownKey",
-    "UnsupportedEnvelope",
-    "ValidationFailed",
-    "VaultError",
-    "VaultExists",
-    "WrongPassphrase",
-    "default_profile_dir",
-    "envelope_hash",
-    "open_envelope",
-    "parse_header",
-    "seal",
-    "verify_all",
-    "verify_signature",
-]
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

@@ -12,9 +12,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from ._errors import StoreError
-
-DB_NAME = "fieldpad.db"
+from .errors import StoreError
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -107,7 +105,8 @@ def _m0003(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
+# Every migration, in order: what an empty database has pending (sqlite-utils' public API).
+MIGRATION_NAMES = tuple(m.name for m in migrations.pending(sqlite_utils.Database(memory=True)))
 
 
 def connect(path: Path) -> sqlite_utils.Database:

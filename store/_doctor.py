@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._envelope import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
-from ._errors import EnvelopeError
+from store.crypto import ZERO_HASH, Expect, envelope_hash, open_envelope, parse_header
+
 from ._model import Damage
 from ._session import Session
+from .errors import EnvelopeError
 
 
 @dataclass

@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
-from ._errors import VaultError
 from ._vault import VaultKeys
+from .errors import VaultError
 
 NAME = "headcache"
 VERSION = 1

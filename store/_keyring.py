@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ._secrets import SecretBytes
+from store.crypto import SecretBytes
+
 from ._vault import VaultKeys
 
 
@@ -38,8 +39,12 @@ class Keyring:
         k = self._cks.get((collection_id, epoch))
         return None if k is None else k.reveal()
 
+    def epochs(self, collection_id: bytes) -> list[int]:
+        """The epochs of the collection's keys this keyring holds (no key bytes)."""
+        return [e for (c, e) in self._cks if c == collection_id]
+
     def latest_epoch(self, collection_id: bytes) -> int | None:
-        epochs = [e for (c, e) in self._cks if c == collection_id]
+        epochs = self.epochs(collection_id)
         return max(epochs) if epochs else None
 
     def resolver(self, collection_id: bytes):  # noqa: ANN201

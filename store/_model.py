@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from store.inspection import PassageTag
+
 from ._hlc import Hlc
-from ._tags import PassageTag
 
 NOTE_REV = "note.rev"
 NOTE_DELETE = "note.delete"

@@ -8,29 +8,15 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ._db import DB_NAME, connect, migrate
-from ._errors import NoVault, StoreError
-from ._kdf import KdfParams
+from store.crypto import KdfParams
+
+from ._db import connect, migrate
+from ._locations import DB_NAME
 from ._session import Session
-from ._vault import (
-    change_passphrase,
-    create_vault,
-    has_vault,
-    unlock_vault,
-    unlock_with_recovery,
-)
+from ._vault import change_passphrase, create_vault, has_vault, unlock_vault, unlock_with_recovery
+from .errors import NoVault, StoreError
 
 NOTEBOOK = "Notebook"
-
-
-def default_profile_dir() -> Path:
-    """``$FIELDPAD_PROFILE``, else the platform's data dir (e.g. ~/.local/share/fieldpad)."""
-    env = os.environ.get("FIELDPAD_PROFILE")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_path
-
-    return user_data_path("fieldpad", appauthor=False) / "default"
 
 
 class Profile:
@@ -58,13 +44,17 @@ class Profile:
         return bytes.fromhex(rows[0]["value"])
 
     def init(self, passphrase: str, params: KdfParams | None = None,
-             author: str | None = None) -> tuple[Session, str]:
+             author: str | None = None, *, device_id: bytes | None = None,
+             signing_key: bytes | None = None) -> tuple[Session, str]:
         """Create the vault, this device's keys and the local "Notebook" inspection.
 
-        Returns the unlocked session and the recovery words, to be shown once.
+        Returns the unlocked session and the recovery words, to be shown once. The device id
+        and the 32-byte Ed25519 signing key are random unless given: tests give them, so a
+        screen that shows a fingerprint looks the same every run.
         """
-        device_id = os.urandom(16)
-        keys, words = create_vault(self.db, passphrase, params or KdfParams.new(), device_id)
+        device_id = device_id if device_id is not None else os.urandom(16)
+        keys, words = create_vault(self.db, passphrase, params or KdfParams.new(), device_id,
+                                   signing_key=signing_key)
         self.db.execute("INSERT OR REPLACE INTO devices (id, sign_pub, kx_pub, active) "
                         "VALUES (?, ?, ?, 1)",
                         [device_id, keys.device.sign_pub, keys.device.kx_pub])

@@ -18,21 +18,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from ._authority import meta_refusal, signer_label
-from ._envelope import Expect, envelope_hash, open_envelope, parse_header
-from ._errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
-from ._model import (
-    INSPECTION_META,
-    NOTE_DELETE,
-    NOTE_REV,
-    Damage,
-    Note,
-    make_rev,
-    parse_rev,
-)
-from ._secrets import SecretBytes
+from store.crypto import Expect, SecretBytes, envelope_hash, open_envelope, parse_header
+from store.team import meta_refusal, signer_label
+
+from ._model import INSPECTION_META, NOTE_DELETE, NOTE_REV, Damage, Note, make_rev, parse_rev
 from ._session import META_PREFIX, Session, _doc
 from ._streams import StoredRecord
+from .errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 
 CK_INFO = b"fieldpad/v1/ck"
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
@@ -92,7 +84,7 @@ class Replica:
                             [inspection_id])
             self.db.execute("INSERT OR IGNORE INTO collections (id, inspection_id, role) "
                             "VALUES (?, ?, ?)", [collection_id, inspection_id, role])
-        s._collections[collection_id] = (inspection_id, role)
+        s.remember_collection(collection_id, inspection_id, role)
         if inspection_id not in s.inspections:
             from ._model import Inspection
 
@@ -101,7 +93,7 @@ class Replica:
                 scope="team")
 
     def collections(self) -> dict[bytes, tuple[bytes, str]]:
-        return dict(self.session._collections)
+        return self.session.collection_roles()
 
     def has_key(self, collection_id: bytes, epoch: int) -> bool:
         return self.session.keyring.key(collection_id, epoch) is not None
@@ -123,7 +115,7 @@ class Replica:
         """Store a collection key wrapped for this device. False if it does not open or
         ``check`` (the roster's key commitment) refuses it: a key the lead did not commit to
         on the signed roster is never used, whoever wrapped it."""
-        keys = self.session._require_unlocked()
+        keys = self.session.require_unlocked()
         try:
             ck = _SUITE.decrypt(wrapped, keys.device.exchange,
                                 info=_ck_info(collection_id, epoch, self.session.device_id))
@@ -143,8 +135,9 @@ class Replica:
         form first (a stream must stay contiguous, so the whole stream goes first)."""
         s = self.session
         by_coll: dict[bytes, list[StoredRecord]] = {}
+        roles = s.collection_roles()
         for rec in self.streams.unpushed(s.device_id):
-            if s._collections.get(rec.collection_id, (b"", "notebook"))[1] == "notebook":
+            if roles.get(rec.collection_id, (b"", "notebook"))[1] == "notebook":
                 continue  # a local inspection never leaves this device
             by_coll.setdefault(rec.collection_id, []).append(rec)
 
@@ -207,7 +200,7 @@ class Replica:
         c, d, seq = header.collection_id, header.device_id, header.seq
         if (c, d) in blocked:
             return
-        if c not in s._collections:
+        if c not in s.collection_roles():
             self._quarantine(env, c, d, seq, "a collection this device does not know", report)
             return
         if self._expect is not None and c != self._expect:
@@ -322,15 +315,15 @@ class Replica:
             return None
         hash_, payload = self._opened.get((c, d, seq), (None, None))
         if payload is None or hash_ != rec.hash:
-            payload = s._open(rec)
+            payload = s.open_record(rec)
         if payload is None:
             return None
         try:
-            note = s._note_from(rec, payload)
+            note = s.note_from(rec, payload)
         except (KeyError, TypeError, ValueError) as exc:
             s.damaged.append(Damage(c, d, seq, f"its payload is not a valid note ({exc})"))
             return None
-        s._payloads[rec.hash.hex()] = payload
+        s.remember_payload(rec, payload)
         s.notes[note_id] = note
         return note
 

@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ._errors import FieldpadError, NotFound, VaultError
 from ._model import Inspection
 from ._session import META_PREFIX, Session
+from .errors import FieldpadError, NotFound, VaultError
 
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
@@ -246,7 +246,7 @@ def purge_inspection(session: Session, inspection_id: bytes | str, *,
     Checks neither the close state nor the role: callers do (the CLI and TUI refuse before the
     retention period ends; the sync engine passes on the server's word).
     """
-    keys = session._require_unlocked()
+    keys = session.require_unlocked()
     iid = bytes.fromhex(inspection_id) if isinstance(inspection_id, str) else bytes(inspection_id)
     if len(iid) != 16:
         raise ValueError("an inspection id is 16 bytes")
@@ -254,7 +254,8 @@ def purge_inspection(session: Session, inspection_id: bytes | str, *,
     known = session.inspections.get(iid)
     cids = [r[0] for r in db.execute("SELECT id FROM collections WHERE inspection_id = ?",
                                      [iid]).fetchall()]
-    cids += [c for c, (i, _r) in session._collections.items() if i == iid and c not in cids]
+    cids += [c for c, (i, _r) in session.collection_roles().items()
+             if i == iid and c not in cids]
     in_db = db.execute("SELECT 1 FROM inspections WHERE id = ?", [iid]).fetchone() is not None
     if not cids and not in_db and known is None:
         return PurgeReport(iid, "", purged=False)
@@ -285,7 +286,7 @@ def purge_inspection(session: Session, inspection_id: bytes | str, *,
             datetime.now(UTC).isoformat(timespec="seconds"), reason.strip()[:200],
             session.author, n_notes, n_records, len(cids), n_keys))
         _forget_in_memory(session, iid, cids, note_ids, hashes)
-        _rewrite_head_cache(session, keys)
+        session.save_head_cache(rewrite=True)
     checkpointed = _checkpoint(session)
     recreated = False
     if not session.inspections:
@@ -337,30 +338,14 @@ def _forget_in_memory(session: Session, iid: bytes, cids: list[bytes], note_ids:
         session.notes.pop(nid, None)
     session.search_index.put_many([], [n for n in note_ids if not n.startswith(META_PREFIX)])
     session.inspections.pop(iid, None)
-    for h in hashes:
-        session._payloads.pop(h, None)
+    session.forget_payloads(hashes)
     gone = set(cids)
     session.damaged[:] = [d for d in session.damaged if d.collection_id not in gone]
     rosters = getattr(session, "rosters", None)
     for cid in cids:
-        session._collections.pop(cid, None)
-        session.keyring.forget(cid)
+        session.forget_collection(cid)
         if rosters is not None and hasattr(rosters, "forget"):
             rosters.forget(cid)
-
-
-def _rewrite_head_cache(session: Session, keys: Any) -> None:
-    """The sealed head cache holds payloads of head records: write it again from what is left
-    (or drop it), so it never carries a purged note to the next unlock."""
-    from . import _headcache
-
-    heads = {ref.hash.hex() for ref, _ in session.streams.head_refs()}
-    entries = {h: p for h, p in session._payloads.items() if h in heads}
-    if entries:
-        _headcache.store(session.db, keys, entries)
-    else:
-        _headcache.drop(session.db)
-    session._cached_keys = set(entries)
 
 
 def _checkpoint(session: Session) -> bool:
@@ -404,7 +389,7 @@ def purged_inspection_ids(session: Session) -> set[bytes]:
 
 def purge_log(session: Session) -> list[PurgeLogEntry]:
     """Every purge this profile has done, oldest first."""
-    keys = session._require_unlocked()
+    keys = session.require_unlocked()
     fields = set(PurgeLogEntry.__dataclass_fields__)
     out = []
     for e in _read_log(session, keys):

@@ -12,12 +12,33 @@ from typing import Any
 
 import sqlite_utils
 
+from store.crypto import (
+    Expect,
+    Header,
+    SecretBytes,
+    field_context,
+    is_sealed,
+    open_envelope,
+    open_value,
+    seal,
+)
+from store.inspection import (
+    PassageTag,
+    check_minimisation,
+    latest_version,
+    parse_tags,
+    seal_fields,
+    validate_note,
+)
+from store.inspection import sealed_names as _sealed_names
+from store.team import Roster, RosterBook
+
 from . import _headcache, _settings
-from ._envelope import Expect, Header, open_envelope, seal
-from ._errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed
+from ._head_merge import merge_pair as _merge_pair
+from ._head_merge import replace_note as _replace
+from ._head_merge import same_content as _same_content
 from ._hlc import Clock, Hlc
 from ._keyring import Keyring
-from ._minimise import check_minimisation
 from ._model import (
     ACTIVE,
     CONFLICTED,
@@ -30,20 +51,10 @@ from ._model import (
     Revision,
     make_rev,
 )
-from ._notemerge import merge_pair as _merge_pair
-from ._notemerge import replace_note as _replace
-from ._notemerge import same_content as _same_content
-from ._roster import Roster
-from ._rosterbook import RosterBook
-from ._sealed import seal_fields
-from ._sealed import sealed_names as _sealed_names
-from ._sealing import field_context, is_sealed, open_value
 from ._search import SearchIndex
-from ._secrets import SecretBytes
 from ._streams import StoredRecord, Streams
-from ._tags import PassageTag, parse_tags
-from ._templates import latest_version, validate_note
 from ._vault import VaultKeys
+from .errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed, invalid
 
 META_PREFIX = "meta:"
 
@@ -94,7 +105,7 @@ class Session:
             payload = cached.get(key)
             if payload is None:
                 rec = self.streams.get(ref.collection_id, ref.device_id, ref.seq)
-                payload = self._open(rec) if rec else None
+                payload = self.open_record(rec) if rec else None
                 if payload is None:
                     continue
             self._payloads[key] = payload
@@ -109,7 +120,7 @@ class Session:
                 self.inspections[ins.inspection_id] = ins
                 continue
             try:
-                note = self._note_from(rec, payload)
+                note = self.note_from(rec, payload)
             except (KeyError, TypeError, ValueError) as exc:
                 self.damaged.append(Damage(rec.collection_id, rec.device_id, rec.seq,
                                            f"its payload is not a valid note ({exc})"))
@@ -135,13 +146,13 @@ class Session:
         """A team inspection's metadata head, re-checked at unlock: a head a member's device
         signed (stored before leads alone could change an inspection) gives way to the newest
         one a lead signed, and the heads table is mended."""
-        from ._authority import meta_refusal
+        from store.team import meta_refusal
 
         if meta_refusal(self, ref.collection_id, ref.device_id, payload) is None:
             return payload
         best: tuple[str, StoredRecord, dict[str, Any]] | None = None
         for rec in self.streams.for_note(note_id):
-            p = self._open(rec)
+            p = self.open_record(rec)
             if p is not None and meta_refusal(self, rec.collection_id, rec.device_id, p) is None \
                     and (best is None or str(p.get("hlc", "")) > best[0]):
                 best = (str(p.get("hlc", "")), rec, p)
@@ -154,7 +165,7 @@ class Session:
         self._payloads[rec.hash.hex()] = p
         return p
 
-    def _open(self, rec: StoredRecord, *, verify: bool = False) -> dict[str, Any] | None:
+    def open_record(self, rec: StoredRecord, *, verify: bool = False) -> dict[str, Any] | None:
         """Open a stored record; a damaged one is reported in ``damaged`` and skipped."""
         try:
             _, payload = open_envelope(
@@ -172,11 +183,12 @@ class Session:
         """Who may sign records of a collection: its verified roster when it has one."""
         return self.rosters.signer_for(collection_id, self.keyring.signer)
 
-    def _note_from(self, rec: StoredRecord, payload: dict[str, Any]) -> Note:
+    def note_from(self, rec: StoredRecord, payload: dict[str, Any]) -> Note:
+        """The note a record's opened payload holds, in the inspection of its collection."""
         inspection_id = self._collections.get(rec.collection_id, (b"", ""))[0]
         return Note.from_payload(payload, inspection_id, rec.collection_id, rec.pushed)
 
-    def _require_unlocked(self) -> VaultKeys:
+    def require_unlocked(self) -> VaultKeys:
         if self.keys is None:
             raise LockedError("the vault is locked: unlock it first")
         return self.keys
@@ -186,10 +198,10 @@ class Session:
                        scope: str = "local") -> Inspection:
         name = name.strip()
         if not name or len(name) > 120 or "\n" in name:
-            raise ValidationFailed([_issue("name", "give the inspection a name of 1-120 "
-                                                    "characters on one line")])
+            raise invalid("name", "give the inspection a name of 1-120 "
+                                                    "characters on one line")
         if any(i.name.lower() == name.lower() for i in self.inspections.values()):
-            raise ValidationFailed([_issue("name", f"an inspection called {name!r} exists")])
+            raise invalid("name", f"an inspection called {name!r} exists")
         inspection_id = os.urandom(16)
         collection_id = os.urandom(16)
         with self.db.atomic():
@@ -206,7 +218,7 @@ class Session:
     def publish_inspection(self, ins: Inspection, collection_id: bytes) -> None:
         """Seal an inspection's name and details as a record of ``collection_id``. A team
         inspection's metadata is a lead's to change (``NotALead`` otherwise)."""
-        from ._authority import require_lead
+        from store.team import require_lead
 
         require_lead(self, ins, collection_id)
         note_id = META_PREFIX + ins.inspection_id.hex()
@@ -244,6 +256,25 @@ class Session:
             raise Ambiguous(f"{name!r} matches several inspections; use more of its name or id")
         return hits[0]
 
+    def remember_collection(self, collection_id: bytes, inspection_id: bytes,
+                            role: str) -> None:
+        """Know a collection in memory (its row is the caller's, in the same transaction)."""
+        self._collections[collection_id] = (inspection_id, role)
+
+    def forget_collection(self, collection_id: bytes) -> None:
+        """Forget a collection in memory (after its rows were deleted), and its keys."""
+        self._collections.pop(collection_id, None)
+        self.keyring.forget(collection_id)
+
+    def remember_payload(self, rec: StoredRecord, payload: dict[str, Any]) -> None:
+        """Keep a head record's opened payload, for the sealed head cache of the next unlock."""
+        self._payloads[rec.hash.hex()] = payload
+
+    def forget_payloads(self, hashes: Iterable[str]) -> None:
+        """Drop opened payloads (by record hash, hex) that must not reach the head cache."""
+        for h in hashes:
+            self._payloads.pop(h, None)
+
     def collection_roles(self) -> dict[bytes, tuple[bytes, str]]:
         """Every collection this device knows: collection id -> (inspection id, role)."""
         return dict(self._collections)
@@ -269,8 +300,8 @@ class Session:
         """The epoch new records use: the newest key held that the collection's signed roster
         has committed to (a key of a rotation still on its way is never used to write)."""
         roster = self.rosters.get(collection_id)
-        epochs = [e for (c, e) in self.keyring._cks if c == collection_id
-                  and (roster is None or e <= roster.epoch)]
+        epochs = [e for e in self.keyring.epochs(collection_id)
+                  if roster is None or e <= roster.epoch]
         return max(epochs) if epochs else None
 
     def team_roster(self, inspection_id: bytes) -> Roster | None:
@@ -303,7 +334,7 @@ class Session:
         return out
 
     def get(self, note_id: str) -> Note:
-        self._require_unlocked()
+        self.require_unlocked()
         if note_id in self.notes:
             return self.notes[note_id]
         hits = [n for n in self.notes if n.startswith(note_id.lower())] if len(note_id) >= 4 else []
@@ -366,16 +397,16 @@ class Session:
                             autosave=False, heads=heads)
 
     def history(self, note_id: str) -> list[Revision]:
-        self._require_unlocked()
+        self.require_unlocked()
         records = self.streams.for_note(note_id)  # a full id, even of a note not yet shown
         if not records:
             records = self.streams.for_note(self.get(note_id).note_id)  # an id prefix
         out = []
         for rec in records:
-            payload = self._open(rec)
+            payload = self.open_record(rec)
             if payload is None:
                 continue
-            n = self._note_from(rec, payload)
+            n = self.note_from(rec, payload)
             out.append(Revision(n.rev, n.parents, n.hlc, n.author, n.state, n.title, rec.pushed,
                                 n))
         out.sort(key=lambda r: r.hlc)
@@ -401,7 +432,7 @@ class Session:
 
     # -- sealed fields -----------------------------------------------------------------------
     def _own_device_only(self, inspection: Inspection | None) -> list[tuple[bytes, bytes]]:
-        return [(self.device_id, self._require_unlocked().device.kx_pub)]
+        return [(self.device_id, self.require_unlocked().device.kx_pub)]
 
     def _lead_devices(self, inspection: Inspection | None) -> list[tuple[bytes, bytes]]:
         """The lead devices on the inspection's verified team roster (this device among them
@@ -413,7 +444,7 @@ class Session:
 
     def open_sealed(self, note_id: str, field: str, blob: str) -> str | None:
         """A sealed blob of ``field`` in note ``note_id`` opened on this device, or None."""
-        keys = self._require_unlocked()
+        keys = self.require_unlocked()
         return open_value(blob, self.device_id, keys.device.exchange,
                           field_context(note_id, field))
 
@@ -453,7 +484,7 @@ class Session:
             if iid != inspection.inspection_id:
                 continue
             for rec in self.streams._select("WHERE collection_id = ? AND note_id IS NULL", [cid]):
-                payload = self._open(rec)
+                payload = self.open_record(rec)
                 if payload and str(payload.get("type", "")).startswith("audit."):
                     out.append(payload)
         return sorted(out, key=lambda p: str(p.get("hlc", "")))
@@ -461,7 +492,7 @@ class Session:
     # -- settings ----------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
         """Every setting with its value (defaults filled in)."""
-        keys = self._require_unlocked()
+        keys = self.require_unlocked()
         stored: dict[str, Any] = {}
         rows = list(self.db.query("SELECT nonce, sealed FROM secrets WHERE name = 'settings'"))
         if rows:
@@ -469,7 +500,7 @@ class Session:
         return {k: stored.get(k, s.default) for k, s in _settings.SETTINGS.items()}
 
     def set_setting(self, key: str, value: Any) -> None:
-        keys = self._require_unlocked()
+        keys = self.require_unlocked()
         _settings.check_setting(key, value)
         values = self.settings()
         values[key] = value
@@ -509,7 +540,7 @@ class Session:
     # -- writing -----------------------------------------------------------------------------
     def _commit(self, note: Note, *, parents: tuple[str, ...], autosave: bool,
                 heads: list[tuple[bytes, bytes, int]] | None = None) -> Note:
-        self._require_unlocked()
+        self.require_unlocked()
         with self.db.atomic():
             last = self.streams.head(note.collection_id, self.device_id)
             replace = (last is not None and last.draft and not last.pushed
@@ -518,7 +549,7 @@ class Session:
                        and make_rev(self.device_id, last.seq) in parents and len(parents) == 1)
             if replace:
                 # the draft is the only head: keep its rev and its own parents
-                old = self._payloads.get(last.hash.hex()) or self._open(last)
+                old = self._payloads.get(last.hash.hex()) or self.open_record(last)
                 parents = tuple(old.get("parents", ())) if old else ()
             note.hlc = str(self.clock.now())
             note.parents = parents
@@ -550,7 +581,7 @@ class Session:
     def _append(self, collection_id: bytes, note_id: str | None, build: Callable[[str], dict],
                 *, parents: tuple[str, ...], draft: bool,
                 replace: StoredRecord | None = None) -> StoredRecord:
-        keys = self._require_unlocked()
+        keys = self.require_unlocked()
         epoch = self.write_epoch(collection_id)
         ck = self.keyring.key(collection_id, epoch) if epoch else None
         if ck is None:
@@ -568,14 +599,19 @@ class Session:
         return self.streams.append(envelope, note_id, draft=draft)
 
     # -- lock --------------------------------------------------------------------------------
-    def save_head_cache(self) -> None:
-        """Seal the current heads' payloads for a quick next unlock (only if they changed)."""
-        keys = self._require_unlocked()
+    def save_head_cache(self, *, rewrite: bool = False) -> None:
+        """Seal the current heads' payloads for a quick next unlock, only if they changed;
+        ``rewrite`` writes it again whatever it held (none left: the cache is dropped), as a
+        purge must, so the cache never carries a purged note to the next unlock."""
+        keys = self.require_unlocked()
         heads = {ref.hash.hex() for ref, _ in self.streams.head_refs()}
         entries = {h: p for h, p in self._payloads.items() if h in heads}
-        if set(entries) == self._cached_keys:
+        if not rewrite and set(entries) == self._cached_keys:
             return
-        _headcache.store(self.db, keys, entries)
+        if entries or not rewrite:
+            _headcache.store(self.db, keys, entries)
+        else:
+            _headcache.drop(self.db)
         self._cached_keys = set(entries)
 
     def lock(self) -> None:
@@ -599,11 +635,6 @@ class Session:
     def locked(self) -> bool:
         return self.keys is None
 
-
-def _issue(field: str, message: str):  # noqa: ANN202
-    from ._templates import ValidationIssue
-
-    return ValidationIssue(field, message)
 
 
 def _validate(kind: str, template: int, title: str, body: str, fields: dict[str, Any],

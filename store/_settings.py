@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._errors import ValidationFailed
+from .errors import invalid
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,9 @@ class Setting:
         return raw.strip()
 
 
+#: The idle lock's bounds, in minutes (the app's settings screen says them too).
+IDLE_LOCK_MINUTES_RANGE = (1, 240)
+
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("server", "",
             "URL of the sync server, e.g. https://sync.example.org (empty: offline)."),
@@ -46,21 +49,17 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
 
 def check_setting(key: str, value: Any) -> None:
     if key not in SETTINGS:
-        raise _invalid(key, "no such setting; known settings: " + ", ".join(SETTINGS))
-    if key == "idle_lock_minutes" and not 1 <= value <= 240:
-        raise _invalid(key, "choose between 1 and 240 minutes")
+        raise invalid(key, "no such setting; known settings: " + ", ".join(SETTINGS))
+    low, high = IDLE_LOCK_MINUTES_RANGE
+    if key == "idle_lock_minutes" and not low <= value <= high:
+        raise invalid(key, f"choose between {low} and {high} minutes")
     if key == "server" and value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise _invalid(key, "give a full URL starting with https:// (or http:// on loopback)")
+            raise invalid(key, "give a full URL starting with https:// (or http:// on loopback)")
         if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-            raise _invalid(key, "plain http is only allowed to this machine; use https")
+            raise invalid(key, "plain http is only allowed to this machine; use https")
 
-
-def _invalid(key: str, message: str) -> ValidationFailed:
-    from ._templates import ValidationIssue
-
-    return ValidationFailed([ValidationIssue(key, message)])
 
 
 def encode(values: dict[str, Any]) -> bytes:

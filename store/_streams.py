@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from ._envelope import ZERO_HASH, envelope_hash, parse_header
-from ._errors import StoreError
+from store.crypto import ZERO_HASH, envelope_hash, parse_header
+
+from .errors import StoreError
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ._errors import NoVault, VaultError, VaultExists, WrongPassphrase
-from ._kdf import KdfParams, stretch
-from ._secrets import SecretBytes
+from store.crypto import KdfParams, SecretBytes, stretch
+from store.errors import NoVault, VaultError, VaultExists, WrongPassphrase
 
 LDK_INFO = b"fieldpad/v1/ldk"
 LOCAL_INFO = b"fieldpad/v1/local"
@@ -158,15 +157,18 @@ def _write_slot(db: sqlite_utils.Database, slot: str, kek: SecretBytes, ldk: Sec
 
 
 def create_vault(db: sqlite_utils.Database, passphrase: str, params: KdfParams,
-                 device_id: bytes) -> tuple[VaultKeys, str]:
-    """Create the vault in an empty profile; return the unlocked keys and the recovery words."""
+                 device_id: bytes, *, signing_key: bytes | None = None,
+                 ) -> tuple[VaultKeys, str]:
+    """Create the vault in an empty profile; return the unlocked keys and the recovery words.
+    The device's signing key is new unless ``signing_key`` (32 raw bytes) is given."""
     if has_vault(db):
         raise VaultExists("this profile already has a vault; use `fieldpad passwd` to change it")
     check_passphrase_strength(passphrase)
     sid = os.urandom(16)
     ldk = SecretBytes.random(32)
     recovery = SecretBytes.random(32)
-    raw_sign = SecretBytes(Ed25519PrivateKey.generate().private_bytes_raw())
+    raw_sign = SecretBytes(signing_key if signing_key is not None
+                           else Ed25519PrivateKey.generate().private_bytes_raw())
     raw_kx = SecretBytes(X25519PrivateKey.generate().private_bytes_raw())
     kek = stretch(passphrase, params)
     rkek = _recovery_kek(recovery)

@@ -11,17 +11,17 @@ Every 4xx answer has the body :class:`ErrorBody`.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._encoding import B64URL_PATTERN
+
 API_PREFIX = "/v1"
 HEX16_PATTERN = r"^[0-9a-f]{32}$"
 KEY_PATTERN = r"^(?:[0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$"
-B64URL_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"
 MAX_WRAPPED = 2048
 
 HEX12_PATTERN = r"^[0-9a-f]{24}$"
@@ -56,21 +56,6 @@ def decode_key(value: str) -> bytes:
     if len(raw) != 32:
         raise ValueError("a public key is 32 bytes")
     return raw
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def decode_b64url(value: str) -> bytes:
-    """Decode base64url with or without padding; raise ValueError if it is not base64url."""
-    if not re.fullmatch(B64URL_PATTERN, value):
-        raise ValueError("not base64url")
-    stripped = value.rstrip("=")
-    try:
-        return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
-    except (binascii.Error, ValueError):
-        raise ValueError("not base64url") from None
 
 
 class _Model(BaseModel):
@@ -229,7 +214,8 @@ class KeysResult(_Model):
 
 
 class RosterEventWire(_Model):
-    """One signed roster event (store/_roster.py): opaque to the server but for its chain."""
+    """One signed roster event (``store.team``'s roster log): opaque to the server but for its
+    chain."""
 
     event: str = Field(min_length=1, max_length=1024,
                        description="the event's canonical JSON text, exactly as signed")
@@ -257,7 +243,9 @@ InviteState = Literal["open", "joined", "accepted", "rejected"]
 
 
 class InviteCreate(_Model):
-    invite_id: Hex12 = Field(description="derived from the invitation's secret (store/_invite)")
+    invite_id: Hex12 = Field(
+        description="derived from the invitation's secret (store/team/_invitation)"
+    )
     inspection_id: Hex16
     user: UserName = Field(description="the user invited: only their device may join")
     role: Role = "member"

@@ -9,24 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from .app import FieldpadApp
+    from store import Session
 
 Command = tuple[str, Callable[[], object], str]
 
-#: How "Note: New ..." reads for each kind.
-NEW_NOTE_NAMES = {
-    "record_review": "record review", "interview": "interview", "focus_group": "focus group",
-    "observation": "observation", "partnership_discussion": "partnership discussion",
-    "concern": "concern form", "good_practice": "good practice example", "note": "general note",
-}
+
+class PaletteApp(Protocol):
+    """What the palette needs of the app (``tui.app.FieldpadApp``): its session and actions.
+    A protocol, so that the palette does not import the app that imports it."""
+
+    session: Session | None
+
+    def new_note(self, kind: str) -> Any: ...
+    def push_screen(self, screen: Any) -> Any: ...
+    def action_quit(self) -> Any: ...
+    def action_sync(self) -> Any: ...
+    def action_conflicts(self) -> Any: ...
+    def action_inspections(self) -> Any: ...
+    def action_concerns_queue(self) -> Any: ...
+    def action_lock(self) -> Any: ...
+    def action_help(self) -> Any: ...
+    def action_settings(self) -> Any: ...
+    def action_enrol(self) -> Any: ...
+    def current_inspection(self) -> Any: ...
 
 
-def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
+
+def commands_for(app: PaletteApp, screen: object) -> Iterator[Command]:
     from .screens.conflict import ConflictScreen
     from .screens.editor import EditorScreen
     from .screens.inspections import InspectionsScreen
@@ -37,10 +51,10 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
     if app.session is None:
         yield "App: Quit", app.action_quit, "Leave fieldpad"
         return
-    from store._templates import KIND_LABELS, KINDS
+    from store.inspection import KIND_LABELS, KIND_NOUNS, KINDS
 
     for kind in KINDS:
-        yield (f"Note: New {NEW_NOTE_NAMES.get(kind, kind)}", partial(app.new_note, kind),
+        yield (f"Note: New {KIND_NOUNS[kind]}", partial(app.new_note, kind),
                f"Write a new {KIND_LABELS[kind].lower()} in the current inspection")
     if isinstance(screen, EditorScreen):
         yield "Note: Save revision", screen.action_save, "Validate and save a revision (ctrl+s)"
@@ -101,7 +115,7 @@ def commands_for(app: FieldpadApp, screen: object) -> Iterator[Command]:
     yield "App: Quit", app.action_quit, "Leave fieldpad (ctrl+q)"
 
 
-def _inspection_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:
+def _inspection_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
     """The timeline and the export of the inspection the user is in (or the highlighted one)."""
     from .screens.export_modal import ExportModal
     from .screens.timeline_modal import TimelineModal
@@ -109,10 +123,10 @@ def _inspection_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:
     inspection = app.current_inspection()
     if inspection is None:
         return
-    yield (f"Inspection: Timeline of {inspection.name}…",
+    yield (f"Timeline: Dates of {inspection.name}…",
            partial(app.push_screen, TimelineModal(inspection)),
            "Notification date and holiday weeks: phase and week on every screen")
-    yield (f"Inspection: Export {inspection.name}…",
+    yield (f"Export: {inspection.name}…",
            partial(app.push_screen, ExportModal(inspection)),
            "Markdown, CSV or DOCX for the report (plaintext files: handle with care)")
 
@@ -142,7 +156,7 @@ def _records_commands(screen: object) -> Iterator[Command]:
         yield "Concerns: Close", screen.action_close, "Close the concern (x)"
 
 
-def _uncertainty_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:
+def _uncertainty_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
     """Areas of uncertainty: from the workspace, and the list's own actions."""
     from .screens.uncertainty import UncertaintyScreen
     from .screens.workspace import WorkspaceScreen
@@ -161,7 +175,7 @@ def _uncertainty_commands(app: FieldpadApp, screen: object) -> Iterator[Command]
         yield "Uncertainty: Reopen", screen.action_reopen, "It is not resolved after all (o)"
 
 
-def _team_commands(app: FieldpadApp, screen: object) -> Iterator[Command]:
+def _team_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
     """The team screen's actions: from anywhere they open it on the current inspection."""
     from .screens.team import TeamScreen, open_team
 

@@ -133,7 +133,7 @@ class ConflictItem:
 def conflict_items(note: Note, field_labels: dict[str, str], me: str = "") -> list[ConflictItem]:
     """What to decide for a conflicted note, with the version by ``me`` (this user's author
     name) on the left when the two sides are by different people."""
-    from store._merge import conflict_regions
+    from store import conflict_regions
 
     items = []
     for i, r in enumerate(conflict_regions(note.body)):
@@ -169,7 +169,7 @@ def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, An
 
     Raises ``ValueError`` while any item is undecided: nothing is discarded before then.
     """
-    from store._merge import conflict_regions
+    from store import conflict_regions
 
     if any(i.choice is None for i in items):
         raise ValueError("some conflicts are not decided yet")
@@ -257,7 +257,7 @@ def phase_text(inspection: Any, today: Any) -> str:
     data = inspection.extra.get("timeline")
     if not data:
         return "–"
-    from store._timeline import Timeline, TimelineError, where_is
+    from store.inspection import Timeline, TimelineError, where_is
 
     try:
         return where_is(Timeline.from_dict(data), today).label

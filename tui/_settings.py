@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+# store._settings only (no crypto, no SQLite): the defaults are the store's, defined once
+from store import IDLE_LOCK_MINUTES_RANGE, SETTINGS
+
 if TYPE_CHECKING:
     from store import Session
 
-DEFAULT_IDLE_LOCK_MINUTES = 10
-MIN_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES = 1, 240
-DEFAULT_THEME = "textual-dark"
+DEFAULT_IDLE_LOCK_MINUTES: int = SETTINGS["idle_lock_minutes"].default
+MIN_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES = IDLE_LOCK_MINUTES_RANGE
+DEFAULT_THEME: str = SETTINGS["theme"].default
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,9 @@ class Settings:
     #: The Textual theme (any name the theme picker lists).
     theme: str = DEFAULT_THEME
     #: Let copy and cut put note text on the system clipboard (off: it stays inside the app).
-    allow_clipboard: bool = False
+    allow_clipboard: bool = SETTINGS["allow_clipboard"].default
     #: The sync server's URL ("" means offline).
-    server: str = ""
+    server: str = SETTINGS["server"].default
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -13,16 +13,10 @@ if TYPE_CHECKING:
 
 def real_enrol(session: Session, url: str, code: str) -> str:
     """Enrol with the server at ``url``: the device's public keys and the one-time code."""
-    from store._settings import SETTINGS
-    from sync.client import SyncClient, fingerprint
+    from sync.client import enrol
 
-    url = SETTINGS["server"].parse(url).rstrip("/")
-    session.set_setting("server", url)  # checks the URL (https, or http to this machine)
-    keys = session.keys.device
-    with SyncClient(url, session.device_id, None) as client:
-        result = client.enrol(code.strip(), keys.sign_pub, keys.kx_pub)
-    session.rosters.set_user(result["user"])
-    return (f"Enrolled as {result['user']}. Device fingerprint {fingerprint(keys.sign_pub)}: "
+    done = enrol(session, url, code)
+    return (f"Enrolled as {done.user}. Device fingerprint {done.fingerprint}: "
             "compare it in person when your lead adds this device.")
 
 
@@ -82,8 +76,7 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
 def real_team(session: Session, inspection: Inspection, action: str, **kw: str) -> str:
     """The team seam over the sync client (``sync.client._team``): invite, join, remove,
     revoke and pair talk to the server at once; a failure is a ``FieldpadError`` with a sentence."""
-    from sync.client import NotConfigured, client_for
-    from sync.client._team import Team, join, team_roster
+    from sync.client import NotConfigured, Team, client_for, join, team_roster
 
     from ._sync_seam import no_team_server
 

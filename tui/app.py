@@ -41,8 +41,6 @@ if TYPE_CHECKING:
     from ._settings import Settings
     from .screens._bookmark import Bookmark
 
-#: The profile's database file (``store._db.DB_NAME``; not imported so start-up stays light).
-DB_NAME = "fieldpad.db"
 #: How often the clock ticks (idle lock, autosave): cheap checks, a fifth of a second apart.
 TICK_SECONDS = 0.2
 
@@ -160,6 +158,8 @@ class FieldpadApp(App[int]):
 
     # -- start -------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        from store import DB_NAME  # store._locations only: the unlock prompt comes first
+
         self.title = "fieldpad"
         first_run = self._profile is None and not (self.profile_dir / DB_NAME).exists()
         if self._profile is not None:
@@ -197,6 +197,7 @@ class FieldpadApp(App[int]):
         self._drop_size_notice()  # it may have come up while the key was being stretched
         self.switch_screen(InspectionsScreen())
         self._return_to(session)
+        self.call_after_refresh(self.check_size)  # the notice, if it was up before, again
         if session.damaged:
             self.notify(f"{len(session.damaged)} record(s) could not be opened and were skipped; "
                         "run `fieldpad doctor`.", severity="warning", timeout=10)
@@ -280,6 +281,7 @@ class FieldpadApp(App[int]):
             while len(self.screen_stack) > 1:
                 await self.pop_screen()
             await self.push_screen(UnlockScreen(reason))
+        self.call_after_refresh(self.check_size)
         self._clipboard = ""
         if self.sync_running:
             self._lock_after_sync = session  # the sync thread is using it: wipe when it ends

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PASSPHRASE = "correct horse battery staple"
@@ -92,8 +93,10 @@ def _sync(session) -> None:  # noqa: ANN001
 
 def build(root: Path, say=print) -> tuple[subprocess.Popen, Path]:  # noqa: ANN001
     """Server, inspection, three members with notes, and your synced profile under ``root``."""
-    from sync.server import open_storage
-    from sync.server._auth import new_code  # the same codes the admin command prints
+    from sync.server import (
+        new_code,  # the same codes the admin command prints
+        open_storage,
+    )
 
     db = root / "server.db"
     storage = open_storage(str(db))
@@ -112,8 +115,7 @@ def build(root: Path, say=print) -> tuple[subprocess.Popen, Path]:  # noqa: ANN0
     say(f"demo server listening on {url}")
     you_profile, you = _device(root, "you", url, invite("you"))
     _sync(you)  # as the lead's first device: creates the inspection's collections and keys
-    from sync.client import client_for
-    from sync.client._team import Team, join
+    from sync.client import Team, client_for, join
 
     members = {}
     with client_for(you) as c:
@@ -141,16 +143,15 @@ def build(root: Path, say=print) -> tuple[subprocess.Popen, Path]:  # noqa: ANN0
     return server, root / "you"
 
 
-def run() -> int:
-    from .cli import main
-
+def run(main: Callable[[list[str]], int]) -> int:
+    """Build the demo, then open ``main`` (the ``fieldpad`` command) on its profile."""
     with tempfile.TemporaryDirectory(prefix="fieldpad-demo-") as tmp:
         root = Path(tmp)
         print("Setting up a demo: a sync server on this machine and three team members…")
         server, profile = build(root)
         try:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):
-                return _scripted(profile, root)
+                return _scripted(main, profile, root)
             print(f"\nYour demo passphrase: {PASSPHRASE}\n(shown only because this profile is "
                   "thrown away when you quit)\n")
             input("Press Enter to open fieldpad… ")
@@ -160,10 +161,8 @@ def run() -> int:
             server.wait(timeout=10)
 
 
-def _scripted(profile: Path, root: Path) -> int:
+def _scripted(main: Callable[[list[str]], int], profile: Path, root: Path) -> int:
     """No terminal for the app: show the same profile through the command line."""
-    from .cli import main
-
     secret = root / "passphrase"
     secret.write_text(PASSPHRASE + "\n")
     common = ["--profile", str(profile)]
@@ -184,6 +183,3 @@ def _scripted(profile: Path, root: Path) -> int:
     print("\nRun `make demo` in a terminal to open the full-screen app on this profile.")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(run())

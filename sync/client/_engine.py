@@ -9,23 +9,23 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from store import Session
-from store._authority import NotALead, purge_statement_refusal
-from store._errors import ValidationFailed
-from store._replica import IngestReport, Replica
-from store._retention import (
+from store import (
+    IngestReport,
+    Replica,
+    Session,
     purge_due,
     purge_inspection,
     purged_inspection_ids,
     retention_state,
 )
-from store._roster import Roster
+from store.errors import ValidationFailed
+from store.team import NotALead, Roster, purge_statement_refusal
 
 from ._errors import AccessDenied, ServerRefused
 from ._http import SyncClient
+from ._report import Progress, SyncReport
 from ._trust import TeamState, Trust, kind_order
 
 log = logging.getLogger("fieldpad.sync")
@@ -33,49 +33,6 @@ log = logging.getLogger("fieldpad.sync")
 PUSH_BATCH = 500
 PUSH_BYTES = 4 * 1024 * 1024
 COLLECTION_KINDS = ("team", "restricted")
-
-
-@dataclass
-class Progress:
-    """Where a sync stands, for the progress bar and the progress line."""
-
-    collection: str = ""
-    phase: str = "connecting"
-    up_records: int = 0
-    up_bytes: int = 0
-    down_records: int = 0
-    down_bytes: int = 0
-    pull_total: int = 0  # records the server said it has that this device lacks
-
-
-@dataclass
-class SyncReport:
-    up_records: int = 0
-    up_bytes: int = 0
-    down_records: int = 0
-    down_bytes: int = 0
-    requests: int = 0
-    wire_sent: int = 0
-    wire_received: int = 0
-    seconds: float = 0.0
-    merged: list[str] = field(default_factory=list)
-    conflicted: list[str] = field(default_factory=list)
-    quarantined: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    created_collections: int = 0
-    delivered_keys: int = 0
-    waiting_for_keys: list[str] = field(default_factory=list)
-    alerts: list[str] = field(default_factory=list)  # what an honest server never does
-    admitted: list[str] = field(default_factory=list)  # devices this lead device added
-    joined: list[str] = field(default_factory=list)  # inspections this device joined
-    purged: list[str] = field(default_factory=list)  # inspections purged here
-    # closed team inspections this lead device may purge now (a sync never purges by itself)
-    purge_due: list[str] = field(default_factory=list)
-    access_ended: list[str] = field(default_factory=list)  # collections no longer listed
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 class SyncEngine:

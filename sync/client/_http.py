@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from .._encoding import b64url
 from .._framing import MEDIA_TYPE, PullPage, decode_pull_page, encode_frames
-from .._protocol import b64url
 from .._signing import DeviceAuth
-from ._errors import AccessDenied, ForkError, NetworkError, ServerRefused
+from ._errors import AccessDenied, ForkError, NetworkError, NotConfigured, ServerRefused
 
 log = logging.getLogger("fieldpad.sync")
 
@@ -247,7 +247,7 @@ class SyncClient:
                          statement: dict[str, Any] | None = None) -> dict[str, Any]:
         """Delete everything the server holds for an inspection (its lead only; idempotent):
         ``{inspection_id, purged_at, records_deleted}``. ``statement`` is the lead's signed
-        purge statement (``store._authority.purge_statement``), kept by the server and passed
+        purge statement (``store.team.purge_statement``), kept by the server and passed
         on to every member device, which purges only when it verifies."""
         body = {"statement": statement} if statement is not None else None
         return self._request("POST", f"/v1/inspections/{inspection_id.hex()}/purge",
@@ -287,3 +287,13 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, httpx.ConnectError):
         return "connection refused or no network"
     return "the connection dropped"
+
+
+def client_for(session, transport=None, **kwargs) -> SyncClient:  # noqa: ANN001
+    """A client for the server configured in this profile's settings."""
+    url = session.settings().get("server")
+    if not url:
+        raise NotConfigured("no server is set for this profile: run `fieldpad enrol URL CODE` "
+                            "first (or keep working offline)")
+    return SyncClient(url, session.device_id, session.keys.device.signing, transport=transport,
+                      **kwargs)

@@ -10,26 +10,32 @@ from __future__ import annotations
 import os
 import re
 
-from store import FieldpadError, Session
-from store._invite import Invitation, join_proof
-from store._model import Inspection
-from store._replica import Replica
-from store._roster import LEAD, MEMBER, Roster
-from store._teamview import TeamDevice, team_roster, team_view
+from store import FieldpadError, Inspection, Replica, Session
+from store.team import (
+    LEAD,
+    MEMBER,
+    Invitation,
+    Roster,
+    TeamDevice,
+    join_proof,
+    team_roster,
+    team_view,
+)
 
-from ._engine import SyncReport
 from ._errors import ServerRefused
-from ._http import SyncClient
+from ._http import SyncClient, client_for
+from ._report import SyncReport
 from ._trust import READING, RESTRICTED, TEAM, Trust
 
-__all__ = ["Team", "TeamDevice", "TeamError", "find_device", "join", "team_roster", "team_view"]
+__all__ = ["Team", "TeamDevice", "TeamError", "find_device", "join", "request_server_purge",
+           "team_roster", "team_view"]
 
 class TeamError(FieldpadError):
     """A team action that cannot be done; the message says what to do instead."""
 
 
 def _collections(session: Session, inspection: Inspection) -> dict[str, bytes]:
-    return {kind: cid for cid, (iid, kind) in session._collections.items()
+    return {kind: cid for cid, (iid, kind) in session.collection_roles().items()
             if iid == inspection.inspection_id}
 
 
@@ -213,3 +219,21 @@ def join(session: Session, client: SyncClient, code: str, inspection_name: str |
     client.join_invite(invitation.invite_id, session.device_id, keys.sign_pub, keys.kx_pub,
                        user, proof)
     return col.get("inspection_name", "") or iid.hex()[:8]
+
+
+def request_server_purge(session: Session, inspection: Inspection) -> None:
+    """Ask the sync server to purge a team inspection (POST /v1/inspections/{iid}/purge), so
+    that every member device purges it at its next sync: the request carries this lead
+    device's signed purge statement, which each member device checks before deleting.
+
+    It raises (a ``FieldpadError``: exit code 4 for the network, 3 when this user does not
+    lead the inspection) when the server does not confirm, so that the local purge does not
+    run and the user can try again. A local inspection never left this device: nothing to ask.
+    """
+    if inspection.scope == "local":
+        return
+    from store.team import purge_statement
+
+    statement = purge_statement(session, inspection)  # refused here unless this is a lead
+    with client_for(session) as client:
+        client.purge_inspection(inspection.inspection_id, statement)

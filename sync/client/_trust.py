@@ -14,25 +14,29 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from store import Session
-from store._invite import (
+from store import Replica, Session
+from store.crypto import SecretBytes
+from store.team import (
+    ADD,
+    LEAD,
+    MEMBER,
+    REMOVE,
+    ROTATE,
     AcceptanceRejected,
     Invitation,
     JoinRejected,
+    Roster,
+    RosterError,
+    SignedEvent,
     admit,
     check_acceptance,
 )
-from store._replica import Replica
-from store._roster import ADD, LEAD, MEMBER, REMOVE, ROTATE, Roster, RosterError, SignedEvent
-from store._secrets import SecretBytes
 
 from ._errors import ServerRefused
 from ._http import SyncClient
-
-if TYPE_CHECKING:
-    from ._engine import SyncReport
+from ._report import SyncReport
 
 log = logging.getLogger("fieldpad.sync")
 
@@ -143,7 +147,7 @@ class Trust:
             epoch = int(k["epoch"])
             if self.replica.has_key(cid, epoch) or roster is None or epoch > roster.epoch:
                 continue  # without a verified roster for that epoch a key waits
-            from .._protocol import decode_b64url
+            from .._encoding import decode_b64url
 
             if not self.replica.unwrap_key(cid, epoch, decode_b64url(k["wrapped"]),
                                            check=lambda key, e=epoch: roster.key_commit_ok(e, key)):

@@ -5,6 +5,7 @@ only for ``fieldpad serve`` and ``fieldpad server admin``.
 """
 
 from ._admin import admin_main
+from ._auth import new_code
 from ._errors import (
     ApiError,
     BadRequest,
@@ -38,6 +39,7 @@ __all__ = [
     "Unprocessable",
     "UnsupportedMedia",
     "admin_main",
+    "new_code",
     "create_app",
     "open_storage",
     "serve_main",

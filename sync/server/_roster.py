@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from store._roster import RosterError, SignedEvent
+from store.team import RosterError, SignedEvent
 
 from ._errors import Unprocessable
 from ._storage import RosterEventIn

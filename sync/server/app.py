@@ -23,6 +23,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.responses import JSONResponse, Response
 
 from .. import _protocol as p
+from .._encoding import b64url, decode_b64url
 from .._framing import MEDIA_TYPE, PullPage, encode_pull_page
 from ._auth import KeyCache, parse_code
 from ._deps import (
@@ -74,7 +75,7 @@ def _collection_out(v: CollectionView) -> p.CollectionInfo:
         keys=[
             p.WrappedKeyOut(
                 epoch=k.epoch,
-                wrapped=p.b64url(k.wrapped),
+                wrapped=b64url(k.wrapped),
                 by_device=k.by_device.hex() if k.by_device else None,
             )
             for k in v.keys
@@ -302,7 +303,7 @@ def _routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists the API
         st = app_state(request)
         try:
             keys = [
-                WrappedKey(k.epoch, _cid(k.device_id), p.decode_b64url(k.wrapped))
+                WrappedKey(k.epoch, _cid(k.device_id), decode_b64url(k.wrapped))
                 for k in body.keys
             ]
         except ValueError:

@@ -15,10 +15,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from store import KdfParams, Profile, Session
-from store._envelope import HEADER_LEN, SIG_LEN, encode_payload, seal
-from store._padding import pad
-from store._vault import unlock_vault
+from store import KdfParams, Profile, Session, unlock_vault
+from store.crypto import HEADER_LEN, SIG_LEN, encode_payload, pad, seal
 
 from ._table import Line, median, ms, pct, timed
 

@@ -38,13 +38,13 @@ class Dev:
         self.session.rosters.set_user(user)
 
     def invite(self, user: str, inspection: str) -> str:
-        from sync.client._team import Team
+        from sync.client import Team
 
         with self.client() as c:
             return Team(self.session, c, self.session.find_inspection(inspection)).invite(user)
 
     def join(self, code: str) -> None:
-        from sync.client._team import join
+        from sync.client import join
 
         with self.client() as c:
             join(self.session, c, code)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from store import DELETED, Session, ValidationFailed
-from store._concerns import ConcernStep, concern_steps, concerns_queue, format_age
+from store.inspection import ConcernStep, concern_steps, concerns_queue, format_age
 from tests.store.test_evidence import make_note
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
@@ -105,7 +105,7 @@ def test_steps_with_history_say_who_and_when(session: Session) -> None:
 
 # -- the lead's steps and raising a concern from a note ------------------------------------------
 def _open_concern(session: Session):  # noqa: ANN202
-    from store._concerns import raise_concern
+    from store.inspection import raise_concern
 
     ins = session.find_inspection(None)
     review = session.create(ins, "record_review", "Record review R-017", "",
@@ -115,8 +115,8 @@ def _open_concern(session: Session):  # noqa: ANN202
 
 
 def test_raise_concern_from_a_note_links_it(session: Session) -> None:
-    from store._concerns import raise_concern
-    from store._sealing import is_sealed
+    from store.crypto import is_sealed
+    from store.inspection import raise_concern
 
     note, review = _open_concern(session)
     assert note.kind == "concern" and note.title == "Concern from Record review R-017"
@@ -134,7 +134,7 @@ def test_raise_concern_from_a_note_links_it(session: Session) -> None:
 
 
 def test_each_step_is_signed_and_time_stamped(session: Session) -> None:
-    from store._concerns import record_step
+    from store.inspection import record_step
 
     note, _ = _open_concern(session)
     later = NOW + timedelta(minutes=20)
@@ -170,7 +170,7 @@ def test_each_step_is_signed_and_time_stamped(session: Session) -> None:
 ])
 def test_step_refusals_are_readable(session: Session, step: str, values: dict,
                                     message: str) -> None:
-    from store._concerns import record_step
+    from store.inspection import record_step
 
     note, _ = _open_concern(session)
     with pytest.raises(ValidationFailed, match=message):
@@ -179,7 +179,7 @@ def test_step_refusals_are_readable(session: Session, step: str, values: dict,
 
 
 def test_closed_no_reopens(session: Session) -> None:
-    from store._concerns import record_step
+    from store.inspection import record_step
 
     note, _ = _open_concern(session)
     record_step(session, note.note_id, "decision",

@@ -31,8 +31,8 @@ from store import (
     parse_header,
     seal,
 )
-from store._envelope import _sig_message, encode_payload
-from store._padding import pad, padme_length, unpad
+from store.crypto import encode_payload, pad, padme_length, unpad
+from store.crypto._envelope import _sig_message
 
 SK = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 PK = SK.public_key()
@@ -147,7 +147,7 @@ def _seal_raw(compressed: bytes) -> bytes:
     """Seal bytes that are already compressed (to reach the payload checks)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from store._envelope import _commitment, _record_key
+    from store.crypto._envelope import _commitment, _record_key
 
     hb = header().pack()
     salt, nonce = os.urandom(32), os.urandom(12)
@@ -179,7 +179,7 @@ def test_header_parse() -> None:
 
 # -- the published test vector ----------------------------------------------------------------
 def _vector() -> dict[str, str]:
-    text = (Path(__file__).parents[2] / "store" / "ENVELOPE.md").read_text()
+    text = (Path(__file__).parents[2] / "store" / "crypto" / "ENVELOPE.md").read_text()
     block = text.split("<!-- vector -->")[1]
     return {k: "".join(v.split()) for k, v in re.findall(r"^(\w+):\s*\n?((?:[ ]*[0-9a-f]+\n)+)",
                                                          block, re.M)}
@@ -204,7 +204,7 @@ def test_hkdf_matches_cryptography(ikm: bytes, salt: bytes | None, info: bytes) 
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    from store._envelope import hkdf_sha256
+    from store.crypto import hkdf_sha256
 
     want = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(ikm)
     assert hkdf_sha256(ikm, salt, info) == want

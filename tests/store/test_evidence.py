@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store import DELETED, Note, PassageTag, Session
-from store._evidence import (
+from store import DELETED, Hlc, Note, PassageTag, Session
+from store.inspection import (
     EVIDENCE_COLUMNS,
     EVIDENCE_ROWS,
     UNASSIGNED,
@@ -18,7 +18,6 @@ from store._evidence import (
     evidence_matrix,
     statement_evidence,
 )
-from store._hlc import Hlc
 
 _ids = itertools.count(1)
 

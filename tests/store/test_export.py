@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 
 from store import Inspection, PassageTag, Session
-from store._export import ExportError, export_inspection, grade_summary, safe_filename
-from store._templates import EVALUATION_ITEMS
+from store.inspection import (
+    EVALUATION_ITEMS,
+    ExportError,
+    export_inspection,
+    grade_summary,
+    safe_filename,
+)
 
 SEALED = "CHI-0101011234"
 
@@ -183,7 +188,7 @@ def test_grade_summary(session: Session, inspection: Inspection) -> None:
 def test_failed_export_leaves_nothing_behind(session: Session, inspection: Inspection,
                                              tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import store._export as export
+    import store.inspection._export as export
 
     def broken(*args: object) -> bytes:
         raise RuntimeError("disk trouble")
@@ -196,7 +201,7 @@ def test_failed_export_leaves_nothing_behind(session: Session, inspection: Inspe
 
 
 def test_an_export_is_recorded_as_an_audit_event(session, tmp_path) -> None:  # noqa: ANN001
-    from store._export import export_inspection
+    from store.inspection import export_inspection
 
     ins = session.find_inspection(None)
     session.create(ins, "note", "Exported", "text", tags=["S1"])

@@ -1,4 +1,4 @@
-"""Invitations (store/_invite.py) against a server that relays them.
+"""Invitations (store/team/_invitation.py) against a server that relays them.
 
 Threat model: the server sees the invite id, the join request and the acceptance, and may
 change any of them (swap the joiner's public keys, answer with a roster of its own, replay an
@@ -14,16 +14,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store._invite import (
+from store.team import (
+    ADD,
     ALPHABET,
     CODE_CHARS,
+    REMOVE,
     AcceptanceRejected,
     BadInviteCode,
     Invitation,
     JoinRejected,
+    Roster,
+    RosterForged,
     accept_proof,
     admit,
     check_acceptance,
+    fingerprint,
     format_code,
     invite_id,
     join_proof,
@@ -31,7 +36,6 @@ from store._invite import (
     verify_accept,
     verify_join,
 )
-from store._roster import ADD, REMOVE, Roster, RosterForged, fingerprint
 from tests.store.test_roster import AT, COLL, add, dev
 
 secrets16 = st.binary(min_size=16, max_size=16)

@@ -1,4 +1,4 @@
-"""Three-way merge of note heads: store/_merge.py."""
+"""Three-way merge of note heads: store/_content_merge.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from store._merge import (
+from store import (
     DEFAULT_LABELS,
     END_LABEL,
     END_MARKER,

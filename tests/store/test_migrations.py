@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store import KdfParams, Profile
-from store._db import MIGRATION_NAMES, connect, migrate, schema_version
+from store import MIGRATION_NAMES, KdfParams, Profile, connect, migrate, schema_version
 from tests.conftest import PASSPHRASE
 
 
@@ -20,7 +19,7 @@ def test_upgrade_from_every_earlier_version(tmp_path: Path, stop_before: str) ->
     earlier = schema_version(db)
     assert earlier < len(MIGRATION_NAMES)
     # write a vault and a note with the session code limited to the earlier schema's columns
-    from store._vault import create_vault
+    from store import create_vault
 
     keys, _ = create_vault(db, PASSPHRASE, KdfParams.floor(), b"\x07" * 16)
     db.execute("INSERT INTO devices (id, sign_pub, kx_pub) VALUES (?, ?, ?)",

@@ -6,13 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store._minimise import (
+from store.inspection import (
+    AMBIGUOUS_FORENAMES,
+    FORENAMES,
     MINIMISATION_KINDS,
+    SURNAMES,
     MinimisationWarning,
     check_minimisation,
     chi_is_valid,
 )
-from store._names import AMBIGUOUS_FORENAMES, FORENAMES, SURNAMES
 
 
 def excerpts(text: str, kind: str | None = None) -> list[str]:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store import KdfParams, Profile, Session
-from store._replica import Replica
+from store import KdfParams, Profile, Replica, Session
 from tests.conftest import PASSPHRASE
 
 INSPECTION = b"\x11" * 16

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from store import (
     HEADER_LEN,
+    META_PREFIX,
     Inspection,
     KdfParams,
     NotFound,
     Profile,
     PurgeNotDue,
+    Replica,
     RetentionError,
     Session,
     _headcache,
@@ -29,8 +31,6 @@ from store import (
     require_due,
     retention_state,
 )
-from store._replica import Replica
-from store._session import META_PREFIX
 from tests.conftest import PASSPHRASE
 
 CANARY = "ZQX-purge-canary-41d2-QXZ"
@@ -214,7 +214,7 @@ def test_purge_leaves_nothing_of_the_inspection_on_disk(profile: Profile,
     assert not [n for n in session.notes.values() if n.inspection_id == gone.inspection_id]
     assert session.search(CANARY.split("-")[1]) == []
     assert session.keyring.latest_epoch(team) is None
-    assert team not in session._collections and restricted not in session._collections
+    assert team not in session.collection_roles() and restricted not in session.collection_roles()
     assert not any(CANARY in str(p) for p in session._payloads.values())
     # the rest is untouched
     assert session.get(kept_note.note_id).body == kept_note.body

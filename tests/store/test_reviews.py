@@ -9,17 +9,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from store import DELETED, Session, ValidationFailed
-from store._export import grade_summary as exported_grade_summary
-from store._reviews import (
+from store.inspection import (
     AGREED,
     AMENDED,
+    EVALUATION_ITEMS,
     MODERATION_STATES,
     NOT_MODERATED,
+    SIX_POINT_SCALE,
     grade_summary,
     moderate,
     review_summary,
 )
-from store._templates import EVALUATION_ITEMS, SIX_POINT_SCALE
+from store.inspection import grade_summary as exported_grade_summary
 from tests.store.test_evidence import make_note
 
 ITEMS = [item for item, _ in EVALUATION_ITEMS]

@@ -1,4 +1,4 @@
-"""The signed roster log (store/_roster.py) against a malicious server.
+"""The signed roster log (store/team/_roster_log.py) against a malicious server.
 
 Threat model: the server stores and serves roster events and may drop, reorder, replay, rewrite
 or inject any of them; it holds no lead's signing key. Leads' devices are honest (a removed lead's
@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store._roster import (
+from store.team import (
     ADD,
     MAX_EVENT_BYTES,
     REMOVE,

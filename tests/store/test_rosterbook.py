@@ -1,4 +1,4 @@
-"""What a device keeps of its teams (store/_rosterbook.py): verified rosters and pins sealed in
+"""What a device keeps of its teams (store/team/_trust_book.py): verified rosters and pins sealed in
 the profile, re-verified at load; records checked against the roster; keys committed by the
 roster are the only ones written with."""
 
@@ -11,10 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from store import Profile, Session
-from store._replica import Replica
-from store._roster import ADD, ROTATE, Roster, RosterForged
-from store._secrets import SecretBytes
+from store import Profile, Replica, Session
+from store.crypto import SecretBytes
+from store.team import ADD, ROTATE, Roster, RosterForged
 from tests.conftest import PASSPHRASE
 
 

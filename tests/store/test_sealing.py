@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from store import Profile, Session, ValidationFailed
-from store._sealing import (
+from store.crypto import (
     SEALED_PREFIX,
     field_context,
     is_sealed,
@@ -19,7 +19,7 @@ from store._sealing import (
     seal_value,
     sealed_recipients,
 )
-from store._templates import validate_note
+from store.inspection import validate_note
 from tests.conftest import PASSPHRASE
 
 CHILD = "CHI 0101011234"
@@ -94,7 +94,7 @@ def concern(session: Session, **fields: object):  # noqa: ANN201
 
 
 def stored_payloads(session: Session, note_id: str) -> list[dict]:
-    return [session._open(rec) for rec in session.streams.for_note(note_id)]
+    return [session.open_record(rec) for rec in session.streams.for_note(note_id)]
 
 
 def test_create_seals_and_unseal_opens_on_this_device(profile: Profile,
@@ -190,7 +190,7 @@ def test_a_too_long_identifier_is_refused_before_sealing(session: Session) -> No
 
 
 def test_export_redacts_the_identifier_in_free_text(session: Session, tmp_path: Path) -> None:
-    from store._export import export_inspection
+    from store.inspection import export_inspection
 
     ins = session.find_inspection(None)
     session.create(ins, "concern", "Concern", f"Mentioned {CHILD} in passing.",

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store import (
-    CONFLICTED,
-    DELETED,
-    NotFound,
-    Profile,
-    Session,
-    ValidationFailed,
-)
-from store._model import make_rev
+from store import CONFLICTED, DELETED, NotFound, Profile, Session, ValidationFailed, make_rev
 from tests.conftest import PASSPHRASE
 
 
@@ -228,10 +220,20 @@ def test_draft_notes_skip_validation_and_locked_sessions_say_so(session: Session
         session.get(draft.note_id)
 
 
-def test_tui_locates_the_same_default_profile(monkeypatch, tmp_path) -> None:  # noqa: ANN001
-    from store import default_profile_dir
-    from tui._locations import default_profile_dir as tui_default
+def test_the_default_profile_is_found_without_loading_the_store(monkeypatch,  # noqa: ANN001
+                                                                  tmp_path) -> None:
+    """The app and the CLI find the profile through this one light function, before unlock."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    assert tui_default() == default_profile_dir()
+    from store import default_profile_dir
+
+    code = ("import sys, store; print(store.default_profile_dir()); "
+            "print(sorted(m for m in sys.modules if m.startswith(('sqlite_utils', 'store._s'))))")
+    env = {"FIELDPAD_PROFILE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       check=True, cwd=Path(__file__).parents[2])
+    assert r.stdout.split("\n")[:2] == [str(tmp_path), "[]"]
     monkeypatch.setenv("FIELDPAD_PROFILE", str(tmp_path))
-    assert tui_default() == default_profile_dir() == tmp_path
+    assert default_profile_dir() == tmp_path

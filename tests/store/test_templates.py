@@ -8,32 +8,30 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store._tags import (
-    STATEMENT_TAGS,
-    STATUS_TAGS,
-    TAG_HELP,
-    InvalidTag,
-    PassageTag,
-    describe_tag,
-    parse_tags,
-    validate_tag,
-)
-from store._templates import (
+from store.inspection import (
     EVALUATION_ITEMS,
     KIND_LABELS,
     KIND_SHORT_LABELS,
     KINDS,
     SIX_POINT_SCALE,
+    STATEMENT_TAGS,
+    STATUS_TAGS,
+    TAG_HELP,
     TEMPLATES,
     FieldSpec,
+    InvalidTag,
+    PassageTag,
     Template,
     UnknownTemplate,
     ValidationIssue,
     coerce_field,
+    describe_tag,
     format_field,
     latest_version,
+    parse_tags,
     template_for,
     validate_note,
+    validate_tag,
 )
 
 ITEMS = (

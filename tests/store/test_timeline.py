@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from store._timeline import (
+from store.inspection import (
     DEFAULT_STEPS,
     Position,
     StepSpec,

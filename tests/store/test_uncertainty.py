@@ -1,4 +1,4 @@
-"""Following up areas of uncertainty (store/_uncertainty.py): assigned, resolved with the
+"""Following up areas of uncertainty (store/inspection/_uncertainty.py): assigned, resolved with the
 evidence that resolved it, reopened; each step an audit event that survives a relock."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from store import Profile, Session, ValidationFailed
-from store._uncertainty import (
+from store.inspection import (
     ASSIGNED,
     OPEN,
     RESOLVED,

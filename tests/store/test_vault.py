@@ -15,7 +15,7 @@ from store import (
     VaultExists,
     WrongPassphrase,
 )
-from store._kdf import FLOOR_MEMORY_KIB
+from store.crypto import FLOOR_MEMORY_KIB
 from tests.conftest import PASSPHRASE
 
 

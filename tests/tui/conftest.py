@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from store import KdfParams, Note, Profile, Session
-from store._model import make_rev
+from store import KdfParams, Note, Profile, Session, make_rev
 from tests.conftest import PASSPHRASE
 from tui.app import FieldpadApp
 

@@ -10,7 +10,7 @@ from textual.widgets import Checkbox, Input, Label, TextArea
 from textual.widgets.text_area import Selection
 
 from store import KdfParams, PassageTag, Profile, Session
-from store._templates import KINDS
+from store.inspection import KINDS
 from tui.screens.editor import EditorScreen, KindModal, TagModal
 from tui.screens.workspace import WorkspaceScreen
 from tui.widgets.choice import ChoiceField

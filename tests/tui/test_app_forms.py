@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Input
 
 from store import Profile, Session
-from store._templates import EVALUATION_ITEMS, SIX_POINT_SCALE
+from store.inspection import EVALUATION_ITEMS, SIX_POINT_SCALE
 from tui.screens.editor import EditorScreen
 from tui.widgets.checklist import ChecklistField
 from tui.widgets.choice import ChoiceField, ChoicePicker

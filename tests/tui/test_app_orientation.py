@@ -28,6 +28,14 @@ async def open_notebook(pilot, session: Session) -> WorkspaceScreen:  # noqa: AN
     return screen
 
 
+async def resize(pilot, width: int, height: int) -> None:  # noqa: ANN001
+    """A new terminal size, and the screens it brings or takes away settled."""
+    await pilot.resize_terminal(width, height)
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def footer_text(screen) -> str:  # noqa: ANN001
     footer = screen.query_one(KeyFooter)
     return " ".join(str(key.render()) for key in footer.children)
@@ -39,29 +47,24 @@ async def test_too_small_notice_comes_and_goes_with_the_size(fprofile: Profile,
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot, fsession)
         assert isinstance(app.screen, InspectionsScreen)
-        await pilot.resize_terminal(60, 20)
-        await pilot.pause()
+        await resize(pilot, 60, 20)
         notice = app.screen
         assert isinstance(notice, TooSmallNotice)
         assert "needs at least 80×24" in str(notice.query_one("#too-small-title").render())
         assert "60×20" in str(notice.query_one("#too-small-size").render())
-        await pilot.resize_terminal(79, 24)
-        await pilot.pause()
+        await resize(pilot, 79, 24)
         assert app.screen is notice and "79×24" in str(notice.query_one("#too-small-size")
                                                            .render())
-        await pilot.resize_terminal(100, 30)
-        await pilot.pause()
+        await resize(pilot, 100, 30)
         assert isinstance(app.screen, InspectionsScreen)
         # escape carries on at a small size; it comes back only when the size changes
-        await pilot.resize_terminal(70, 24)
-        await pilot.pause()
+        await resize(pilot, 70, 24)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, InspectionsScreen)
         await advance(pilot, 1)
         assert isinstance(app.screen, InspectionsScreen)
-        await pilot.resize_terminal(70, 22)
-        await pilot.pause()
+        await resize(pilot, 70, 22)
         assert isinstance(app.screen, TooSmallNotice)
 
 
@@ -105,9 +108,7 @@ async def test_footer_shows_what_fits_and_more(fprofile: Profile, fsession: Sess
         text = footer_text(screen)
         assert text.startswith("/ Search") and "? more" in text
         assert "esc Back" not in text  # it did not fit at 80 columns: ? shows it
-        await pilot.resize_terminal(200, 30)
-        await pilot.pause()
-        await pilot.pause()
+        await resize(pilot, 200, 30)
         wide = footer_text(screen)
         for key in ("m Matrix", "h History", "f Filters", "d Delete", "esc Back"):
             assert key in wide

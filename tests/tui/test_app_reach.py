@@ -63,7 +63,7 @@ async def test_timeline_from_the_palette(fprofile: Profile, fsession: Session) -
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot, fsession)
-        command(app, "Inspection: Timeline of Notebook")()
+        command(app, "Timeline: Dates of Notebook")()
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, TimelineModal)
@@ -87,7 +87,7 @@ async def test_export_from_the_palette(fprofile: Profile, fsession: Session,
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot, fsession)
-        command(app, "Inspection: Export Notebook")()
+        command(app, "Export: Notebook")()
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, ExportModal)

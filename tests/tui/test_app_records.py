@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from textual.widgets import DataTable, Input, Label, RadioSet, Static
 
 from store import Profile, Session
-from store._sealing import is_sealed
+from store.crypto import is_sealed
 from tui._commands_palette import commands_for
 from tui.screens.concern_step import StepModal
 from tui.screens.concerns import ConcernsScreen
@@ -268,7 +268,7 @@ async def test_editor_raises_a_concern_linked_to_its_note(fprofile: Profile,
 def test_step_line_names_who_signed_and_when() -> None:
     from datetime import UTC, datetime
 
-    from store._concerns import ConcernStep
+    from store.inspection import ConcernStep
     from tui.screens.concern_step import step_line
 
     at = datetime(2026, 3, 14, 9, 40, tzinfo=UTC)
@@ -284,7 +284,7 @@ def test_step_line_names_who_signed_and_when() -> None:
 
 
 async def test_concern_editor_shows_each_step_signed(fprofile: Profile, fsession: Session) -> None:
-    from store._concerns import record_step
+    from store.inspection import record_step
 
     ins = fsession.find_inspection(None)
     note = fsession.create(ins, "concern", "Concern", "",

@@ -144,15 +144,15 @@ async def test_purge_cancelled_and_refused_while_syncing(fprofile: Profile,
 
 async def test_a_server_refusal_purges_nothing(fprofile: Profile, fsession: Session,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import sync.client as sync_client
     from store import FieldpadError
-    from tui import _retention_cmd
 
     ins = _due(fsession, "Old 2025")
 
     def refuse(session: Session, inspection: Inspection) -> None:
         raise FieldpadError("the server could not be reached")
 
-    monkeypatch.setattr(_retention_cmd, "request_server_purge", refuse)
+    monkeypatch.setattr(sync_client, "request_server_purge", refuse)
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _on(pilot, fsession, ins)

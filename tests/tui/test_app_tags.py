@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Footer, Input
 
 from store import Profile, Session
-from store._tags import FRAMEWORK_INDICATORS, validate_tag
+from store.inspection import FRAMEWORK_INDICATORS, validate_tag
 from tui.screens.tags import STANDARD_TAGS, TagModal
 from tui.widgets.multipick import MultiPicker, MultiPickField
 from tui.widgets.tickbox import TickBox

@@ -10,7 +10,6 @@ snapshots) are the same on every run.
 from __future__ import annotations
 
 import threading
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from textual.widgets import DataTable, Input, Label
 
-import store._profile
-import store._vault
 from store import FieldpadError, Inspection, KdfParams, Profile, Session
-from store._invite import format_code, parse_code
-from store._roster import ADD, LEAD, MEMBER, REMOVE, Roster
+from store.team import ADD, LEAD, MEMBER, REMOVE, Roster, format_code, parse_code
 from tui._commands_palette import commands_for
 from tui.screens.confirm import ConfirmModal
 from tui.screens.inspections import InspectionsScreen
@@ -72,21 +68,11 @@ OTHERS = [("kim", MEMBER, KIM_1, 3), ("kim", MEMBER, KIM_2, 4), ("lr2", MEMBER, 
 LEAD_DEVICE = _did(0x99)
 
 
-class _FixedEd25519:
-    """``store._vault``'s key factory, made to return the same key every time."""
-
-    generate = staticmethod(lambda: _sign(1))
-    from_private_bytes = staticmethod(Ed25519PrivateKey.from_private_bytes)
-
-
 def fixed_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Profile, Session]:
     """A profile whose device id and signing key are always the same (floor KDF)."""
     profile = Profile(tmp_path / "profile", now_ms=lambda: STORE_MS)
-    with monkeypatch.context() as m:
-        m.setattr(store._vault, "Ed25519PrivateKey", _FixedEd25519)
-        m.setattr(store._profile, "os", types.SimpleNamespace(
-            urandom=lambda n: ME[:n], environ=store._profile.os.environ))
-        session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI")
+    session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI", device_id=ME,
+                              signing_key=_sign(1).private_bytes_raw())
     assert session.device_id == ME
     return profile, session
 
@@ -98,7 +84,7 @@ def add_team(session: Session, *, lead: bool = True) -> Inspection:
     lr2's (removed later: lost) and bo's (a second lead). Otherwise another device (bo's) is
     the lead and this device is a member."""
     ins = session.add_inspection(INSPECTION, "Northshire CPP", role="team", scope="team")
-    cid = next(c for c, (iid, kind) in session._collections.items()
+    cid = next(c for c, (iid, kind) in session.collection_roles().items()
                if iid == ins.inspection_id and kind == "team")
     ck = session.keyring.key(cid, 1)
     assert ck is not None
@@ -194,7 +180,7 @@ def test_fingerprints_are_the_sync_clients() -> None:
 
 
 def test_the_list_is_the_sync_clients_team_view(team) -> None:  # noqa: ANN001
-    from sync.client._team import team_view
+    from sync.client import team_view
     from tui.screens.team import team_devices, team_roster
 
     _, session, ins = team

@@ -31,6 +31,13 @@ class Tmux:
     def keys(self, *keys: str, literal: bool = False) -> None:
         self("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys)
 
+    def alive(self) -> bool:
+        """Whether the session still runs: it ends with the app, and with it the tmux server,
+        so list-sessions failing (and only that) means it is gone."""
+        r = subprocess.run([*self.base, "list-sessions", "-F", "#S"], capture_output=True,
+                           text=True, timeout=20)
+        return r.returncode == 0 and self.session in r.stdout.split()
+
     def screen(self) -> str:
         return self("capture-pane", "-p", "-t", self.session)
 
@@ -86,10 +93,9 @@ def test_unlock_and_write_a_note_with_keys_only(tmp_path: Path) -> None:
         assert "Typed in tmux" not in shown
         tmux.keys("C-q")
         deadline = time.monotonic() + 10
-        while "fp" in tmux("list-sessions", "-F", "#S") and time.monotonic() < deadline:
+        while tmux.alive() and time.monotonic() < deadline:
             time.sleep(0.1)
-    except subprocess.CalledProcessError:
-        pass  # the session ended with the app: list-sessions fails once the server is gone
+        assert not tmux.alive(), "the app did not quit on ctrl+q"
     finally:
         subprocess.run([*tmux.base, "kill-server"], capture_output=True)
     session = Profile(directory).unlock(PASSPHRASE)

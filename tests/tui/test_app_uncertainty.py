@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import DataTable, Input, Label, SelectionList, Static
 
 from store import Note, Profile, Session
-from store._uncertainty import follow_ups
+from store.inspection import follow_ups
 from tui._commands_palette import commands_for
 from tui.screens.editor import EditorScreen
 from tui.screens.help import binding_groups

@@ -184,7 +184,7 @@ async def test_history_restore(fprofile: Profile, fsession: Session) -> None:
 
 async def test_note_list_stays_fast_with_10000_notes() -> None:
     """Filling and moving through 10,000 notes renders only what is visible."""
-    from store._model import Note as StoreNote
+    from store import Note as StoreNote
 
     many = [StoreNote(note_id=f"{i:032x}", inspection_id=b"i", collection_id=b"c", rev=f"r{i}",
                       parents=(), hlc=f"{1773481200000 - i:013d}-0000-node", kind="note",
@@ -295,7 +295,7 @@ async def test_inspections_show_phase_and_week_from_the_timeline(fprofile, fsess
 
     from textual.widgets import DataTable
 
-    from store._timeline import make_timeline
+    from store.inspection import make_timeline
     from tui.screens.inspections import InspectionsScreen
 
     ins = fsession.add_inspection("Northshire 2026", "Northshire CPP")

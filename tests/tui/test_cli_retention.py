@@ -95,8 +95,9 @@ def test_the_server_hook_runs_before_the_local_purge(tmp_path: Path, monkeypatch
     """In process: a server that refuses leaves the local inspection untouched."""
     import argparse
 
+    import sync.client as sync_client
     from store import FieldpadError, KdfParams
-    from tui import _retention_cmd
+    from tui.cli import _inspection
 
     profile = Profile(tmp_path / "p")
     session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI")
@@ -109,22 +110,21 @@ def test_the_server_hook_runs_before_the_local_purge(tmp_path: Path, monkeypatch
         calls.append(i.name)
         raise FieldpadError("the server could not be reached")
 
-    monkeypatch.setattr(_retention_cmd, "request_server_purge", refuse)
+    monkeypatch.setattr(sync_client, "request_server_purge", refuse)
     secret = tmp_path / "secret"
     secret.write_text(PASSPHRASE + "\n")
     args = argparse.Namespace(name="Team", yes=True, passphrase_fd=None,
                               passphrase_file=str(secret))
     try:
-        _retention_cmd.cmd_inspection_purge(profile, args)
+        _inspection.cmd_inspection_purge(profile, args)
     except FieldpadError:
         pass
     else:  # pragma: no cover
         raise AssertionError("the purge went on without the server")
     finally:
-        from tui._commands import _OPEN
+        from tui.cli._common import lock_all
 
-        while _OPEN:
-            _OPEN.pop().lock()
+        lock_all()
     assert calls == ["Team"]
     s2 = profile.unlock(PASSPHRASE)
     assert s2.find_inspection("Team").name == "Team"

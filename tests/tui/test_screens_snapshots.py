@@ -384,7 +384,7 @@ def test_concerns_queue(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
 
 
 def _more_reviews(session: Session, ids: dict[str, Any]) -> None:
-    from store._reviews import moderate
+    from store.inspection import moderate
 
     r18 = session.create(ids["north"], "record_review", "Record review R-018", "",
                          {"pseudonym": "R-018", "chronology_grade": "adequate",
@@ -427,7 +427,7 @@ def test_moderate_review(snap_compare, tmp_path) -> None:  # noqa: ANN001
 
 def test_areas_of_uncertainty(snap_compare, tmp_path) -> None:  # noqa: ANN001
     """Areas of uncertainty at 80×24: one resolved by a record review, one assigned, one open."""
-    from store._uncertainty import assign, resolve
+    from store.inspection import assign, resolve
 
     profile, session, ids = seeded(tmp_path)
     north = ids["north"]

@@ -1,6 +1,6 @@
 """The lead's steps on a concern from the queue: the decision (with rationale and time), the
 referral (partner lead contacted, time, method, reference), built from the concern template's
-own fields; saving is ``store._concerns.record_step`` (one revision signed by this device)."""
+own fields; saving is ``store.inspection.record_step`` (one revision signed by this device)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, TextArea
 
 from store import Note, ValidationFailed
-from store._concerns import STEP_FIELDS, ConcernStep, record_step
-from store._templates import FieldSpec, template_for
+from store.inspection import STEP_FIELDS, ConcernStep, FieldSpec, record_step, template_for
 
 from ..widgets.choice import ChoiceField
 from ._base import BaseModal

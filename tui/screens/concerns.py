@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Label, Static
 
 from store import Inspection
-from store._concerns import concern_steps, concerns_queue
+from store.inspection import concern_steps, concerns_queue
 
 from ._table import TableScreen
 
@@ -119,7 +119,7 @@ class ConcernsScreen(TableScreen[Any]):  # rows: store QueuedConcern
 
     def action_close(self) -> None:
         from store import ValidationFailed
-        from store._concerns import record_step
+        from store.inspection import record_step
 
         from .confirm import ConfirmModal
 

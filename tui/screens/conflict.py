@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Static, TextArea
 
 from store import ValidationFailed
-from store._templates import format_field, template_for
+from store.inspection import format_field, template_for
 
 from .._notes import BOTH, EDITED, LEFT, RIGHT, ConflictItem, conflict_items, resolve_conflicts
 from ..widgets.key_footer import KeyFooter

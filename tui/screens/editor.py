@@ -20,8 +20,13 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, TextArea
 
 from store import Inspection, Note, PassageTag, Session, ValidationFailed
-from store._reviews import ITEM_SHORT_LABELS
-from store._templates import FieldSpec, Template, template_for, validate_note
+from store.inspection import (
+    ITEM_SHORT_LABELS,
+    FieldSpec,
+    Template,
+    template_for,
+    validate_note,
+)
 
 from .._notes import clock, create_draft
 from ..widgets.checklist import ChecklistField
@@ -201,7 +206,7 @@ class EditorScreen(EditorTags, BaseScreen):
             return
         from rich.text import Text
 
-        from store._concerns import concern_steps
+        from store.inspection import concern_steps
 
         from .concern_step import step_line
 

@@ -13,12 +13,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
 from store import FieldpadError, Inspection
+from store.inspection import EXPORT_FORMATS, PLAINTEXT_WARNING
 
-from .._export_cmd import PLAINTEXT_WARNING
 from ..widgets.choice import ChoiceField
 from ._base import BaseModal
-
-FORMATS = ("md", "csv", "docx")
 
 
 class ExportModal(BaseModal):
@@ -44,11 +42,11 @@ class ExportModal(BaseModal):
             yield Label(f"Export {self.inspection.name}", classes="dialog-title", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Format", classes="form-label")
-                yield ChoiceField(FORMATS, id="export-format", label="Format", value="docx")
+                yield ChoiceField(EXPORT_FORMATS, id="export-format", label="Format", value="docx")
             with Horizontal(classes="form-row"):
                 yield Label("Folder", classes="form-label")
                 yield Input(str(folder), id="export-folder", compact=True)
-            yield Label("⚠ " + PLAINTEXT_WARNING.removeprefix("warning: "),
+            yield Label("⚠ " + PLAINTEXT_WARNING[:1].upper() + PLAINTEXT_WARNING[1:],
                         id="export-warning", markup=False)
             yield Label("", id="export-message", markup=False)
             with Horizontal(classes="buttons"):
@@ -79,7 +77,7 @@ class ExportModal(BaseModal):
 
     @work(thread=True, exclusive=True, group="export", name="export")
     def _export(self, fmt: str, folder: Path) -> None:
-        from store._export import export_inspection
+        from store.inspection import export_inspection
 
         try:
             paths = export_inspection(self.session, self.inspection, fmt, folder)

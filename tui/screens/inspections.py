@@ -228,13 +228,13 @@ class InspectionsScreen(BaseScreen):
         """In a thread: the server's purge (a network call, for a team inspection) first, so
         that a refusal leaves everything here as it was; then the local purge, on the UI
         thread, where the screens read the session."""
-        from .. import _retention_cmd
+        import sync.client as sync_client
 
         session = self.fp.session
         if session is None:
             return
         try:
-            _retention_cmd.request_server_purge(session, ins)
+            sync_client.request_server_purge(session, ins)
         except Exception as exc:  # noqa: BLE001 - said in words; nothing was purged
             message = str(exc) if isinstance(exc, FieldpadError) else type(exc).__name__
             self.app.call_from_thread(self.notify, f"The server did not purge {ins.name}: "

@@ -1,6 +1,6 @@
 """The evidence matrix (statements and QI 2.1 against evidence status, strengths and areas for
-development), over the store's own rules (``store._evidence``) so the screen, the CLI and the
-export count the same way."""
+development), over the store's own rules (``store.inspection``: evidence) so the screen, the
+CLI and the export count the same way. The concerns queue is in ``concerns.py``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Label
 
 from store import Inspection
-from store._evidence import (
+from store.inspection import (
     COLUMN_LABELS,
     EVIDENCE_COLUMNS,
     EVIDENCE_ROWS,

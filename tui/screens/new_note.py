@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from store._templates import KIND_LABELS, KINDS
+from store.inspection import KIND_LABELS, KINDS
 
 from ._base import BaseModal
 

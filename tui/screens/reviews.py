@@ -1,6 +1,6 @@
 """Records reading: an inspection's record reviews with their moderation state, the summary of
 grades per evaluation item across them, and the moderation dialog (agree, or amend with notes
-and changed grades). Counting and saving are the store's (``store._reviews``), so the screen,
+and changed grades). Counting and saving are the store's (``store.inspection``), so the screen,
 ``fieldpad review`` and the CSV export agree."""
 
 from __future__ import annotations
@@ -22,17 +22,18 @@ from textual.widgets import (
 )
 
 from store import Inspection, Note, ValidationFailed
-from store._reviews import (
+from store.inspection import (
     AGREED,
     AMENDED,
+    EVALUATION_ITEMS,
     ITEM_SHORT_LABELS,
     MODERATION_STATES,
+    SIX_POINT_SCALE,
     grade_of,
     moderate,
     moderation_of,
     review_summary,
 )
-from store._templates import EVALUATION_ITEMS, SIX_POINT_SCALE
 
 from ..widgets.choice import ChoiceField
 from ..widgets.tickbox import RadioMark

@@ -16,9 +16,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
-from store._evidence import ROW_LABELS
-from store._tags import (
+from store.inspection import (
     FRAMEWORK_INDICATORS,
+    ROW_LABELS,
     STATEMENT_TAGS,
     STATUS_TAGS,
     InvalidTag,

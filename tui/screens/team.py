@@ -18,8 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Label, Static
 
 from store import FieldpadError, Inspection
-from store._roster import MEMBER, Roster
-from store._teamview import TeamDevice, fingerprint_text, team_devices, team_roster
+from store.team import MEMBER, Roster, TeamDevice, fingerprint_text, team_devices, team_roster
 
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
@@ -30,7 +29,7 @@ from .team_dialogs import (
     InviteModal,
     JoinModal,
     PairModal,
-    _sentence,
+    as_sentence,
     spaced_code,
 )
 
@@ -369,9 +368,9 @@ class TeamScreen(BaseScreen):
         try:
             result = app.team_now(self.session, self.inspection, action, **kw)
         except FieldpadError as exc:
-            error = _sentence(str(exc))
+            error = as_sentence(str(exc))
         except Exception as exc:  # noqa: BLE001 - shown in words, never a traceback
-            error = _sentence(f"it stopped unexpectedly ({type(exc).__name__}); nothing "
+            error = as_sentence(f"it stopped unexpectedly ({type(exc).__name__}); nothing "
                               "changed on this device that the server did not take")
         app.call_from_thread(self._done, action, kw, result, error)
 

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from store._roster import LEAD, MEMBER
+from store.team import LEAD, MEMBER
 
 from ..widgets.tickbox import RadioMark
 from ._base import BaseModal
@@ -22,7 +22,7 @@ from ._base import BaseModal
 USER_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
     text = text.strip() or "it failed without saying why"
     text = text[:1].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
@@ -182,14 +182,14 @@ class JoinModal(BaseModal):
     @on(Input.Submitted, "#join-code")
     @on(Button.Pressed, "#join")
     def _join(self) -> None:
-        from store._invite import BadInviteCode, parse_code
+        from store.team import BadInviteCode, parse_code
 
         code = self.query_one("#join-code", Input).value.strip()
         try:
             parse_code(code)
         except BadInviteCode as exc:
             message = self.query_one("#join-message", Label)
-            message.update(_sentence(str(exc)))
+            message.update(as_sentence(str(exc)))
             message.display = True
             self.query_one("#join-code", Input).focus()
             return

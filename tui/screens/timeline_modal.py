@@ -66,7 +66,7 @@ class TimelineModal(BaseModal):
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        from store._timeline import TimelineError, make_timeline, where_is
+        from store.inspection import TimelineError, make_timeline, where_is
 
         if not self.session.may_change(self.inspection):
             self._say("Only the inspection's lead can change its timeline.")

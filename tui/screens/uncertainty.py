@@ -1,6 +1,6 @@
 """Areas of uncertainty (issue 6): every note tagged ``status:uncertainty`` under its statement,
 who looks into it, and the notes whose evidence resolved it. The follow-up is the store's
-(``store._uncertainty``): each step is a synced audit event signed by this device, so the
+(``store.inspection``): each step is a synced audit event signed by this device, so the
 screen, ``fieldpad uncertainty`` and the export agree."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, SelectionList, Static
 
 from store import Inspection, Note, StoreError, ValidationFailed
-from store._evidence import ROW_SHORT_LABELS
-from store._templates import KIND_SHORT_LABELS
-from store._uncertainty import (
+from store.inspection import (
     ASSIGNED,
+    KIND_SHORT_LABELS,
     OPEN,
     RESOLVED,
+    ROW_SHORT_LABELS,
     UNASSIGNED,
     AreaRow,
     FollowUp,

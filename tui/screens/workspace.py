@@ -14,8 +14,14 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import CONFLICTED, DELETED, Inspection, Note, Session
-from store._tags import describe_tag
-from store._templates import KIND_LABELS, KINDS, format_field, template_for
+from store.inspection import (
+    KIND_LABELS,
+    KIND_PLURALS,
+    KINDS,
+    describe_tag,
+    format_field,
+    template_for,
+)
 
 from .._notes import phase_text, when
 from ..widgets.key_footer import KeyFooter
@@ -25,11 +31,7 @@ from ._base import BaseScreen
 from ._bookmark import Bookmark
 from .inspections import sync_status
 
-SIDEBAR_KIND = {
-    "record_review": "Reviews", "interview": "Interviews", "focus_group": "Focus groups",
-    "observation": "Observations", "partnership_discussion": "Partnership",
-    "concern": "Concerns", "good_practice": "Good pract.", "note": "Notes",
-}
+SIDEBAR_KIND = KIND_PLURALS
 STATES = (("conflicted", "Conflicted"), ("unsynced", "Unsynced"), ("deleted", "Deleted"))
 SEARCH_LIMIT = 500
 

@@ -20,16 +20,14 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from store.inspection import KIND_SHORT_LABELS
+
 from .._notes import when
 
 if TYPE_CHECKING:
     from store import Note
 
-KIND_SHORT = {
-    "record_review": "review", "interview": "interv", "focus_group": "focus",
-    "observation": "observ", "partnership_discussion": "pd", "concern": "concern",
-    "good_practice": "good", "note": "note",
-}
+KIND_SHORT = KIND_SHORT_LABELS
 
 
 def tag_summary(tags: Sequence[str]) -> str:

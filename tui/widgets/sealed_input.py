@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from textual.widgets import Input
 
-from store._sealing import is_sealed, sealed_recipients
+from store.crypto import is_sealed, sealed_recipients
 
 PLACEHOLDER = "sealed: readable by leads only"
 

@@ -9,7 +9,7 @@ write lock with BEGIN IMMEDIATE instead). Every caller-facing query joins the ca
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -35,35 +35,10 @@ from ._sql_invites import InvitesMixin
 from ._sql_members import MembersMixin
 from ._sql_purge import PurgeMixin, inspection_purged
 from ._sql_roster import RosterMixin
+from ._tx import Tx
 
 PULL_CHUNK = 256
 NONCE_PRUNE_EVERY = 60.0
-
-
-class Tx:
-    """A cursor inside one transaction, with ``?`` placeholders on every backend."""
-
-    __slots__ = ("_cur", "_tr")
-
-    def __init__(self, cur: Any, translate: Any) -> None:
-        self._cur = cur
-        self._tr = translate
-
-    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self._cur.execute(self._tr(sql), params)
-        return self._cur.rowcount
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        self._cur.execute(self._tr(sql), params)
-        return self._cur.fetchone()
-
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        self._cur.execute(self._tr(sql), params)
-        return list(self._cur.fetchall())
-
-    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self._cur.executemany(self._tr(sql), rows)
 
 
 ACTIVE_MEMBER = """

@@ -1,4 +1,4 @@
-"""Team invitation routing (see ``_sql.py`` and ``store/_invite.py``).
+"""Team invitation routing (see ``_sql.py`` and ``store/team/_invitation.py``).
 
 The server never sees an invitation's secret: it routes by the 12-byte id derived from it,
 relays the joining device's keys and join proof to the device that created the invitation
@@ -9,7 +9,7 @@ enrolled keys; a dishonest server could swap them, which the proofs let both dev
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._errors import (
     ApiError,
@@ -22,9 +22,7 @@ from .._errors import (
 )
 from ._base import Caller, JoinRequest, TeamInvite
 from ._sql_purge import inspection_purged
-
-if TYPE_CHECKING:
-    from ._sql import Tx
+from ._tx import Tx
 
 SELECT_INVITES = """
     SELECT t.id, t.inspection_id, u.name, t.role, t.state, t.created_by_device, t.expires_at,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._errors import Conflict, Forbidden, NotFound, Unprocessable
 from ._base import Caller, MemberDeviceView, MemberState, MemberView, WrappedKey
-
-if TYPE_CHECKING:
-    from ._sql import Tx
+from ._tx import Tx
 
 ACTIVE_MEMBER_DEVICES = """
     SELECT d.user_id, d.id, d.sign_key, d.kx_key

@@ -8,15 +8,13 @@ log, and a retried append is accepted again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from store._roster import GENESIS_PREV
+from store.team import GENESIS_PREV
 
 from .._errors import Conflict
 from ._base import Caller, RosterEventIn, RosterLog
-
-if TYPE_CHECKING:
-    from ._sql import Tx
+from ._tx import Tx
 
 
 class RosterMixin:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from store import Session, verify_all
-from store._replica import Replica
+from store import Replica, Session, verify_all
 from sync.client import SyncClient, SyncReport
 
 TEAM = "Northshire 2026"

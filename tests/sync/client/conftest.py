@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from store import KdfParams, Profile
-from sync.client import SyncClient, SyncReport, sync
-from sync.client._team import Team as Team_
-from sync.client._team import join
+from sync.client import SyncClient, SyncReport, join, sync
+from sync.client import Team as Team_
 from sync.server import open_storage
 from tests.conftest import PASSPHRASE
 from tests.sync.server._support import ServerProcess, fresh_schema, new_code
@@ -113,7 +112,7 @@ class Device:
         self.profile.close()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     if request.param == "sqlite":
         s = Server(str(tmp_path / "server.db"))

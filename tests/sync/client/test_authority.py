@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from store import Inspection, close_inspection, purge_inspection, retention_state
-from store._authority import NotALead, purge_statement, purge_statement_refusal
-from store._roster import canonical_json
-from store._session import META_PREFIX
+from store import META_PREFIX, Inspection, close_inspection, purge_inspection, retention_state
+from store.team import NotALead, canonical_json, purge_statement, purge_statement_refusal
 from tests.sync.client.conftest import Device, Server, make_team
 
 NAME = "Northshire 2026"

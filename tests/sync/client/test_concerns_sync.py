@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from store._concerns import concern_steps, concerns_queue, raise_concern, record_step
+from store.inspection import concern_steps, concerns_queue, raise_concern, record_step
 from sync.client import NetworkError, RetryPolicy, sync
 from tests.sync.client.conftest import Device, Server, make_team
 

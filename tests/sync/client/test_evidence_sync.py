@@ -11,8 +11,7 @@ from pathlib import Path
 
 import docx
 
-from store._evidence import EVIDENCE_COLUMNS, EVIDENCE_ROWS, evidence_matrix
-from store._export import export_inspection
+from store.inspection import EVIDENCE_COLUMNS, EVIDENCE_ROWS, evidence_matrix, export_inspection
 from tests.sync.client.conftest import make_team
 
 NAME = "Northshire 2026"

@@ -19,10 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from store import Profile, verify_all
-from store._model import parse_rev
-from store._replica import Replica
-from store._streams import Streams
+from store import Profile, Replica, Streams, parse_rev, verify_all
 from sync.client import (
     AccessDenied,
     NetworkError,

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from store._invite import Invitation, admit, check_acceptance, join_proof, verify_join
-from store._roster import SignedEvent
+from store.team import Invitation, SignedEvent, admit, check_acceptance, join_proof, verify_join
 from sync.client import SyncClient
 from sync.client._errors import AccessDenied, ForkError, ServerRefused
 from sync.client._http import RetryPolicy

@@ -12,8 +12,17 @@ from collections.abc import Callable
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from store import HEADER_LEN, ZERO_HASH, Header, envelope_hash, open_envelope, parse_header, seal
-from store._model import make_rev, parse_rev
+from store import (
+    HEADER_LEN,
+    ZERO_HASH,
+    Header,
+    envelope_hash,
+    make_rev,
+    open_envelope,
+    parse_header,
+    parse_rev,
+    seal,
+)
 from sync._framing import PullPage, decode_pull_page, encode_pull_page
 from sync.client import SyncClient, SyncReport, sync
 from tests.sync.client._checks import TEAM, assert_converged, settle, snapshot
@@ -239,7 +248,7 @@ def test_malicious_server_records_are_rejected_and_the_rest_syncs(team_factory) 
             "raised_at": "2026-03-02T10:00", "nature": "restricted text", "immediacy": "routine"})
         assert concern.collection_id != k.cid
         assert k.lead.sync().ok
-        assert concern.collection_id not in k.bob.session._collections
+        assert concern.collection_id not in k.bob.session.collection_roles()
         foreign = k.envelope(parse_rev(concern.rev)[1], concern.collection_id)
 
         rep, _ = k.pull_through(lambda envs: [foreign] + envs)

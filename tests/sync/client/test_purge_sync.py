@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from store import close_inspection, purge_inspection, purge_log
-from store._authority import purge_statement
+from store.team import purge_statement
 from tests.sync.client.conftest import Device, Server, make_team
 
 NAME = "Northshire 2026"
@@ -45,7 +45,7 @@ def test_purge_reaches_every_device_and_the_server(server: Server, tmp_path) -> 
             d.session.create(i, "observation", f"{who} watched", "CANARY-PURGE-" + who)
             assert d.sync().ok
         assert lead.sync().ok
-        cids = [c for c, (i, _) in lead.session._collections.items() if i == iid]
+        cids = [c for c, (i, _) in lead.session.collection_roles().items() if i == iid]
         marks = ",".join("?" * len(cids))
         needles = [*cids, iid] + [bytes(r[0]) for r in lead.session.db.execute(
             f"SELECT hash FROM records WHERE collection_id IN ({marks})", cids).fetchall()]

@@ -52,11 +52,11 @@ def test_reader_sees_the_pair_only_and_nothing_after_the_reading_days(
         assert insp.sync().ok
 
         team_cid = lead.team()
-        pair = next(c for c, (_, kind) in lead.session._collections.items()
+        pair = next(c for c, (_, kind) in lead.session.collection_roles().items()
                     if kind.startswith("reading-"))
         # the reader holds the pair's key and nothing else
-        assert pair in reader.session._collections
-        assert team_cid not in reader.session._collections
+        assert pair in reader.session.collection_roles()
+        assert team_cid not in reader.session.collection_roles()
         assert reader.session.keyring.key(pair, 1) is not None
         assert reader.session.keyring.latest_epoch(team_cid) is None
 

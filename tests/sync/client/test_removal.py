@@ -137,8 +137,7 @@ def test_a_spare_device_is_revoked_on_its_own(server: Server, tmp_path) -> None:
 
 
 def test_team_list_shows_fingerprints_and_verification(server: Server, tmp_path) -> None:
-    from sync.client import fingerprint
-    from sync.client._team import find_device, team_view
+    from sync.client import find_device, fingerprint, team_view
 
     team, (lead, alice) = make_team(server, tmp_path, ["alice"])
     try:

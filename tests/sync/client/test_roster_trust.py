@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from store._roster import ADD, SignedEvent
+from store.team import ADD, SignedEvent
 from sync.client import SyncReport, sync
 from tests.sync.client.conftest import Device, Server, make_team
 
@@ -133,7 +133,7 @@ def _forged_add(lead: Device, signer: Ed25519PrivateKey, signer_id: bytes) -> Si
     event = roster.propose(ADD, signer_id, device_id=os.urandom(16), user="mallory",
                            role="member", sign_key=raw(Ed25519PrivateKey.generate()),
                            kx_key=raw(kx))
-    from store._roster import sign_event
+    from store.team import sign_event
 
     return sign_event(event, signer)
 
@@ -194,13 +194,13 @@ def test_a_forked_roster_is_detected(server: Server, tmp_path) -> None:
         known = alice.session.rosters.get(cid)
         # the server serves alice a log whose last event is replaced by another lead-signed one
         base = known.events[:-1]
-        from store._roster import Roster
+        from store.team import Roster
 
         shorter = Roster.verify(list(base), known.genesis_sign_key)
         ev = shorter.propose(ADD, lead.session.device_id, device_id=os.urandom(16), user="eve",
                              role="member", sign_key=raw(Ed25519PrivateKey.generate()),
                              kx_key=raw(X25519PrivateKey.generate()))
-        from store._roster import sign_event
+        from store.team import sign_event
 
         fork = sign_event(ev, lead.session.keys.device.signing)
         rep = tampered_sync(alice, _serve_extra(cid, [fork], cut=1))
@@ -246,7 +246,7 @@ def test_a_key_the_lead_never_committed_to_is_refused(server: Server, tmp_path) 
 
         fake = _SUITE.encrypt(os.urandom(32), spare.session.keys.device.exchange.public_key(),
                               info=_ck_info(cid, 1, spare.session.device_id))
-        from sync._protocol import b64url
+        from sync._encoding import b64url
 
         def swap_key(request: httpx.Request, body: Any) -> Any:
             col = listing_of(body, cid)

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from store import ZERO_HASH, Header, envelope_hash, seal
 from sync._framing import MEDIA_TYPE, decode_pull_page, encode_frames
 from sync._signing import DeviceAuth
-from sync.server._auth import new_code
+from sync.server import new_code
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -1,5 +1,5 @@
 """Helpers for the roster, invitation and purge tests: real signed roster events (built with
-``store._roster``, so they verify) for devices of a :class:`World`."""
+``store.team._roster_log``, so they verify) for devices of a :class:`World`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from store._roster import Roster, SignedEvent
+from store.team import Roster, SignedEvent
 
 from ._support import Device, World, raw_public
 

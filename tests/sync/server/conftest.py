@@ -16,7 +16,7 @@ from sync.server import Limits, Storage, create_app, open_storage
 
 from ._support import Clock, PortalTransport, World, fresh_schema
 
-BACKENDS = ["sqlite", "postgres"]
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from store._roster import Roster
+from store.team import Roster
 
 from ._support import World, raw_public
 

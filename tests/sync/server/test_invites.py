@@ -1,4 +1,4 @@
-"""Invitation routing (DESIGN §6, store/_invite.py): the server relays keys and proofs between
+"""Invitation routing (DESIGN §6, store.team): the server relays keys and proofs between
 the inviting lead's device and the joining device by a 12-byte id, never seeing the secret,
 and refuses what an honest server can see is wrong (both backends, the real app)."""
 
@@ -10,8 +10,7 @@ import os
 import httpx
 import pytest
 
-from store._invite import Invitation, admit, check_acceptance, join_proof, verify_join
-from store._roster import SignedEvent
+from store.team import Invitation, SignedEvent, admit, check_acceptance, join_proof, verify_join
 from sync.server import Limits
 
 from ._support import Device, World, raw_public

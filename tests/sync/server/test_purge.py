@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from store._invite import Invitation
+from store.team import Invitation
 from sync.server import Storage, admin_main
 
 from ._support import Device, Stream, World, push, raw_public

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from store._roster import Roster, SignedEvent
+from store.team import Roster, SignedEvent
 
 from ._support import Device, World, raw_public
 from ._team import T0, Team, add, chain, genesis, make_team, wire

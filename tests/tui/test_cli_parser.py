@@ -1,0 +1,77 @@
+"""The ``fieldpad`` parser (issue 14): global options before or after the subcommand, a
+description for every subcommand and help for every option, and ``serve`` without the server
+extra saying what to install."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tui.cli import EXIT_USAGE, build_parser
+
+
+def _subcommands(parser: argparse.ArgumentParser, path: str = "fieldpad",
+                 ) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield f"{path} {name}", sub
+                yield from _subcommands(sub, f"{path} {name}")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--profile", "P", "--passphrase-file", "S", "note", "list"],
+    ["note", "list", "--profile", "P", "--passphrase-file", "S"],
+    ["--profile", "P", "note", "list", "--passphrase-file", "S"],
+    ["--passphrase-file", "S", "note", "list", "--profile", "P"],
+])
+def test_global_options_go_before_or_after_the_subcommand(argv: list[str]) -> None:
+    args = build_parser().parse_args(argv)
+    assert (args.profile, args.passphrase_file, args.passphrase_fd) == ("P", "S", None)
+    assert (args.command, args.action) == ("note", "list")
+
+
+def test_an_option_not_given_after_the_subcommand_keeps_its_default() -> None:
+    args = build_parser().parse_args(["sync"])
+    assert (args.profile, args.passphrase_file, args.no_mouse) == (None, None, False)
+    assert build_parser().parse_args(["demo", "--no-mouse"]).no_mouse is True
+
+
+def test_every_subcommand_has_a_description_and_every_option_help() -> None:
+    undescribed, unhelped = [], []
+    for path, sub in _subcommands(build_parser()):
+        if path.endswith((" serve", " server")):
+            continue  # the server's own parsers describe these
+        if not sub.description:
+            undescribed.append(path)
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            if not action.help or action.help == argparse.SUPPRESS:
+                unhelped.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+    assert undescribed == [] and unhelped == []
+
+
+def test_field_help_names_the_fields_of_each_kind() -> None:
+    from store.inspection import KINDS, template_for
+
+    note = next(s for p, s in _subcommands(build_parser()) if p == "fieldpad note add")
+    text = note.format_help()
+    for kind in KINDS:
+        assert f"  {kind}: " in text
+    assert "child_identifier" in text and template_for("concern").fields
+
+
+def test_serve_without_the_server_extra_says_what_to_install(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tui.cli import _server
+
+    for name in [m for m in sys.modules if m == "sync.server" or m.startswith("sync.server.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # what a base install lacks
+    assert _server.run("serve", ["--port", "0"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "install fieldpad[server]" in err and "fastapi" in err

@@ -1,0 +1,204 @@
+"""What every command shares: exit codes, the global and unlocking options, output, unlocking,
+and reading ``NAME=VALUE`` arguments.
+
+Standard library only at import: the store is imported inside the helpers that need it, so
+building the parser (``fieldpad --version``) stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store import Note, Profile, Session
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NETWORK = 0, 1, 2, 3, 4
+
+
+# -- options ----------------------------------------------------------------------------------
+def add_global_options(parser: argparse.ArgumentParser, *, after: bool = False) -> None:
+    """``--profile`` and ``--no-mouse``: on the top parser, and again (``after``) on every
+    subcommand so they may follow it. There they default to SUPPRESS, so a value given before
+    the subcommand is not overwritten by the subcommand's default."""
+    keep = {"default": argparse.SUPPRESS} if after else {}
+    parser.add_argument("--profile", metavar="DIR", **keep,
+                        help="profile directory (default: $FIELDPAD_PROFILE or the data dir)")
+    parser.add_argument("--no-mouse", action="store_true", **keep,
+                        help="the app ignores the mouse (keyboard only)")
+
+
+def add_unlock_options(parser: argparse.ArgumentParser, *, after: bool = False) -> None:
+    """``--passphrase-fd`` / ``--passphrase-file``, the same way as the global options."""
+    keep = {"default": argparse.SUPPRESS} if after else {}
+    g = parser.add_argument_group("unlocking without a prompt (for scripts and timers)")
+    g.add_argument("--passphrase-fd", type=int, metavar="N", **keep,
+                   help="read the passphrase from file descriptor N (first line)")
+    g.add_argument("--passphrase-file", metavar="PATH", **keep,
+                   help="read the passphrase from the first line of PATH")
+
+
+@dataclass(frozen=True)
+class Parents:
+    """Parent parsers every command group builds its subcommands from."""
+
+    #: Every subcommand: the global options, accepted after it too.
+    common: argparse.ArgumentParser
+    #: Subcommands that unlock the vault: the global and the unlocking options.
+    unlock: argparse.ArgumentParser
+
+    @classmethod
+    def make(cls) -> Parents:
+        common = argparse.ArgumentParser(add_help=False)
+        add_global_options(common, after=True)
+        unlock = argparse.ArgumentParser(add_help=False, parents=[common])
+        add_unlock_options(unlock, after=True)
+        return cls(common, unlock)
+
+
+def group(sub: argparse._SubParsersAction, name: str, help_: str,
+          description: str | None = None) -> argparse._SubParsersAction:
+    """A command group (``fieldpad note ...``) and the subparsers of its actions."""
+    p = sub.add_parser(name, help=help_, description=description or help_[:1].upper() + help_[1:])
+    return p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+
+def command(sub: argparse._SubParsersAction, name: str, help_: str, parent: argparse.ArgumentParser,
+            func: Any, *, description: str | None = None, epilog: str | None = None,
+            ) -> argparse.ArgumentParser:
+    """One subcommand with its one-line help, a description and its handler."""
+    p = sub.add_parser(name, help=help_, parents=[parent],
+                       description=description or help_[:1].upper() + help_[1:] + ".",
+                       epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(func=func)
+    return p
+
+
+def add_json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def add_inspection_option(p: argparse.ArgumentParser, default: str = "the only one") -> None:
+    p.add_argument("--inspection", metavar="NAME",
+                   help=f"the inspection's name or id prefix (default: {default})")
+
+
+# -- output -----------------------------------------------------------------------------------
+def out(text: str = "") -> None:
+    print(text)
+
+
+def warn(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# -- unlocking --------------------------------------------------------------------------------
+#: Sessions this command unlocked; :func:`lock_all` seals the head cache and wipes their keys.
+OPEN: list[Session] = []
+
+
+def profile_of(args: argparse.Namespace) -> Profile:
+    from store import Profile, default_profile_dir
+
+    profile = getattr(args, "profile", None)
+    return Profile(Path(profile) if profile else default_profile_dir())
+
+
+def unlock(profile: Profile, args: argparse.Namespace) -> Session:
+    from store import FieldpadError
+
+    from ._passphrase import PassphraseSource
+
+    if not profile.has_vault:
+        raise FieldpadError(f"no vault in {profile.directory}: run `fieldpad init` first")
+    session = profile.unlock(PassphraseSource(args).get())
+    OPEN.append(session)
+    for damage in session.damaged:
+        warn(f"warning: {damage}. Run `fieldpad doctor`.")
+    return session
+
+
+def lock_all() -> None:
+    while OPEN:
+        OPEN.pop().lock()
+
+
+# -- arguments that carry values --------------------------------------------------------------
+def name_values(items: list[str], what: str = "fields") -> dict[str, str]:
+    """``NAME=VALUE`` arguments as a dict of raw text (the one parser of them); a malformed
+    one is a usage error that says how to write it."""
+    from store import invalid
+
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise invalid(item, f"write {what} as NAME=VALUE")
+        values[name.strip()] = value
+    return values
+
+
+def note_fields(kind: str, items: list[str], base: dict[str, Any] | None = None,
+                ) -> dict[str, Any]:
+    """``--field NAME=VALUE`` for a note of ``kind``, coerced by its template; an empty value
+    clears the field."""
+    from store import invalid
+    from store.inspection import coerce_field, template_for
+
+    spec = {f.name: f for f in template_for(kind).fields}
+    fields = dict(base or {})
+    for name, value in name_values(items).items():
+        if name not in spec:
+            raise invalid(name, f"a {kind} has no such field; it has: " + ", ".join(spec))
+        try:
+            fields[name] = coerce_field(spec[name], value) if value != "" else None
+        except ValueError as exc:
+            raise invalid(name, str(exc)) from None
+        if fields[name] is None:
+            del fields[name]
+    return fields
+
+
+def fields_by_kind(kinds: tuple[str, ...] | None = None) -> str:
+    """The ``--field`` names each kind has, for a subcommand's help."""
+    import textwrap
+
+    from store.inspection import KINDS, template_for
+
+    lines = ["fields by kind (--field NAME=VALUE):"]
+    for kind in kinds or KINDS:
+        names = ", ".join(f.name for f in template_for(kind).fields) or "(none)"
+        lines += textwrap.wrap(f"{kind}: {names}", 78, initial_indent="  ",
+                               subsequent_indent="      ")
+    return "\n".join(lines)
+
+
+def tags(values: list[str]) -> tuple[str, ...]:
+    from store import invalid
+    from store.inspection import parse_tags
+
+    try:
+        return tuple(parse_tags(values))
+    except ValueError as exc:
+        raise invalid("tag", str(exc)) from None
+
+
+def read_body(path: str | None) -> str | None:
+    """A note's text from a file, or stdin for ``-``; None when no file was given."""
+    if path is None:
+        return None
+    if path == "-":
+        return sys.stdin.read()
+    return Path(path).read_text(encoding="utf-8")
+
+
+def warn_minimisation(session: Session, note: Note) -> None:
+    for w in session.minimisation_warnings(note):
+        warn(f"warning: {w.message}")

@@ -1,0 +1,133 @@
+"""``fieldpad``: the top parser, the dispatch to each command's handler, and errors in words.
+
+Each command group's module owns its parsers and handlers (``set_defaults(func=...)``); this
+module only puts them together. The groups import argparse alone at the top and the store
+inside their handlers, so ``fieldpad --version`` and the app's unlock prompt start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from . import (
+    _concern,
+    _config,
+    _doctor,
+    _export,
+    _inspection,
+    _note,
+    _review,
+    _server,
+    _sync,
+    _team,
+    _uncertainty,
+    _vault,
+)
+from ._common import (
+    EXIT_ERROR,
+    Parents,
+    add_global_options,
+    add_unlock_options,
+    command,
+    lock_all,
+    profile_of,
+)
+
+#: In the order ``fieldpad --help`` lists them.
+GROUPS = (_vault, _sync, _inspection, _note, _config, _export, _team, _uncertainty, _review,
+          _concern, _doctor, _server)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fieldpad",
+        description="Encrypted field notes for joint inspection teams. Without a command: the "
+                    "full-screen app.",
+        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 locked or wrong passphrase, 4 network.",
+    )
+    parser.add_argument("--version", action="version", version=f"fieldpad {__version__}")
+    add_global_options(parser)
+    add_unlock_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parents = Parents.make()
+    for group in GROUPS:
+        group.add_parsers(sub, parents)
+        if group is _vault:
+            demo = command(sub, "demo", "a throwaway profile, a local server and a team's "
+                           "notes, then the app", parents.common, _demo)
+            demo.set_defaults(no_profile=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything fieldpad writes (profile, -wal and -shm files, exports) is for this user only.
+    os.umask(0o077)
+    if argv[:1] == ["serve"] or argv[:2] == ["server", "admin"]:
+        # the server's own parsers own these arguments, --help included
+        return _server.run(argv[0], argv[1:] if argv[0] == "serve" else argv[2:])
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return _app(args)
+    try:
+        profile = None if getattr(args, "no_profile", False) else profile_of(args)
+        return args.func(profile, args)
+    except KeyboardInterrupt:
+        print("\nfieldpad: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - turned into words and an exit code below
+        return _report(exc)
+    finally:
+        lock_all()  # seals the head cache and wipes the keys of every session it unlocked
+
+
+def _app(args: argparse.Namespace) -> int:
+    """A bare ``fieldpad``: the full-screen app (it creates a vault on first run)."""
+    from pathlib import Path
+
+    from store import default_profile_dir
+
+    from .._sync_adapter import real_enrol, real_sync, real_team
+    from ..app import run_app
+
+    directory = Path(args.profile) if args.profile else default_profile_dir()
+    try:
+        return run_app(directory, no_mouse=args.no_mouse, sync_now=real_sync,
+                       enrol_now=real_enrol, team_now=real_team)
+    except Exception as exc:  # noqa: BLE001 - words, never a traceback with plaintext in it
+        return _report(exc)
+
+
+def _demo(profile: object, args: argparse.Namespace) -> int:
+    """``fieldpad demo``: a throwaway team and server, then the app (through :func:`main`)."""
+    from ..demo import run
+
+    return run(main)
+
+
+def _report(exc: BaseException) -> int:
+    """Every error ends as one clear line; never a traceback that could show a secret."""
+    import sqlite3
+
+    from store import FieldpadError
+
+    if isinstance(exc, FieldpadError):
+        print(f"fieldpad: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+        print("fieldpad: the disk is full: nothing was saved by this command and nothing "
+              "earlier was lost. Free some space and try again.", file=sys.stderr)
+        return EXIT_ERROR
+    if isinstance(exc, OSError):
+        print(f"fieldpad: {exc.strerror or exc}"
+              + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
+        return EXIT_ERROR
+    if os.environ.get("FIELDPAD_DEBUG") == "1":
+        raise exc
+    print(f"fieldpad: internal error ({type(exc).__name__}); nothing already saved was lost. "
+          "Run with FIELDPAD_DEBUG=1 to see details, and please report it.", file=sys.stderr)
+    return EXIT_ERROR

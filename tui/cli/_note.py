@@ -1,0 +1,317 @@
+"""``fieldpad note add|list|show|edit|history|restore|delete|import|concern``: scriptable notes,
+and how ``note show`` presents sealed fields (never their plaintext unless ``--reveal``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._common import (
+    Parents,
+    add_inspection_option,
+    add_json_option,
+    command,
+    fields_by_kind,
+    group,
+    name_values,
+    note_fields,
+    out,
+    read_body,
+    tags,
+    unlock,
+    warn,
+    warn_minimisation,
+)
+
+if TYPE_CHECKING:
+    from store import Note, Profile, Session
+
+TAG_HELP = ("evidence tag: S1-S4, QI2.1, status:nsc|uncertainty|concern, strength, afd, covid, "
+            "#code")
+
+
+def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
+    from store.inspection import KINDS
+
+    actions = group(sub, "note", "scriptable notes")
+    p = command(actions, "add", "add a note; prints its id", parents.unlock, cmd_note_add,
+                epilog=fields_by_kind())
+    add_inspection_option(p)
+    p.add_argument("--kind", choices=KINDS, default="note", help="the record kind (default note)")
+    p.add_argument("--title", required=True, help="the note's title")
+    p.add_argument("--body-file", metavar="FILE", help="the note's text ('-' for stdin)")
+    p.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                   help="a field of the kind's form (repeat; the fields are listed below)")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help=TAG_HELP)
+
+    p = command(actions, "list", "list notes", parents.unlock, cmd_note_list)
+    add_inspection_option(p, "every inspection")
+    p.add_argument("--kind", choices=KINDS, help="only notes of this kind")
+    p.add_argument("--search", metavar="WORDS", help="only notes matching these words")
+    p.add_argument("--deleted", action="store_true", help="include deleted notes")
+    add_json_option(p)
+
+    p = command(actions, "show", "show one note", parents.unlock, cmd_note_show)
+    p.add_argument("id", help="the note's id or a unique prefix")
+    add_json_option(p)
+    p.add_argument("--reveal", action="store_true",
+                   help="also show sealed fields (the child identifier) if this device may "
+                        "open them; recorded in the inspection's audit log")
+
+    p = command(actions, "concern", "raise a concern from a note (a concern form linked to "
+                "it); prints the concern's id", parents.unlock, cmd_note_concern,
+                epilog=fields_by_kind(("concern",)))
+    p.add_argument("id", help="the note the concern arose from")
+    p.add_argument("--nature", required=True, help="the nature of the concern")
+    p.add_argument("--immediacy", required=True, metavar="IMMEDIACY",
+                   help="immediate, within 24 hours or routine")
+    p.add_argument("--title", help="default: Concern from <the note's title>")
+    p.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                   help="another field of the concern form, e.g. child_identifier=... "
+                        "(sealed for the leads' devices when saved)")
+
+    p = command(actions, "edit", "change a note (a new revision in its history)",
+                parents.unlock, cmd_note_edit, epilog=fields_by_kind())
+    p.add_argument("id", help="the note's id or a unique prefix")
+    p.add_argument("--title", help="the new title")
+    p.add_argument("--body-file", metavar="FILE", help="the new text ('-' for stdin)")
+    p.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a field of the note's kind (an empty VALUE clears it)")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
+    p.add_argument("--untag", action="append", default=[], metavar="TAG", help="remove a tag")
+
+    p = command(actions, "history", "a note's revisions", parents.unlock, cmd_note_history)
+    p.add_argument("id", help="the note's id or a unique prefix")
+    add_json_option(p)
+
+    p = command(actions, "restore", "make an earlier revision current again", parents.unlock,
+                cmd_note_restore)
+    p.add_argument("id", help="the note's id or a unique prefix")
+    p.add_argument("rev", help="revision id (or a unique prefix) from `note history`")
+
+    p = command(actions, "delete", "delete a note (it stays in history)", parents.unlock,
+                cmd_note_delete)
+    p.add_argument("id", help="the note's id or a unique prefix")
+
+    p = command(actions, "import", "import Markdown files or folders, one note a file",
+                parents.unlock, cmd_note_import)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="Markdown files or folders")
+    add_inspection_option(p)
+    p.add_argument("--kind", choices=KINDS, default="note",
+                   help="the kind of the notes made (default note)")
+
+
+def cmd_note_add(profile: Profile, args: argparse.Namespace) -> int:
+    session = unlock(profile, args)
+    ins = session.find_inspection(args.inspection)
+    note = session.create(ins, args.kind, args.title, read_body(args.body_file) or "",
+                          note_fields(args.kind, args.field), tags(args.tag))
+    warn_minimisation(session, note)
+    out(note.note_id)
+    return 0
+
+
+def _row(session: Session, note: Note) -> dict[str, Any]:
+    ins = session.inspections.get(note.inspection_id)
+    return {"id": note.note_id, "inspection": ins.name if ins else "", "kind": note.kind,
+            "title": note.title, "state": note.state, "author": note.author,
+            "updated": note.updated.isoformat(timespec="seconds"), "tags": list(note.tags),
+            "rev": note.rev}
+
+
+def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
+    session = unlock(profile, args)
+    ins = session.find_inspection(args.inspection) if args.inspection else None
+    if args.search:
+        notes = [n for n in session.search(args.search, ins) if args.kind in (None, n.kind)]
+    else:
+        notes = session.list_notes(ins, kind=args.kind, include_deleted=args.deleted)
+    rows = [_row(session, n) for n in notes]
+    if args.json:
+        out(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for r in rows:
+            flag = {"conflicted": "!", "deleted": "x"}.get(r["state"], " ")
+            out(f"{r['id'][:8]} {flag} {r['kind']:<14} {r['title'][:36]:<36} {r['author']:<6} "
+                f"{r['updated'][:16]}")
+    return 0
+
+
+def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
+    from store.inspection import template_for
+
+    session = unlock(profile, args)
+    note = session.get(args.id)
+    ins = session.inspections.get(note.inspection_id)
+    # sealed fields (the child identifier): never their plaintext unless --reveal asks for it
+    sealed = sealed_view(session, note, getattr(args, "reveal", False))
+    revealed = [name for name, view in sealed.items() if "value" in view]
+    if revealed and ins is not None:
+        session.record_audit(ins, "reveal", note=note.note_id, fields=revealed)
+    data = public_dict(note, sealed)
+    data["inspection"] = ins.name if ins else ""
+    if args.json:
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    out(f"# {note.title}")
+    out(f"{template_for(note.kind, note.template).label} · {data['inspection']} · "
+        f"{note.author} · {data['updated']} · {note.state}")
+    if note.tags:
+        out("tags: " + " ".join(note.tags))
+    for name, value in note.fields.items():
+        if name in sealed:
+            out(sealed_line(name, sealed[name]))
+            continue
+        out(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
+    out("")
+    out(note.body)
+    for name, value in data["kept"].items():
+        out(f"\n[kept from a concurrent edit] {name}: {value}")
+    return 0
+
+
+def cmd_note_edit(profile: Profile, args: argparse.Namespace) -> int:
+    from store import FieldpadError
+
+    session = unlock(profile, args)
+    note = session.get(args.id)
+    changes: dict[str, Any] = {}
+    if args.title is not None:
+        changes["title"] = args.title
+    body = read_body(args.body_file)
+    if body is not None:
+        changes["body"] = body
+    if args.field:
+        changes["fields"] = note_fields(note.kind, args.field, note.fields)
+    if args.tag or args.untag:
+        drop = set(tags(args.untag))
+        changes["tags"] = tuple(t for t in dict.fromkeys(note.tags + tags(args.tag))
+                                if t not in drop)
+    if not changes:
+        raise FieldpadError("nothing to change: give --title, --body-file, --field or --tag")
+    note = session.save(note.note_id, **changes)
+    warn_minimisation(session, note)
+    out(note.rev)
+    return 0
+
+
+def cmd_note_history(profile: Profile, args: argparse.Namespace) -> int:
+    session = unlock(profile, args)
+    revs = session.history(args.id)
+    if args.json:
+        out(json.dumps([{"rev": r.rev, "parents": list(r.parents), "author": r.author,
+                         "state": r.state, "title": r.title, "pushed": r.pushed,
+                         "updated": r.updated.isoformat(timespec="seconds")} for r in revs],
+                       indent=2, ensure_ascii=False))
+    else:
+        for r in revs:
+            out(f"{r.rev[:8]}…{r.rev.split('.')[1]:<5} {r.updated.isoformat(timespec='seconds')} "
+                f"{r.author:<6} {r.state:<10} {r.title}")
+    return 0
+
+
+def cmd_note_restore(profile: Profile, args: argparse.Namespace) -> int:
+    note = unlock(profile, args).restore(args.id, args.rev)
+    out(note.rev)
+    return 0
+
+
+def cmd_note_delete(profile: Profile, args: argparse.Namespace) -> int:
+    note = unlock(profile, args).delete(args.id)
+    out(f"deleted {note.note_id} (its history keeps every revision)")
+    return 0
+
+
+def cmd_note_import(profile: Profile, args: argparse.Namespace) -> int:
+    from store import FieldpadError, ValidationFailed
+
+    from ._markdown import collect_markdown, parse_markdown
+
+    files = collect_markdown([Path(p) for p in args.paths])
+    if not files:
+        raise FieldpadError("no Markdown files (.md, .markdown) found in the paths given")
+    parsed = [(path, *parse_markdown(path)) for path in files]  # read all before unlocking
+    session = unlock(profile, args)
+    ins = session.find_inspection(args.inspection)
+    created = []
+    with session.db.atomic():
+        for path, title, body in parsed:
+            try:
+                created.append((path, session.create(ins, args.kind, title, body)))
+            except ValidationFailed as exc:
+                raise FieldpadError(f"{path}: {exc}; nothing was imported") from None
+    for path, note in created:
+        out(f"{note.note_id}  {path}")
+        warn_minimisation(session, note)
+    warn(f"imported {len(created)} notes into {ins.name}")
+    return 0
+
+
+def cmd_note_concern(profile: Profile, args: argparse.Namespace) -> int:
+    """``fieldpad note concern NOTE_ID --nature TEXT --immediacy X``: prints the concern's id."""
+    from store.inspection import raise_concern
+
+    extra = name_values(args.field)
+    session = unlock(profile, args)
+    note = raise_concern(session, args.id, args.nature, args.immediacy, title=args.title,
+                         fields=extra)
+    warn_minimisation(session, note)
+    out(note.note_id)
+    return 0
+
+
+# -- sealed fields ----------------------------------------------------------------------------
+def _devices(n: int) -> str:
+    return f"{n} lead device" + ("" if n == 1 else "s")
+
+
+def sealed_view(session: Session, note: Note, reveal: bool) -> dict[str, dict[str, Any]]:
+    """Per filled sealed field: how many devices it is sealed for, whether this device can
+    open it, and (only with ``reveal``) its value. Never the plaintext otherwise."""
+    from store.crypto import is_sealed, sealed_recipients
+    from store.inspection import sealed_names
+
+    view_of: dict[str, dict[str, Any]] = {}
+    for name in sealed_names(note):
+        value = note.fields.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if is_sealed(value):
+            plain = session.unseal(note, name)
+            view: dict[str, Any] = {"sealed": True, "recipients": len(sealed_recipients(value)),
+                                    "readable": plain is not None}
+        else:  # saved before sealing existed: sealed at the note's next save
+            plain = value
+            view = {"sealed": False, "recipients": 0, "readable": True}
+        if reveal and plain is not None:
+            view["value"] = plain
+        view_of[name] = view
+    return view_of
+
+
+def sealed_line(name: str, view: dict[str, Any]) -> str:
+    if not view["sealed"]:
+        what = "not sealed yet (saved before sealing; sealed at its next save)"
+    else:
+        what = f"sealed for {_devices(view['recipients'])}"
+    if "value" in view:
+        return f"{name}: {view['value']}  ({what})"
+    if view["readable"]:
+        return f"{name}: {what}; this device can open it (--reveal shows it)"
+    return f"{name}: {what}"
+
+
+def public_dict(note: Note, sealed: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``note.as_dict()`` with no plaintext of a sealed field (a blob is ciphertext: kept)."""
+    from store.crypto import is_sealed
+
+    data = note.as_dict()
+    data["fields"] = {k: v for k, v in data["fields"].items()
+                      if k not in sealed or is_sealed(v)}
+    data["kept"] = {k: v for k, v in data["kept"].items()
+                    if k.removeprefix("fields.") not in sealed
+                    or all(is_sealed(x) for x in (v if isinstance(v, list) else [v]))}
+    data["sealed"] = sealed
+    return data
