@@ -53,6 +53,7 @@ from ._profile import (
     NOTEBOOK,
     Profile,
 )
+from ._provenance import Author, Side, author_of, conflict_sides
 from ._replica import (
     IngestReport,
     Replica,
@@ -107,6 +108,7 @@ from .crypto import (
     seal,
     verify_signature,
 )
+from .diff import FieldDiff, diff_notes, diff_revisions, word_diff
 from .errors import (
     Ambiguous,
     BadCommitment,
@@ -242,6 +244,14 @@ __all__ = [
     "verify_all",
     "Hlc",
     "ACTIVE",
+    "Author",
+    "Side",
+    "author_of",
+    "conflict_sides",
+    "FieldDiff",
+    "diff_notes",
+    "diff_revisions",
+    "word_diff",
     "CONFLICTED",
     "DELETED",
     "Damage",

@@ -49,6 +49,12 @@ class Note:
     # versions an automatic merge could not combine: {field: [other values]}, never dropped
     kept: dict[str, list[Any]] = field(default_factory=dict)
     pushed: bool = False
+    # Provenance, never read from a payload: the device whose signature the head record
+    # carries and its verified name (``author`` above is that name once a Session loaded the
+    # note), and the same for the note's first revision. See ``_provenance``.
+    signer: bytes = b""
+    first_signer: bytes = b""
+    first_author: str = ""
 
     def __repr__(self) -> str:
         return f"Note(id={self.note_id}, kind={self.kind}, rev={self.rev}, state={self.state})"
@@ -116,6 +122,8 @@ class Note:
             "passages": [{"start": p.start, "end": p.end, "tag": p.tag} for p in self.passages],
             "state": self.state,
             "author": self.author,
+            "author_device": self.signer.hex(),
+            "first_author": self.first_author or self.author,
             "rev": self.rev,
             "parents": list(self.parents),
             "updated": self.updated.isoformat(timespec="seconds"),
@@ -166,6 +174,11 @@ class Revision:
     @property
     def updated(self) -> datetime:
         return self.note.updated
+
+    @property
+    def signer(self) -> bytes:
+        """The device whose signature this revision's envelope carries."""
+        return self.note.signer
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,6 +324,11 @@ class Replica:
             s.damaged.append(Damage(c, d, seq, f"its payload is not a valid note ({exc})"))
             return None
         s.remember_payload(rec, payload)
+        known = s.notes.get(note_id)
+        if known is not None and known.first_signer:
+            note.first_signer, note.first_author = known.first_signer, known.first_author
+        else:
+            s.set_first_authors([note])
         s.notes[note_id] = note
         return note
 

@@ -51,6 +51,7 @@ from ._model import (
     Revision,
     make_rev,
 )
+from ._provenance import Author, author_of, first_signers
 from ._search import SearchIndex
 from ._streams import StoredRecord, Streams
 from ._vault import VaultKeys
@@ -132,6 +133,8 @@ class Session:
                     continue
             self.notes[note_id] = note
         self._cached_keys = set(cached) if len(cached) == len(self._payloads) else set()
+        if self.notes:
+            self.set_first_authors(self.notes.values())
         for note_id in sorted(multi):
             self.merge_heads(note_id)
         self.search_index.build_in_background(
@@ -186,7 +189,25 @@ class Session:
     def note_from(self, rec: StoredRecord, payload: dict[str, Any]) -> Note:
         """The note a record's opened payload holds, in the inspection of its collection."""
         inspection_id = self._collections.get(rec.collection_id, (b"", ""))[0]
-        return Note.from_payload(payload, inspection_id, rec.collection_id, rec.pushed)
+        note = Note.from_payload(payload, inspection_id, rec.collection_id, rec.pushed)
+        # the author is whoever signed the record (the header's device), never the payload's
+        note.signer = rec.device_id
+        note.author = self.author_of(rec.collection_id, rec.device_id).name
+        return note
+
+    def author_of(self, collection_id: bytes, device_id: bytes) -> Author:
+        """The member whose device ``device_id`` signs records of ``collection_id``."""
+        return author_of(self, collection_id, device_id)
+
+    def set_first_authors(self, notes: Iterable[Note]) -> None:
+        """Name each note's first author: the signer of its first revision."""
+        notes = list(notes)
+        firsts = first_signers(self, notes[0].note_id if len(notes) == 1 else None)
+        for note in notes:
+            device = firsts.get(note.note_id)
+            if device is not None:
+                note.first_signer = device
+                note.first_author = self.author_of(note.collection_id, device).name
 
     def require_unlocked(self) -> VaultKeys:
         if self.keys is None:
@@ -553,6 +574,11 @@ class Session:
                 parents = tuple(old.get("parents", ())) if old else ()
             note.hlc = str(self.clock.now())
             note.parents = parents
+            # this device signs the revision: it is its author, whatever the note said before
+            note.signer = self.device_id
+            note.author = self.author_of(note.collection_id, self.device_id).name
+            if not parents:
+                note.first_signer, note.first_author = note.signer, note.author
             # plaintext of a sealed field never reaches an envelope, the cache or the index
             seal_fields(note, self.notes.get(note.note_id), lambda: self._recipients_for(note),
                         self.open_sealed)

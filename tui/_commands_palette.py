@@ -36,7 +36,6 @@ class PaletteApp(Protocol):
     def action_help(self) -> Any: ...
     def action_settings(self) -> Any: ...
     def action_enrol(self) -> Any: ...
-    def current_inspection(self) -> Any: ...
 
 
 
@@ -74,13 +73,20 @@ def commands_for(app: PaletteApp, screen: object) -> Iterator[Command]:
         yield "Search: Filters", screen.action_filters, "Kinds, states, tags, authors (f)"
         yield ("Evidence: Matrix", screen.action_matrix,
                "Statements against evidence status; drill down to the notes (m)")
+        yield ("Evidence: Export…", screen.action_export,
+               "DOCX, CSV or Markdown for report writers: plaintext files (E)")
     if isinstance(screen, InspectionsScreen):
         yield "Inspection: Open", screen.action_open, "Open the highlighted inspection (enter)"
         yield "Inspection: New", screen.action_new, "Add a local inspection (n)"
+        yield ("Evidence: Export…", screen.action_export,
+               "DOCX, CSV or Markdown for report writers: plaintext files (E)")
         # the retention actions that apply to the highlighted inspection, as in the footer
         if screen.check_action("close_inspection", ()):
             yield ("Inspection: Close…", screen.action_close_inspection,
                    "Close it; it can be purged after a retention period (x)")
+        if screen.check_action("timeline", ()):
+            yield ("Inspection: Timeline…", screen.action_timeline,
+                   "Notification date and holiday weeks: phase and week (w)")
         if screen.check_action("reopen", ()):
             yield "Inspection: Reopen", screen.action_reopen, "No purge date any more (o)"
         if screen.check_action("purge", ()):
@@ -106,29 +112,12 @@ def commands_for(app: PaletteApp, screen: object) -> Iterator[Command]:
     yield "Sync: Resolve conflicts", app.action_conflicts, "Notes edited on two devices"
     yield ("Sync: Enrol this device…", app.action_enrol,
            "With your team's server and the one-time code from your lead (also in settings)")
-    yield from _inspection_commands(app, screen)
     yield "Go: Inspections", app.action_inspections, "The list of inspections"
     yield "Concerns: Queue", app.action_concerns_queue, "Open concern forms, oldest first"
     yield "App: Lock", app.action_lock, "Lock now: keys and plaintext are wiped (ctrl+l)"
     yield "App: Help", app.action_help, "Every key binding (f1, ?)"
     yield "App: Settings", app.action_settings, "Idle lock, theme, clipboard (f2)"
     yield "App: Quit", app.action_quit, "Leave fieldpad (ctrl+q)"
-
-
-def _inspection_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
-    """The timeline and the export of the inspection the user is in (or the highlighted one)."""
-    from .screens.export_modal import ExportModal
-    from .screens.timeline_modal import TimelineModal
-
-    inspection = app.current_inspection()
-    if inspection is None:
-        return
-    yield (f"Timeline: Dates of {inspection.name}…",
-           partial(app.push_screen, TimelineModal(inspection)),
-           "Notification date and holiday weeks: phase and week on every screen")
-    yield (f"Export: {inspection.name}…",
-           partial(app.push_screen, ExportModal(inspection)),
-           "Markdown, CSV or DOCX for the report (plaintext files: handle with care)")
 
 
 def _records_commands(screen: object) -> Iterator[Command]:

@@ -110,6 +110,9 @@ class ConflictItem:
     right_label: str = ""
     choice: str | None = None
     edited: Any = None
+    # which device signed each side ("device 1a2b3c4d"), shown under its pane
+    left_device: str = ""
+    right_device: str = ""
 
     @property
     def textual(self) -> bool:
@@ -130,21 +133,25 @@ class ConflictItem:
         raise ValueError("not decided yet")
 
 
-def conflict_items(note: Note, field_labels: dict[str, str], me: str = "") -> list[ConflictItem]:
-    """What to decide for a conflicted note, with the version by ``me`` (this user's author
-    name) on the left when the two sides are by different people."""
+def conflict_items(note: Note, field_labels: dict[str, str],
+                   sides: tuple[tuple[str, str], tuple[str, str]] | None = None,
+                   mine_second: bool = False) -> list[ConflictItem]:
+    """What to decide for a conflicted note. ``sides`` gives (label, device) of the two
+    versions in merge order (who signed each, when, on which device: see
+    ``store._provenance.conflict_sides``); with ``mine_second`` the user's own version is the
+    second one and goes on the left."""
     from store import conflict_regions
+
+    (ours_label, ours_dev), (theirs_label, theirs_dev) = sides or (
+        ("one version", ""), ("other version", ""))
+
+    def item(key: str, label: str, left: Any, right: Any, index: int) -> ConflictItem:
+        return ConflictItem(key, label, left, right, index, ours_label, theirs_label,
+                            left_device=ours_dev, right_device=theirs_dev)
 
     items = []
     for i, r in enumerate(conflict_regions(note.body)):
-        mine_right = bool(me) and r.theirs_label == me and r.ours_label != me
-        item = ConflictItem("body", f"Text, passage {i + 1}", r.ours, r.theirs, i,
-                            r.ours_label or "one device", r.theirs_label or "other device")
-        if mine_right:
-            item.left, item.right = item.right, item.left
-            item.left_label, item.right_label = item.right_label, item.left_label
-        items.append(item)
-    swap = bool(me) and note.author != me
+        items.append(item("body", f"Text, passage {i + 1}", r.ours, r.theirs, i))
     for key, values in sorted(note.kept.items()):
         values = values if isinstance(values, list) else [values]
         if key == "title":
@@ -155,12 +162,12 @@ def conflict_items(note: Note, field_labels: dict[str, str], me: str = "") -> li
         else:
             current, label = getattr(note, key, None), key
         for j, value in enumerate(values):
-            item = ConflictItem(key, label, current, value, j, note.author or "current",
-                                "other version")
-            if swap:
-                item.left, item.right = value, current
-                item.left_label, item.right_label = me, note.author or "other version"
-            items.append(item)
+            items.append(item(key, label, current, value, j))
+    if mine_second:
+        for it in items:
+            it.left, it.right = it.right, it.left
+            it.left_label, it.right_label = it.right_label, it.left_label
+            it.left_device, it.right_device = it.right_device, it.left_device
     return items
 
 

@@ -48,12 +48,9 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
                else f"the profile database refused a write ({exc})")
         return SyncResult(ok=False, server=url, errors=(
             f"Sync stopped: {why}. Everything already stored is intact.",))
+    # merged notes are counted in ``merged``, and the notes that need a person are listed by
+    # the sync screen from their current state (so the list is right after each resolution)
     lines = []
-    if report.merged:
-        lines.append(f"{len(report.merged)} notes edited on two devices were merged.")
-    for note_id in report.conflicted:
-        note = session.notes.get(note_id)
-        lines.append(f"Needs you: {note.title if note else note_id[:8]!r} (both versions kept).")
     for label in dict.fromkeys(report.waiting_for_keys):
         lines.append(f"Waiting for the key to {label} from a teammate's device.")
     lines += [f"Added to the team after checking its invitation proof: {d}."

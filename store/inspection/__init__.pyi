@@ -6,6 +6,7 @@ from ._concerns import (
     concern_steps,
     concerns_queue,
     format_age,
+    open_concern_lines,
     raise_concern,
     record_step,
 )
@@ -45,6 +46,7 @@ from ._names import (
     FORENAMES,
     SURNAMES,
 )
+from ._report import SealedNotAllowed, may_export_sealed
 from ._reviews import (
     AGREED,
     AMENDED,
@@ -96,6 +98,7 @@ from ._timeline import (
     Timeline,
     TimelineError,
     make_timeline,
+    set_timeline,
     where_is,
 )
 from ._uncertainty import (
@@ -120,6 +123,7 @@ __all__ = [
     "concern_steps",
     "concerns_queue",
     "ConcernStep",
+    "open_concern_lines",
     "format_age",
     "raise_concern",
     "record_step",
@@ -134,8 +138,10 @@ __all__ = [
     "evidence_matrix",
     "statement_evidence",
     "export_inspection",
-    "ExportError",
     "PLAINTEXT_WARNING",
+    "may_export_sealed",
+    "SealedNotAllowed",
+    "ExportError",
     "EXPORT_FORMATS",
     "grade_summary",
     "safe_filename",
@@ -183,6 +189,7 @@ __all__ = [
     "ValidationIssue",
     "DEFAULT_STEPS",
     "make_timeline",
+    "set_timeline",
     "Position",
     "StepSpec",
     "Timeline",

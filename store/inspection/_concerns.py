@@ -34,6 +34,7 @@ __all__ = [
     "concern_steps",
     "concerns_queue",
     "format_age",
+    "open_concern_lines",
     "raise_concern",
     "record_step",
 ]
@@ -224,6 +225,16 @@ def concern_steps(note: Note, history: Sequence[Revision] | None = None) -> list
         out.append(ConcernStep(step, at, _details(step, fields), recorded_at,
                                rev.author if rev is not None else "",
                                _device_of(rev.rev) if rev is not None else b""))
+    return out
+
+
+def open_concern_lines(notes: Iterable[Note], now: datetime | None = None) -> list[str]:
+    """Each open concern as a closing question names it: '"Concern from R-017" (raised 2 h
+    ago, not yet decided)', oldest first."""
+    out = []
+    for q in concerns_queue(notes, now):
+        state = f"decided: {q.decision}" if q.decided else "not yet decided"
+        out.append(f"“{q.note.title or '(untitled)'}” (raised {q.age_label} ago, {state})")
     return out
 
 

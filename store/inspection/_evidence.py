@@ -1,8 +1,9 @@
-"""The evidence matrix: inspection statements (and QI 2.1) against evidence status.
+"""The evidence matrix: statements, QI 2.1 and Covid-19 impact against evidence status.
 
-Rows are the statements ``S1``..``S4`` and the quality indicator ``QI2.1``; columns are the
-three evidence statuses (no significant concern, uncertainty, concern) and strength / area for
-development. Pure functions over a ``list[Note]`` (the caller picks the inspection's notes):
+Rows are the statements ``S1``..``S4``, the quality indicator ``QI2.1`` and ``covid``;
+columns are the three evidence statuses (no significant concern, uncertainty, concern) and
+strength / area for development. Pure functions over a ``list[Note]`` (the caller picks the
+inspection's notes):
 
 - :func:`evidence_matrix` counts notes per cell,
 - :func:`drill_down` returns the notes and passage excerpts behind one cell,
@@ -46,7 +47,8 @@ __all__ = [
     "statement_evidence",
 ]
 
-EVIDENCE_ROWS: tuple[str, ...] = ("S1", "S2", "S3", "S4", "QI2.1")
+#: Rows: the four statements, QI 2.1 and the Covid-19 impact the methodology asks about.
+EVIDENCE_ROWS: tuple[str, ...] = ("S1", "S2", "S3", "S4", "QI2.1", "covid")
 EVIDENCE_COLUMNS: tuple[str, ...] = (
     "status:nsc", "status:uncertainty", "status:concern", "strength", "afd",
 )
@@ -60,6 +62,7 @@ ROW_LABELS = MappingProxyType({
     "S4": "Collaborative strategic leadership, planning and operational management ensure high "
           "standards of service delivery",
     "QI2.1": "Impact on children and young people",
+    "covid": "Impact of the Covid-19 pandemic on services and on children and families",
 })
 ROW_SHORT_LABELS = MappingProxyType({
     "S1": "1 Safer, risks early",
@@ -67,6 +70,7 @@ ROW_SHORT_LABELS = MappingProxyType({
     "S3": "3 Involved in decisions",
     "S4": "4 Leadership",
     "QI2.1": "QI 2.1 Impact",
+    "covid": "Covid-19 impact",
 })
 COLUMN_LABELS = MappingProxyType({
     "status:nsc": "no significant concern",

@@ -17,7 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from ._model import Inspection
+    from ._session import Session
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -29,6 +33,7 @@ __all__ = [
     "Timeline",
     "TimelineError",
     "make_timeline",
+    "set_timeline",
     "where_is",
 ]
 
@@ -309,3 +314,17 @@ def where_is(timeline: Timeline, today: date) -> Position:
         if first <= today:
             phase = name
     return Position(phase, min(week, total), total, holiday)
+
+
+def set_timeline(session: Session, inspection: Inspection, timeline: Timeline) -> Inspection:
+    """Store ``timeline`` in the inspection's sealed metadata: a lead's change on a team
+    inspection (``NotALead`` otherwise, and nothing changes)."""
+    from dataclasses import replace as _replace
+
+    from store.team import NotALead
+
+    if not session.may_change(inspection):
+        raise NotALead(f"only a lead can change the timeline of {inspection.name!r}")
+    changed = _replace(inspection, extra={**inspection.extra, "timeline": timeline.to_dict()})
+    session.publish_inspection(changed, session.collection_for(changed, "note"))
+    return changed

@@ -109,9 +109,18 @@ def test_areas_of_uncertainty_per_statement_and_unassigned() -> None:
     areas = areas_of_uncertainty([a, b, c, d])
     assert [x.row for x in areas] == [*EVIDENCE_ROWS, UNASSIGNED]
     by_row = {x.row: [e.note.title for e in x.evidence] for x in areas}
-    assert by_row == {"S1": ["a"], "S2": ["b"], "S3": [], "S4": [], "QI2.1": [],
+    assert by_row == {"S1": ["a"], "S2": ["b"], "S3": [], "S4": [], "QI2.1": [], "covid": [],
                       UNASSIGNED: ["c"]}
     assert [x.text for x in areas[1].evidence[0].excerpts] == ["xx"]
+
+
+def test_covid_impact_is_a_row_of_the_matrix() -> None:
+    whole = make_note(("covid", "status:concern"), title="whole")
+    passage = make_note(("S2",), "lockdown closed the hub", passages=((0, 8, "covid"),
+                                                                      (0, 8, "afd")))
+    m = evidence_matrix([whole, passage])
+    assert m.count("covid", "status:concern") == 1 and m.count("covid", "afd") == 1
+    assert m.count("S2", "afd") == 1 and m.rows[-1] == "covid"
 
 
 def test_statement_evidence_lists_notes_without_status_too() -> None:

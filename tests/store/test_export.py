@@ -72,9 +72,10 @@ def test_markdown_one_file_per_note(session: Session, inspection: Inspection,
     assert 'kind: "record_review"' in front and 'author: "AI"' in front
     assert 'tags: ["S2", "status:concern"]' in front and "date: " in front
     assert "# Record review R-017" in text and "Read on day 1." in text
-    assert "- **Chronology grade**: weak" in text and "not updated since March" in text
+    assert "**Chronology grade**: weak" in text and "not updated since March" in text
+    assert text.index("Chronology grade") < text.index("Risk assessment grade")  # template order
     walk = (tmp_path / "md" / "walk-round-duty-team.md").read_text()
-    assert "> Staff said referrals wait a week.\n> — status:uncertainty" in walk
+    assert "> Staff said referrals wait a week.\n> — Text; status:uncertainty" in walk
     concern = (tmp_path / "md" / "concern-from-r-017.md").read_text()
     assert "bruising" in concern and "Child [sealed] seen" in concern
     assert "Child identifier" not in concern
@@ -86,19 +87,22 @@ def test_markdown_one_file_per_note(session: Session, inspection: Inspection,
 def test_csv_grades_and_matrix_parse(session: Session, inspection: Inspection,
                                      tmp_path: Path) -> None:
     paths = export_inspection(session, inspection, "csv", tmp_path / "csv")
-    assert [p.name for p in paths] == ["record-review-grades.csv", "evidence-matrix.csv"]
+    assert [p.name for p in paths] == ["notes.csv", "tagged-passages.csv",
+                                       "record-review-grades.csv", "grade-counts.csv",
+                                       "evidence-matrix.csv"]
+    paths = [paths[2], paths[4]]
     with paths[0].open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 2
     by_pseudonym = {r["pseudonym"]: r for r in rows}
     r17 = by_pseudonym["R-017"]
     assert r17["Chronology"] == "weak" and r17["Risk assessment"] == "good"
-    assert r17["Outcomes"] == "" and r17["agencies"] == "social work; health"
+    assert r17["Outcomes"] == "" and r17["agencies"] == "social work, health"
     assert all(label in r17 for _, label in EVALUATION_ITEMS)
     assert by_pseudonym["R-018"]["title"].startswith("'=")  # no formula for a spreadsheet
     with paths[1].open(encoding="utf-8-sig", newline="") as f:
         matrix = {r["row"]: r for r in csv.DictReader(f)}
-    assert list(matrix) == ["S1", "S2", "S3", "S4", "QI2.1"]
+    assert list(matrix) == ["S1", "S2", "S3", "S4", "QI2.1", "covid"]
     assert matrix["S1"]["uncertainty"] == "1" and matrix["S1"]["strength"] == "1"
     assert matrix["S1"]["concern"] == "1" and matrix["S2"]["concern"] == "1"
     assert matrix["S4"]["area for development"] == "0"  # the deleted note is not counted
@@ -111,18 +115,19 @@ def test_docx_holds_every_statement_heading(session: Session, inspection: Inspec
     [path] = export_inspection(session, inspection, "docx", tmp_path / "docx")
     assert path.name == "evidence-summary.docx"
     doc = docx.Document(str(path))
-    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading 1")]
-    assert [h.split(":")[0] for h in headings] == [
-        "Statement 1", "Statement 2", "Statement 3", "Statement 4", "Quality indicator 2.1"]
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert [h.split(":")[0] for h in headings][:6] == [
+        "Statement 1", "Statement 2", "Statement 3", "Statement 4", "Quality indicator 2.1",
+        "Covid-19 impact"]
     text = "\n".join(p.text for p in doc.paragraphs)
     s3 = text.index("Statement 3:")
-    assert "No evidence tagged to this statement yet." in text[s3:text.index("Statement 4:")]
+    assert "No evidence tagged to this yet." in text[s3:text.index("Statement 4:")]
     s1 = text[text.index("Statement 1:"):text.index("Statement 2:")]
     assert "Walk round: duty team" in s1 and "Staff said referrals wait a week." in s1
     assert "evidence: uncertainty, strength" in s1 and "Concern from R-017" in s1
     assert "Record review R-017" in text[text.index("Statement 2:"):s3]
     assert doc.core_properties.author == ""
-    assert len(doc.tables) == 1 and doc.tables[0].rows[1].cells[0].text == "S1"
+    assert len(doc.tables) == 2 and doc.tables[1].rows[1].cells[0].text == "1 Safer, risks early"
 
 
 @pytest.mark.parametrize("fmt", ["md", "csv", "docx"])
@@ -143,7 +148,7 @@ def test_non_empty_folder_is_refused(session: Session, inspection: Inspection,
         export_inspection(session, inspection, "csv", out)
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
     paths = export_inspection(session, inspection, "csv", out, overwrite=True)
-    assert len(paths) == 2 and (out / "mine.txt").read_text() == "keep me"
+    assert len(paths) == 5 and (out / "mine.txt").read_text() == "keep me"
     os.chmod(paths[0], 0o644)
     again = export_inspection(session, inspection, "csv", out, overwrite=True)
     assert again == paths and stat.S_IMODE(paths[0].stat().st_mode) == 0o600
@@ -188,7 +193,7 @@ def test_grade_summary(session: Session, inspection: Inspection) -> None:
 def test_failed_export_leaves_nothing_behind(session: Session, inspection: Inspection,
                                              tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import store.inspection._export as export
+    import store.inspection._export_text as export
 
     def broken(*args: object) -> bytes:
         raise RuntimeError("disk trouble")

@@ -3,16 +3,12 @@ timeline and export from the palette, every minimisation warning."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widgets import Input, TextArea
 
 from store import Profile, Session
 from tui._commands_palette import commands_for
 from tui.screens.editor import EditorScreen
-from tui.screens.export_modal import ExportModal
-from tui.screens.timeline_modal import TimelineModal
 from tui.screens.unlock import EnrolScreen
 from tui.screens.warnings_modal import WarningsModal
 
@@ -59,48 +55,27 @@ async def test_enrol_after_the_first_run_from_the_palette_and_settings(
         assert type(app.screen).__name__ == "SettingsScreen"
 
 
-async def test_timeline_from_the_palette(fprofile: Profile, fsession: Session) -> None:
-    app = make_app(fprofile)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot, fsession)
-        command(app, "Timeline: Dates of Notebook")()
-        await pilot.pause()
-        modal = app.screen
-        assert isinstance(modal, TimelineModal)
-        modal.query_one("#timeline-notification", Input).value = "2026-01-12"
-        modal.query_one("#timeline-holidays", Input).value = "2026-02-31"
-        await pilot.press("ctrl+s")
-        assert app.screen is modal and "Not saved" in str(
-            modal.query_one("#timeline-message").render())
-        modal.query_one("#timeline-holidays", Input).value = "2026-02-16"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.screen is not modal
-    timeline = fsession.find_inspection(None).extra["timeline"]
-    assert timeline["notification"] == "2026-01-12" and timeline["holidays"] == ["2026-02-16"]
+async def test_timeline_and_export_from_the_palette_and_the_settings(
+        fprofile: Profile, fsession: Session) -> None:
+    from tui.screens.export import ExportModal, TimelineModal
 
-
-async def test_export_from_the_palette(fprofile: Profile, fsession: Session,
-                                       tmp_path: Path) -> None:
-    ins = fsession.find_inspection(None)
-    fsession.create(ins, "note", "Walk", "Busy but calm.")
     app = make_app(fprofile)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await unlock(pilot, fsession)
-        command(app, "Export: Notebook")()
+        titles = [t for t, _, _ in commands_for(app, app.screen)]
+        assert "Inspection: Timeline…" in titles and "Evidence: Export…" in titles
+        await pilot.press("enter")  # the Notebook's workspace
         await pilot.pause()
-        modal = app.screen
-        assert isinstance(modal, ExportModal)
-        assert "plaintext" in str(modal.query_one("#export-warning").render())
-        await pilot.press("1")  # Markdown, and on to the folder
-        modal.query_one("#export-folder", Input).value = str(tmp_path / "out")
-        await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
+        await pilot.press("f2")
         await pilot.pause()
-        assert app.screen is not modal
-    written = list((tmp_path / "out").rglob("*.md"))
-    assert any("Walk" in path.read_text() for path in written)
-    assert [e["type"] for e in fsession.audit_events(ins)] == ["audit.export"]
+        for button, modal in (("#timeline", TimelineModal), ("#export", ExportModal)):
+            await pilot.click(button)
+            await pilot.pause()
+            assert isinstance(app.screen, modal)
+            assert app.screen.inspection.name == "Notebook"  # the one the user was in
+            await pilot.press("escape")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "SettingsScreen"
 
 
 async def test_every_minimisation_warning_can_be_read(fprofile: Profile,

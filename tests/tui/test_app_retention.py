@@ -49,7 +49,8 @@ async def test_close_then_reopen(fprofile: Profile, fsession: Session) -> None:
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _on(pilot, fsession, ins)
-        assert _palette(app) == ["Inspection: Open", "Inspection: New", "Inspection: Close…"]
+        assert _palette(app) == ["Inspection: Open", "Inspection: New", "Inspection: Close…",
+                                 "Inspection: Timeline…"]
         await pilot.press("P")  # not closed: purge does nothing
         await pilot.press("o")
         await pilot.pause()
@@ -72,11 +73,37 @@ async def test_close_then_reopen(fprofile: Profile, fsession: Session) -> None:
         closed = fsession.inspections[ins.inspection_id]
         assert retention_state(closed, NOW).purge_after == NOW + timedelta(days=30)
         assert _phase(screen, ins) == "purge after 2026-04-13"
-        assert _palette(app) == ["Inspection: Open", "Inspection: New", "Inspection: Reopen"]
+        assert _palette(app) == ["Inspection: Open", "Inspection: New", "Inspection: Timeline…",
+                                 "Inspection: Reopen"]
         await pilot.press("o")
         await pilot.pause()
         assert retention_state(fsession.inspections[ins.inspection_id]).status == "open"
         assert _phase(screen, ins) == "–"
+
+
+async def test_closing_with_open_concerns_names_them_first(fprofile: Profile,
+                                                           fsession: Session) -> None:
+    ins = fsession.add_inspection("Old 2025")
+    fsession.create(ins, "concern", "Concern from R-017", "", {
+        "raised_at": "2026-03-14T08:00+00:00", "nature": "No recent home visit.",
+        "immediacy": "immediate"})
+    done = fsession.create(ins, "concern", "Closed concern", "", {
+        "raised_at": "2026-03-13T08:00+00:00", "nature": "Sorted.", "immediacy": "routine",
+        "closed": True})
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _on(pilot, fsession, ins)
+        await pilot.press("x")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, CloseInspectionModal)
+        warning = str(modal.query_one("#close-concerns").render())
+        assert "1 open concern" in warning and "“Concern from R-017” (raised 2 h ago" in warning
+        assert done.title not in warning
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert retention_state(fsession.inspections[ins.inspection_id]).status == "open"
 
 
 async def test_close_can_be_cancelled(fprofile: Profile, fsession: Session) -> None:

@@ -70,10 +70,21 @@ async def test_sync_shows_progress_result_and_conflicts(fprofile: Profile,
         assert "up 3 records (2 KB) · down 1 record (900 B) · 1.2 s" in result
         assert "merged automatically" in result
         assert "1 note needs you" in str(screen.query_one("#conflicts-title").render())
+        assert screen.check_action("resolve", ()) is True
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConflictScreen) and app.screen.note_id == note_id
-        await pilot.press("escape", "escape")
+        # resolve it: the sync screen's one summary follows, and offers nothing to resolve
+        await pilot.press("h", "h", "ctrl+s")  # the text's passage, then the title
+        await pilot.pause()
+        await pilot.press("y")  # apply the decision
+        await pilot.pause()
+        assert app.screen is screen
+        texts = " ".join(str(w.render()) for w in screen.query("Label, Static"))
+        assert "No conflicts to resolve." in texts and "needs you" not in texts.lower()
+        assert "merged automatically" in texts
+        assert screen.check_action("resolve", ()) is False  # the footer drops "Resolve"
+        await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, InspectionsScreen)
         assert "synced 10:00 · 0 unsynced" in str(app.screen.query_one("#title-right").render())

@@ -164,7 +164,11 @@ async def test_history_restore(fprofile: Profile, fsession: Session) -> None:
         table = history.query_one(DataTable)
         assert table.row_count == 3
         assert "current" in table.get_row_at(0)[3]
-        await pilot.press("j", "j")  # the oldest
+        await pilot.press("j", "j")  # the oldest: what changed from it to the current one
+        shown = str(history.query_one("#rev-preview-text", Static).render())
+        assert "Revision 1 · AI (this device)  →  the current revision 3" in shown
+        assert "firstthird words" in shown  # "first" struck out, "third" added
+        await pilot.press("v")  # the revision itself
         assert "first words" in str(history.query_one("#rev-preview-text", Static).render())
         await pilot.press("r")
         await pilot.pause()

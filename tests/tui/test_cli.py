@@ -75,6 +75,18 @@ def test_create_list_show_edit_history(cli: Cli, tmp_path: Path) -> None:
     assert "north" in shown["body"] and shown["tags"] == ["S1", "status:uncertainty"]
     hist = json.loads(cli("note", "history", note_id, "--json").stdout)
     assert len(hist) == 2 and hist[1]["parents"] == [hist[0]["rev"]]
+    # provenance: the signing device of each revision and its author (a local notebook: AI)
+    assert [h["author"] for h in hist] == ["AI", "AI"] and len(hist[1]["device"]) == 32
+    assert (shown["author"], shown["first_author"], shown["author_device"]) == (
+        "AI", "AI", hist[1]["device"])
+    printed = cli("note", "history", note_id, "--devices").stdout
+    diff = cli("note", "diff", note_id).stdout
+    assert "## Notes\nStaff described long waits{+ in the north+}.\n" in diff, diff
+    assert "## Tags\nS1{+ status:uncertainty+}" in diff
+    changed = json.loads(cli("note", "diff", note_id, "1", "2", "--json").stdout)["changes"]
+    assert [c["field"] for c in changed] == ["body", "tags"]
+    assert "no revision 'zzz'" in cli("note", "diff", note_id, "zzz", code=1).stderr
+    assert hist[1]["fingerprint"] and hist[1]["fingerprint"] in printed
     cli("note", "restore", note_id, hist[0]["rev"])
     assert "north" not in json.loads(cli("note", "show", note_id, "--json").stdout)["body"]
     cli("note", "delete", note_id)

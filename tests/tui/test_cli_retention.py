@@ -41,6 +41,20 @@ def test_close_prints_the_purge_date_and_reopen_clears_it(cli: Cli) -> None:  # 
     assert "not closed" in r.stderr
 
 
+def test_close_with_an_open_concern_asks_first_and_names_it(cli: Cli) -> None:  # noqa: F811
+    cli("inspection", "add", "Northshire 2026")
+    cli("note", "add", "--inspection", "Northshire 2026", "--kind", "concern", "--title",
+        "Concern from R-017", "--field", "raised_at=2026-03-14T09:41", "--field",
+        "nature=No recent home visit", "--field", "immediacy=immediate")
+    r = cli("inspection", "close", "Northshire 2026", code=1)
+    assert "1 open concern" in r.stderr and "“Concern from R-017” (raised" in r.stderr
+    assert "--with-open-concerns" in r.stderr
+    rows = {i["name"]: i for i in json.loads(cli("inspection", "list", "--json").stdout)}
+    assert rows["Northshire 2026"]["retention"] == "open"
+    r = cli("inspection", "close", "Northshire 2026", "--with-open-concerns")
+    assert "closed Northshire 2026" in r.stdout
+
+
 def test_bad_retention_days_are_a_usage_error(cli: Cli) -> None:  # noqa: F811
     for bad in ("0", "3651", "ten"):
         r = cli("inspection", "close", "Notebook", "--retention-days", bad, code=2)

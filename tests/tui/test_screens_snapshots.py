@@ -316,6 +316,21 @@ def test_sync_done(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
     _snap(snap_compare, make_app(profile, sync_now=sync_now), size, run_before)
 
 
+def test_history_with_diff(snap_compare, tmp_path) -> None:  # noqa: ANN001
+    """History at 80x24 with the earlier revision highlighted: what changed from it to the
+    current one, word by word, and who signed it."""
+    profile, session, ids = seeded(tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await unlock(pilot, session)
+        pilot.app.push_screen(HistoryScreen(ids["fg"]))
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+
+    _snap(snap_compare, make_app(profile), (80, 24), run_before)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_conflict(snap_compare, tmp_path, size) -> None:  # noqa: ANN001
     """Both versions side by side; the first decision taken."""

@@ -17,24 +17,22 @@ if TYPE_CHECKING:
     from store import Profile
 
 
-def _plaintext_warning() -> str:
-    from store.inspection import PLAINTEXT_WARNING  # one text for the CLI and the app
-
-    return "warning: " + PLAINTEXT_WARNING
-
 
 def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p = command(sub, "export", "export an inspection's evidence for report writing (plaintext "
                 "files)", parents.unlock, cmd_export)
     p.add_argument("inspection", metavar="INSPECTION", help="the inspection's name or id prefix")
     p.add_argument("--format", required=True, choices=["md", "csv", "docx"],
-                   help="md: a file per note; csv: record review grades and the evidence "
-                        "matrix; docx: one evidence summary by statement")
+                   help="md: a file per note; csv: every field of every note, tagged "
+                        "passages, grades and the evidence matrix; docx: one evidence summary")
     p.add_argument("--output", required=True, metavar="DIR",
                    help="an empty folder to write into (created if missing)")
     p.add_argument("--overwrite", action="store_true",
                    help="write into a folder that is not empty, replacing files of the same "
                         "names")
+    p.add_argument("--include-sealed", action="store_true",
+                   help="also write sealed fields (a concern's child identifier): a lead's "
+                        "device only")
 
     p = command(sub, "evidence", "the evidence matrix of an inspection", parents.unlock,
                 cmd_evidence)
@@ -44,19 +42,21 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
 def cmd_export(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad export INSPECTION --format md|csv|docx --output DIR [--overwrite]``."""
-    from store.inspection import export_inspection
+    from store.inspection import PLAINTEXT_WARNING, export_inspection
 
 
     session = unlock(profile, args)
     inspection = session.find_inspection(args.inspection)
+    sealed = getattr(args, "include_sealed", False)
     paths = export_inspection(session, inspection, args.format, Path(args.output),
-                              overwrite=args.overwrite)
-    session.record_audit(inspection, "export", format=args.format, files=len(paths))
+                              overwrite=args.overwrite, include_sealed=sealed)
+    session.record_audit(inspection, "export", format=args.format, files=len(paths),
+                         **({"sealed": True} if sealed else {}))
     for path in paths:
         out(str(path))
     warn(f"exported {len(paths)} file{'s' if len(paths) != 1 else ''} from {inspection.name} "
          f"to {args.output}")
-    warn(_plaintext_warning())
+    warn("warning: " + PLAINTEXT_WARNING)
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ._common import Parents, add_json_option, command, group, out, unlock, warn
 
 if TYPE_CHECKING:
-    from store import Profile
+    from store import Inspection, Profile, Session
 
 
 def _retention_days(text: str) -> int:
@@ -53,6 +53,8 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.add_argument("name", help="the inspection's name or id prefix")
     p.add_argument("--retention-days", type=_retention_days, default=90, metavar="N",
                    help="days to keep its notes after closing, 1-3650 (default 90)")
+    p.add_argument("--with-open-concerns", action="store_true",
+                   help="close it even though concern forms are still open (they stay open)")
 
     p = command(actions, "reopen", "reopen a closed inspection (no purge date any more)",
                 parents.unlock, cmd_inspection_reopen)
@@ -81,7 +83,7 @@ def cmd_inspection_timeline(profile: Profile, args: argparse.Namespace) -> int:
     from datetime import date
 
     from store import invalid
-    from store.inspection import TimelineError, make_timeline, where_is
+    from store.inspection import TimelineError, make_timeline, set_timeline, where_is
 
     try:
         notification = date.fromisoformat(args.notification)
@@ -90,9 +92,7 @@ def cmd_inspection_timeline(profile: Profile, args: argparse.Namespace) -> int:
     except (ValueError, TimelineError) as exc:
         raise invalid("timeline", str(exc)) from None
     session = unlock(profile, args)
-    ins = session.find_inspection(args.name)
-    ins.extra = {**ins.extra, "timeline": timeline.to_dict()}
-    session.publish_inspection(ins, session.collection_for(ins, "note"))
+    set_timeline(session, session.find_inspection(args.name), timeline)
     for step in timeline.schedule():
         out(f"{step.start.isoformat()}  week {step.week:>2}  {step.label}")
     out(f"today: {where_is(timeline, date.today()).label}")
@@ -129,12 +129,37 @@ def cmd_inspection_close(profile: Profile, args: argparse.Namespace) -> int:
     from store import close_inspection, retention_state
 
     session = unlock(profile, args)
-    ins = close_inspection(session, session.find_inspection(args.name), args.retention_days)
+    ins = session.find_inspection(args.name)
+    if not _confirm_open_concerns(session, ins, args):
+        return 1
+    ins = close_inspection(session, ins, args.retention_days)
     state = retention_state(ins)
     assert state.purge_after is not None
     out(f"closed {ins.name}: kept {state.retention_days} days; it can be purged from "
         f"{state.purge_after.date().isoformat()}")
     return 0
+
+
+def _confirm_open_concerns(session: Session, ins: Inspection,
+                           args: argparse.Namespace) -> bool:
+    """Closing with open concerns asks first, naming them: at a terminal, a yes/no question;
+    in a script, only with --with-open-concerns."""
+    from store.inspection import open_concern_lines
+
+    lines = open_concern_lines(session.list_notes(ins, kind="concern"))
+    if not lines or getattr(args, "with_open_concerns", False):
+        return True
+    warn(f"{ins.name} has {len(lines)} open concern{'s' if len(lines) != 1 else ''}:")
+    for line in lines:
+        warn(f"  {line}")
+    if sys.stdin is not None and sys.stdin.isatty():
+        sys.stderr.write("Close it anyway? The concerns stay open. [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() in ("y", "yes"):
+            return True
+    warn("not closed: close the concerns first (fieldpad concern step ID closed), or close "
+         "the inspection with them open using --with-open-concerns")
+    return False
 
 
 def cmd_inspection_reopen(profile: Profile, args: argparse.Namespace) -> int:

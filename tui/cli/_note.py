@@ -82,8 +82,19 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
     p.add_argument("--untag", action="append", default=[], metavar="TAG", help="remove a tag")
 
-    p = command(actions, "history", "a note's revisions", parents.unlock, cmd_note_history)
+    p = command(actions, "history", "a note's revisions, each with who signed it",
+                parents.unlock, cmd_note_history)
     p.add_argument("id", help="the note's id or a unique prefix")
+    add_json_option(p)
+    p.add_argument("--devices", action="store_true",
+                   help="show the fingerprint of the device that signed each revision")
+
+    p = command(actions, "diff", "what changed between two revisions, field by field and word "
+                "by word", parents.unlock, cmd_note_diff)
+    p.add_argument("id", help="the note's id or a unique prefix")
+    p.add_argument("old", nargs="?", help="revision id, prefix or number (default: the one "
+                                          "before NEW)")
+    p.add_argument("new", nargs="?", help="revision id, prefix or number (default: current)")
     add_json_option(p)
 
     p = command(actions, "restore", "make an earlier revision current again", parents.unlock,
@@ -200,15 +211,44 @@ def cmd_note_edit(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_note_history(profile: Profile, args: argparse.Namespace) -> int:
     session = unlock(profile, args)
     revs = session.history(args.id)
+    # who signed each revision, from the verified roster (never from the payload)
+    who = [session.author_of(r.note.collection_id, r.signer) for r in revs]
     if args.json:
-        out(json.dumps([{"rev": r.rev, "parents": list(r.parents), "author": r.author,
-                         "state": r.state, "title": r.title, "pushed": r.pushed,
-                         "updated": r.updated.isoformat(timespec="seconds")} for r in revs],
-                       indent=2, ensure_ascii=False))
+        out(json.dumps([{"rev": r.rev, "parents": list(r.parents), "author": a.name,
+                         "device": r.signer.hex(), "fingerprint": a.fingerprint,
+                         "on_roster": a.on_roster, "state": r.state, "title": r.title,
+                         "pushed": r.pushed, "updated": r.updated.isoformat(timespec="seconds")}
+                        for r, a in zip(revs, who, strict=True)], indent=2, ensure_ascii=False))
     else:
-        for r in revs:
+        for r, a in zip(revs, who, strict=True):
+            device = f" {a.fingerprint or a.device}" if args.devices else ""
             out(f"{r.rev[:8]}…{r.rev.split('.')[1]:<5} {r.updated.isoformat(timespec='seconds')} "
-                f"{r.author:<6} {r.state:<10} {r.title}")
+                f"{a.name:<6}{device} {r.state:<10} {r.title}")
+    return 0
+
+
+def cmd_note_diff(profile: Profile, args: argparse.Namespace) -> int:
+    """``[-deleted-]{+inserted+}`` per changed field, as ``git diff --word-diff``."""
+    from store import diff_revisions
+
+    session = unlock(profile, args)
+    old, new, changes = diff_revisions(session, args.id, args.old, args.new)
+    history = [r.rev for r in session.history(old.note.note_id)]
+    who = {r.rev: session.author_of(r.note.collection_id, r.signer).name for r in (old, new)}
+    if args.json:
+        out(json.dumps({"old": {"rev": old.rev, "author": who[old.rev]},
+                        "new": {"rev": new.rev, "author": who[new.rev]},
+                        "changes": [c.as_dict() for c in changes]}, indent=2,
+                       ensure_ascii=False))
+        return 0
+    for label, r in (("old", old), ("new", new)):
+        out(f"{label}: revision {history.index(r.rev) + 1} · {who[r.rev]} · "
+            f"{r.updated.isoformat(timespec='seconds')} · {r.rev}")
+    if not changes:
+        out("no changes")
+    for c in changes:
+        out(f"\n## {c.label}")
+        out(c.as_text())
     return 0
 
 

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Static, TextArea
 
-from store import ValidationFailed
+from store import ValidationFailed, conflict_sides
 from store.inspection import format_field, template_for
 
 from .._notes import BOTH, EDITED, LEFT, RIGHT, ConflictItem, conflict_items, resolve_conflicts
@@ -69,7 +69,11 @@ class ConflictScreen(BaseScreen):
         except Exception:  # noqa: BLE001 - an unknown template: show raw names
             labels = {}
         self._labels = labels
-        self.items = conflict_items(note, labels, self.session.author)
+        sides = conflict_sides(self.session, note)
+        tz = self.fp.now().tzinfo
+        self.items = conflict_items(
+            note, labels, tuple((s.label(tz), s.device_label) for s in sides) if sides else None,
+            mine_second=bool(sides) and sides[1].mine and not sides[0].mine)
         self.query_one(TitleBar).set(left=f"Conflict · {note.title[:50] or '(untitled)'}")
         self._show()
 
@@ -105,6 +109,8 @@ class ConflictScreen(BaseScreen):
         self.query_one("#right-text", Static).update(_marked(right, left))
         self.query_one("#left-side").border_title = f"← {item.left_label}"
         self.query_one("#right-side").border_title = f"{item.right_label} →"
+        self.query_one("#left-side").border_subtitle = item.left_device
+        self.query_one("#right-side").border_subtitle = item.right_device
         self.query_one("#left-side").set_class(item.choice in (LEFT, BOTH), "chosen")
         self.query_one("#right-side").set_class(item.choice in (RIGHT, BOTH), "chosen")
         line = f"Decision: {CHOICE_WORDS[item.choice]}"

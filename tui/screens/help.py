@@ -39,6 +39,7 @@ def binding_classes() -> list[tuple[str, type]]:
     from .confirm import ConfirmModal
     from .conflict import ConflictScreen, EditConflictModal
     from .editor import EditorScreen, KindModal, TagModal
+    from .export import ExportModal, TimelineModal
     from .history import HistoryScreen
     from .inspections import InspectionsScreen, NewInspectionModal
     from .matrix import MatrixScreen
@@ -92,6 +93,8 @@ def binding_classes() -> list[tuple[str, type]]:
         ("New inspection", NewInspectionModal),
         ("Close inspection", CloseInspectionModal),
         ("Purge inspection", PurgeInspectionModal),
+        ("Export", ExportModal),
+        ("Timeline", TimelineModal),
     ]
     return groups
 

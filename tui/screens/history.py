@@ -1,9 +1,13 @@
-"""A note's revisions, newest first, each with a preview; restore makes one current again."""
+"""A note's revisions, newest first; below, what changed from the highlighted revision to the
+current one, word by word (v shows the revision itself instead). Restore makes one current
+again."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.style import Style
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,6 +26,7 @@ class HistoryScreen(BaseScreen):
     NAME = "History"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "restore", "Restore this revision", id="history.restore"),
+        Binding("v", "toggle_view", "Diff / revision", id="history.view"),
         Binding("j", "cursor_down", "Down", show=False, id="history.down"),
         Binding("k", "cursor_up", "Up", show=False, id="history.up"),
         Binding("escape", "back", "Back", id="history.back"),
@@ -31,6 +36,7 @@ class HistoryScreen(BaseScreen):
         super().__init__()
         self.note_id = note_id
         self.revisions: list[Revision] = []
+        self.show_diff = True
 
     def compose(self) -> ComposeResult:
         yield TitleBar("History", "")
@@ -76,9 +82,51 @@ class HistoryScreen(BaseScreen):
         return next((r for r in self.revisions if r.rev == key), None)
 
     def _show(self, rev: Revision) -> None:
+        current = self.session.get(self.note_id)
+        if self.show_diff and rev.rev != current.rev:
+            now = next((r for r in self.revisions if r.rev == current.rev), None)
+            if now is not None:
+                self.query_one("#rev-preview-text", Static).update(self._diff(rev, now))
+                return
         ins = self.session.inspections.get(rev.note.inspection_id)
-        self.query_one("#rev-preview-text", Static).update(
-            preview_text(rev.note, self.fp.now(), show_unsynced=bool(ins and ins.scope != "local")))
+        text = Text()
+        text.append(self._who(rev) + "\n", style="dim")
+        text.append_text(preview_text(rev.note, self.fp.now(),
+                                      show_unsynced=bool(ins and ins.scope != "local")))
+        self.query_one("#rev-preview-text", Static).update(text)
+
+    def _who(self, rev: Revision) -> str:
+        """Revision n · who signed it · its device (the fingerprint is on the team screen)."""
+        author = self.session.author_of(rev.note.collection_id, rev.signer)
+        who = f"{author.name} (this device)" if rev.signer == self.session.device_id \
+            else author.label(device=True)
+        return f"Revision {self.revisions.index(rev) + 1} · {who}"
+
+    def _diff(self, old: Revision, new: Revision) -> Text:
+        from store.diff import DELETED, INSERTED, diff_notes
+
+        theme = self.app.current_theme
+        gone = Style(color=theme.error, strike=True)
+        added = Style(color=theme.success, underline=True)
+        text = Text()
+        text.append(f"{self._who(old)}  →  the current revision "
+                    f"{self.revisions.index(new) + 1}\n", style="dim")
+        changes = diff_notes(old.note, new.note)
+        if not changes:
+            text.append("No differences.")
+        for change in changes:
+            text.append(f"\n{change.label}\n", style="bold")
+            for op, piece in change.pieces:
+                text.append(piece, style=gone if op == DELETED else added if op == INSERTED
+                            else "")
+            text.append("\n")
+        return text
+
+    def action_toggle_view(self) -> None:
+        self.show_diff = not self.show_diff
+        rev = self._selected()
+        if rev is not None:
+            self._show(rev)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:

@@ -39,6 +39,8 @@ class InspectionsScreen(BaseScreen):
         Binding("c", "concerns", "Concerns", id="inspections.concerns"),
         # shown only when they apply to the highlighted inspection (check_action)
         Binding("x", "close_inspection", "Close…", id="inspections.close"),
+        Binding("E", "export", "Export…", id="inspections.export"),
+        Binding("w", "timeline", "Timeline…", id="inspections.timeline"),
         Binding("o", "reopen", "Reopen", id="inspections.reopen"),
         Binding("P", "purge", "Purge…", id="inspections.purge"),
         Binding("j", "cursor_down", "Down", show=False, id="inspections.down"),
@@ -126,6 +128,28 @@ class InspectionsScreen(BaseScreen):
         if ins is not None:
             self.app.push_screen(WorkspaceScreen(ins))
 
+    def action_export(self) -> None:
+        from .export import ExportModal
+
+        ins = self.current()
+        if ins is not None:
+            self.app.push_screen(ExportModal(ins))
+
+    def action_timeline(self) -> None:
+        from .export import TimelineModal
+
+        ins = self.current()
+        if ins is None:
+            return
+
+        def saved(changed: Inspection | None) -> None:
+            if changed is not None:
+                self.refresh_rows(select=changed.inspection_id)
+                self.notify(f"Timeline of {changed.name} saved: "
+                            f"{phase_text(changed, self.fp.now().date())}.")
+
+        self.app.push_screen(TimelineModal(ins), saved)
+
     def action_concerns(self) -> None:
         from .concerns import ConcernsScreen
 
@@ -142,13 +166,15 @@ class InspectionsScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Close, Reopen and Purge show (and work) only for an inspection they apply to, so
         the footer offers the one that makes sense and a stray key does nothing."""
-        if action not in ("close_inspection", "reopen", "purge"):
+        if action not in ("close_inspection", "reopen", "purge", "timeline"):
             return True
         if self.fp.session is None or not self.is_mounted:
             return False
         ins = self.current()
         if ins is None or not self.fp.session.may_change(ins):
             return False  # a team inspection's life is its lead's to change
+        if action == "timeline":
+            return True
         state = retention_state(ins, self.fp.now())
         if action == "close_inspection":
             return not state.closed
@@ -182,7 +208,11 @@ class InspectionsScreen(BaseScreen):
             self.notify(f"Closed {done.name}: "
                         f"{retention_state(done, self.fp.now()).label.split(' · ')[-1]}.")
 
-        self.app.push_screen(CloseInspectionModal(ins), chosen)
+        from store.inspection import open_concern_lines
+
+        concerns = open_concern_lines(self.session.list_notes(ins, kind="concern"),
+                                      self.fp.now())
+        self.app.push_screen(CloseInspectionModal(ins, concerns), chosen)
 
     def action_reopen(self) -> None:
         from store import reopen_inspection

@@ -26,13 +26,21 @@ class CloseInspectionModal(BaseModal):
         Binding("escape", "cancel", "Cancel", id="close_inspection.cancel"),
     ]
 
-    def __init__(self, inspection: Inspection) -> None:
+    def __init__(self, inspection: Inspection, open_concerns: list[str] | None = None) -> None:
         super().__init__()
         self.inspection = inspection
+        #: the open concerns, named, that closing leaves open: the dialog asks about them first
+        self.open_concerns = list(open_concerns or [])
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog modal-box", id="close-box"):
             yield Label(f"Close {self.inspection.name}", classes="dialog-title", markup=False)
+            if self.open_concerns:
+                n = len(self.open_concerns)
+                yield Label(f"⚠ {n} open concern{'s' if n != 1 else ''}, still open after "
+                            "closing:\n" + "\n".join(self.open_concerns[:5])
+                            + (f"\n… and {n - 5} more" if n > 5 else ""),
+                            classes="error", id="close-concerns", markup=False)
             yield Label("Its notes are kept for the retention period; after that it can be "
                         "purged: keys destroyed and notes deleted on every device. You can "
                         "reopen it until then.", classes="hint", markup=False)
@@ -42,7 +50,9 @@ class CloseInspectionModal(BaseModal):
                             max_length=4)
             yield Label("", id="close-message", classes="error", markup=False)
             with Horizontal(classes="buttons"):
-                yield Button("Close inspection", id="close", variant="primary", compact=True)
+                yield Button("Close with open concerns" if self.open_concerns
+                             else "Close inspection", id="close", variant="primary",
+                             compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:

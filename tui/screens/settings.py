@@ -58,9 +58,13 @@ class SettingsScreen(BaseScreen):
             yield Label("Enrol this device once (the code comes from your lead): the Enrol "
                         "button, or `fieldpad enrol URL CODE`.", classes="hint")
             yield Label("", id="settings-message", classes="error", markup=False)
+            with Horizontal(classes="form-row", id="settings-more"):
+                yield Label("Also", classes="form-label")
+                yield Button("Enrol…", id="enrol", compact=True)
+                yield Button("Timeline…", id="timeline", compact=True)
+                yield Button("Export…", id="export", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
-                yield Button("Enrol…", id="enrol", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
         yield KeyFooter(compact=True)
 
@@ -102,6 +106,19 @@ class SettingsScreen(BaseScreen):
     @on(Button.Pressed, "#enrol")
     def _enrol(self) -> None:
         self.fp.action_enrol()
+
+    @on(Button.Pressed, "#timeline")
+    @on(Button.Pressed, "#export")
+    def _inspection_step(self, event: Button.Pressed) -> None:
+        """The timeline or the export of the inspection the user came from."""
+        from .export import ExportModal, TimelineModal
+
+        inspection = self.fp.current_inspection()
+        if inspection is None:
+            self.notify("No inspection yet: add one first.", severity="warning")
+            return
+        modal = TimelineModal if event.button.id == "timeline" else ExportModal
+        self.app.push_screen(modal(inspection))
 
     @on(Button.Pressed, "#cancel")
     def action_back(self) -> None:

@@ -171,6 +171,12 @@ class SyncScreen(BaseScreen):
         else:
             title.update("No conflicts to resolve.")
         options.display = bool(notes)
+        self.refresh_bindings()  # "enter resolve" only while there is something to resolve
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return self.is_mounted and self.query_one("#conflicts", OptionList).option_count > 0
+        return True
 
     # -- actions -----------------------------------------------------------------------------
     @on(OptionList.OptionSelected, "#conflicts")

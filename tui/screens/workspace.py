@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +24,7 @@ from store.inspection import (
     template_for,
 )
 
+from .._matches import field_match
 from .._notes import phase_text, when
 from ..widgets.key_footer import KeyFooter
 from ..widgets.note_list import NoteList
@@ -42,14 +44,18 @@ def _entry(label: str, count: int, width: int = 15) -> Text:
     return Text(f"{label[:room]:<{room}} {count_text}")
 
 
-def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: ANN001
-    """What the preview pane shows: the note's header line, its filled fields and its text."""
+def preview_text(note: Note, now, show_unsynced: bool = True,  # noqa: ANN001
+                 query: str = "") -> Text:
+    """What the preview pane shows: the note's header line, its filled fields and its text;
+    with a search ``query``, first the field that matched with the matches marked."""
     t = Text()
     if note.state == "conflicted":
         t.append("Edited on two devices: enter compares both versions.\n", style="bold")
     t.append(note.title or "(untitled)", style="bold")
-    meta = [KIND_LABELS.get(note.kind, note.kind), note.author or "?",
-            when(note.updated, now)]
+    by = note.author or "?"
+    if note.first_author and note.first_author != note.author:
+        by += f" (first by {note.first_author})"
+    meta = [KIND_LABELS.get(note.kind, note.kind), by, when(note.updated, now)]
     if note.state != "active":
         meta.append(note.state)
     if not note.pushed and show_unsynced:
@@ -72,10 +78,23 @@ def preview_text(note: Note, now, show_unsynced: bool = True) -> Text:  # noqa: 
             shown.append(f"{spec.label}: {format_field(spec, value)}")
         if shown:
             t.append("\n" + " · ".join(shown[:8]))
+    match = field_match(note, query) if query.strip() else None
+    if match is not None:
+        t.append(f"\n\nMatches in {match.label}:\n", style="bold")
+        found = Text(match.excerpt[:2000])
+        for start, end in match.spans:
+            found.stylize(MATCH_STYLE, start, end)
+        t.append_text(found)
+        if match.name == "body":
+            return t
     body = note.body.strip()
     if body:
         t.append("\n\n" + "\n".join(body.splitlines()[:60]))
     return t
+
+
+#: How a search match is marked in the preview: reverse video takes the theme's own colours.
+MATCH_STYLE = Style(reverse=True, bold=True)
 
 
 def note_tags(note: Note) -> set[str]:
@@ -104,6 +123,8 @@ class WorkspaceScreen(BaseScreen):
         Binding("f", "filters", "Filters", id="workspace.filters"),
         Binding("h", "history", "History", id="workspace.history"),
         Binding("d", "delete", "Delete", id="workspace.delete"),
+        Binding("E", "export", "Export…", tooltip="Export the inspection's evidence",
+                id="workspace.export"),
         Binding("T", "team", "Team", tooltip="Team and fingerprints", id="workspace.team"),
         Binding("l", "notes", "List", tooltip="Back to the notes list", id="workspace.list"),
         Binding("escape", "back", "Back", id="workspace.back"),
@@ -297,7 +318,8 @@ class WorkspaceScreen(BaseScreen):
             preview.update(Text(self.why_empty(), style="dim"))
         else:
             preview.update(preview_text(event.note, self.fp.now(),
-                                        show_unsynced=self.inspection.scope != "local"))
+                                        show_unsynced=self.inspection.scope != "local",
+                                        query=self.query_text))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
 
     def why_empty(self) -> str:
@@ -350,6 +372,11 @@ class WorkspaceScreen(BaseScreen):
         from .matrix import MatrixScreen
 
         self.app.push_screen(MatrixScreen(self.inspection))
+
+    def action_export(self) -> None:
+        from .export import ExportModal
+
+        self.app.push_screen(ExportModal(self.inspection))
 
     def action_team(self) -> None:
         from .team import TeamScreen
