@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from store import Inspection, KdfParams, Profile, Session
 
     from ._settings import Settings
-    from .screens._bookmark import Bookmark
+    from .screens.bookmark import Bookmark
 
 #: How often the clock ticks (idle lock, autosave): cheap checks, a fifth of a second apart.
 TICK_SECONDS = 0.2
@@ -235,7 +235,7 @@ class FieldpadApp(App[int]):
 
     # -- back where the user was, after unlocking --------------------------------------------------
     def _where_we_are(self) -> list[Bookmark]:
-        """The screens above the inspections, as bookmarks (ids only: see ``_bookmark``)."""
+        """The screens above the inspections, as bookmarks (ids only: see ``screens.bookmark``)."""
         marks = []
         for screen in self.screen_stack[2:]:
             bookmark = getattr(screen, "bookmark", None)
@@ -245,7 +245,7 @@ class FieldpadApp(App[int]):
         return marks
 
     def _return_to(self, session: Session) -> None:
-        from .screens._bookmark import put_back
+        from .screens.bookmark import put_back
 
         marks, self._bookmarks = self._bookmarks, []
         for mark in marks:

@@ -212,3 +212,31 @@ async def test_first_run_enter_continues_once_ticked(tmp_path: Any) -> None:
         await pilot.press("space", "enter")
         await pilot.pause()
         assert isinstance(app.screen, InspectionsScreen)
+
+
+async def test_text_typed_right_after_enter_goes_to_the_rationale(
+        fprofile: Profile, fsession: Session) -> None:
+    """Fast typing (or a paste) reaches the grid before the focus moves to the rationale it
+    opened: the keys are the rationale's text, in order, not grades."""
+    from textual import events
+
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(pilot, fsession, "record_review")
+        grid = editor.query_one(GradeGrid)
+        grid.focus_row(0)
+        await pilot.pause()
+        # enter and three letters in the app's queue at once, as a terminal delivers them: the
+        # letters are read before the focus, which enter moves on the next turn, has moved
+        app.post_message(events.Key("enter", "\r"))
+        for char in "wav":
+            app.post_message(events.Key(char, char))
+        await pilot.pause()
+        await pilot.pause()
+        area = grid.rationale(0)
+        assert area.text == "wav" and grid.rows()[0].value is None
+        app.post_message(events.Key("tab", None))  # closed at once: the 3 grades the row
+        app.post_message(events.Key("3", "3"))
+        await pilot.pause()
+        await pilot.pause()
+        assert grid.rows()[0].value == "good" and area.text == "wav"

@@ -19,7 +19,7 @@ from textual.widgets import DataTable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
-from ._bookmark import Bookmark
+from .bookmark import Bookmark
 
 if TYPE_CHECKING:
     from store import Session

@@ -36,8 +36,8 @@ from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
-from ._bookmark import Bookmark, cursor_of
 from ._editor_tags import EditorTags
+from .bookmark import Bookmark, cursor_of
 from .new_note import KindModal as KindModal  # where they used to live
 from .tags import TagModal as TagModal
 

@@ -30,7 +30,7 @@ from ..widgets.key_footer import KeyFooter
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
-from ._bookmark import Bookmark
+from .bookmark import Bookmark
 from .inspections import sync_status
 
 SIDEBAR_KIND = KIND_PLURALS

@@ -21,8 +21,9 @@ field id, so the editor reads and writes them through the field registry like an
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -152,6 +153,22 @@ class RationaleText(LongText):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,tab,shift+tab", "close", "Back to the grades", id="rationale.close"),
     ]
+
+    def on_key(self, event: events.Key) -> None:
+        """Closed as the key arrives (not by the binding, which runs later): a grade typed
+        right after tab goes to the grid, not into this text."""
+        grid = self.parent
+        if not isinstance(grid, GradeGrid):
+            return
+        if not self.has_class("-open"):
+            # closed a moment ago, the focus not back on the grid yet: the grid's key
+            event.stop()
+            event.prevent_default()
+            grid.take_key(event)
+        elif event.key in ("escape", "tab", "shift+tab"):
+            event.stop()
+            event.prevent_default()
+            self.action_close()
 
     def action_close(self) -> None:
         grid = self.parent
@@ -300,25 +317,56 @@ class GradeGrid(Vertical, can_focus=True):
             if area.has_class("-open"):
                 area.remove_class("-open")
                 self.cursor = i
-        self.focus()
+        # at once, not on the next turn as focus() would: a grade typed right after tab
+        # belongs to the grid, not to the text being closed
+        self.screen.set_focus(self)
+
+    def _opening(self) -> RationaleText | None:
+        """A rationale opened by enter that the focus has not reached yet."""
+        return next((a for a in self.query(RationaleText) if a.has_class("-open")), None)
 
     def on_key(self, event: events.Key) -> None:
-        if self.focused_here() is not self:
-            return  # keys typed into an open rationale are its own
+        """Every key of the grid is handled here, as it arrives, not by its bindings (which
+        list them): Textual runs a binding only once the key has come back up to the app,
+        after the keys typed behind it have reached the grid, so enter then a quick word
+        would grade rows before the rationale opened."""
+        if self.focused_here() is self:
+            self.take_key(event)
+
+    def take_key(self, event: events.Key) -> None:
+        """A key for the grid (from itself, or from a rationale that has just closed)."""
         char = event.character or ""
-        initials = {c[:1].casefold(): i for i, c in enumerate(self.choices)}
-        if char.isalpha() and char.casefold() in initials and \
-                len(initials) == len(self.choices):
+        opening = self._opening()
+        if opening is not None and event.is_printable and char:
+            # typed (or pasted) right after enter, before the focus moved: the text's, in order
             event.stop()
-            self.action_grade(initials[char.casefold()] + 1)
+            opening.insert(char)
             return
-        if unbound_printable(self, event) and not char.isdigit():
+        action = self._action_for(event.key, char)
+        if action is not None:
             event.stop()
-            say_not_here(self, "In the grades: 1–6 or a grade's first letter "
-                               "(e v g a w u) grades the row; enter writes its rationale.")
-        elif char.isdigit() and not 1 <= int(char) <= len(self.choices):
+            action()
+            return
+        if unbound_printable(self, event) or char.isdigit():
             event.stop()
-            say_not_here(self, f"In the grades: 1–{len(self.choices)} grades the row.")
+            say_not_here(self, f"In the grades: 1–{len(self.choices)} or a grade's first "
+                               "letter grades the row; enter writes its rationale.")
+
+    def _action_for(self, key: str, char: str) -> Callable[[], None] | None:
+        if char.isdigit() and 1 <= int(char) <= len(self.choices):
+            return partial(self.action_grade, int(char))
+        initials = {c[:1].casefold(): i for i, c in enumerate(self.choices)}
+        if char.isalpha() and len(initials) == len(self.choices) and \
+                char.casefold() in initials:
+            return partial(self.action_grade, initials[char.casefold()] + 1)
+        return {
+            "enter": self.action_rationale, "delete": self.action_clear,
+            "backspace": self.action_clear, "down": partial(self.action_move, 1),
+            "j": partial(self.action_move, 1), "up": partial(self.action_move, -1),
+            "k": partial(self.action_move, -1), "home": self.action_first,
+            "end": self.action_last, "tab": self.screen.focus_next,
+            "shift+tab": self.screen.focus_previous,
+        }.get(key)
 
     def focused_here(self) -> Widget | None:
         return self.screen.focused
