@@ -23,6 +23,7 @@ from ._db import (
     migrate,
     schema_version,
 )
+from ._dbcheck import DatabaseDamaged, check_database, damage_report, damaged, is_damage
 from ._doctor import (
     DoctorReport,
     verify_all,
@@ -114,6 +115,7 @@ from .errors import (
     BadCommitment,
     BadPayload,
     BadSignature,
+    DamagedNote,
     DecryptFailed,
     EnvelopeError,
     FieldpadError,
@@ -244,6 +246,12 @@ __all__ = [
     "verify_all",
     "Hlc",
     "ACTIVE",
+    "DamagedNote",
+    "DatabaseDamaged",
+    "check_database",
+    "damage_report",
+    "damaged",
+    "is_damage",
     "Author",
     "Side",
     "author_of",

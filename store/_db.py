@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from ._dbcheck import damaged, is_damage
 from .errors import StoreError
 
 PRAGMAS = (
@@ -117,6 +118,8 @@ def connect(path: Path) -> sqlite_utils.Database:
         for pragma in PRAGMAS:
             conn.execute(pragma)
     except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise damaged(path, str(exc)) from None
         raise StoreError(
             f"cannot open the profile database at {path}: {exc}. "
             "Check the path and its permissions; `fieldpad doctor` can check its records."
@@ -132,6 +135,8 @@ def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:
     try:
         migrations.apply(db, stop_before=stop_before)
     except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise damaged(None, str(exc)) from None
         raise StoreError(f"the profile database could not be upgraded: {exc}") from None
 
 

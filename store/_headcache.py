@@ -3,8 +3,11 @@
 Opening 10,000 envelopes one by one costs about a second; one sealed blob of the same payloads
 opens in a fraction of that. The cache is keyed by each head record's hash, so an entry is used
 only for exactly the envelope it was read from or sealed as; anything else is opened from its
-envelope as usual. It is sealed under the local data key like every other local secret: it adds
-no plaintext to the disk, and a damaged or foreign cache is simply ignored.
+envelope as usual. Unlock checks each stored head envelope against its stored hash first
+(``Streams.head_refs_checked``): a head damaged on disk is never served from the cache; its
+note is named as damaged instead (issue 11). The cache is sealed under the local data key
+like every other local secret: it adds no plaintext to the disk, and a damaged or foreign
+cache is simply ignored.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from typing import Any
 
 import sqlite_utils
 
+from ._model import Damage
 from ._vault import VaultKeys
-from .errors import VaultError
+from .errors import DamagedNote, VaultError
 
 NAME = "headcache"
 VERSION = 1
+DAMAGED_HEAD = "its stored record is damaged on this device (it no longer matches its hash)"
 
 
 def load(db: sqlite_utils.Database, keys: VaultKeys) -> dict[str, dict[str, Any]]:
@@ -45,3 +50,15 @@ def store(db: sqlite_utils.Database, keys: VaultKeys, heads: dict[str, dict[str,
 
 def drop(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM secrets WHERE name = ?", [NAME])
+
+
+def refuse_damaged(damaged_notes: dict[str, Damage], note_id: str) -> None:
+    """Raise ``DamagedNote`` when ``note_id`` (or an id prefix of 4+ characters) names a note
+    whose head record is damaged; words only, never its content."""
+    prefix = note_id.lower()
+    hits = [n for n in damaged_notes if n == prefix or (len(prefix) >= 4 and n.startswith(prefix))]
+    if len(hits) == 1:
+        damage = damaged_notes[hits[0]]
+        raise DamagedNote(f"note {hits[0][:8]}: its latest record failed verification "
+                          f"({damage}); it is not shown. Run `fieldpad doctor --repair` to "
+                          "set it aside and fetch a good copy from the server")

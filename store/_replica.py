@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from store.crypto import Expect, SecretBytes, envelope_hash, open_envelope, parse_header
-from store.team import meta_refusal, signer_label
+from store.team import DEVICE_LINK, LINK_PREFIX, meta_refusal, route_link, signer_label
 
 from ._model import INSPECTION_META, NOTE_DELETE, NOTE_REV, Damage, Note, make_rev, parse_rev
 from ._session import META_PREFIX, Session, _doc
@@ -49,6 +49,8 @@ class IngestReport:
     # verified records that tried what their signer may not do (a member closing an
     # inspection, say): stored so the stream stays chained, honoured nowhere
     refused: list[str] = field(default_factory=list)
+    # device links stored by this ingest (collection, device, seq): a lead's sync reads them
+    links: list[tuple[bytes, bytes, int]] = field(default_factory=list)
 
     def add(self, other: IngestReport) -> None:
         self.stored += other.stored
@@ -246,7 +248,9 @@ class Replica:
                             "AND seq = ?", [c, d, seq])
         report.stored += 1
         self._opened[(c, d, seq)] = (rec.hash, payload)
-        if note_id is None:
+        if note_id is not None and note_id.startswith(LINK_PREFIX):
+            report.links.append((c, d, seq))
+        if note_id is None or note_id.startswith(LINK_PREFIX):
             return
         if note_id.startswith(META_PREFIX):
             self._set_meta_head(note_id, c, d, seq, payload)
@@ -396,6 +400,11 @@ def _route(payload: dict[str, Any], rev: str, ref: Any) -> tuple[str | None, str
         if not isinstance(iid, str) or len(iid) != 32:
             raise MalformedEnvelope(ref, "its payload is not well-formed inspection metadata")
         return META_PREFIX + iid, rev, []
+    if kind == DEVICE_LINK:  # a member's own second device: a lead's sync reads these
+        note_id = route_link(payload)
+        if note_id is None:
+            raise MalformedEnvelope(ref, "its payload is not a well-formed device link")
+        return note_id, rev, []
     return None, rev, []  # roster.*, audit.*: stored for their own readers
 
 

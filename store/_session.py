@@ -75,6 +75,8 @@ class Session:
         self.notes: dict[str, Note] = {}
         self.inspections: dict[bytes, Inspection] = {}
         self.damaged: list[Damage] = []
+        #: notes whose head record is damaged on this device: not shown, named on opening
+        self.damaged_notes: dict[str, Damage] = {}
         self.search_index = SearchIndex()
         self._collections: dict[bytes, tuple[bytes, str]] = {}
         # payloads of head records by record hash, as opened or sealed: the head cache's source
@@ -101,7 +103,13 @@ class Session:
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
         multi: set[str] = set()
         cached = _headcache.load(self.db, self.keys)
-        for ref, note_id in self.streams.head_refs():
+        intact, broken = self.streams.head_refs_checked()
+        for ref, note_id in broken:  # never shown, from the cache or otherwise: named instead
+            damage = Damage(ref.collection_id, ref.device_id, ref.seq,
+                            _headcache.DAMAGED_HEAD)
+            self.damaged.append(damage)
+            self.damaged_notes[note_id] = damage
+        for ref, note_id in intact:
             key = ref.hash.hex()
             payload = cached.get(key)
             if payload is None:
@@ -363,6 +371,7 @@ class Session:
             return self.notes[hits[0]]
         if len(hits) > 1:
             raise Ambiguous(f"{note_id!r} matches {len(hits)} notes; give more of the id")
+        _headcache.refuse_damaged(self.damaged_notes, note_id)  # DamagedNote if it is one
         raise NotFound(f"no note {note_id!r} in this profile; `fieldpad note list` shows them")
 
     def search(self, query: str, inspection: Inspection | None = None,
@@ -497,6 +506,13 @@ class Session:
         with self.db.atomic():
             self._append(collection_id, None, lambda rev: {**payload, "rev": rev},
                          parents=(), draft=False)
+
+    def append_record(self, collection_id: bytes, note_id: str | None,
+                      build: Callable[[str], dict[str, Any]]) -> StoredRecord:
+        """Seal a record that is no note revision (a device link, say) into this device's
+        stream of ``collection_id``; ``build(rev)`` gives its payload."""
+        with self.db.atomic():
+            return self._append(collection_id, note_id, build, parents=(), draft=False)
 
     def audit_events(self, inspection: Inspection) -> list[dict[str, Any]]:
         """Every audit event of an inspection this device holds, oldest first."""

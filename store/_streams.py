@@ -62,6 +62,12 @@ class Streams:
     def for_note(self, note_id: str) -> list[StoredRecord]:
         return self._select("WHERE note_id = ? ORDER BY device_id, seq", [note_id])
 
+    def note_id_range(self, low: str, high: str, collection_id: bytes) -> list[StoredRecord]:
+        """Records of one collection whose note id is in [low, high), in seq order. A range and
+        "+collection_id" make SQLite walk the records_note index rather than the collection."""
+        return self._select("WHERE note_id >= ? AND note_id < ? AND +collection_id = ? "
+                            "ORDER BY seq", [low, high, collection_id])
+
     def all(self) -> Iterator[StoredRecord]:
         for r in self.db.conn.execute(
                 f"SELECT {_COLUMNS} FROM records ORDER BY collection_id, device_id, seq"):
@@ -84,6 +90,23 @@ class Streams:
             "AND r.device_id = h.device_id AND r.seq = h.seq").fetchall()
         return [(StoredRecord(c, d, s, h, b"", n, p == 1, bool(dr), p == 2), head)
                 for c, d, s, h, n, p, dr, head in rows]
+
+    def head_refs_checked(self) -> tuple[list[tuple[StoredRecord, str]],
+                                         list[tuple[StoredRecord, str]]]:
+        """``head_refs`` split into (intact, damaged): a head is intact when its stored
+        envelope still hashes to its stored hash. What unlock uses, so that the head cache
+        (keyed by that hash) never stands in for an envelope damaged since (issue 11)."""
+        rows = self.db.execute(
+            "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.envelope, r.note_id, "
+            "r.pushed, r.draft, h.note_id FROM heads h JOIN records r "
+            "ON r.collection_id = h.collection_id AND r.device_id = h.device_id "
+            "AND r.seq = h.seq").fetchall()
+        intact: list[tuple[StoredRecord, str]] = []
+        damaged: list[tuple[StoredRecord, str]] = []
+        for c, d, s, h, e, n, p, dr, head in rows:
+            ref = StoredRecord(c, d, s, h, b"", n, p == 1, bool(dr), p == 2)
+            (intact if envelope_hash(e) == h else damaged).append((ref, head))
+        return intact, damaged
 
     def head_records(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record, with its note id: what unlock decrypts."""

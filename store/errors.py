@@ -49,6 +49,11 @@ class NotFound(StoreError):
     """Raised when a note, inspection or record does not exist in this profile."""
 
 
+class DamagedNote(StoreError):
+    """Raised when a note is opened whose stored head record failed verification on this
+    device: it is not shown as genuine; ``fieldpad doctor --repair`` fetches a good copy."""
+
+
 class Ambiguous(StoreError):
     """Raised when a name or id prefix matches more than one thing."""
 

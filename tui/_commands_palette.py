@@ -180,6 +180,8 @@ def _team_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
                "Who is on the team; compare fingerprints in person (T in the workspace)")
     yield ("Team: Invite a member…", partial(open_team, app, "invite"),
            "Lead: a one-time code to give in person (i on the team screen)")
+    yield ("Team: Link another device of mine…", partial(open_team, app, "link"),
+           "A code to type on your new device; a lead's device adds it at its next sync (l)")
     yield ("Team: Join with a code…", partial(open_team, app, "join"),
            "Join an inspection's team with the code your lead gave you (shift+j)")
 

@@ -43,7 +43,13 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
             report = sync(session, client, relay)
     except FieldpadError as exc:
         return SyncResult(ok=False, server=url, errors=(str(exc),))
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
+        from store import damaged, is_damage
+
+        if is_damage(exc):
+            return SyncResult(ok=False, server=url, errors=(str(damaged(None, str(exc))),))
+        if not isinstance(exc, sqlite3.OperationalError):
+            raise
         why = ("the disk is full: free some space and sync again" if "full" in str(exc)
                else f"the profile database refused a write ({exc})")
         return SyncResult(ok=False, server=url, errors=(
@@ -51,8 +57,8 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
     # merged notes are counted in ``merged``, and the notes that need a person are listed by
     # the sync screen from their current state (so the list is right after each resolution)
     lines = []
-    for label in dict.fromkeys(report.waiting_for_keys):
-        lines.append(f"Waiting for the key to {label} from a teammate's device.")
+    lines += [f"Vouched for your new device {d}: a lead's device adds it at its next sync."
+              for d in report.linked]  # the errors say who must sync next for missing keys
     lines += [f"Added to the team after checking its invitation proof: {d}."
               for d in report.admitted]
     lines += [f"Joined {name}: the team roster was checked against your lead's invitation."
@@ -77,7 +83,7 @@ def real_team(session: Session, inspection: Inspection, action: str, **kw: str) 
 
     from ._sync_seam import no_team_server
 
-    if action not in ("invite", "join", "remove", "revoke", "pair"):
+    if action not in ("invite", "join", "remove", "revoke", "pair", "link"):
         raise ValueError(f"unknown team action {action!r}")
     try:
         client = client_for(session)
@@ -95,6 +101,8 @@ def real_team(session: Session, inspection: Inspection, action: str, **kw: str) 
         team = Team(session, client, inspection)
         if action == "invite":
             return team.invite(kw["user"], kw.get("role") or "member")
+        if action == "link":  # the code for another device of this user's own
+            return team.link()
         if action == "pair":  # the reader's code when they are not on the team, else ""
             return team.pair(kw["reader"], kw["inspector"], kw["until"]) or ""
         if action == "remove":

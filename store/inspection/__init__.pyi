@@ -75,6 +75,7 @@ from ._tags import (
     validate_tag,
 )
 from ._templates import (
+    BODY_MAX_LENGTH,
     EVALUATION_ITEMS,
     KIND_LABELS,
     KIND_SHORT_LABELS,
@@ -115,6 +116,7 @@ from ._uncertainty import (
 )
 
 __all__ = [
+    "BODY_MAX_LENGTH",
     "KIND_NOUNS",
     "KIND_PLURALS",
     "KIND_TABLE",

@@ -6,7 +6,8 @@
 - the trust book: verified rosters, pinned lead keys and invitations in flight, as this device
   keeps them (``RosterBook``);
 - the members view: the devices on an inspection's team as people compare them in person;
-- authority: only a lead may change an inspection's life (``require_lead``, ``NotALead``).
+- authority: only a lead may change an inspection's life (``require_lead``, ``NotALead``);
+- device links: a member's own second device, vouched for by one they hold (``LinkClaim``).
 """
 
 from ._authority import (
@@ -16,6 +17,19 @@ from ._authority import (
     purge_statement_refusal,
     require_lead,
     signer_label,
+)
+from ._device_link import (
+    DEVICE_LINK,
+    LINK_PREFIX,
+    LinkClaim,
+    PendingLink,
+    RefusedLink,
+    check_link_acceptance,
+    code_maker,
+    fingerprint_prefix_text,
+    pending_links,
+    publish_link,
+    route_link,
 )
 from ._invitation import (
     ALPHABET,
@@ -68,6 +82,17 @@ from ._trust_book import (
 )
 
 __all__ = [
+    "DEVICE_LINK",
+    "LINK_PREFIX",
+    "LinkClaim",
+    "PendingLink",
+    "RefusedLink",
+    "check_link_acceptance",
+    "code_maker",
+    "fingerprint_prefix_text",
+    "pending_links",
+    "publish_link",
+    "route_link",
     "meta_refusal",
     "NotALead",
     "purge_statement",

@@ -25,6 +25,7 @@ from store.team import NotALead, Roster, purge_statement_refusal
 
 from ._errors import AccessDenied, ServerRefused
 from ._http import SyncClient
+from ._link import admit_links, vouch_pending, who_must_sync
 from ._report import Progress, SyncReport
 from ._trust import TeamState, Trust, kind_order
 
@@ -45,6 +46,7 @@ class SyncEngine:
         self._notify = progress or (lambda p: None)
         self.report = SyncReport()
         self.trust = Trust(session, client, self.replica, self.report)
+        self._fresh_links: set[tuple[bytes, bytes, int]] = set()  # pulled in this sync
 
     def _tell(self, **changes: Any) -> None:
         for k, v in changes.items():
@@ -75,11 +77,13 @@ class SyncEngine:
             roster = self.trust.lead_duties(col, roster)
             rosters[cid] = roster
         self.trust.admit_pending(by_inspection)
+        vouch_pending(self.trust, by_inspection)  # a member's own new device (issue 11)
         for col in collections:
             self.trust.deliver(col, self.session.rosters.get(bytes.fromhex(col["collection_id"])))
         self._push(collections)
         for col in sorted(collections, key=_pull_order):  # concern decisions first
             self._pull(col)
+        admit_links(self.trust, by_inspection, self._fresh_links)
         if any(self.replica.unpushed()):
             self._push(collections, refresh=True)  # merge revisions made while pulling
         self._tell(phase="done")
@@ -243,11 +247,14 @@ class SyncEngine:
         server = {bytes.fromhex(d): s for d, s in col.get("heads", {}).items()}
         local = self.replica.stream_heads(cid)
         missing = sum(max(0, s - local.get(d, 0)) for d, s in server.items())
-        if not missing:
-            return
         if not any(self.replica.has_key(cid, e) for e in col.get("epochs", [1])):
-            # enrolled, but no teammate's device has wrapped the key for this one yet
+            # enrolled, but no device has wrapped the key for this one yet: not done (§7)
             self.report.waiting_for_keys.append(label)
+            why = who_must_sync(self.session, cid, label)
+            if why:
+                self.report.problems.append(why)
+            return
+        if not missing:
             return
         self._tell(phase="pull", collection=label, pull_total=self.progress.pull_total + missing)
         stalled = 0
@@ -300,6 +307,7 @@ class SyncEngine:
         for text in rep.refused:
             self.trust.alert(text)
         r.waiting_for_keys += [self._label(c) for c in rep.waiting]
+        self._fresh_links.update(rep.links)
         self._tell(down_records=self.progress.down_records + rep.stored,
                    down_bytes=self.progress.down_bytes + size)
 

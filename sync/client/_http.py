@@ -13,6 +13,8 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -63,6 +65,7 @@ class SyncClient:
         self.device_id = device_id
         self.retry = retry or RetryPolicy()
         self.traffic = Traffic()
+        self._clock = clock
         auth = DeviceAuth(device_id, signing_key, clock=clock) if signing_key else None
         self._http = httpx.Client(base_url=self.base_url, transport=transport, auth=auth,
                                   verify=_tls_context(self.base_url),
@@ -98,10 +101,11 @@ class SyncClient:
                 last = exc
                 log.info("event=retry method=%s path=%s error=%s attempt=%d", method, path,
                          type(exc).__name__, attempt + 1)
-                self.retry.sleep(self.retry.delay(attempt))
+                if attempt + 1 < self.retry.attempts:  # never sleep after the last attempt
+                    self.retry.sleep(self.retry.delay(attempt))
                 continue
             if resp.status_code in RETRY_STATUSES and attempt + 1 < self.retry.attempts:
-                after = _retry_after(resp)
+                after = retry_after_seconds(resp.headers.get("Retry-After"), self._clock())
                 log.info("event=retry method=%s path=%s status=%d attempt=%d", method, path,
                          resp.status_code, attempt + 1)
                 self.retry.sleep(self.retry.delay(attempt, after))
@@ -270,11 +274,22 @@ def _tls_context(url: str) -> ssl.SSLContext:
     return _TLS
 
 
-def _retry_after(resp: httpx.Response) -> float | None:
-    try:
-        return float(resp.headers.get("Retry-After", ""))
-    except ValueError:
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (RFC 9110 §10.2.3): a number of seconds
+    or an HTTP date, read against the client's clock. None when absent or unreadable (the
+    backoff then decides); a date in the past means "now"."""
+    if not value:
         return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT; a bare one is read as such
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
 
 
 def _header_bytes(headers: httpx.Headers) -> int:

@@ -38,6 +38,7 @@ class SyncReport:
     waiting_for_keys: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)  # what an honest server never does
     admitted: list[str] = field(default_factory=list)  # devices this lead device added
+    linked: list[str] = field(default_factory=list)  # own new devices this device vouched for
     joined: list[str] = field(default_factory=list)  # inspections this device joined
     purged: list[str] = field(default_factory=list)  # inspections purged here
     # closed team inspections this lead device may purge now (a sync never purges by itself)

@@ -166,6 +166,22 @@ class Team:
         return invitation.code
 
     # -- any device --------------------------------------------------------------------------
+    def link(self) -> str:
+        """A code to type on another device of this device's own user (issue 11): the lead's
+        device adds that device at its next sync, with no lead action. A lead's device makes
+        an ordinary invitation for its own user."""
+        from ._link import start_link
+
+        roster = self._lead_roster_or_none()
+        if roster is not None:
+            me = roster.device(self.session.device_id)
+            return self.invite(me.user if me else (self.session.rosters.user or ""), LEAD)
+        return start_link(self.session, self.client, self.inspection, self._cols()[TEAM])
+
+    def _lead_roster_or_none(self) -> Roster | None:
+        roster = team_roster(self.session, self.inspection)
+        return roster if roster is not None and roster.is_lead(self.session.device_id) else None
+
     def revoke(self, device_prefix: str) -> TeamDevice:
         """Revoke a device on the server at once (a lost laptop, from another device of the
         same user, or a lead's). A lead's device also removes it from the rosters and

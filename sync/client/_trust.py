@@ -31,7 +31,6 @@ from store.team import (
     RosterError,
     SignedEvent,
     admit,
-    check_acceptance,
 )
 
 from ._errors import ServerRefused
@@ -372,7 +371,11 @@ class Trust:
                                                 "lead for a new code")
                     self.book.drop_invite(inv_id)
                 continue
-            if status["state"] == "rejected":
+            if status["state"] == "joined":  # not answered yet: say whose sync answers it
+                from ._link import waiting_for_answer  # here: _link imports this module
+
+                self.report.problems.append(waiting_for_answer(local))
+            elif status["state"] == "rejected":
                 self.alert(f"the lead's device refused this device's answer to the invitation "
                            f"({status.get('reason') or 'no reason given'}): the keys it saw "
                            "were not this device's. Ask the lead for a new code.")
@@ -391,14 +394,12 @@ class Trust:
         if col is None:
             return  # the server does not list the collection yet
         cid = bytes.fromhex(col["collection_id"])
-        keys = self.session.keys.device
-        invitation = Invitation(bytes.fromhex(local["secret"]),
-                                bytes.fromhex(local["lead_fingerprint"]))
+        from ._link import check_joined  # an invitation or a link (_link imports us)
+
         try:
-            events = self._fetch(cid, 0)
-            roster = check_acceptance(invitation, cid, events, self.me, keys.sign_pub,
-                                      keys.kx_pub, local["user"],
-                                      bytes.fromhex(status["accept_proof"]))
+            roster = check_joined(self, local, cid, bytes.fromhex(status["accept_proof"]))
+            if roster is None:
+                return  # vouched for by an own device; a lead's device adds it next
             self.book.pin(iid, roster.genesis_sign_key)
         except (AcceptanceRejected, RosterError) as exc:
             self.alert(f"the team roster shown for {local.get('name', 'the inspection')} was "

@@ -583,6 +583,8 @@ def test_real_team_against_a_server(tmp_path: Path) -> None:
     try:
         crew, (lead, bob) = make_team(server, tmp_path, ["bob"])
         ins = lead.session.find_inspection(INSPECTION)
+        # a member's code for a device of their own: the server takes it (issue 11)
+        parse_code(real_team(bob.session, bob.session.find_inspection(INSPECTION), "link"))
         server.user("carol")
         code = real_team(lead.session, ins, "invite", user="carol", role="member")
         parse_code(code)
@@ -612,3 +614,45 @@ def test_real_team_without_a_server(fsession: Session) -> None:
 
     with pytest.raises(FieldpadError, match="No server is configured"):
         real_team(fsession, fsession.find_inspection("Notebook"), "join", code=CODE)
+
+
+async def test_a_member_links_another_device_of_their_own(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Issue 11, item 6: l on a member's team screen shows a one-time code for their new
+    device (through the team seam); a lead's device does not get the key (it invites)."""
+    from tui.screens.team_dialogs import LinkCodeModal
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=False)
+
+    class Linking(FakeTeam):
+        def __call__(self, session: Session, inspection: Inspection, action: str,
+                     **kw: str) -> str:
+            super().__call__(session, inspection, action, **kw)
+            return CODE
+
+    fake = Linking()
+    app = make_app(profile, team_now=fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, session, ins)
+        shown = {b.binding.action for b in app.active_bindings.values() if b.enabled}
+        assert "link" in shown
+        await pilot.press("l")
+        await _settle(pilot)
+        assert isinstance(app.screen, LinkCodeModal)
+        assert fake.calls == [(INSPECTION, "link", {})]
+        assert spaced_code(CODE).splitlines()[0] in _text(app.screen.query_one("#invite-code"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "shown once" in _text(screen.query_one("#team-status"))
+    session.lock()
+    profile.close()
+
+
+async def test_a_lead_gets_no_link_key(team) -> None:  # noqa: ANN001
+    profile, session, ins = team
+    app = make_app(profile, team_now=FakeTeam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, session, ins)
+        shown = {b.binding.action for b in app.active_bindings.values() if b.enabled}
+        assert "link" not in shown and "invite" in shown

@@ -120,3 +120,40 @@ def test_team_invite_join_list_verify_remove(tmp_path: Path, served: tuple[str, 
     r = lead("team", "remove", "alice", "--inspection", "Northshire 2026")
     assert "rotated" in r.stdout
     assert "no longer shared" in alice("sync").stdout
+
+
+@pytest.mark.slow
+def test_own_second_device_linked_and_sync_exit_codes_while_waiting(
+        tmp_path: Path, served: tuple[str, Path]) -> None:
+    """Issue 11, item 6: `fieldpad sync` exits 1 and names who must sync next until the new
+    device has its keys; `team link` on the device alice holds; no lead action at all."""
+    url, db = served
+    admin(db, "user", "add", "alice")
+    admin(db, "inspection", "add", "Northshire 2026", "--lead", "lead")
+    lead = _cli(tmp_path, "lead")
+    lead("enrol", url, admin(db, "invite", "lead").strip().splitlines()[-1])
+    lead("sync")
+    note_id = lead("note", "add", "--inspection", "Northshire 2026", "--title",
+                   "Walk round").stdout.strip()
+    laptop = _cli(tmp_path, "laptop")
+    laptop("enrol", url, admin(db, "invite", "alice").strip().splitlines()[-1])
+    laptop("team", "join", lead("team", "invite", "alice").stdout.strip().splitlines()[-1])
+    lead("sync")
+    laptop("sync")
+    phone = _cli(tmp_path, "phone")
+    phone("enrol", url, admin(db, "invite", "alice").strip().splitlines()[-1])
+    r = phone("sync", code=1)  # enrolled, on no roster: not done
+    assert "not on the team roster" in r.stderr and "fieldpad team link" in r.stderr
+    r = laptop("team", "link", "--inspection", "Northshire 2026")
+    code = r.stdout.strip().splitlines()[-1]
+    assert "fieldpad team join" in r.stderr
+    phone("team", "join", code)
+    r = phone("sync", code=1)
+    assert "showed the code" in r.stderr and "must sync next" in r.stderr
+    assert "vouched for your new device alice" in laptop("sync").stdout
+    r = phone("sync", code=1)
+    assert "a lead's device (lead) must sync next" in r.stderr
+    assert "added to the team" in lead("sync").stdout  # the lead's usual sync, nothing more
+    r = phone("sync")
+    assert "joined Northshire 2026" in r.stdout and "problem" not in r.stderr
+    assert json.loads(phone("note", "show", note_id, "--json").stdout)["title"] == "Walk round"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._printable import printable
+
 if TYPE_CHECKING:
     from store import Note, Profile, Session
 
@@ -88,11 +90,11 @@ def add_inspection_option(p: argparse.ArgumentParser, default: str = "the only o
 
 # -- output -----------------------------------------------------------------------------------
 def out(text: str = "") -> None:
-    print(text)
+    print(printable(text))  # a title or name never reaches the terminal as escape codes
 
 
 def warn(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(printable(text), file=sys.stderr)
 
 
 def plural(n: int, word: str) -> str:
@@ -191,12 +193,11 @@ def tags(values: list[str]) -> tuple[str, ...]:
 
 
 def read_body(path: str | None) -> str | None:
-    """A note's text from a file, or stdin for ``-``; None when no file was given."""
-    if path is None:
-        return None
-    if path == "-":
-        return sys.stdin.read()
-    return Path(path).read_text(encoding="utf-8")
+    """A note's text from a file, or stdin for ``-`` (bounded, strict UTF-8: a bad file is a
+    usage error, exit 2); None when no file was given."""
+    from ._input_files import read_text
+
+    return None if path is None else read_text(path)
 
 
 def warn_minimisation(session: Session, note: Note) -> None:

@@ -15,16 +15,25 @@ if TYPE_CHECKING:
 
 def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p = command(sub, "doctor", "verify every record, chain and signature", parents.unlock,
-                cmd_doctor, description="Verify every record, hash chain and signature of "
-                "this profile. Exit 1 when something is damaged.")
+                cmd_doctor, description="Check the profile's SQLite pages, then verify every "
+                "record, hash chain and signature of this profile. Exit 1 when something is "
+                "damaged.")
     add_json_option(p)
     p.add_argument("--repair", action="store_true",
                    help="set damaged records aside and pull them again from the server")
+    p.add_argument("--full", action="store_true",
+                   help="SQLite's integrity_check (slower) instead of its quick_check")
 
 
 def cmd_doctor(profile: Profile, args: argparse.Namespace) -> int:
-    from store import verify_all
+    from store import check_database, damage_report, verify_all
 
+    broken = check_database(profile.db.conn, full=args.full)  # pages first: no unlock needed
+    if broken:
+        lines = damage_report(profile.path, broken)
+        out(json.dumps({"database": broken, "advice": lines[-1]}, indent=2) if args.json
+            else "\n".join(lines))
+        return 1
     session = unlock(profile, args)
     report = verify_all(session)
     if args.repair and not report.ok:

@@ -113,10 +113,14 @@ def _report(exc: BaseException) -> int:
     """Every error ends as one clear line; never a traceback that could show a secret."""
     import sqlite3
 
-    from store import FieldpadError
+    from store import FieldpadError, damaged, is_damage
 
-    if isinstance(exc, FieldpadError):
-        print(f"fieldpad: {exc}", file=sys.stderr)
+    from .._printable import printable
+
+    if is_damage(exc):  # a damaged profile file: say so, and what to do
+        exc = damaged(None, str(exc))
+    if isinstance(exc, FieldpadError):  # may quote a name or a server's words: escaped
+        print(f"fieldpad: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
         print("fieldpad: the disk is full: nothing was saved by this command and nothing "

@@ -7,19 +7,23 @@ from pathlib import Path
 
 from store import FieldpadError
 
+from ._input_files import inside, read_text
+
 SUFFIXES = {".md", ".markdown"}
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 MAX_FILE = 1024 * 1024
 
 
 def collect_markdown(paths: list[Path]) -> list[Path]:
-    """Files named, and Markdown files under folders named (sorted, recursive)."""
+    """Files named, and Markdown files under folders named (sorted, recursive). A link that
+    leads out of its folder (the folder named, or a named file's own folder) is refused."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES
-                              and f.is_file()))
-        elif p.is_file():
+            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES
+                           and f.is_file())
+            out.extend(f for f in found if inside(f, p))
+        elif p.is_file() and inside(p, p.parent):
             out.append(p)
         else:
             raise FieldpadError(f"no such file or folder: {p}")
@@ -28,12 +32,7 @@ def collect_markdown(paths: list[Path]) -> list[Path]:
 
 def parse_markdown(path: Path) -> tuple[str, str]:
     """(title, body): the first heading is the title (else the file name); the rest is body."""
-    if path.stat().st_size > MAX_FILE:
-        raise FieldpadError(f"{path} is larger than 1 MiB; split it before importing")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise FieldpadError(f"{path} is not UTF-8 text") from None
+    text = read_text(path, limit=MAX_FILE)
     lines = text.splitlines()
     for i, line in enumerate(lines):
         m = _HEADING.match(line)

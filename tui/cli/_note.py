@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._printable import printable
 from ._common import (
     Parents,
     add_inspection_option,
@@ -115,9 +116,10 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
 
 def cmd_note_add(profile: Profile, args: argparse.Namespace) -> int:
+    body = read_body(args.body_file) or ""  # a bad file is refused before unlocking
     session = unlock(profile, args)
     ins = session.find_inspection(args.inspection)
-    note = session.create(ins, args.kind, args.title, read_body(args.body_file) or "",
+    note = session.create(ins, args.kind, args.title, body,
                           note_fields(args.kind, args.field), tags(args.tag))
     warn_minimisation(session, note)
     out(note.note_id)
@@ -145,7 +147,8 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
     else:
         for r in rows:
             flag = {"conflicted": "!", "deleted": "x"}.get(r["state"], " ")
-            out(f"{r['id'][:8]} {flag} {r['kind']:<14} {r['title'][:36]:<36} {r['author']:<6} "
+            title = printable(r["title"], one_line=True)[:36]
+            out(f"{r['id'][:8]} {flag} {r['kind']:<14} {title:<36} {r['author']:<6} "
                 f"{r['updated'][:16]}")
     return 0
 
@@ -186,12 +189,12 @@ def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_note_edit(profile: Profile, args: argparse.Namespace) -> int:
     from store import FieldpadError
 
+    body = read_body(args.body_file)  # a bad file is refused before unlocking
     session = unlock(profile, args)
     note = session.get(args.id)
     changes: dict[str, Any] = {}
     if args.title is not None:
         changes["title"] = args.title
-    body = read_body(args.body_file)
     if body is not None:
         changes["body"] = body
     if args.field:
@@ -267,12 +270,16 @@ def cmd_note_delete(profile: Profile, args: argparse.Namespace) -> int:
 def cmd_note_import(profile: Profile, args: argparse.Namespace) -> int:
     from store import FieldpadError, ValidationFailed
 
+    from ._input_files import BadInputFile
     from ._markdown import collect_markdown, parse_markdown
 
-    files = collect_markdown([Path(p) for p in args.paths])
-    if not files:
-        raise FieldpadError("no Markdown files (.md, .markdown) found in the paths given")
-    parsed = [(path, *parse_markdown(path)) for path in files]  # read all before unlocking
+    try:  # read all before unlocking
+        files = collect_markdown([Path(p) for p in args.paths])
+        if not files:
+            raise FieldpadError("no Markdown files (.md, .markdown) found in the paths given")
+        parsed = [(path, *parse_markdown(path)) for path in files]
+    except BadInputFile as exc:
+        raise BadInputFile(f"{exc}; nothing was imported") from None
     session = unlock(profile, args)
     ins = session.find_inspection(args.inspection)
     created = []

@@ -11,6 +11,8 @@ import sys
 
 from store import FieldpadError, LockedError
 
+MAX_PASSPHRASE_INPUT = 64 * 1024  # a few passphrase lines; never read a device without end
+
 
 class PassphraseSource:
     def __init__(self, args: argparse.Namespace) -> None:
@@ -24,16 +26,25 @@ class PassphraseSource:
 
     def _read_lines(self) -> list[str]:
         if self._lines is None:
+            # every problem here is a passphrase problem: exit 3 (DESIGN §7), never the text
             try:
                 if self.fd is not None:
-                    with os.fdopen(self.fd, "r", encoding="utf-8", closefd=False) as f:
-                        text = f.read()
+                    with os.fdopen(self.fd, "rb", closefd=False) as f:
+                        data = f.read(MAX_PASSPHRASE_INPUT + 1)
                 else:
                     assert self.file is not None
-                    with open(self.file, encoding="utf-8") as f:
-                        text = f.read()
+                    with open(self.file, "rb") as f:
+                        data = f.read(MAX_PASSPHRASE_INPUT + 1)
             except OSError as exc:
-                raise FieldpadError(f"cannot read the passphrase: {exc.strerror}") from None
+                raise LockedError(f"cannot read the passphrase: {exc.strerror}") from None
+            if len(data) > MAX_PASSPHRASE_INPUT:
+                raise LockedError("the passphrase file or descriptor holds more than "
+                                  f"{MAX_PASSPHRASE_INPUT // 1024} KiB: give a file with the "
+                                  "passphrase on its first line")
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise LockedError("the passphrase file or descriptor is not UTF-8 text") from None
             self._lines = text.splitlines()
         return self._lines
 

@@ -58,8 +58,8 @@ def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
         title = session.notes[note_id].title if note_id in session.notes else note_id
         out(f"needs you: {title!r} was edited on two devices; both versions are kept "
             f"(`fieldpad note show {note_id[:8]}`).")
-    for label in dict.fromkeys(report.waiting_for_keys):
-        out(f"waiting for the key to {label}: a teammate's device delivers it at its next sync")
+    for dev in report.linked:  # the problems below say who syncs next while keys are missing
+        out(f"vouched for your new device {dev}: a lead's device adds it at its next sync")
     for label in report.access_ended:
         out(f"no longer shared with this device: {label} (removed by a lead, or the access "
             "ended); what is already here stays readable here")

@@ -32,8 +32,12 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
                cmd_team_invite)
     p.add_argument("user", metavar="USER", help="the user name the server knows them by")
     p.add_argument("--lead", action="store_true", help="invite as a lead")
-    p = action("join", "answer an invitation with the code the lead gave you", cmd_team_join)
-    p.add_argument("code", metavar="CODE", help="the invitation code, as the lead read it out")
+    action("link", "add another device of your own: prints a one-time code (last line) to "
+           "type on it", cmd_team_link)
+    p = action("join", "answer an invitation (or your own link code) with its code",
+               cmd_team_join)
+    p.add_argument("code", metavar="CODE",
+                   help="the code, as the lead read it out or your other device showed it")
     p = action("remove", "lead: remove USER from the inspection and rotate the keys",
                cmd_team_remove)
     p.add_argument("user", metavar="USER", help="the user to remove (every device of theirs)")
@@ -106,6 +110,17 @@ def cmd_team_invite(profile: Profile, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_team_link(profile: Profile, args: argparse.Namespace) -> int:
+    _, team, client = _team(profile, args)
+    with client:
+        code = team.link()
+    warn("Type this code on your new device: `fieldpad team join CODE` (it works once, for "
+         "one device). Then sync this device: it checks the new one and vouches for it; a "
+         "lead's device adds it at its next sync, with nothing for the lead to do.")
+    out(code)
+    return 0
+
+
 def cmd_team_join(profile: Profile, args: argparse.Namespace) -> int:
     from sync.client import client_for, join
 
@@ -113,8 +128,8 @@ def cmd_team_join(profile: Profile, args: argparse.Namespace) -> int:
     session = unlock(profile, args)
     with client_for(session) as client:
         name = join(session, client, args.code, args.inspection)
-    out(f"Answered the invitation to {name}. The lead's next sync adds this device; your next "
-        "`fieldpad sync` after that finishes joining.")
+    out(f"Answered the code for {name}. The device that showed it checks this answer at its "
+        "next sync; your next `fieldpad sync` after that says what is left (or finishes).")
     return 0
 
 

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Label, Static
 from store import Inspection
 from store.inspection import concern_steps, concerns_queue
 
+from .._printable import printable
 from ._table import TableScreen
 
 HINT = "Oldest first. Closed concerns leave the queue; their history stays."
@@ -67,9 +68,9 @@ class ConcernsScreen(TableScreen[Any]):  # rows: store QueuedConcern
     def cells(self, row: Any) -> Sequence[object]:
         ins = self.session.inspections.get(row.note.inspection_id)
         urgent = row.immediacy == "immediate" and not row.decided
-        title = row.note.title or "(untitled)"
+        title = printable(row.note.title, one_line=True) or "(untitled)"
         if self.inspection is None and ins is not None:
-            title += f" · {ins.name}"
+            title += f" · {printable(ins.name, one_line=True)}"
         return (Text(f"{row.age_label} ago", style="bold" if urgent else ""),
                 Text(row.immediacy or "–", style="bold" if urgent else ""),
                 row.decision or "not yet", "yes" if row.referred else "no", Text(title))

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from store import Revision
 
+from .._printable import printable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
@@ -69,7 +70,8 @@ class HistoryScreen(BaseScreen):
             state = rev.state + (" · unsynced" if unsynced else "")
             if rev.rev == note.rev:
                 state += " · current"
-            table.add_row(str(n), when, rev.author or "?", state, rev.title[:40], key=rev.rev)
+            table.add_row(str(n), when, printable(rev.author, one_line=True) or "?", state,
+                          printable(rev.title, one_line=True)[:40], key=rev.rev)
         if self.revisions:
             table.move_cursor(row=0)
             self._show(self.revisions[-1])

@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Input, Label
 from store import FieldpadError, Inspection, ValidationFailed, retention_state
 
 from .._notes import clock, phase_text, summarise
+from .._printable import printable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
@@ -87,7 +88,8 @@ class InspectionsScreen(BaseScreen):
             # a closed inspection's phase is over: its purge date is what matters now
             where = kept.short_label if kept.closed else phase_text(ins, self.fp.now().date())
             local = ins.scope == "local"
-            table.add_row(ins.name, ins.partnership or "–", where,
+            table.add_row(printable(ins.name, one_line=True),
+                          printable(ins.partnership, one_line=True) or "–", where,
                           str(s.notes if s else 0),
                           str(s.open_concerns if s else 0) if not local or (s and
                                                                              s.open_concerns)

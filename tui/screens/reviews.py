@@ -35,6 +35,7 @@ from store.inspection import (
     review_summary,
 )
 
+from .._printable import printable
 from ..widgets.choice import ChoiceField
 from ..widgets.tickbox import RadioMark
 from ..widgets.title_bar import TitleBar
@@ -102,7 +103,8 @@ class ReviewsScreen(TableScreen[Note]):
     def cells(self, row: Note) -> Sequence[object]:
         graded = sum(1 for item, _ in EVALUATION_ITEMS if grade_of(row.fields, item))
         state = moderation_of(row)
-        return (str(row.fields.get("pseudonym") or "–"), Text(row.title[:30] or "(untitled)"),
+        title = printable(row.title, one_line=True)[:30] or "(untitled)"
+        return (str(row.fields.get("pseudonym") or "–"), Text(title),
                 row.author or "?", f"{graded}/{len(EVALUATION_ITEMS)}",
                 Text(state, style="dim" if state == MODERATION_STATES[0] else ""))
 

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from store import CONFLICTED
 
+from .._printable import printable
 from .._sync_seam import SyncProgress, SyncResult
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
@@ -154,7 +155,8 @@ class SyncScreen(BaseScreen):
             lines.append(f"{result.merged} note{' was' if result.merged == 1 else 's were'} "
                          "edited on two devices and merged automatically.")
         lines.extend(result.errors)
-        self.query_one("#sync-result", Static).update("\n".join(lines))
+        # names in these lines come from the server and teammates: never raw escape codes
+        self.query_one("#sync-result", Static).update(printable("\n".join(lines)))
 
     def _list_conflicts(self) -> None:
         notes = [n for n in self.session.notes.values() if n.state == CONFLICTED]

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Label, Static
 from store import FieldpadError, Inspection
 from store.team import MEMBER, Roster, TeamDevice, fingerprint_text, team_devices, team_roster
 
+from .._printable import printable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
@@ -28,6 +29,7 @@ from .team_dialogs import (
     InviteCodeModal,
     InviteModal,
     JoinModal,
+    LinkCodeModal,
     PairModal,
     as_sentence,
     spaced_code,
@@ -93,6 +95,7 @@ class TeamScreen(BaseScreen):
         Binding("p", "pair", "Pair reader", id="team.pair"),
         Binding("r", "revoke", "Revoke", id="team.revoke"),
         Binding("J", "join", "Join with a code", id="team.join"),
+        Binding("l", "link", "Link my device", id="team.link"),
         Binding("escape", "back", "Back", id="team.back"),
         # j and k move, as in every list (joining is shift+j)
         Binding("j", "cursor_down", "Down", show=False, id="team.down"),
@@ -160,7 +163,8 @@ class TeamScreen(BaseScreen):
                 status = Text("verified", style="bold")
             else:
                 status = Text("not verified")
-            table.add_row(Text(d.user, style=dim), Text(d.role, style=dim),
+            table.add_row(Text(printable(d.user, one_line=True), style=dim),
+                          Text(d.role, style=dim),
                           Text(d.short_id, style=dim), Text(d.fingerprint, style=dim),
                           status, key=d.device_id.hex())
         table.display = bool(self.devices)
@@ -201,7 +205,7 @@ class TeamScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lead actions show only on a lead's device; joining only on a device that is not
         on the roster; verify and revoke only when there are devices to act on."""
-        if action not in ("invite", "remove", "pair", "join", "verify", "revoke"):
+        if action not in ("invite", "remove", "pair", "join", "verify", "revoke", "link"):
             return True
         if self.fp.session is None or not self.is_mounted:
             return False
@@ -209,6 +213,8 @@ class TeamScreen(BaseScreen):
             return self.is_lead
         if action == "join":
             return not self.on_roster
+        if action == "link":  # a lead's device invites its own user instead (i)
+            return self.on_roster and not self.is_lead
         return bool(self.devices)
 
     def _say(self, text: str, kind: str = "") -> None:
@@ -291,6 +297,14 @@ class TeamScreen(BaseScreen):
                 self._network("join", "Answering the invitation…", code=code)
 
         self.app.push_screen(JoinModal(), chosen)
+
+    def action_link(self) -> None:
+        """A code for another device of this user's own (issue 11): typed there with j."""
+        if not self.on_roster or self.is_lead:
+            self.notify("Link a new device from a member's device that is on the team roster "
+                        "(a lead invites their own user with i).", severity="warning")
+            return
+        self._network("link", "Making a code for your new device…")
 
     def action_remove(self) -> None:
         from .confirm import ConfirmModal
@@ -383,7 +397,7 @@ class TeamScreen(BaseScreen):
         what = {"invite": f"invite {kw.get('user', '')}", "join": "join",
                 "remove": f"remove {kw.get('user', '')}",
                 "revoke": f"revoke device {kw.get('device', '')[:8]}",
-                "pair": f"pair {kw.get('reader', '')}"}[action]
+                "pair": f"pair {kw.get('reader', '')}", "link": "make a link code"}[action]
         if error:
             self._say(f"Could not {what}: {error}", "error")
             self.notify(f"Could not {what}: {error}", severity="error", timeout=10)
@@ -393,6 +407,10 @@ class TeamScreen(BaseScreen):
             self._say(f"Invited {kw['user']}: the code was shown once.")
             self.app.push_screen(InviteCodeModal(kw["user"], kw.get("role", MEMBER), result,
                                                  self.inspection.name))
+            return
+        if action == "link":
+            self._say("The code for your new device was shown once.")
+            self.app.push_screen(LinkCodeModal(result, self.inspection.name))
             return
         if action == "pair":
             self._say(f"Paired {kw['reader']} with {kw['inspector']} until {kw['until']}.")

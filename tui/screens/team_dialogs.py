@@ -266,3 +266,26 @@ class PairModal(BaseModal):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class LinkCodeModal(InviteCodeModal):
+    """The one-time code for another device of one's own, shown once (issue 11)."""
+
+    NAME = "Link code"
+
+    def __init__(self, code: str, inspection_name: str) -> None:
+        super().__init__("", "", code, inspection_name)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog modal-box", id="code-box"):
+            yield Label(f"Link your new device · {self.inspection_name}",
+                        classes="dialog-title", markup=False)
+            yield Static(spaced_code(self.code), id="invite-code", markup=False)
+            yield Label("Type it on your new device yourself: T in its workspace, then j and "
+                        "this code (or `fieldpad team join CODE`). It works once.",
+                        id="invite-code-how", markup=False)
+            yield Label("Then sync this device: it checks the new one and vouches for it. A "
+                        "lead's device adds it at its next sync; your lead does nothing.",
+                        classes="hint", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Done (enter)", id="done", variant="primary", compact=True)

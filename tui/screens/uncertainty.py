@@ -31,6 +31,7 @@ from store.inspection import (
     resolve,
 )
 
+from .._printable import printable
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal
 from ._table import TableScreen
@@ -91,7 +92,8 @@ class UncertaintyScreen(TableScreen[AreaRow]):
 
     def _title(self, note_id: str) -> str:
         note = self.session.notes.get(note_id)
-        return (note.title or "(untitled)") if note is not None else note_id[:8]
+        return (printable(note.title, one_line=True) or "(untitled)") if note is not None \
+            else note_id[:8]
 
     def evidence_titles(self, follow: FollowUp) -> list[str]:
         return [self._title(i) for i in follow.evidence]
@@ -106,7 +108,7 @@ class UncertaintyScreen(TableScreen[AreaRow]):
         f = row.follow_up
         resolved = f.state == RESOLVED
         return (_cut(row_label(row.row), _WIDTHS["row"]),
-                _cut(row.title or "(untitled)", _WIDTHS["title"]),
+                _cut(printable(row.title, one_line=True) or "(untitled)", _WIDTHS["title"]),
                 _cut(f.state, _WIDTHS["state"], "bold" if f.state == OPEN else "dim"
                      if resolved else ""),
                 _cut(f.assigned_to or "–", _WIDTHS["assigned"]),
@@ -132,7 +134,8 @@ class UncertaintyScreen(TableScreen[AreaRow]):
             return
         f = area.follow_up
         width = max(20, panel.size.width - 2 if panel.size.width else 76)
-        lines = [Text.assemble((f"{row_label(area.row)}: ", "bold"), area.title or "(untitled)")]
+        lines = [Text.assemble((f"{row_label(area.row)}: ", "bold"),
+                               printable(area.title, one_line=True) or "(untitled)")]
         if f.state == RESOLVED:
             lines.append(Text.assemble(("Resolved by ", "bold"),
                                        "; ".join(self.evidence_titles(f)),
@@ -309,7 +312,7 @@ class ResolveModal(_AreaModal):
     @staticmethod
     def _prompt(note: Note) -> Text:
         """The title in a column of its own, then the kind: "Record review R-017   review"."""
-        title = _cut(note.title or "(untitled)", 40)
+        title = _cut(printable(note.title, one_line=True) or "(untitled)", 40)
         title.pad_right(41 - title.cell_len)
         title.append(KIND_SHORT_LABELS.get(note.kind, note.kind), style="dim")
         return title

@@ -26,6 +26,7 @@ from store.inspection import (
 
 from .._matches import field_match
 from .._notes import phase_text, when
+from .._printable import printable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
@@ -44,6 +45,21 @@ def _entry(label: str, count: int, width: int = 15) -> Text:
     return Text(f"{label[:room]:<{room}} {count_text}")
 
 
+def _highlighted(excerpt: str, spans: list[tuple[int, int]]) -> Text:
+    """``excerpt`` with each match span highlighted, control characters escaped piece by piece
+    (an escape is longer than the character, so the spans are applied before escaping)."""
+    found, pos = Text(), 0
+    for start, end in sorted(spans):
+        start, end = max(start, pos), min(end, len(excerpt))
+        if start >= end:
+            continue
+        found.append(printable(excerpt[pos:start]))
+        found.append(printable(excerpt[start:end]), style=MATCH_STYLE)
+        pos = end
+    found.append(printable(excerpt[pos:]))
+    return found
+
+
 def preview_text(note: Note, now, show_unsynced: bool = True,  # noqa: ANN001
                  query: str = "") -> Text:
     """What the preview pane shows: the note's header line, its filled fields and its text;
@@ -51,10 +67,10 @@ def preview_text(note: Note, now, show_unsynced: bool = True,  # noqa: ANN001
     t = Text()
     if note.state == "conflicted":
         t.append("Edited on two devices: enter compares both versions.\n", style="bold")
-    t.append(note.title or "(untitled)", style="bold")
-    by = note.author or "?"
+    t.append(printable(note.title, one_line=True) or "(untitled)", style="bold")
+    by = printable(note.author, one_line=True) or "?"
     if note.first_author and note.first_author != note.author:
-        by += f" (first by {note.first_author})"
+        by += f" (first by {printable(note.first_author, one_line=True)})"
     meta = [KIND_LABELS.get(note.kind, note.kind), by, when(note.updated, now)]
     if note.state != "active":
         meta.append(note.state)
@@ -75,21 +91,18 @@ def preview_text(note: Note, now, show_unsynced: bool = True,  # noqa: ANN001
                 continue
             if spec.type == "longtext":
                 continue
-            shown.append(f"{spec.label}: {format_field(spec, value)}")
+            shown.append(f"{spec.label}: {printable(format_field(spec, value), one_line=True)}")
         if shown:
             t.append("\n" + " · ".join(shown[:8]))
     match = field_match(note, query) if query.strip() else None
     if match is not None:
         t.append(f"\n\nMatches in {match.label}:\n", style="bold")
-        found = Text(match.excerpt[:2000])
-        for start, end in match.spans:
-            found.stylize(MATCH_STYLE, start, end)
-        t.append_text(found)
+        t.append_text(_highlighted(match.excerpt[:2000], match.spans))
         if match.name == "body":
             return t
     body = note.body.strip()
     if body:
-        t.append("\n\n" + "\n".join(body.splitlines()[:60]))
+        t.append("\n\n" + printable("\n".join(body.splitlines()[:60])))
     return t
 
 

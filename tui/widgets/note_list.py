@@ -23,6 +23,7 @@ from textual.strip import Strip
 from store.inspection import KIND_SHORT_LABELS
 
 from .._notes import when
+from .._printable import printable
 
 if TYPE_CHECKING:
     from store import Note
@@ -192,8 +193,9 @@ class NoteList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         note = self.notes[index]
         now = self._now()
-        text = self._cells(width, marker(note), note.title or "(untitled)",
-                           KIND_SHORT.get(note.kind, note.kind), note.author,
+        text = self._cells(width, marker(note), printable(note.title, one_line=True)
+                           or "(untitled)", KIND_SHORT.get(note.kind, note.kind),
+                           printable(note.author, one_line=True),
                            when(note.updated, now), tag_summary(note.tags))
         style: Style = base
         if note.state == "conflicted":

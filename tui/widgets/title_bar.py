@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from .._printable import printable
+
 
 class TitleBar(Horizontal):
     """``TitleBar("Northshire 2026", "3 unsynced")``; update either side with :meth:`set`."""
@@ -21,15 +23,15 @@ class TitleBar(Horizontal):
         self._left, self._right = left, right
 
     def compose(self) -> ComposeResult:
-        yield Label(self._left, id="title-left", markup=False)
-        yield Label(self._right, id="title-right", markup=False)
+        yield Label(printable(self._left, one_line=True), id="title-left", markup=False)
+        yield Label(printable(self._right, one_line=True), id="title-right", markup=False)
 
     def set(self, left: str | None = None, right: str | None = None) -> None:
         if left is not None:
             self._left = left
             if self.is_mounted:
-                self.query_one("#title-left", Label).update(left)
+                self.query_one("#title-left", Label).update(printable(left, one_line=True))
         if right is not None:
             self._right = right
             if self.is_mounted:
-                self.query_one("#title-right", Label).update(right)
+                self.query_one("#title-right", Label).update(printable(right, one_line=True))

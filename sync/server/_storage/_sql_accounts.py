@@ -114,6 +114,9 @@ class AccountsMixin:
                     code="invalid_code",
                 )
             uid, stored, expires_at, tries, used_at, name = row
+            if used_at is not None and hmac.compare_digest(bytes(stored), secret_hash) and \
+                    _enrolled_with(tx, code_id, device_id, sign_key, kx_key):
+                return str(name)  # the same enrolment again: its answer was lost on the way
             if used_at is not None:
                 raise Unauthorized(
                     "this enrolment code was already used: ask for a new one", code="code_used"
@@ -180,3 +183,15 @@ class AccountsMixin:
             )
         return "ok" if n == 1 else "replayed"
 
+
+def _enrolled_with(tx: Any, code_id: str, device_id: bytes, sign_key: bytes,
+                   kx_key: bytes) -> bool:
+    """Whether this code enrolled exactly this device with exactly these keys, and the device
+    is still active: then a retry of the enrolment is answered as the first one was."""
+    row = tx.one(
+        "SELECT d.sign_key, d.kx_key, d.revoked_at FROM enrol_codes c "
+        "JOIN devices d ON d.id = c.device_id WHERE c.id = ? AND c.device_id = ?",
+        (code_id, device_id),
+    )
+    return row is not None and row[2] is None and hmac.compare_digest(
+        bytes(row[0]), sign_key) and hmac.compare_digest(bytes(row[1]), kx_key)

@@ -48,9 +48,12 @@ class InvitesMixin:
     ) -> TeamInvite:
         with self._tx() as tx:
             self._active_device(tx, caller)
-            if not self._is_inspection_lead(tx, caller.user_id, inspection_id, now):
+            if not self._is_inspection_lead(tx, caller.user_id, inspection_id, now) and \
+                    not (role == "member" and _links_own_device(tx, caller, inspection_id,
+                                                                user, now)):
                 raise Forbidden(
-                    f"only a lead of inspection {inspection_id.hex()} may invite to it",
+                    f"only a lead of inspection {inspection_id.hex()} may invite to it (a "
+                    "member may only link another device of their own)",
                     code="not_a_lead",
                 )
             purged = tx.one(
@@ -159,6 +162,19 @@ class InvitesMixin:
             # the same answer for "unknown" and "not yours": ids cannot be probed
             raise NotFound(f"no invitation {invite_id.hex()}", code="no_such_invite")
         return invite
+
+
+def _links_own_device(tx: Tx, caller: Caller, inspection_id: bytes, user: str,
+                      now: float) -> bool:
+    """A member's invitation for their own user: linking a second device (issue 11). The
+    lead's device still decides, from the signed roster, whether that device is added."""
+    return tx.one(
+        "SELECT 1 FROM users u JOIN memberships m ON m.user_id = u.id "
+        "JOIN collections c ON c.id = m.collection_id "
+        "WHERE u.id = ? AND u.name = ? AND c.inspection_id = ? AND m.removed_at IS NULL "
+        "AND (m.until_at IS NULL OR m.until_at > ?)",
+        (caller.user_id, user, inspection_id, now),
+    ) is not None
 
 
 def _join_refusal(

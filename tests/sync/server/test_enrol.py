@@ -31,6 +31,38 @@ def test_code_is_single_use(world: World) -> None:
     assert r.status_code == 401 and r.json()["error"] == "code_used"
 
 
+def test_the_same_enrolment_again_is_answered_again(world: World) -> None:
+    """A lost answer: the device retries with the same code, id and keys and is told it is
+    enrolled (issue 11, item 8), while any other device with that code is still refused."""
+    world.user("alice")
+    code = world.invite("alice")
+    dev = Device.new("alice")
+    first = enrol(world, code, dev)
+    assert first.status_code == 200
+    again = enrol(world, code, dev)
+    assert again.status_code == 200 and again.json() == first.json()
+    world.clock.advance(16 * 60)  # type: ignore[attr-defined]
+    assert enrol(world, code, dev).status_code == 200  # expiry bounds only a first use
+    other = Device.new("alice")
+    r = enrol(world, code, other)
+    assert r.status_code == 401 and r.json()["error"] == "code_used"
+    kx_swapped = Device.new("alice")
+    kx_swapped.device_id, kx_swapped.key = dev.device_id, dev.key
+    r = enrol(world, code, kx_swapped)
+    assert r.status_code == 401 and r.json()["error"] == "code_used"
+    assert enrol(world, wrong_secret(code), dev).status_code == 401
+
+
+def test_a_revoked_device_cannot_enrol_again_with_its_old_code(world: World) -> None:
+    world.user("alice")
+    code = world.invite("alice")
+    dev = Device.new("alice")
+    assert enrol(world, code, dev).status_code == 200
+    world.storage.revoke_device(dev.device_id, world.clock())  # type: ignore[attr-defined]
+    r = enrol(world, code, dev)
+    assert r.status_code == 401 and r.json()["error"] == "code_used"
+
+
 def test_code_expires_after_15_minutes(world: World) -> None:
     world.user("alice")
     code = world.invite("alice")

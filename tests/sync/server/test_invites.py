@@ -227,3 +227,28 @@ def test_only_the_creating_device_answers_and_ids_cannot_be_probed(world: World)
                 json={"accept_proof": os.urandom(32).hex()})
     assert r.status_code == 404
     assert cl.get("/v1/invites/" + "zz" * 12).status_code == 422
+
+
+def test_a_member_may_invite_only_their_own_user_to_link_a_device(world: World) -> None:
+    """Issue 11, item 6: a member links a second device of their own (the lead's device
+    decides from the signed roster); they still cannot invite anyone else, or as a lead."""
+    t = make_team(world)
+    ca = t.client(t.alice)
+    own = Invitation.new(raw_public(t.alice.key))
+    r = create(ca, t, own, "alice")
+    assert r.status_code == 200 and r.json()["user"] == "alice"
+    r = create(ca, t, Invitation.new(raw_public(t.alice.key)), "alice", role="lead")
+    assert r.status_code == 403 and r.json()["error"] == "not_a_lead"
+    r = create(ca, t, Invitation.new(raw_public(t.alice.key)), "bob")
+    assert r.status_code == 403 and r.json()["error"] == "not_a_lead"
+    # a second device of alice answers it; alice's first device sees the join
+    phone = world.enrol("alice")
+    r = t.client(phone).post(url(own, "join"), json=join_body(t, own, phone))
+    assert r.status_code == 200, r.text
+    pending = ca.get("/v1/invites/pending").json()["invites"]
+    assert [p["device_id"] for p in pending] == [phone.hex]
+    # someone who is no member of the inspection links nothing there
+    world.user("outsider")
+    outsider = world.enrol("outsider")
+    r = create(t.client(outsider), t, Invitation.new(raw_public(outsider.key)), "outsider")
+    assert r.status_code == 403
