@@ -35,6 +35,7 @@ class PaletteApp(Protocol):
     def action_lock(self) -> Any: ...
     def action_help(self) -> Any: ...
     def action_settings(self) -> Any: ...
+    def action_enrol(self) -> Any: ...
 
 
 
@@ -109,6 +110,8 @@ def commands_for(app: PaletteApp, screen: object) -> Iterator[Command]:
     yield from _records_commands(screen)
     yield from _uncertainty_commands(app, screen)
     yield "Sync: Resolve conflicts", app.action_conflicts, "Notes edited on two devices"
+    yield ("Sync: Enrol this device…", app.action_enrol,
+           "With your team's server and the one-time code from your lead (also in settings)")
     yield "Go: Inspections", app.action_inspections, "The list of inspections"
     yield "Concerns: Queue", app.action_concerns_queue, "Open concern forms, oldest first"
     yield "App: Lock", app.action_lock, "Lock now: keys and plaintext are wiped (ctrl+l)"
@@ -119,8 +122,8 @@ def commands_for(app: PaletteApp, screen: object) -> Iterator[Command]:
 
 def _records_commands(screen: object) -> Iterator[Command]:
     """Record reviews (moderation) and the concerns queue's steps."""
+    from .screens.concerns import ConcernsScreen
     from .screens.editor import EditorScreen
-    from .screens.matrix import ConcernsScreen
     from .screens.reviews import ReviewsScreen
     from .screens.workspace import WorkspaceScreen
 
@@ -180,7 +183,7 @@ def _team_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
     yield ("Team: Link another device of mine…", partial(open_team, app, "link"),
            "A code to type on your new device; a lead's device adds it at its next sync (l)")
     yield ("Team: Join with a code…", partial(open_team, app, "join"),
-           "Join an inspection's team with the code your lead gave you (j)")
+           "Join an inspection's team with the code your lead gave you (shift+j)")
 
 
 class FieldpadCommands(Provider):

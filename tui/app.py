@@ -6,6 +6,8 @@ plaintext is imported only after unlocking.
 
 Security rules this module enforces for every screen:
 
+* Every way out saves what the editors hold first: quitting, locking, a suspend, and (in a real
+  terminal) SIGHUP, SIGTERM and SIGTSTP (``tui/_ways_out.py``).
 * Ctrl+L and the idle timer lock: pending autosaves are flushed, every screen above the base is
   removed, the session wipes its keys and plaintext, and the unlock screen is shown.
 * No screenshots (the action, the command and ``TEXTUAL_SCREENSHOT`` all refuse) and no copy of
@@ -28,15 +30,19 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from . import _ways_out
 from ._commands_palette import FieldpadCommands
 from ._sync_seam import EnrolNow, SyncNow, SyncResult, TeamNow, no_team_server, offline
 from .screens.unlock import CreateVaultScreen, UnlockScreen
 
 if TYPE_CHECKING:
-    from store import KdfParams, Profile, Session
+    from store import Inspection, KdfParams, Profile, Session
 
     from ._settings import Settings
+    from .screens.bookmark import Bookmark
 
+#: How often the clock ticks (idle lock, autosave): cheap checks, a fifth of a second apart.
+TICK_SECONDS = 0.2
 
 
 class FieldpadApp(App[int]):
@@ -48,10 +54,11 @@ class FieldpadApp(App[int]):
     factory for the KDF parameters of a new vault (tests use the floor). ``now``: the wall
     clock for what the screens show (an aware datetime); ``now_ms``: the store's clock for
     new revisions.
-    ``idle_lock_seconds``: overrides the idle-lock setting; ``monotonic``: the clock it is
-    measured with (tests move it by hand). ``autosave_delay``: seconds of quiet before the
-    editor autosaves. ``cursor_blink``: False for steady cursors (snapshots). ``no_mouse``:
-    recorded for ``run_app``, which starts the driver without mouse reporting.
+    ``idle_lock_seconds``: overrides the idle-lock setting; ``monotonic``: the clock that idle
+    lock and autosave are measured with (tests move it by hand, then call :meth:`tick`).
+    ``autosave_delay``: seconds of quiet before the editor autosaves. ``cursor_blink``: False
+    for steady cursors (snapshots). ``no_mouse``: recorded for ``run_app``, which starts the
+    driver without mouse reporting.
     """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -104,13 +111,33 @@ class FieldpadApp(App[int]):
         self.last_sync_at: datetime | None = None
         self.sync_running = False
         self._lock_after_sync: Session | None = None
-        self._monotonic = monotonic
+        #: the clock seam (a callable giving seconds); see ``monotonic``
+        self.clock = monotonic
         self._last_activity = monotonic()
         self.unlock_attempts = 0
+        self._started = False
+        #: where the user was when the app locked (ids only), to go back there on unlocking
+        self._bookmarks: list[Bookmark] = []
+        #: the size at which the too-small notice was dismissed (it stays away at that size)
+        self._small_dismissed: tuple[int, int] | None = None
 
     # -- profile and clock -------------------------------------------------------------------
     def now(self) -> datetime:
         return self._now() if self._now else datetime.now().astimezone()
+
+    def monotonic(self) -> float:
+        """Seconds on the app's clock (the ``monotonic`` seam): idle lock and autosave."""
+        return self.clock()
+
+    def tick(self) -> None:
+        """What the clock's timer runs a few times a second: the idle lock, then every screen's
+        ``clock_tick`` (the editors' autosave). Tests that move the clock call it directly."""
+        self._check_idle()
+        self.check_size()
+        for screen in list(self.screen_stack):
+            clock_tick = getattr(screen, "clock_tick", None)
+            if clock_tick is not None and screen.is_mounted:
+                clock_tick()
 
     def get_profile(self) -> Profile:
         """The profile, opened on first use (in a thread: importing ``store`` takes a while)."""
@@ -142,7 +169,10 @@ class FieldpadApp(App[int]):
         # that the thread does not compete with the first paint for the interpreter
         self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
             self._open_profile, thread=True, group="profile", name="open profile")))
-        self.set_interval(self._idle_check_interval(), self._check_idle, name="idle lock")
+        self.set_interval(TICK_SECONDS, self.tick, name="clock")
+        _ways_out.install(self)
+        self._started = True
+        self.call_after_refresh(self.check_size)
 
     def _open_profile(self) -> None:
         self.get_profile()
@@ -155,7 +185,7 @@ class FieldpadApp(App[int]):
 
         self.session = session
         self.unlock_attempts = 0
-        self._last_activity = self._monotonic()
+        self._last_activity = self.monotonic()
         try:
             self.settings = load_settings(session)
         except Exception as exc:  # noqa: BLE001 - unreadable settings: the defaults, said so
@@ -164,13 +194,75 @@ class FieldpadApp(App[int]):
                         "defaults.", severity="warning")
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
+        self._drop_size_notice()  # it may have come up while the key was being stretched
         self.switch_screen(InspectionsScreen())
+        self._return_to(session)
+        self.call_after_refresh(self.check_size)  # the notice, if it was up before, again
         if session.damaged:
             self.notify(f"{len(session.damaged)} record(s) could not be opened and were skipped; "
                         "run `fieldpad doctor`.", severity="warning", timeout=10)
         if recovery:
             self.notify("Unlocked with the recovery key. Set a new passphrase with "
                         "`fieldpad passwd --recovery`.", severity="warning", timeout=15)
+
+    # -- the terminal's size ---------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        if self._started:
+            self.check_size(event.size.width, event.size.height)
+
+    def check_size(self, width: int | None = None, height: int | None = None) -> None:
+        """Below 80×24 a notice says so over every screen; it goes once the terminal is large
+        enough. Escape dismisses it: then it comes back only when the size changes again."""
+        from .screens.too_small import TooSmallNotice, too_small
+
+        width = self.size.width if width is None else width
+        height = self.size.height if height is None else height
+        if not self._started:
+            return
+        notice = next((s for s in self.screen_stack if isinstance(s, TooSmallNotice)), None)
+        if not too_small(width, height):
+            self._small_dismissed = None
+            if notice is not None and notice is self.screen:
+                notice.dismiss(None)
+            return
+        if notice is not None:
+            notice.show_size(width, height)
+        elif self._small_dismissed != (width, height):
+            def dismissed(_: object) -> None:
+                self._small_dismissed = (self.size.width, self.size.height)
+
+            self.push_screen(TooSmallNotice(width, height), dismissed)
+
+    # -- back where the user was, after unlocking --------------------------------------------------
+    def _where_we_are(self) -> list[Bookmark]:
+        """The screens above the inspections, as bookmarks (ids only: see ``screens.bookmark``)."""
+        marks = []
+        for screen in self.screen_stack[2:]:
+            bookmark = getattr(screen, "bookmark", None)
+            mark = bookmark() if callable(bookmark) else None
+            if mark is not None:
+                marks.append(mark)
+        return marks
+
+    def _return_to(self, session: Session) -> None:
+        from .screens.bookmark import put_back
+
+        marks, self._bookmarks = self._bookmarks, []
+        for mark in marks:
+            try:
+                screen = mark.reopen(session)
+            except Exception as exc:  # noqa: BLE001 - gone meanwhile: stay where we are
+                self.log.warning(f"not reopened: {type(exc).__name__}")
+                continue
+            if screen is not None:
+                self.push_screen(screen)
+                self.call_after_refresh(put_back, screen, mark)
+
+    def _drop_size_notice(self) -> None:
+        from .screens.too_small import TooSmallNotice
+
+        if isinstance(self.screen, TooSmallNotice):
+            self.pop_screen()
 
     # -- lock --------------------------------------------------------------------------------
     def action_lock(self) -> None:
@@ -183,11 +275,13 @@ class FieldpadApp(App[int]):
         if session is None:
             return
         self.flush_editors()
+        self._bookmarks = self._where_we_are()
         self.session = None
         with self.batch_update():
             while len(self.screen_stack) > 1:
                 await self.pop_screen()
             await self.push_screen(UnlockScreen(reason))
+        self.call_after_refresh(self.check_size)
         self._clipboard = ""
         if self.sync_running:
             self._lock_after_sync = session  # the sync thread is using it: wipe when it ends
@@ -224,20 +318,17 @@ class FieldpadApp(App[int]):
         minutes = self.settings.idle_lock_minutes if self.settings else 10
         return minutes * 60.0
 
-    def _idle_check_interval(self) -> float:
-        return max(0.1, min(0.5, self.idle_lock_seconds / 4))  # a cheap check
-
     def _check_idle(self) -> None:
         if self.session is None:
             return
-        if self._monotonic() - self._last_activity >= self.idle_lock_seconds:
+        if self.monotonic() - self._last_activity >= self.idle_lock_seconds:
             self.run_worker(self.lock("Locked after a while without use."), group="lock",
                             exclusive=True, name="idle lock")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp)):
-            self._last_activity = self._monotonic()
+            self._last_activity = self.monotonic()
         await super().on_event(event)
 
     # -- no screenshots, no clipboard export ----------------------------------------------------
@@ -268,7 +359,7 @@ class FieldpadApp(App[int]):
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
 
     def action_settings(self) -> None:
         from .screens.settings import SettingsScreen
@@ -296,6 +387,13 @@ class FieldpadApp(App[int]):
         self.push_screen(SyncScreen(start=True))
 
 
+    def action_enrol(self) -> None:
+        """Enrol this device with a server, any time after the first run."""
+        from .screens.unlock import EnrolScreen
+
+        if self.session is not None and not isinstance(self.screen, EnrolScreen):
+            self.push_screen(EnrolScreen(self.session, first_run=False))
+
     def action_conflicts(self) -> None:
         from .screens.sync import SyncScreen
 
@@ -303,7 +401,7 @@ class FieldpadApp(App[int]):
             self.push_screen(SyncScreen(start=False))
 
     def action_concerns_queue(self) -> None:
-        from .screens.matrix import ConcernsScreen
+        from .screens.concerns import ConcernsScreen
 
         if self.session is not None and not isinstance(self.screen, ConcernsScreen):
             self.push_screen(ConcernsScreen())
@@ -317,28 +415,29 @@ class FieldpadApp(App[int]):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, InspectionsScreen):
             self.pop_screen()
 
+    def current_inspection(self) -> Inspection | None:
+        """The inspection the user is in (any screen above that has one), the highlighted one
+        on the inspections list, else the first."""
+        from .screens.inspections import InspectionsScreen
+
+        if self.session is None:
+            return None
+        for screen in reversed(self.screen_stack):
+            inspection = getattr(screen, "inspection", None)
+            if inspection is not None:
+                return inspection
+            if isinstance(screen, InspectionsScreen):
+                return screen.current()
+        items = self.session.list_inspections()
+        return items[0] if items else None
+
     def new_note(self, kind: str, fields: dict | None = None) -> None:
         """Open an editor for a new note of ``kind`` in the inspection the user is in."""
         from .screens.editor import EditorScreen
-        from .screens.inspections import InspectionsScreen
-        from .screens.workspace import WorkspaceScreen
 
-        if self.session is None:
-            return
-        inspection = None
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, WorkspaceScreen):
-                inspection = screen.inspection
-                break
-            if isinstance(screen, InspectionsScreen):
-                inspection = screen.current()
-                break
-        if inspection is None:
-            items = self.session.list_inspections()
-            if not items:
-                return
-            inspection = items[0]
-        self.push_screen(EditorScreen(inspection, kind, initial_fields=fields))
+        inspection = self.current_inspection()
+        if inspection is not None:
+            self.push_screen(EditorScreen(inspection, kind, initial_fields=fields))
 
 
 def run_app(profile_dir: Path, *, no_mouse: bool = False, sync_now: SyncNow | None = None,

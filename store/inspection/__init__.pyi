@@ -14,6 +14,7 @@ from ._evidence import (
     COLUMN_LABELS,
     EVIDENCE_COLUMNS,
     EVIDENCE_ROWS,
+    ROW_LABELS,
     ROW_SHORT_LABELS,
     UNASSIGNED,
     areas_of_uncertainty,
@@ -22,6 +23,7 @@ from ._evidence import (
     statement_evidence,
 )
 from ._export import (
+    EXPORT_FORMATS,
     PLAINTEXT_WARNING,
     ExportError,
     export_inspection,
@@ -65,6 +67,7 @@ from ._sealed_fields import (
     sealed_names,
 )
 from ._tags import (
+    FRAMEWORK_INDICATORS,
     STATEMENT_TAGS,
     STATUS_TAGS,
     TAG_HELP,
@@ -129,6 +132,7 @@ __all__ = [
     "COLUMN_LABELS",
     "EVIDENCE_COLUMNS",
     "EVIDENCE_ROWS",
+    "ROW_LABELS",
     "ROW_SHORT_LABELS",
     "UNASSIGNED",
     "areas_of_uncertainty",
@@ -140,6 +144,7 @@ __all__ = [
     "may_export_sealed",
     "SealedNotAllowed",
     "ExportError",
+    "EXPORT_FORMATS",
     "grade_summary",
     "safe_filename",
     "MINIMISATION_KINDS",
@@ -160,6 +165,7 @@ __all__ = [
     "review_summary",
     "seal_fields",
     "sealed_names",
+    "FRAMEWORK_INDICATORS",
     "STATEMENT_TAGS",
     "STATUS_TAGS",
     "TAG_HELP",

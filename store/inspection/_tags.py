@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "FRAMEWORK_INDICATORS",
     "FREE_CODE_MAX_LENGTH",
     "STATEMENT_TAGS",
     "STATUS_TAGS",
@@ -36,6 +37,35 @@ __all__ = [
 STATEMENT_TAGS: tuple[str, ...] = ("S1", "S2", "S3", "S4")
 STATUS_TAGS: tuple[str, ...] = ("status:nsc", "status:uncertainty", "status:concern")
 FREE_CODE_MAX_LENGTH = 32
+
+#: The quality indicators of the quality framework for children and young people in need of
+#: care and protection, as tags with their words: what the tags dialog offers to pick. Any other
+#: ``QI<n>.<m>`` is still a valid tag (typed as one); 10.1, capacity for improvement, is a
+#: judgement across the indicators rather than evidence, and has no tag.
+FRAMEWORK_INDICATORS: dict[str, str] = {
+    "QI1.1": "Improvements in the safety, wellbeing and life chances of vulnerable children "
+             "and young people",
+    "QI2.1": "Impact on children and young people",
+    "QI2.2": "Impact on families",
+    "QI3.1": "Impact on staff",
+    "QI4.1": "Impact on the community",
+    "QI5.1": "Access to support",
+    "QI5.2": "Assessing and responding to risk and need",
+    "QI5.3": "Planning for children and young people",
+    "QI5.4": "Involvement of children, young people and families",
+    "QI6.1": "Policies, procedures and legislation",
+    "QI6.2": "Planning and improving services",
+    "QI6.3": "Participation of children, young people, families and other stakeholders",
+    "QI6.4": "Performance management and quality assurance",
+    "QI7.1": "Recruitment, deployment and joint working",
+    "QI7.2": "Staff training, development and joint working",
+    "QI8.1": "Management of resources",
+    "QI8.2": "Commissioning arrangements",
+    "QI9.1": "Vision, values and aims",
+    "QI9.2": "Leadership of strategy and direction",
+    "QI9.3": "Leadership of people",
+    "QI9.4": "Leadership of improvement and change",
+}
 
 TAG_HELP = """\
 Evidence tags (case does not matter):

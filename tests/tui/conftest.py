@@ -23,7 +23,26 @@ NOW = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 STORE_MS = int(datetime(2026, 3, 14, 9, 40, tzinfo=UTC).timestamp() * 1000)
 SIZES = [(80, 24), (120, 40)]
 
-__all__ = ["NOW", "PASSPHRASE", "SIZES", "fork", "make_app", "unlock"]
+__all__ = ["NOW", "PASSPHRASE", "SIZES", "ManualClock", "advance", "fork", "make_app", "unlock"]
+
+
+class ManualClock:
+    """The app's monotonic clock (idle lock, autosave), moved by hand: no test waits for it.
+    Move it by sums of powers of two (0.25, 0.5...) so that no rounding decides a test."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def advance(pilot: Any, seconds: float) -> None:
+    """Move the app's clock on by ``seconds`` and run what its timer runs (``tick``)."""
+    app = pilot.app
+    app.clock.now += seconds
+    app.tick()
+    await pilot.pause()
 
 
 @pytest.fixture
@@ -54,8 +73,8 @@ def fsession(fprofile: Profile) -> Iterator[Session]:
 
 def make_app(profile: Profile, **kw: Any) -> FieldpadApp:
     options: dict[str, Any] = dict(now=lambda: NOW, kdf_params=KdfParams.floor,
-                                   idle_lock_seconds=3600, autosave_delay=0.2,
-                                   cursor_blink=False)
+                                   idle_lock_seconds=3600, autosave_delay=0.25,
+                                   monotonic=ManualClock(), cursor_blink=False)
     options.update(kw)
     return FieldpadApp(profile=profile, **options)
 

@@ -13,9 +13,10 @@ from store import KdfParams, PassageTag, Profile, Session
 from store.inspection import KINDS
 from tui.screens.editor import EditorScreen, KindModal, TagModal
 from tui.screens.workspace import WorkspaceScreen
-from tui.widgets.choice import ChoiceField, ChoicePicker
+from tui.widgets.choice import ChoiceField
+from tui.widgets.grade_grid import GradeGrid
 
-from .conftest import PASSPHRASE, make_app, unlock
+from .conftest import PASSPHRASE, advance, make_app, unlock
 
 pytestmark = pytest.mark.anyio
 
@@ -56,12 +57,10 @@ async def fill_required(pilot: Any, kind: str) -> dict[str, Any]:
     if kind == "record_review":
         screen.query_one("#f-pseudonym", Input).value = "R-01"
         await type_into(pilot, "#f-pseudonym", "7")
-        screen.query_one("#f-chronology_grade").focus()
-        await pilot.press("enter")
-        assert isinstance(pilot.app.screen, ChoicePicker)
-        await pilot.press("down", "down", "down", "down", "enter")  # excellent ... weak
-        screen.query_one("#f-agencies-1", Checkbox).focus()
-        await pilot.press("space")  # health
+        screen.query_one(GradeGrid).focus_row(1)  # chronology
+        await pilot.press("5")  # excellent ... weak
+        screen.query_one("#f-agencies").focus()
+        await pilot.press("2")  # health
         return {"pseudonym": "R-017", "chronology_grade": "weak", "agencies": ["health"]}
     if kind == "interview":
         screen.query_one("#f-agreement_obtained", Checkbox).focus()
@@ -179,25 +178,29 @@ async def test_minimisation_warning_line(fprofile: Profile, fsession: Session) -
         await type_into(pilot, "#f-title", "Visit")
         line = editor.query_one("#minimise-line", Label)
         editor.query_one("#f-body", TextArea).load_text("We met Jane Smith at the school.")
-        await pilot.pause(0.5)
+        await pilot.pause()
+        await advance(pilot, 0.25)  # the autosave, which checks the text
         assert line.display
         assert "Jane Smith" in str(line.render()) and "designation" in str(line.render())
         editor.query_one("#f-body", TextArea).load_text("We met the head teacher.")
-        await pilot.pause(0.5)
+        await pilot.pause()
+        await advance(pilot, 0.25)
         assert not line.display
 
 
 @pytest.mark.slow
 async def test_autosave_indicator_and_survives_abrupt_exit(fprofile: Profile,
                                                            fsession: Session) -> None:
-    app = make_app(fprofile, autosave_delay=0.3)
+    app = make_app(fprofile, autosave_delay=0.5)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_workspace(pilot, fsession)
         editor = await new_note(pilot, "interview")
         await type_into(pilot, "#f-title", "Carer")
         await type_into(pilot, "#f-body", "She said")
         assert editor.status == "● unsaved"
-        await pilot.pause(0.8)
+        await advance(pilot, 0.25)  # not quiet long enough yet
+        assert editor.status == "● unsaved"
+        await advance(pilot, 0.25)
         assert editor.status == "saved 09:40 · draft"
         note_id = editor.note_id
         # another process opens the profile while the app still runs: the draft is on disk
@@ -205,7 +208,7 @@ async def test_autosave_indicator_and_survives_abrupt_exit(fprofile: Profile,
         assert (other.get(note_id).title, other.get(note_id).body) == ("Carer", "She said")
         other.lock()
         await type_into(pilot, "#f-body", " hello")
-        await pilot.pause(0.8)
+        await advance(pilot, 0.5)
         # an abrupt end: the app is torn down without going back, saving or quitting
     reopened = Profile(fprofile.directory).unlock(PASSPHRASE)
     assert reopened.get(note_id).body == "She said hello"
@@ -255,7 +258,7 @@ async def test_new_note_left_empty_leaves_nothing(fprofile: Profile, fsession: S
     async with app.run_test(size=(80, 24)) as pilot:
         await open_workspace(pilot, fsession)
         await new_note(pilot, "focus_group")
-        await pilot.pause(0.4)
+        await advance(pilot, 0.5)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, WorkspaceScreen)
@@ -283,16 +286,36 @@ async def test_autosave_failure_is_said_and_retried(fprofile: Profile, fsession:
         return real_save(self, *args, **kwargs)
 
     monkeypatch.setattr(Session, "save", flaky)
-    app = make_app(fprofile, autosave_delay=0.2)
+    app = make_app(fprofile, autosave_delay=0.25)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_workspace(pilot, fsession)
         await pilot.press("enter")
         await pilot.pause()
         editor = app.screen
         await type_into(pilot, "#f-body", "!")
-        await pilot.pause(0.5)
+        await advance(pilot, 0.25)
         assert editor.status == "● not saved"
         assert fsession.get(note.note_id).body == "before"
-        await pilot.pause(1.5)  # the retry
+        await advance(pilot, 1)  # the retry waits five autosave delays
+        assert editor.status == "● not saved"
+        await advance(pilot, 0.25)
         assert editor.status.startswith("saved")
         assert fsession.get(note.note_id).body == "before!"
+
+
+async def test_a_screen_on_top_and_a_suspend_save_what_was_typed(fprofile: Profile,
+                                                                  fsession: Session) -> None:
+    app = make_app(fprofile, autosave_delay=30)  # autosave alone would wait half a minute
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_workspace(pilot, fsession)
+        editor = await new_note(pilot, "note")
+        await type_into(pilot, "#f-title", "Before help")
+        assert editor.note_id is None
+        await pilot.press("f1")  # help on top: a screen change
+        await pilot.pause()
+        assert fsession.get(editor.note_id).title == "Before help"
+        await pilot.press("escape")
+        await type_into(pilot, "#f-body", "Then ctrl+z")
+        app.app_suspend_signal.publish(app)  # what ctrl+z and App.suspend() announce
+        await pilot.pause()
+        assert fsession.get(editor.note_id).body == "Then ctrl+z"

@@ -12,7 +12,7 @@ from store import FieldpadError, Profile, Session
 from tui.screens.editor import EditorScreen, TagModal
 from tui.screens.unlock import UnlockScreen
 
-from .conftest import PASSPHRASE, make_app, unlock
+from .conftest import PASSPHRASE, advance, make_app, unlock
 
 pytestmark = pytest.mark.anyio
 
@@ -66,17 +66,15 @@ async def test_ctrl_l_locks_everything_and_keeps_what_was_typed(
 
 @pytest.mark.slow
 async def test_idle_lock(fprofile: Profile, fsession: Session) -> None:
-    clock = [1000.0]
-    app = make_app(fprofile, idle_lock_seconds=60, monotonic=lambda: clock[0])
+    app = make_app(fprofile, idle_lock_seconds=60)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_editor_with_modal(pilot, fsession)
         for _ in range(3):  # a key press now and then keeps it open
-            clock[0] += 45
+            await advance(pilot, 45)
             await pilot.press("end")
-            await pilot.pause(0.6)  # an idle check or two
+        await advance(pilot, 59)
         assert isinstance(app.screen, EditorScreen)
-        clock[0] += 61  # a minute without a key
-        await pilot.pause(0.6)
+        await advance(pilot, 1)  # a minute without a key
         await app.workers.wait_for_complete()
         await pilot.pause()
         _only_unlock_left(app)

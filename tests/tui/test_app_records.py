@@ -14,9 +14,9 @@ from store import Profile, Session
 from store.crypto import is_sealed
 from tui._commands_palette import commands_for
 from tui.screens.concern_step import StepModal
+from tui.screens.concerns import ConcernsScreen
 from tui.screens.confirm import ConfirmModal
 from tui.screens.editor import EditorScreen
-from tui.screens.matrix import ConcernsScreen
 from tui.screens.reviews import ModerateModal, ReviewsScreen
 from tui.widgets.choice import ChoiceField
 

@@ -225,11 +225,14 @@ async def test_without_a_roster_it_says_how_to_join(fprofile, fsession) -> None:
         screen = await _open(pilot, fsession, fsession.find_inspection("Notebook"))
         assert not screen.query_one(DataTable).display
         hint = _text(screen.query_one("#team-hint"))
-        assert "ask your lead for a code, then press j" in hint
+        assert "ask your lead for a code, then press shift+j" in hint
         shown = {b.binding.action for b in app.active_bindings.values() if b.enabled}
         assert "join" in shown and not {"invite", "remove", "verify"} & shown
         await pilot.press("v")  # nothing to verify: nothing happens
-        await pilot.press("j")
+        await pilot.press("j")  # j moves down, as in every list: no dialog
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("J")
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, JoinModal)

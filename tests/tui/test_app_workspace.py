@@ -272,7 +272,7 @@ async def test_evidence_matrix_counts_and_drills_down(fprofile: Profile,
 
 
 async def test_concerns_queue_oldest_first(fprofile: Profile, fsession: Session) -> None:
-    from tui.screens.matrix import ConcernsScreen
+    from tui.screens.concerns import ConcernsScreen
 
     ins = fsession.find_inspection(None)
     for title, raised, extra in (("Newer", "2026-03-14T09:00", {}),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from store import Session
@@ -29,7 +31,35 @@ class _AppAccess:
         return session
 
 
-class BaseScreen(_AppAccess, Screen):
+class _FocusRows:
+    """The form row holding the focused field wears the class ``-focus-row`` (its label is
+    drawn in reverse video): Textual does not restyle a container's children when
+    ``:focus-within`` changes, so the row is marked by hand."""
+
+    _ROWS = ".form-row, .form-long"
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_row(event.widget)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark_row(None)
+
+    def _mark_row(self, widget: Widget | None) -> None:
+        row = None
+        node = widget
+        while node is not None and node is not self:
+            if node.has_class("form-row") or node.has_class("form-long"):
+                row = node
+                break
+            node = node.parent
+        for marked in self.query(".-focus-row"):  # type: ignore[attr-defined]
+            if marked is not row:
+                marked.remove_class("-focus-row")
+        if row is not None:
+            row.add_class("-focus-row")
+
+
+class BaseScreen(_FocusRows, _AppAccess, Screen):
     """A full screen. ``NAME`` is all the terminal title ever shows of it."""
 
     NAME: ClassVar[str] = "fieldpad"
@@ -48,7 +78,7 @@ def _no_blink(screen: Screen) -> None:
             widget.cursor_blink = False  # type: ignore[attr-defined]
 
 
-class BaseModal(_AppAccess, ModalScreen):
+class BaseModal(_FocusRows, _AppAccess, ModalScreen):
     NAME: ClassVar[str] = "fieldpad"
 
     def on_mount(self) -> None:

@@ -12,13 +12,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widget import Widget
-from textual.widgets import Button, Input, Label, TextArea
+from textual.widgets import Button, Input, Label
 
 from store import Note, ValidationFailed
 from store.inspection import STEP_FIELDS, ConcernStep, FieldSpec, record_step, template_for
 
-from ..widgets.choice import ChoiceField
+from ..widgets.fields import FIELD_TYPES, FieldContext
 from ._base import BaseModal
 
 STEP_TITLES = {"decision": "Lead's decision", "referral": "Referral", "closed": "Closed"}
@@ -61,7 +60,7 @@ class StepModal(BaseModal):
     StepModal #step-box { height: auto; max-height: 95%; }
     StepModal .form-row > Input { width: 1fr; background: $boost; }
     StepModal .form-label { width: 24; }
-    StepModal TextArea { height: 3; background: $boost; }
+    StepModal TextArea.longtext { height: 3; background: $boost; }
     StepModal #step-message { display: none; }
     """
 
@@ -85,40 +84,31 @@ class StepModal(BaseModal):
                 yield Button("Cancel", id="cancel", compact=True)
 
     def _field(self, spec: FieldSpec) -> ComposeResult:
-        value = self.note.fields.get(spec.name)
-        wid = f"step-{spec.name}"
-        widget: Widget
-        if spec.type == "choice":
-            widget = ChoiceField(spec.choices, id=wid, label=spec.label,
-                                 value=value if value in spec.choices else None)
-        elif spec.type == "longtext":
+        """The field's widget from the registry (its value is written once it is mounted)."""
+        kind = FIELD_TYPES[spec.type]
+        widget = kind.build(spec, f"step-{spec.name}")
+        if spec.type == "datetime":
+            widget.placeholder = "now, if left empty"  # type: ignore[attr-defined]
+        if kind.long:
             yield Label(spec.label, classes="long-label", markup=False)
-            yield TextArea("" if value is None else str(value), id=wid, compact=True,
-                           tab_behavior="focus", soft_wrap=True, highlight_cursor_line=False)
+            yield widget
             return
-        else:
-            placeholder = "now, if left empty" if spec.type == "datetime" else spec.help
-            widget = Input("" if value is None else str(value), id=wid, compact=True,
-                           placeholder=placeholder or "", max_length=spec.max_length or 0)
         with Horizontal(classes="form-row"):
             yield Label(spec.label, classes="form-label", markup=False)
             yield widget
 
     def on_mount(self) -> None:
-        first = self.query_one(f"#step-{self.specs[0].name}")
-        first.focus()
+        for spec in self.specs:
+            FIELD_TYPES[spec.type].write(self.query_one(f"#step-{spec.name}"),
+                                         self.note.fields.get(spec.name), FieldContext())
+        self.query_one(f"#step-{self.specs[0].name}").focus()
 
     def values(self) -> dict[str, Any]:
         """Every field of the step as typed ("" clears it; an empty time means now)."""
         out: dict[str, Any] = {}
         for spec in self.specs:
-            widget = self.query_one(f"#step-{spec.name}")
-            if isinstance(widget, ChoiceField):
-                out[spec.name] = widget.value or ""
-            elif isinstance(widget, TextArea):
-                out[spec.name] = widget.text
-            else:
-                out[spec.name] = widget.value  # type: ignore[attr-defined]
+            value = FIELD_TYPES[spec.type].read(self.query_one(f"#step-{spec.name}"))
+            out[spec.name] = "" if value is None else value
         return out
 
     @on(Button.Pressed, "#save")

@@ -15,12 +15,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Label, Static, TextArea
+from textual.widgets import Button, Label, Static, TextArea
 
 from store import ValidationFailed, conflict_sides
 from store.inspection import format_field, template_for
 
 from .._notes import BOTH, EDITED, LEFT, RIGHT, ConflictItem, conflict_items, resolve_conflicts
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
 
@@ -59,7 +60,7 @@ class ConflictScreen(BaseScreen):
         yield Label("", id="choice-line", markup=False)
         yield Label("Nothing changes until you apply; both versions stay in the history.",
                     classes="hint", id="conflict-hint")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         note = self.session.get(self.note_id)

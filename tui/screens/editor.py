@@ -1,62 +1,51 @@
 """Editors for every record kind, built from the templates, with autosave and evidence tags.
 
-The form is made from the note's template: Input for text, a one-line ChoiceField for choices
-and the six-point scale, a row of Checkboxes for a checklist (agencies), a Checkbox for yes/no,
-a TextArea for long text. About a second after the last change the note is autosaved as a draft
-(the store replaces the unpushed draft in place); Ctrl+S validates and saves a revision, and any
-problem is shown under its field. A concern form wears the theme's error colour.
+The form is made from the note's template, one widget per field from the field registry
+(``tui/widgets/fields.py``). About a second after the last change (on the app's clock) the note
+is autosaved as a draft (the store replaces the unpushed draft in place); Ctrl+S validates and
+saves a revision, and any problem is shown under its field. A concern form wears the theme's
+error colour.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import (
-    Button,
-    Checkbox,
-    Footer,
-    Input,
-    Label,
-    OptionList,
-    SelectionList,
-    TextArea,
-)
-from textual.widgets.option_list import Option
+from textual.widgets import Checkbox, Input, Label, TextArea
 
-from store import Inspection, Note, PassageTag, ValidationFailed
+from store import Inspection, Note, PassageTag, Session, ValidationFailed
 from store.inspection import (
-    KIND_LABELS,
-    KINDS,
-    STATEMENT_TAGS,
-    STATUS_TAGS,
+    ITEM_SHORT_LABELS,
     FieldSpec,
-    InvalidTag,
     Template,
-    describe_tag,
-    parse_tags,
     template_for,
     validate_note,
 )
 
-from .._notes import clock, create_draft, offset_of, passages_at, relocate_passages
+from .._notes import clock, create_draft
+from ..widgets.checklist import ChecklistField
 from ..widgets.choice import ChoiceField
+from ..widgets.fields import FIELD_TYPES, FieldContext, LongText, field_id
+from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
-from ._base import BaseModal, BaseScreen
-from ._sealed_input import SealedInputs
+from ._base import BaseScreen
+from ._editor_tags import EditorTags
+from .bookmark import Bookmark, cursor_of
+from .new_note import KindModal as KindModal  # where they used to live
+from .tags import TagModal as TagModal
 
 
 class Form(VerticalScroll, can_focus=False):
     """The scrolling form; its fields take the focus, not the form itself."""
 
 AUTOSAVE_DELAY = 1.0
-STANDARD_TAGS: tuple[str, ...] = (*STATEMENT_TAGS, *STATUS_TAGS, "strength", "afd", "covid")
 
 
 @dataclass(frozen=True)
@@ -74,8 +63,7 @@ class Content:
                     or any(v not in (None, "", [], False) for v in self.fields.values()))
 
 
-def _wid(name: str) -> str:
-    return f"f-{name}"
+_wid = field_id
 
 
 def _words(exc: BaseException) -> str:
@@ -89,16 +77,20 @@ def _words(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class EditorScreen(BaseScreen):
+class EditorScreen(EditorTags, BaseScreen):
     NAME = "Editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save revision", priority=True, id="editor.save"),
         Binding("ctrl+g", "tags", "Tags", priority=True, id="editor.tags"),
         Binding("ctrl+t", "tag_passage", "Tag passage", priority=True, id="editor.tag_passage"),
         Binding("ctrl+o", "history", "History", priority=True, id="editor.history"),
-        Binding("ctrl+r", "raise_concern", "Raise concern", show=False, priority=True,
-                id="editor.concern"),
+        Binding("ctrl+n", "warnings", "Warnings", tooltip="Every minimisation warning",
+                priority=True, id="editor.warnings"),
+        Binding("ctrl+r", "raise_concern", "Concern", tooltip="Raise a concern about this note",
+                priority=True, id="editor.concern"),
         Binding("escape", "back", "Back", id="editor.back"),
+        # reached only from a box or a checklist: inputs, choices and text take enter first
+        Binding("enter", "app.focus_next", "Next field", show=False, id="editor.next"),
     ]
 
     def __init__(self, inspection: Inspection, kind: str, note_id: str | None = None, *,
@@ -117,8 +109,8 @@ class EditorScreen(BaseScreen):
         self._loaded_rev = ""
         self.status = "new"
         self.issues: dict[str, str] = {}
+        self.warnings: list[str] = []  # minimisation warnings of the note as last saved
         self._validate_live = False
-        self._sealed = SealedInputs()  # the child identifier: shown only if it opens here
         if kind == "concern":
             self.add_class("concern")
 
@@ -134,17 +126,19 @@ class EditorScreen(BaseScreen):
                 steps = Label("", id="form-steps", classes="hint", markup=False)
                 steps.display = False  # until a saved form has steps to show
                 yield steps
-            for spec in self.template.fields:
-                yield from self._field(spec)
+            for part in group_grades(self.template.fields, ITEM_SHORT_LABELS):
+                if isinstance(part, FieldSpec):
+                    yield from self._field(part)
+                else:
+                    yield from self._grid(part)
             yield Label(self.template.body_label, classes="long-label")
-            yield TextArea(id=_wid("body"), classes="body", compact=True,
-                           tab_behavior="focus", soft_wrap=True, highlight_cursor_line=False)
+            yield LongText(id=_wid("body"), classes="body")
             with Horizontal(classes="form-row", id="row-tags"):
                 yield Label("Tags", classes="form-label")
                 yield Label("", id="tags-line", markup=False)
             yield Label("", id="passages-line", markup=False)
         yield Label("", id="minimise-line", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _row(self, name: str, label: str, widget: Widget) -> ComposeResult:
         with Horizontal(classes="form-row", id=f"row-{name}"):
@@ -152,43 +146,28 @@ class EditorScreen(BaseScreen):
             yield widget
 
     def _field(self, spec: FieldSpec) -> ComposeResult:
-        wid = _wid(spec.name)
+        kind = FIELD_TYPES[spec.type]
         label = spec.label + (" *" if spec.required else "")
-        if spec.type in ("text", "datetime", "sealed"):
-            placeholder = spec.help or ""
-            if spec.type == "datetime":
-                placeholder = "YYYY-MM-DDTHH:MM, e.g. 2026-03-14T09:30"
-            if spec.type == "sealed":
-                placeholder = "sealed: readable by leads only"
-            yield from self._row(spec.name, label, Input(
-                id=wid, compact=True, max_length=spec.max_length or 0,
-                placeholder=placeholder, password=spec.type == "sealed"))
-        elif spec.type == "int":
-            yield from self._row(spec.name, label, Input(id=wid, compact=True, type="integer",
-                                                         placeholder=spec.help or "a number"))
-        elif spec.type in ("choice", "grade"):
-            yield from self._row(spec.name, label, ChoiceField(
-                spec.choices, id=wid, label=spec.label,
-                prompt="not graded" if spec.type == "grade" else "choose"))
-        elif spec.type == "bool":
-            yield from self._row(spec.name, label, Checkbox("yes", id=wid, compact=True))
-        elif spec.type == "multichoice":
-            with Horizontal(classes="form-row", id=f"row-{spec.name}"):
-                yield Label(label, classes="form-label", markup=False)
-                with Horizontal(id=wid, classes="checklist"):
-                    for i, choice in enumerate(spec.choices):
-                        yield Checkbox(choice, id=f"{wid}-{i}", compact=True)
-        else:  # longtext
-            yield Label(label, classes="long-label", markup=False)
-            yield TextArea(id=wid, classes="longtext", compact=True, tab_behavior="focus",
-                           soft_wrap=True, highlight_cursor_line=False)
+        widget = kind.build(spec, _wid(spec.name))
+        if kind.long:  # the label above: the row shows the focus (:focus-within) all the same
+            with Vertical(classes="form-long", id=f"row-{spec.name}"):
+                yield Label(label, classes="long-label", markup=False)
+                yield widget
+        else:
+            yield from self._row(spec.name, label, widget)
+
+    def _grid(self, items: tuple[GridItem, ...]) -> ComposeResult:
+        grades = {self.template.spec(item.grade).type for item in items}
+        assert grades == {"grade"}
+        yield GradeGrid(items, self.template.spec(items[0].grade).choices,
+                        id=f"grid-{items[0].grade}")
 
     def _heading(self, title: str) -> str:
         what = title.strip() or "new"
         return f"{self.template.label} · {what[:40]} · template v{self.template.version}"
 
     def on_mount(self) -> None:
-        self._w = {w.id: w for w in self.query("Input, ChoiceField, Checkbox, TextArea") if w.id}
+        self._w = {w.id: w for w in self.query("*") if w.id and w.id.startswith("f-")}
         note = self._note()
         if note is not None:
             self.template = template_for(note.kind, note.template)
@@ -196,7 +175,6 @@ class EditorScreen(BaseScreen):
         else:
             self._populate_new()
         self.query_one(f"#{_wid('title')}", Input).focus()
-        self.set_interval(0.2, self._tick, name="autosave")
 
     def _note(self) -> Note | None:
         return self.session.get(self.note_id) if self.note_id else None
@@ -243,27 +221,22 @@ class EditorScreen(BaseScreen):
         self._get(f"#{_wid('title')}").value = title
         self._get(f"#{_wid('body')}").load_text(body)
         self._body_before = body
+        context = FieldContext(open_sealed=self._open_sealed)
         for spec in self.template.fields:
-            value = fields.get(spec.name)
-            wid = f"#{_wid(spec.name)}"
-            if spec.type == "sealed":
-                self._sealed.show(self.session, self.note_id, spec.name, self._get(wid), value)
-            elif spec.type in ("text", "datetime", "int"):
-                self._get(wid).value = "" if value is None else str(value)
-            elif spec.type in ("choice", "grade"):
-                self._get(wid).value = value if value in spec.choices else None
-            elif spec.type == "bool":
-                self._get(wid).value = bool(value)
-            elif spec.type == "multichoice":
-                chosen = set(value or [])
-                for i, choice in enumerate(spec.choices):
-                    self._get(f"{wid}-{i}").value = choice in chosen
-            else:
-                self._get(wid).load_text("" if value is None else str(value))
+            FIELD_TYPES[spec.type].write(self._get(_wid(spec.name)), fields.get(spec.name),
+                                         context)
 
-    def _remember_sealed(self, note: Note, content: Content) -> Content:
-        """After a save: the blobs the store sealed; the form as it now compares to the store."""
-        self._sealed.remember(self.template.sealed_fields, note, content.fields)
+    def _open_sealed(self, name: str, blob: str) -> str | None:
+        return self.session.open_sealed(self.note_id or "", name, blob)
+
+    def _remember_saved(self, note: Note, content: Content) -> Content:
+        """After a save: tell the fields what the store made of their values (a sealed field's
+        blob); the form as it now compares to the store."""
+        for spec in self.template.fields:
+            after_save = FIELD_TYPES[spec.type].after_save
+            if after_save is not None:
+                after_save(self._get(_wid(spec.name)), note.fields.get(spec.name),
+                           content.fields.get(spec.name))
         return self._collect()
 
     # -- reading the form --------------------------------------------------------------------
@@ -273,27 +246,7 @@ class EditorScreen(BaseScreen):
     def _collect(self) -> Content:
         fields: dict[str, Any] = dict(getattr(self, "_extra_fields", {}))
         for spec in self.template.fields:
-            wid = f"#{_wid(spec.name)}"
-            value: Any = None
-            if spec.type == "sealed":
-                value = self._sealed.value(spec.name, self._get(wid).value.strip())
-            elif spec.type in ("text", "datetime"):
-                value = self._get(wid).value.strip() or None
-            elif spec.type == "int":
-                raw = self._get(wid).value.strip()
-                try:
-                    value = int(raw) if raw else None
-                except ValueError:
-                    value = None
-            elif spec.type in ("choice", "grade"):
-                value = self._get(wid).value
-            elif spec.type == "bool":
-                value = self._get(wid).value
-            elif spec.type == "multichoice":
-                value = [c for i, c in enumerate(spec.choices)
-                         if self._get(f"{wid}-{i}").value] or None
-            else:
-                value = self._get(wid).text or None
+            value = FIELD_TYPES[spec.type].read(self._get(_wid(spec.name)))
             if value is not None:
                 fields[spec.name] = value
         title = self._get(f"#{_wid('title')}").value
@@ -307,6 +260,8 @@ class EditorScreen(BaseScreen):
     # -- change tracking and autosave ----------------------------------------------------------
     @on(Input.Changed)
     @on(ChoiceField.Changed)
+    @on(ChecklistField.Changed)
+    @on(GradeRow.Changed)
     @on(Checkbox.Changed)
     @on(TextArea.Changed)
     def _changed(self, event: Any) -> None:
@@ -315,27 +270,18 @@ class EditorScreen(BaseScreen):
         if self._saved is None:
             return
         # cheap on every key: compare the whole form only until it is known to differ
-        self._due = time.monotonic() + self.fp.autosave_delay
+        self._due = self.fp.monotonic() + self.fp.autosave_delay
         if not self.status.startswith("●") and self.dirty:
             self._set_status("● unsaved")
 
-    def _body_changed(self, body: str) -> None:
-        if self.passages and body != self._body_before:
-            kept, lost = relocate_passages(self._body_before, body, self.passages)
-            self.passages = tuple(kept)
-            self._show_tags()
-            if lost:
-                self.notify("Passage tag " + ", ".join(p.tag for p in lost)
-                            + " removed: its text was changed.", severity="warning")
-        self._body_before = body
-
-    def _tick(self) -> None:
-        if self._due is not None and time.monotonic() >= self._due:
+    def clock_tick(self) -> None:
+        """The app's clock ticked (``FieldpadApp.tick``): autosave once the form is quiet."""
+        if self._due is not None and self.fp.monotonic() >= self._due:
             self._due = None
             try:
                 self.flush_autosave()
             except Exception as exc:  # noqa: BLE001 - said in words; tried again shortly
-                self._due = time.monotonic() + 5 * self.fp.autosave_delay
+                self._due = self.fp.monotonic() + 5 * self.fp.autosave_delay
                 self._set_status("● not saved")
                 self.notify(f"Could not autosave: {_words(exc)}. Your text is still here; "
                             "fieldpad tries again in a few seconds.", severity="error",
@@ -359,7 +305,7 @@ class EditorScreen(BaseScreen):
             note = self.session.save(self.note_id, autosave=True, title=content.title,
                                      body=content.body, fields=content.fields,
                                      tags=content.tags, passages=content.passages)
-        self._saved = self._remember_sealed(note, content)
+        self._saved = self._remember_saved(note, content)
         self._loaded_rev = note.rev
         self._after_save(note, content, revision=False)
         return note
@@ -388,12 +334,22 @@ class EditorScreen(BaseScreen):
         bar.set_class(text.startswith("●"), "unsaved")
 
     def _check_minimisation(self, note: Note) -> None:
-        warnings = self.session.minimisation_warnings(note)
+        self.warnings = [w.message for w in self.session.minimisation_warnings(note)]
         line = self.query_one("#minimise-line", Label)
-        if warnings:
-            more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
-            line.update("⚠ " + warnings[0].message + more)
-        line.display = bool(warnings)
+        if self.warnings:
+            n = len(self.warnings)
+            more = f" (+{n - 1} more: ctrl+n)" if n > 1 else ""
+            line.update("⚠ " + self.warnings[0] + more)
+        line.display = bool(self.warnings)
+        self.refresh_bindings()
+
+    @on(events.Click, "#minimise-line")
+    def action_warnings(self) -> None:
+        """Every minimisation warning of this note, in a dialog."""
+        from .warnings_modal import WarningsModal
+
+        if self.warnings:
+            self.app.push_screen(WarningsModal(self.warnings))
 
     # -- saving a revision -------------------------------------------------------------------
     def action_save(self) -> None:
@@ -416,7 +372,7 @@ class EditorScreen(BaseScreen):
             self.notify(f"Not saved as a revision: {n} problem{'s' if n != 1 else ''} to fix "
                         "(your text is kept as a draft).", severity="warning")
             return
-        self._saved = self._remember_sealed(note, content)
+        self._saved = self._remember_saved(note, content)
         self._loaded_rev = note.rev
         self._due = None
         self._show_issues([])
@@ -455,8 +411,8 @@ class EditorScreen(BaseScreen):
         label = Label(text, id=f"err-{name}", classes="field-error", markup=False)
         rows = self.query(f"#row-{name}")
         anchor = rows.first() if rows else self._w.get(_wid(name))
-        if anchor is not None:
-            self.query_one("#form").mount(label, after=anchor)
+        if anchor is not None and anchor.parent is not None:
+            anchor.parent.mount(label, after=anchor)
 
     def _focus_in_error(self) -> bool:
         focused = self.focused
@@ -468,63 +424,11 @@ class EditorScreen(BaseScreen):
         if not target:
             return
         widget = target.first()
-        if widget.id == _wid(name) and not widget.can_focus:
-            focusable = [w for w in widget.query("*") if w.can_focus]
-            widget = focusable[0] if focusable else widget
+        grid = next((a for a in widget.ancestors if isinstance(a, GradeGrid)), None)
+        if grid is not None:
+            grid.focus_field(widget)
+            return
         widget.focus()
-
-    # -- tags --------------------------------------------------------------------------------
-    def _show_tags(self) -> None:
-        self.query_one("#tags-line", Label).update(
-            " · ".join(self.tags) + "   (ctrl+g to change)" if self.tags
-            else "none yet (ctrl+g; ctrl+t tags selected text)")
-        body = self.query_one(f"#{_wid('body')}", TextArea).text
-        line = self.query_one("#passages-line", Label)
-        if self.passages:
-            parts = []
-            for p in sorted(self.passages, key=lambda p: (p.start, p.tag)):
-                piece = " ".join(body[p.start:p.end].split())
-                piece = piece if len(piece) <= 24 else piece[:23] + "…"
-                parts.append(f"{p.tag} “{piece}”")
-            line.update("Passages: " + " · ".join(parts))
-        line.display = bool(self.passages)
-
-    def action_tags(self) -> None:
-        def chosen(tags: list[str] | None) -> None:
-            if tags is not None and tuple(tags) != self.tags:
-                self.tags = tuple(tags)
-                self._show_tags()
-                self._changed(None)
-
-        self.app.push_screen(TagModal("Tags for this note", self.tags), chosen)
-
-    def action_tag_passage(self) -> None:
-        area = self.query_one(f"#{_wid('body')}", TextArea)
-        text = area.text
-        start_loc, end_loc = sorted((area.selection.start, area.selection.end))
-        start = offset_of(text, *start_loc)
-        end = offset_of(text, *end_loc)
-        around = passages_at(self.passages, start, end)
-        if start == end:
-            if not around:
-                self.notify("Select a passage of the text first (shift+arrows), then ctrl+t.",
-                            severity="warning")
-                area.focus()
-                return
-            start, end = around[0].start, around[0].end
-            around = passages_at(self.passages, start, end)
-        piece = " ".join(text[start:end].split())
-        title = f"Tags for “{piece[:40] + ('…' if len(piece) > 40 else '')}”"
-
-        def chosen(tags: list[str] | None) -> None:
-            if tags is None:
-                return
-            others = [p for p in self.passages if (p.start, p.end) != (start, end)]
-            self.passages = tuple(others + [PassageTag(start, end, t) for t in tags])
-            self._show_tags()
-            self._changed(None)
-
-        self.app.push_screen(TagModal(title, tuple(p.tag for p in around)), chosen)
 
     # -- leaving -----------------------------------------------------------------------------
     def action_raise_concern(self) -> None:
@@ -548,6 +452,41 @@ class EditorScreen(BaseScreen):
             return
         self.app.push_screen(HistoryScreen(self.note_id))
 
+    def bookmark(self) -> Bookmark | None:
+        """The note, the focused field and its cursor: to come back here after unlocking."""
+        if self.note_id is None:
+            return None  # nothing saved, nothing to come back to
+        ins_id, kind, note_id = self.inspection.inspection_id, self.kind, self.note_id
+
+        def reopen(session: Session) -> EditorScreen | None:
+            ins = session.inspections.get(ins_id)
+            if ins is None or session.notes.get(note_id) is None:
+                return None
+            return EditorScreen(ins, kind, note_id)
+
+        focused = self.focused
+        return Bookmark(reopen, focused.id if focused is not None else None,
+                        cursor_of(focused))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A concern form raises no concern of its own, and the warnings key is offered only
+        when there are warnings."""
+        if action == "warnings":
+            return bool(self.warnings)
+        return not (action == "raise_concern" and self.kind == "concern")
+
+    def on_screen_suspend(self) -> None:
+        """Another screen on top (a dialog, help, history): save what is here first."""
+        if self.fp.session is None or not self.is_mounted:
+            return
+        try:
+            self.flush_autosave()
+        except Exception as exc:  # noqa: BLE001 - said in words; tried again on the clock
+            self._due = self.fp.monotonic()
+            self._set_status("● not saved")
+            self.notify(f"Could not autosave: {_words(exc)}. Your text is still here.",
+                        severity="error", timeout=8)
+
     def on_screen_resume(self) -> None:
         if self.fp.session is None or self.note_id is None or not self.is_mounted:
             return
@@ -564,88 +503,3 @@ class EditorScreen(BaseScreen):
                         severity="error", timeout=8)
             return
         self.app.pop_screen()
-
-
-class TagModal(BaseModal):
-    """Pick evidence tags: the standard ones by ticking, others (QI2.1, #code) by typing."""
-
-    NAME = "Tags"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="tags.cancel"),
-        Binding("ctrl+s", "done", "Done", priority=True, id="tags.done"),
-    ]
-
-    def __init__(self, title: str, current: tuple[str, ...] | list[str]) -> None:
-        super().__init__()
-        self.heading = title
-        self.current = list(current)
-
-    def compose(self) -> ComposeResult:
-        others = [t for t in self.current if t not in STANDARD_TAGS]
-        with Vertical(classes="dialog modal-box", id="tag-box"):
-            yield Label(self.heading, classes="dialog-title", markup=False)
-            yield SelectionList[str](
-                *[(f"{t:<19}{describe_tag(t)}", t, t in self.current) for t in STANDARD_TAGS],
-                id="tag-choices", compact=True)
-            with Horizontal(classes="form-row"):
-                yield Label("Other tags", classes="form-label")
-                yield Input(" ".join(others), id="tag-other", compact=True,
-                            placeholder="QI2.1 #waits (space between)")
-            yield Label("", id="tag-message", classes="error", markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button("Done", id="done", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#tag-choices", SelectionList).focus()
-
-    @on(Input.Submitted, "#tag-other")
-    @on(Button.Pressed, "#done")
-    def action_done(self) -> None:
-        picked = list(self.query_one("#tag-choices", SelectionList).selected)
-        try:
-            others = parse_tags(self.query_one("#tag-other", Input).value)
-        except InvalidTag as exc:
-            message = self.query_one("#tag-message", Label)
-            message.update(str(exc))
-            message.display = True
-            self.query_one("#tag-other", Input).focus()
-            return
-        ordered = [t for t in STANDARD_TAGS if t in picked]
-        self.dismiss(list(dict.fromkeys(ordered + others)))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class KindModal(BaseModal):
-    """Which kind of record to write."""
-
-    NAME = "New note"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="kind.cancel"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog modal-box", id="kind-box"):
-            yield Label("New note: which kind?", classes="dialog-title")
-            yield OptionList(*[Option(f"{i}  {KIND_LABELS[k]}", id=k)
-                               for i, k in enumerate(KINDS, 1)], id="kinds", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#kinds", OptionList).focus()
-
-    def on_key(self, event: Any) -> None:
-        if event.character and event.character.isdigit():
-            n = int(event.character)
-            if 1 <= n <= len(KINDS):
-                event.stop()
-                self.dismiss(KINDS[n - 1])
-
-    @on(OptionList.OptionSelected, "#kinds")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -12,11 +12,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store import Revision
 
 from .._printable import printable
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 from .workspace import preview_text
@@ -43,7 +44,7 @@ class HistoryScreen(BaseScreen):
         yield DataTable(id="revisions", cursor_type="row")
         with VerticalScroll(id="rev-preview"):
             yield Static("", id="rev-preview-text", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -8,12 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Input, Label
+from textual.widgets import Button, DataTable, Input, Label
 
 from store import FieldpadError, Inspection, ValidationFailed, retention_state
 
 from .._notes import clock, phase_text, summarise
 from .._printable import printable
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
 
@@ -43,8 +44,8 @@ class InspectionsScreen(BaseScreen):
         Binding("c", "concerns", "Concerns", id="inspections.concerns"),
         # shown only when they apply to the highlighted inspection (check_action)
         Binding("x", "close_inspection", "Close…", id="inspections.close"),
-        Binding("E", "export", "Export…", show=False, id="inspections.export"),
-        Binding("w", "timeline", "Timeline…", show=False, id="inspections.timeline"),
+        Binding("E", "export", "Export…", id="inspections.export"),
+        Binding("w", "timeline", "Timeline…", id="inspections.timeline"),
         Binding("o", "reopen", "Reopen", id="inspections.reopen"),
         Binding("P", "purge", "Purge…", id="inspections.purge"),
         Binding("j", "cursor_down", "Down", show=False, id="inspections.down"),
@@ -56,7 +57,7 @@ class InspectionsScreen(BaseScreen):
         table: DataTable = DataTable(id="inspections", cursor_type="row", zebra_stripes=False)
         yield table
         yield Label("", id="concerns-line", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -156,7 +157,7 @@ class InspectionsScreen(BaseScreen):
         self.app.push_screen(TimelineModal(ins), saved)
 
     def action_concerns(self) -> None:
-        from .matrix import ConcernsScreen
+        from .concerns import ConcernsScreen
 
         self.app.push_screen(ConcernsScreen())
 

@@ -5,6 +5,7 @@ and changed grades). Counting and saving are the store's (``store.inspection``),
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,9 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Label,
-    RadioButton,
     RadioSet,
     TextArea,
 )
@@ -38,8 +37,10 @@ from store.inspection import (
 
 from .._printable import printable
 from ..widgets.choice import ChoiceField
+from ..widgets.tickbox import RadioMark
 from ..widgets.title_bar import TitleBar
-from ._base import BaseModal, BaseScreen
+from ._base import BaseModal
+from ._table import TableScreen
 
 #: Column headings for the six-point scale: the summary fits 80 columns.
 GRADE_SHORT = {"excellent": "exc.", "very good": "v.good", "good": "good",
@@ -47,15 +48,16 @@ GRADE_SHORT = {"excellent": "exc.", "very good": "v.good", "good": "good",
 _ITEM_WIDTH = 28
 
 
-class ReviewsScreen(BaseScreen):
+class ReviewsScreen(TableScreen[Note]):
     """Record reviews (moderation state) above, the grade summary below."""
 
     NAME = "Record reviews"
+    TABLE_ID = "reviews"
+    COLUMNS = (("Pseudonym", "pseudonym", None), ("Title", "title", None), ("By", "by", None),
+               ("Graded", "graded", None), ("Moderation", "moderation", None))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "moderate", "Moderate", id="reviews.moderate"),
         Binding("enter", "open", "Open", id="reviews.open"),
-        Binding("j", "cursor_down", "Down", show=False, id="reviews.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="reviews.up"),
         Binding("escape", "back", "Back", id="reviews.back"),
     ]
     CSS = """
@@ -68,56 +70,45 @@ class ReviewsScreen(BaseScreen):
     def __init__(self, inspection: Inspection) -> None:
         super().__init__()
         self.inspection = inspection
-        self.reviews: list[Note] = []
-        self._resumed = False
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(f"Record reviews · {self.inspection.name}", "")
-        yield DataTable(id="reviews", cursor_type="row", zebra_stripes=True)
+    @property
+    def reviews(self) -> list[Note]:
+        return self.rows
+
+    def heading(self) -> str:
+        return f"Record reviews · {self.inspection.name}"
+
+    def compose_below(self) -> ComposeResult:
         yield Label("", id="summary-caption", markup=False)
         # no cell padding: the spaces are in the labels, so the summary fits 80 columns
         yield DataTable(id="grade-summary", cursor_type="row", cell_padding=0,
                         show_cursor=False)
-        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#reviews", DataTable)
-        for label, key in (("Pseudonym", "pseudonym"), ("Title", "title"), ("By", "by"),
-                           ("Graded", "graded"), ("Moderation", "moderation")):
-            table.add_column(label, key=key)
+        # before TableScreen's on_mount loads the rows (Textual runs the subclass's first)
         summary = self.query_one("#grade-summary", DataTable)
         summary.add_column(Text(" Evaluation item"), key="item", width=_ITEM_WIDTH)
         for grade in SIX_POINT_SCALE:
             summary.add_column(Text(f" {GRADE_SHORT[grade]:>6}", justify="right"), key=grade)
         summary.add_column(Text(" graded", justify="right"), key="graded")
-        self.load()
-        table.focus()
 
-    def on_screen_resume(self) -> None:
-        # back from a review or the dialog: reload (not on the first showing: on_mount did)
-        if self._resumed and self.fp.session is not None and self.is_mounted:
-            self.load()
-        self._resumed = True
-
-    def load(self, keep: str | None = None) -> None:
+    def fetch(self) -> list[Note]:
         notes = self.session.list_notes(self.inspection, kind="record_review")
-        self.reviews = sorted(notes, key=lambda n: (str(n.fields.get("pseudonym") or ""),
-                                                    n.title.lower(), n.note_id))
-        table = self.query_one("#reviews", DataTable)
-        keep = keep or self._current_id()
-        table.clear()
-        for n in self.reviews:
-            graded = sum(1 for item, _ in EVALUATION_ITEMS if grade_of(n.fields, item))
-            state = moderation_of(n)
-            table.add_row(str(n.fields.get("pseudonym") or "–"), Text(
-                              printable(n.title, one_line=True)[:30] or "(untitled)"),
-                          n.author or "?", f"{graded}/{len(EVALUATION_ITEMS)}",
-                          Text(state, style="dim" if state == MODERATION_STATES[0] else ""),
-                          key=n.note_id)
-        if keep is not None:
-            ids = [n.note_id for n in self.reviews]
-            if keep in ids:
-                table.move_cursor(row=ids.index(keep))
+        return sorted(notes, key=lambda n: (str(n.fields.get("pseudonym") or ""),
+                                            n.title.lower(), n.note_id))
+
+    def row_key(self, row: Note) -> str:
+        return row.note_id
+
+    def cells(self, row: Note) -> Sequence[object]:
+        graded = sum(1 for item, _ in EVALUATION_ITEMS if grade_of(row.fields, item))
+        state = moderation_of(row)
+        title = printable(row.title, one_line=True)[:30] or "(untitled)"
+        return (str(row.fields.get("pseudonym") or "–"), Text(title),
+                row.author or "?", f"{graded}/{len(EVALUATION_ITEMS)}",
+                Text(state, style="dim" if state == MODERATION_STATES[0] else ""))
+
+    def loaded(self) -> None:
         self._summary()
 
     def _summary(self) -> None:
@@ -137,16 +128,9 @@ class ReviewsScreen(BaseScreen):
             f"Grades across {n} review{'s' if n != 1 else ''} · "
             f"{m[MODERATION_STATES[0]]} not yet moderated")
 
-    def _current_id(self) -> str | None:
-        table = self.query_one("#reviews", DataTable)
-        if not self.reviews or table.cursor_row is None:
-            return None
-        row = table.cursor_row
-        return self.reviews[row].note_id if 0 <= row < len(self.reviews) else None
-
     def _current(self) -> Note | None:
-        note_id = self._current_id()
-        return self.session.notes.get(note_id) if note_id else None
+        row = self.current()
+        return self.session.notes.get(row.note_id) if row is not None else None
 
     def action_moderate(self) -> None:
         note = self._current()
@@ -168,15 +152,6 @@ class ReviewsScreen(BaseScreen):
         note = self._current()
         if note is not None:
             self.app.push_screen(EditorScreen(self.inspection, note.kind, note.note_id))
-
-    def action_cursor_down(self) -> None:
-        self.query_one("#reviews", DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one("#reviews", DataTable).action_cursor_up()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
 
 class ModerateModal(BaseModal):
@@ -211,8 +186,8 @@ class ModerateModal(BaseModal):
             with Horizontal(classes="form-row"):
                 yield Label("Decision", classes="form-label")
                 with RadioSet(id="moderate-decision", compact=True):
-                    yield RadioButton("Agree", id="agree", value=True, compact=True)
-                    yield RadioButton("Amend", id="amend", compact=True)
+                    yield RadioMark("Agree", id="agree", value=True, compact=True)
+                    yield RadioMark("Amend", id="amend", compact=True)
             yield Label("Notes (needed to amend: what changed and why)", classes="hint")
             yield TextArea(str(note.fields.get("moderation_notes") or ""), id="moderate-notes",
                            compact=True, tab_behavior="focus", soft_wrap=True,

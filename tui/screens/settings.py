@@ -8,11 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from store import ValidationFailed
 
 from .._settings import MAX_IDLE_LOCK_MINUTES, MIN_IDLE_LOCK_MINUTES, Settings
+from ..widgets.key_footer import KeyFooter
+from ..widgets.tickbox import TickBox
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -42,8 +44,8 @@ class SettingsScreen(BaseScreen):
                              allow_blank=False)
             with Horizontal(classes="form-row"):
                 yield Label("Clipboard", classes="form-label")
-                yield Checkbox("let copy put note text on the system clipboard", id="clipboard",
-                               value=s.allow_clipboard, compact=True)
+                yield TickBox("let copy put note text on the system clipboard", id="clipboard",
+                              value=s.allow_clipboard)
             yield Label("Off: copy and paste work inside fieldpad only, so note text never "
                         "reaches other programs.", classes="hint")
             with Horizontal(classes="form-row"):
@@ -53,13 +55,18 @@ class SettingsScreen(BaseScreen):
                 yield Label("Server", classes="form-label")
                 yield Input(s.server, id="server", compact=True,
                             placeholder="https://sync.example.org (empty: work offline)")
-            yield Label("Enrol this device once with `fieldpad enrol URL CODE`; the code comes "
-                        "from your lead.", classes="hint")
+            yield Label("Enrol this device once (the code comes from your lead): the Enrol "
+                        "button, or `fieldpad enrol URL CODE`.", classes="hint")
             yield Label("", id="settings-message", classes="error", markup=False)
+            with Horizontal(classes="form-row", id="settings-more"):
+                yield Label("Also", classes="form-label")
+                yield Button("Enrol…", id="enrol", compact=True)
+                yield Button("Timeline…", id="timeline", compact=True)
+                yield Button("Export…", id="export", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#idle", Input).focus()
@@ -95,6 +102,23 @@ class SettingsScreen(BaseScreen):
             self.fp.profile.set_author(author)
         self.notify("Settings saved.")
         self.app.pop_screen()
+
+    @on(Button.Pressed, "#enrol")
+    def _enrol(self) -> None:
+        self.fp.action_enrol()
+
+    @on(Button.Pressed, "#timeline")
+    @on(Button.Pressed, "#export")
+    def _inspection_step(self, event: Button.Pressed) -> None:
+        """The timeline or the export of the inspection the user came from."""
+        from .export import ExportModal, TimelineModal
+
+        inspection = self.fp.current_inspection()
+        if inspection is None:
+            self.notify("No inspection yet: add one first.", severity="warning")
+            return
+        modal = TimelineModal if event.button.id == "timeline" else ExportModal
+        self.app.push_screen(modal(inspection))
 
     @on(Button.Pressed, "#cancel")
     def action_back(self) -> None:

@@ -10,13 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, OptionList, ProgressBar, Static
+from textual.widgets import Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from store import CONFLICTED
 
 from .._printable import printable
 from .._sync_seam import SyncProgress, SyncResult
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -53,7 +54,7 @@ class SyncScreen(BaseScreen):
             yield Static("", id="sync-result", markup=False)
             yield Label("", id="conflicts-title", markup=False)
             yield OptionList(id="conflicts", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._list_conflicts()

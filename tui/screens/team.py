@@ -15,12 +15,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from store import FieldpadError, Inspection
 from store.team import MEMBER, Roster, TeamDevice, fingerprint_text, team_devices, team_roster
 
 from .._printable import printable
+from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 from .team_dialogs import (
@@ -93,9 +94,12 @@ class TeamScreen(BaseScreen):
         Binding("x", "remove", "Remove", id="team.remove"),
         Binding("p", "pair", "Pair reader", id="team.pair"),
         Binding("r", "revoke", "Revoke", id="team.revoke"),
-        Binding("j", "join", "Join with a code", id="team.join"),
+        Binding("J", "join", "Join with a code", id="team.join"),
         Binding("l", "link", "Link my device", id="team.link"),
         Binding("escape", "back", "Back", id="team.back"),
+        # j and k move, as in every list (joining is shift+j)
+        Binding("j", "cursor_down", "Down", show=False, id="team.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="team.up"),
     ]
 
     def __init__(self, inspection: Inspection, *, start: str | None = None) -> None:
@@ -111,7 +115,7 @@ class TeamScreen(BaseScreen):
         yield DataTable(id="team-table", cursor_type="row", zebra_stripes=False)
         yield Static("", id="team-hint", markup=False)
         yield Label("", id="team-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -176,13 +180,13 @@ class TeamScreen(BaseScreen):
         if self.roster is None:
             if self.inspection.scope == "local":
                 return (f"{name} is kept on this device only: it has no team. To join a team "
-                        "inspection, ask your lead for a code, then press j.")
+                        "inspection, ask your lead for a code, then press shift+j.")
             return (f"{name} has no signed team roster on this device yet. To join the team, "
-                    "ask your lead for a code, then press j. If you lead it, sync (s from the "
-                    "list) to start the roster.")
+                    "ask your lead for a code, then press shift+j. If you lead it, sync (s from "
+                    "the list) to start the roster.")
         if not self.on_roster:
             return ("This device is not on the team roster (any more). To join again, ask your "
-                    "lead for a new code, then press j.")
+                    "lead for a new code, then press shift+j.")
         return ("Compare fingerprints in person, then press v. Read each fingerprint off the "
                 "other person's own screen, never from a message: a match shows that the "
                 "device on this list is the one in their hands.")
@@ -416,6 +420,12 @@ class TeamScreen(BaseScreen):
             return
         self._say(result)
         self.notify(result, timeout=8)
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
 
     def action_back(self) -> None:
         if self.busy:

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from store.team import LEAD, MEMBER
 
+from ..widgets.tickbox import RadioMark
 from ._base import BaseModal
 
 #: A server user name, as ``sync.client._team.Team.invite`` and the roster accept it.
@@ -56,8 +57,8 @@ class InviteModal(BaseModal):
             with Horizontal(classes="form-row"):
                 yield Label("Role", classes="form-label")
                 with RadioSet(id="invite-role", compact=True):
-                    yield RadioButton("member", value=True, id="role-member", compact=True)
-                    yield RadioButton("lead", id="role-lead", compact=True)
+                    yield RadioMark("member", value=True, id="role-member", compact=True)
+                    yield RadioMark("lead", id="role-lead", compact=True)
             yield Label("The server must know the user already. A lead can also invite and "
                         "remove members and decide concerns.", classes="hint")
             yield Label("", id="invite-message", classes="error", markup=False)

@@ -5,6 +5,7 @@ screen, ``fieldpad uncertainty`` and the export agree."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Input, Label, SelectionList, Static
+from textual.widgets import Button, DataTable, Input, Label, SelectionList, Static
 
 from store import Inspection, Note, StoreError, ValidationFailed
 from store.inspection import (
@@ -32,7 +33,8 @@ from store.inspection import (
 
 from .._printable import printable
 from ..widgets.title_bar import TitleBar
-from ._base import BaseModal, BaseScreen
+from ._base import BaseModal
+from ._table import TableScreen
 
 HINT = "Tagged status:uncertainty. Each step is signed and synced with the team."
 #: Column widths (cell padding adds 2 each): the table fits 80 columns with a scrollbar.
@@ -55,17 +57,19 @@ def row_label(row: str) -> str:
     return "not linked" if row == UNASSIGNED else ROW_SHORT_LABELS.get(row, row)
 
 
-class UncertaintyScreen(BaseScreen):
+class UncertaintyScreen(TableScreen[AreaRow]):
     """The areas of uncertainty of one inspection and where their follow-up stands."""
 
     NAME = "Areas of uncertainty"
+    TABLE_ID = "areas"
+    COLUMNS = tuple((label, key, _WIDTHS[key]) for label, key in (
+        ("Statement", "row"), ("Note", "title"), ("State", "state"), ("Assigned", "assigned"),
+        ("Evidence", "evidence")))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open note", id="uncertainty.open"),
         Binding("a", "assign", "Assign", id="uncertainty.assign"),
         Binding("r", "resolve", "Resolve", id="uncertainty.resolve"),
         Binding("o", "reopen", "Reopen", id="uncertainty.reopen"),
-        Binding("j", "cursor_down", "Down", show=False, id="uncertainty.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="uncertainty.up"),
         Binding("escape", "back", "Back", id="uncertainty.back"),
     ]
     CSS = """
@@ -78,33 +82,13 @@ class UncertaintyScreen(BaseScreen):
     def __init__(self, inspection: Inspection) -> None:
         super().__init__()
         self.inspection = inspection
-        self.rows: list[AreaRow] = []
-        self._resumed = False
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(f"Areas of uncertainty · {self.inspection.name}", "")
-        yield DataTable(id="areas", cursor_type="row", zebra_stripes=True)
+    def heading(self) -> str:
+        return f"Areas of uncertainty · {self.inspection.name}"
+
+    def compose_below(self) -> ComposeResult:
         yield Static("", id="area-detail", markup=False)
         yield Label(HINT, classes="hint", id="areas-hint", markup=False)
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key in (("Statement", "row"), ("Note", "title"), ("State", "state"),
-                           ("Assigned", "assigned"), ("Evidence", "evidence")):
-            table.add_column(label, key=key, width=_WIDTHS[key])
-        self.load()
-        table.focus()
-
-    def on_screen_resume(self) -> None:
-        # back from a note (it may have been re-tagged); on_mount did the first load
-        if self._resumed and self.fp.session is not None and self.is_mounted:
-            self.load()
-        self._resumed = True
-
-    @staticmethod
-    def _key(area: AreaRow) -> str:
-        return f"{area.row}:{area.note_id}"  # a note in two rows is listed under each
 
     def _title(self, note_id: str) -> str:
         note = self.session.notes.get(note_id)
@@ -114,27 +98,24 @@ class UncertaintyScreen(BaseScreen):
     def evidence_titles(self, follow: FollowUp) -> list[str]:
         return [self._title(i) for i in follow.evidence]
 
-    def load(self) -> None:
-        keep = self._current()  # the highlighted area stays highlighted
-        self.rows = area_rows(self.session, self.inspection)
-        table = self.query_one(DataTable)
-        table.clear()
-        for area in self.rows:
-            f = area.follow_up
-            resolved = f.state == RESOLVED
-            table.add_row(
-                _cut(row_label(area.row), _WIDTHS["row"]),
-                _cut(printable(area.title, one_line=True) or "(untitled)", _WIDTHS["title"]),
+    def fetch(self) -> list[AreaRow]:
+        return area_rows(self.session, self.inspection)
+
+    def row_key(self, row: AreaRow) -> str:
+        return f"{row.row}:{row.note_id}"  # a note in two rows is listed under each
+
+    def cells(self, row: AreaRow) -> Sequence[object]:
+        f = row.follow_up
+        resolved = f.state == RESOLVED
+        return (_cut(row_label(row.row), _WIDTHS["row"]),
+                _cut(printable(row.title, one_line=True) or "(untitled)", _WIDTHS["title"]),
                 _cut(f.state, _WIDTHS["state"], "bold" if f.state == OPEN else "dim"
                      if resolved else ""),
                 _cut(f.assigned_to or "–", _WIDTHS["assigned"]),
                 _cut("; ".join(self.evidence_titles(f)) if resolved else "",
-                     _WIDTHS["evidence"]),
-                key=self._key(area))
-        if keep is not None:
-            keys = [self._key(a) for a in self.rows]
-            if self._key(keep) in keys:
-                table.move_cursor(row=keys.index(self._key(keep)))
+                     _WIDTHS["evidence"]))
+
+    def loaded(self) -> None:
         notes = {a.note_id: a.follow_up.state for a in self.rows}
         counts = {s: sum(1 for v in notes.values() if v == s) for s in (OPEN, ASSIGNED, RESOLVED)}
         self.query_one(TitleBar).set(right=f"{counts[OPEN]} open · {counts[ASSIGNED]} assigned"
@@ -144,15 +125,9 @@ class UncertaintyScreen(BaseScreen):
                                    "status:uncertainty.")
         self._detail()
 
-    def _current(self) -> AreaRow | None:
-        if not self.rows:
-            return None
-        row = self.query_one(DataTable).cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
     @on(DataTable.RowHighlighted)
     def _detail(self) -> None:
-        area = self._current()
+        area = self.current()
         panel = self.query_one("#area-detail", Static)
         if area is None:
             panel.update("")
@@ -185,7 +160,7 @@ class UncertaintyScreen(BaseScreen):
         self.notify(message)
 
     def action_assign(self) -> None:
-        area = self._current()
+        area = self.current()
         if area is None:
             self.notify("No area of uncertainty to assign.")
             return
@@ -197,7 +172,7 @@ class UncertaintyScreen(BaseScreen):
         self.app.push_screen(AssignModal(self.inspection, area), done)
 
     def action_resolve(self) -> None:
-        area = self._current()
+        area = self.current()
         if area is None:
             self.notify("No area of uncertainty to resolve.")
             return
@@ -211,7 +186,7 @@ class UncertaintyScreen(BaseScreen):
         self.app.push_screen(ResolveModal(self.inspection, area), done)
 
     def action_reopen(self) -> None:
-        area = self._current()
+        area = self.current()
         if area is None:
             self.notify("No area of uncertainty to reopen.")
             return
@@ -230,19 +205,10 @@ class UncertaintyScreen(BaseScreen):
     def action_open(self) -> None:
         from .editor import EditorScreen
 
-        area = self._current()
+        area = self.current()
         note = self.session.notes.get(area.note_id) if area is not None else None
         if note is not None:
             self.app.push_screen(EditorScreen(self.inspection, note.kind, note.note_id))
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
 
 class _AreaModal(BaseModal):

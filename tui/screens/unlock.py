@@ -12,9 +12,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Grid, Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Input, Label, LoadingIndicator
+from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator
 
 from .._notes import MIN_PASSPHRASE, strength
+from ..widgets.key_footer import KeyFooter
+from ..widgets.tickbox import TickBox
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 
@@ -52,7 +54,7 @@ class UnlockScreen(BaseScreen):
             yield LoadingIndicator(id="unlock-busy")
             yield Label("Unlocking takes about a second: the key is stretched on purpose.",
                         id="unlock-hint", classes="hint")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _profile_label(self) -> str:
         name = self.fp.profile_dir.name
@@ -173,7 +175,7 @@ class CreateVaultScreen(BaseScreen):
             yield LoadingIndicator(id="create-busy")
             with Horizontal(classes="buttons"):
                 yield Button("Create vault", id="create", variant="primary", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#create-busy").display = False
@@ -263,10 +265,12 @@ class CreateVaultScreen(BaseScreen):
 
 
 class RecoveryKeyScreen(BaseScreen):
-    """The recovery key, shown this once. Continue only after "I have written it down"."""
+    """The recovery key, shown this once. Continue only after "I have written it down": space
+    ticks it, enter continues once it is ticked and says that it must be otherwise."""
 
     NAME = "Recovery key"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "continue", "Continue", id="recovery.continue"),
         Binding("ctrl+l", "no_lock", show=False, priority=True, id="recovery.no_lock"),
     ]
 
@@ -284,13 +288,15 @@ class RecoveryKeyScreen(BaseScreen):
             with Grid(id="recovery-words"):
                 for i, word in enumerate(self._words, 1):
                     yield Label(f"{i:>2}. {word}", classes="recovery-word", markup=False)
-            yield Checkbox("I have written it down", id="written", compact=True)
+            yield TickBox("I have written it down", id="written")
+            yield Label("Space ticks it; then enter continues.", id="written-hint",
+                        classes="hint", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Continue", id="continue", variant="primary", disabled=True,
                              compact=True)
             yield Label("Later: enrol this device with a server (`fieldpad enrol URL CODE`) "
                         "to sync; until then fieldpad works offline.", classes="hint")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#written", Checkbox).focus()
@@ -298,10 +304,21 @@ class RecoveryKeyScreen(BaseScreen):
     @on(Checkbox.Changed, "#written")
     def _written(self, event: Checkbox.Changed) -> None:
         self.query_one("#continue", Button).disabled = not event.value
+        hint = self.query_one("#written-hint", Label)
+        hint.remove_class("error")
+        hint.update("Enter continues." if event.value else "Space ticks it; then enter "
+                                                          "continues.")
 
     @on(Button.Pressed, "#continue")
-    def _continue(self) -> None:
+    def action_continue(self) -> None:
+        if self._session is None:
+            return
         if not self.query_one("#written", Checkbox).value:
+            hint = self.query_one("#written-hint", Label)
+            hint.add_class("error")
+            hint.update("Tick “I have written it down” first (space ticks it): the recovery "
+                        "key is not shown again.")
+            self.query_one("#written", Checkbox).focus()
             return
         session, self._session = self._session, None  # type: ignore[assignment]
         self._words = []
@@ -318,19 +335,21 @@ class RecoveryKeyScreen(BaseScreen):
 
 
 class EnrolScreen(BaseScreen):
-    """First run, last step: enrol with a server (URL and one-time code) or work offline."""
+    """Enrol with a server (URL and one-time code): the first run's last step, where escape
+    works offline, or later from the palette or the settings, where escape goes back."""
 
     NAME = "Enrol"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "offline", "Work offline", id="enrol.offline"),
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, first_run: bool = True) -> None:
         super().__init__()
         self._session = session
+        self.first_run = first_run
 
     def compose(self) -> ComposeResult:
-        yield TitleBar("fieldpad · sync", "optional")
+        yield TitleBar("fieldpad · sync", "optional" if self.first_run else "enrol this device")
         with Center(), Vertical(id="enrol-box", classes="dialog"):
             yield Label("To share notes with your team, enrol this device with the team's "
                         "server. The one-time code comes from your lead or administrator.",
@@ -340,11 +359,21 @@ class EnrolScreen(BaseScreen):
             yield Label("", id="enrol-message")
             with Horizontal(classes="buttons"):
                 yield Button("Enrol", id="enrol", variant="primary", compact=True)
-                yield Button("Work offline", id="offline", compact=True)
-        yield Footer(compact=True)
+                yield Button("Work offline" if self.first_run else "Cancel", id="offline",
+                             compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#enrol-url", Input).focus()
+        url = self.query_one("#enrol-url", Input)
+        settings = getattr(self.fp, "settings", None)
+        if not self.first_run and settings is not None and settings.server:
+            url.value = settings.server
+            self.query_one("#enrol-code", Input).focus()
+        else:
+            url.focus()
+        if self.fp.enrol_now is None:
+            self._say("This copy of fieldpad has no server connection set up here: enrol with "
+                      "`fieldpad enrol URL CODE` instead.", True)
 
     @on(Input.Submitted, "#enrol-url")
     def _next(self) -> None:
@@ -355,8 +384,11 @@ class EnrolScreen(BaseScreen):
     def _submit(self) -> None:
         url = self.query_one("#enrol-url", Input).value.strip()
         code = self.query_one("#enrol-code", Input).value.strip()
+        if self.fp.enrol_now is None:
+            return
         if not url or not code:
-            self._say("Give both the server's address and the code, or work offline.", True)
+            self._say("Give both the server's address and the code"
+                      + (", or work offline." if self.first_run else "."), True)
             return
         self._say("Enrolling…", False)
         self._enrol(url, code)
@@ -379,8 +411,14 @@ class EnrolScreen(BaseScreen):
 
     def _done(self, line: str) -> None:
         self.notify(line, timeout=15)
-        self.fp.unlocked(self._session)
+        self._leave()
 
     @on(Button.Pressed, "#offline")
     def action_offline(self) -> None:
-        self.fp.unlocked(self._session)
+        self._leave()
+
+    def _leave(self) -> None:
+        if self.first_run:
+            self.fp.unlocked(self._session)
+        else:
+            self.app.pop_screen()

@@ -11,10 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store import CONFLICTED, DELETED, Inspection, Note
+from store import CONFLICTED, DELETED, Inspection, Note, Session
 from store.inspection import (
     KIND_LABELS,
     KIND_PLURALS,
@@ -27,9 +27,11 @@ from store.inspection import (
 from .._matches import field_match
 from .._notes import phase_text, when
 from .._printable import printable
+from ..widgets.key_footer import KeyFooter
 from ..widgets.note_list import NoteList
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
+from .bookmark import Bookmark
 from .inspections import sync_status
 
 SIDEBAR_KIND = KIND_PLURALS
@@ -129,21 +131,24 @@ class WorkspaceScreen(BaseScreen):
         Binding("t", "tag", "Tag", id="workspace.tag"),
         Binding("c", "raise_concern", "Concern", id="workspace.concern"),
         Binding("s", "app.sync", "Sync", id="workspace.sync"),
-        Binding("h", "history", "History", show=False, id="workspace.history"),
-        Binding("d", "delete", "Delete", show=False, id="workspace.delete"),
-        Binding("f", "filters", "Filters", show=False, id="workspace.filters"),
-        Binding("m", "matrix", "Evidence matrix", show=False, id="workspace.matrix"),
-        Binding("E", "export", "Export…", show=False, id="workspace.export"),
-        Binding("R", "reviews", "Record reviews", show=False, id="workspace.reviews"),
-        Binding("T", "team", "Team and fingerprints", show=False, id="workspace.team"),
-        Binding("l", "notes", "Notes list", show=False, id="workspace.list"),
+        Binding("m", "matrix", "Matrix", tooltip="Evidence matrix", id="workspace.matrix"),
+        Binding("R", "reviews", "Reviews", tooltip="Record reviews", id="workspace.reviews"),
+        Binding("f", "filters", "Filters", id="workspace.filters"),
+        Binding("h", "history", "History", id="workspace.history"),
+        Binding("d", "delete", "Delete", id="workspace.delete"),
+        Binding("E", "export", "Export…", tooltip="Export the inspection's evidence",
+                id="workspace.export"),
+        Binding("T", "team", "Team", tooltip="Team and fingerprints", id="workspace.team"),
+        Binding("l", "notes", "List", tooltip="Back to the notes list", id="workspace.list"),
         Binding("escape", "back", "Back", id="workspace.back"),
     ]
 
     def __init__(self, inspection: Inspection, *, tags: tuple[str, ...] = (),
-                 note_ids: tuple[str, ...] | None = None, caption: str = "") -> None:
+                 note_ids: tuple[str, ...] | None = None, caption: str = "",
+                 keep: str | None = None) -> None:
         super().__init__()
         self.inspection = inspection
+        self._keep = keep  # the note to highlight first
         #: only these notes (the notes behind a cell of the evidence matrix), with a caption
         self.note_ids = None if note_ids is None else frozenset(note_ids)
         self.caption = caption
@@ -168,11 +173,25 @@ class WorkspaceScreen(BaseScreen):
                 yield NoteList(self.fp.now, id="notes")
                 with VerticalScroll(id="preview"):
                     yield Static("", id="preview-text", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.refresh_notes()
+        self.refresh_notes(keep=self._keep)
         self.query_one(NoteList).focus()
+
+    def bookmark(self) -> Bookmark | None:
+        """The inspection and the highlighted note (a matrix cell's list is not kept)."""
+        if self.note_ids is not None:
+            return None
+        ins_id = self.inspection.inspection_id
+        note = self.query_one(NoteList).current
+        keep = note.note_id if note is not None else None
+
+        def reopen(session: Session) -> WorkspaceScreen | None:
+            ins = session.inspections.get(ins_id)
+            return WorkspaceScreen(ins, keep=keep) if ins is not None else None
+
+        return Bookmark(reopen)
 
     def on_screen_resume(self) -> None:
         if self.fp.session is not None and self.is_mounted:
@@ -270,14 +289,7 @@ class WorkspaceScreen(BaseScreen):
         return text
 
     def _filter_line(self, shown: int, total: int) -> None:
-        parts = [self.caption] if self.caption else []
-        if self.kind:
-            parts.append(SIDEBAR_KIND[self.kind])
-        if self.state:
-            parts.append(self.state)
-        parts.extend(self.tags)
-        if self.author:
-            parts.append(f"by {self.author}")
+        parts = [self._filter_words()] if self._filter_words() else []
         if self.query_text.strip():
             parts.append(f"“{self.query_text.strip()[:16]}”")
         what = " · ".join(parts) if parts else "all notes"
@@ -316,13 +328,44 @@ class WorkspaceScreen(BaseScreen):
     def _highlighted(self, event: NoteList.Highlighted) -> None:
         preview = self.query_one("#preview-text", Static)
         if event.note is None:
-            preview.update(Text("No notes here yet: press n to write one."
-                                if not self.query_text else "Nothing matches.", style="dim"))
+            preview.update(Text(self.why_empty(), style="dim"))
         else:
             preview.update(preview_text(event.note, self.fp.now(),
                                         show_unsynced=self.inspection.scope != "local",
                                         query=self.query_text))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
+
+    def why_empty(self) -> str:
+        """Why the list is empty: no notes yet, or which filter or search hides them."""
+        live = getattr(self, "_live", [])
+        searched = self.query_text.strip()
+        hiding = self._filter_words()
+        if not live and self.state != "deleted":
+            return "No notes here yet: press n to write one."
+        n = len(self._everything if self.state == "deleted" else live)
+        what = f"all {n} note{'s' if n != 1 else ''}" if n > 1 else "the one note"
+        if searched and not hiding:
+            return (f"Nothing matches “{searched[:40]}” in {what}. Esc in the search box "
+                    "clears it.")
+        if hiding:
+            also = f" with “{searched[:40]}”" if searched else ""
+            return (f"No notes match: the filter {hiding}{also} hides {what}. f changes "
+                    "the filters; All, at the top of them, clears them.")
+        return "No notes to show."
+
+    def _filter_words(self) -> str:
+        """The filters in force, as words: "Reviews · S1 · by LR2"."""
+        parts = [self.caption] if self.caption else []
+        if self.note_ids is not None and not self.caption:
+            parts.append("a cell of the matrix")
+        if self.kind:
+            parts.append(SIDEBAR_KIND[self.kind])
+        if self.state:
+            parts.append(self.state)
+        parts.extend(self.tags)
+        if self.author:
+            parts.append(f"by {self.author}")
+        return " · ".join(parts)
 
     @on(NoteList.Selected)
     def _selected(self, event: NoteList.Selected) -> None:

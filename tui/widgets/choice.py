@@ -1,9 +1,11 @@
-"""A one-line choice (a grade of the six-point scale, an age band...): one widget, not four.
+"""A one-line choice (an age band, a participant type, a grade...): one widget, not four.
 
 Textual's ``Select`` is four widgets with an overlay each; a record review has thirteen of them,
-which makes every re-layout (each focus change) slow. ``ChoiceField`` shows the value with a
-``▾``; enter or space opens the list in a small dialog, left/right step through the choices,
-delete clears.
+which makes every re-layout (each focus change) slow. ``ChoiceField`` shows every choice on its
+line when they fit (``○ child  ● young person  ○ staff``), else the value with a ``▾``. A digit
+picks that choice and moves on to the next field; a letter picks the next choice starting with
+it; enter or space opens the list in a small dialog, left/right step through the choices,
+delete clears. Any other printable key says what the keys are (it never vanishes silently).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from textual.widget import Widget
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from .glyphs import radio
+from .keys import digit_choice, say_not_here, unbound_printable
+
 _NONE = "\x00none"
 
 
@@ -36,8 +41,8 @@ class ChoiceField(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     ChoiceField { height: 1; width: 1fr; background: $boost; padding: 0 1 0 0; }
-    ChoiceField:focus { background-tint: $foreground 8%; text-style: bold; }
     ChoiceField.-empty { color: $text-muted; }
+    ChoiceField:focus { text-style: reverse bold; color: $foreground; }
     """
 
     value: reactive[str | None] = reactive(None, init=False)
@@ -68,10 +73,55 @@ class ChoiceField(Widget, can_focus=True):
         self.set_class(value is None, "-empty")
         self.post_message(self.Changed(self, value))
 
+    def inline(self, width: int) -> Text | None:
+        """Every choice on one line with the chosen one marked, or None if they do not fit
+        (two spaces between them, or one where that is what makes them fit)."""
+        for gap in ("  ", " "):
+            out = Text(no_wrap=True)
+            for i, choice in enumerate(self.choices):
+                style = "bold" if choice == self.value else ""
+                out.append((gap if i else "") + f"{radio(choice == self.value)} ")
+                out.append(choice, style=style)
+            if out.cell_len <= width:
+                return out
+        return None
+
     def render(self) -> Text:
         width = max(1, self.size.width - 2)
+        inline = self.inline(self.size.width)
+        if inline is not None:
+            return inline
         shown = self.value if self.value is not None else self.prompt
         return Text(f"{shown[:width]:<{width}} ▾", no_wrap=True)
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit picks that choice and moves on; a letter picks the next choice starting
+        with it; other printable keys say so instead of vanishing."""
+        char = event.character or ""
+        if char.isdigit() and char != "0":  # a choice by its number (said if there is none)
+            index = digit_choice(self, event, len(self.choices), "picks a choice")
+            if index is not None:
+                self.value = self.choices[index]
+                self.screen.focus_next()
+            return
+        if char.isalpha() and self.pick_initial(char):
+            event.stop()
+            return
+        if char != " " and unbound_printable(self, event):
+            event.stop()
+            last = min(9, len(self.choices))
+            say_not_here(self, f"{self.label or 'This field'}: 1–{last} or a first letter "
+                               "picks; enter lists the choices.")
+
+    def pick_initial(self, letter: str) -> bool:
+        """Pick the next choice (after the current one) that starts with ``letter``."""
+        start = self.choices.index(self.value) + 1 if self.value in self.choices else 0
+        ordered = self.choices[start:] + self.choices[:start]
+        for choice in ordered:
+            if choice[:1].casefold() == letter.casefold():
+                self.value = choice
+                return True
+        return False
 
     def action_step(self, delta: int) -> None:
         if not self.choices:
@@ -120,7 +170,8 @@ class ChoicePicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.heading, markup=False)
-            yield OptionList(*[Option(Text(c), id=c) for c in self.choices],
+            yield OptionList(*[Option(Text(f"{i} {c}" if i <= 9 else f"  {c}"), id=c)
+                               for i, c in enumerate(self.choices, 1)],
                              Option(Text(f"({self.prompt})", style="dim"), id=_NONE),
                              compact=True)
 
@@ -132,6 +183,12 @@ class ChoicePicker(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def on_key(self, event: events.Key) -> None:
+        char = event.character or ""
+        if char.isdigit() and 0 < int(char) <= min(9, len(self.choices)):
+            event.stop()
+            self.dismiss(self.choices[int(char) - 1])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,55 @@
+"""The notice that the terminal is smaller than fieldpad's 80×24: shown over whatever screen is
+open, gone by itself once the terminal is large enough again (escape carries on regardless)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Label
+
+from ._base import BaseModal
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+
+
+def too_small(width: int, height: int) -> bool:
+    return width < MIN_WIDTH or height < MIN_HEIGHT
+
+
+class TooSmallNotice(BaseModal):
+    NAME = "Terminal too small"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "carry_on", "Carry on anyway", id="too_small.carry_on"),
+    ]
+    CSS = """
+    TooSmallNotice { align: center middle; }
+    TooSmallNotice > #too-small-box { width: 100%; max-width: 60; height: auto;
+                                      border: heavy $warning; background: $surface;
+                                      padding: 0 1; }
+    TooSmallNotice #too-small-title { text-style: bold; color: $text-warning; width: 100%; }
+    TooSmallNotice Label { width: 100%; }
+    """
+
+    def __init__(self, width: int, height: int) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="too-small-box"):
+            yield Label(f"fieldpad needs at least {MIN_WIDTH}×{MIN_HEIGHT}", id="too-small-title")
+            yield Label(self._size_text(), id="too-small-size", markup=False)
+            yield Label("Make the window larger or the font smaller: this notice goes away "
+                        "by itself. Escape carries on at this size.", markup=False)
+
+    def _size_text(self) -> str:
+        return f"This terminal is {self.width}×{self.height}."
+
+    def show_size(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.query_one("#too-small-size", Label).update(self._size_text())
+
+    def action_carry_on(self) -> None:
+        self.dismiss(None)
