@@ -18,7 +18,7 @@ from .._errors import Conflict, Unprocessable
 from ._base import Caller, IncomingRecord, RepairOutcome, StoredCopy
 
 if TYPE_CHECKING:
-    from ._sql import Tx
+    from ._tx import Tx
 
 MAX_LISTED = 100
 """Most damaged seqs listed per stream at once: the author repairs them, then sees the rest."""
