@@ -325,7 +325,7 @@ class SyncEngine:
             log.info("event=waiting_for_keys collection=%s records=%d", cid.hex()[:8], missing)
             why = who_must_sync(self.session, cid, label)
             if why:
-                self.report.problems.append(why)
+                self.report.wait_for_admission(why)
             return
         if not missing:
             return

@@ -27,9 +27,10 @@ class ServerRefused(SyncError):
 
 
 class AccessDenied(ServerRefused):
-    """401/403: this device is revoked, not enrolled, or no longer a member. Exit code 3."""
+    """401/403: this device is revoked, not enrolled, or no longer a member. Exit code 5 (the
+    device, not the passphrase: 3 is for a locked vault or a wrong passphrase)."""
 
-    exit_code = 3
+    exit_code = 5
 
 
 class ForkError(ServerRefused):

@@ -152,7 +152,7 @@ def check_joined(trust: Trust, local: dict[str, Any], cid: bytes, proof: bytes) 
     roster = check_link_acceptance(*args)
     if roster is None and shown is not None:
         leads = ", ".join(sorted({d.user for d in shown.devices() if d.role == LEAD}))
-        trust.report.problems.append(
+        trust.report.wait_for_admission(
             f"{local.get('name') or 'the inspection'}: your other device vouched for this one; "
             f"a lead's device ({leads}) must sync next: it adds this device and gives it the "
             "keys. Then sync here again.")

@@ -36,6 +36,9 @@ class SyncReport:
     created_collections: int = 0
     delivered_keys: int = 0
     waiting_for_keys: list[str] = field(default_factory=list)
+    # the problems that only say this device is not admitted yet, and whose sync comes next
+    # (also in ``problems``): alone, they make ``fieldpad sync`` exit 5, not 1
+    not_admitted: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)  # what an honest server never does
     admitted: list[str] = field(default_factory=list)  # devices this lead device added
     linked: list[str] = field(default_factory=list)  # own new devices this device vouched for
@@ -49,6 +52,17 @@ class SyncReport:
     resent: int = 0  # own records the server had lost, sent again
     repaired: int = 0  # own records the server held damaged, replaced by this device's copies
     reported_damage: int = 0  # records set aside here that the server confirmed damaged
+
+    def wait_for_admission(self, why: str) -> None:
+        """This device cannot read a collection until another device's sync admits it."""
+        self.problems.append(why)
+        self.not_admitted.append(why)
+
+    @property
+    def only_waiting(self) -> bool:
+        """Not done only because this device waits to be admitted (or for its keys)."""
+        return bool(self.not_admitted) and not self.alerts and not self.quarantined \
+            and all(p in self.not_admitted for p in self.problems)
 
     @property
     def ok(self) -> bool:

@@ -394,7 +394,7 @@ class Trust:
             if status["state"] == "joined":  # not answered yet: say whose sync answers it
                 from ._link import waiting_for_answer  # here: _link imports this module
 
-                self.report.problems.append(waiting_for_answer(local))
+                self.report.wait_for_admission(waiting_for_answer(local))
             elif status["state"] == "rejected":
                 self.alert(f"the lead's device refused this device's answer to the invitation "
                            f"({status.get('reason') or 'no reason given'}): the keys it saw "

@@ -5,12 +5,18 @@ extra saying what to install."""
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
+import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tui.cli import EXIT_USAGE, build_parser
+
+ROOT = Path(__file__).parents[2]
 
 
 def _subcommands(parser: argparse.ArgumentParser, path: str = "fieldpad",
@@ -75,3 +81,21 @@ def test_serve_without_the_server_extra_says_what_to_install(
     assert _server.run("serve", ["--port", "0"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "install fieldpad[server]" in err and "fastapi" in err
+
+
+def test_note_fields_lists_a_kinds_fields_without_unlocking(tmp_path: Path) -> None:
+    """Issue 15: `fieldpad note fields KIND` says what `--field NAME=VALUE` takes, as a table or
+    JSON, without a profile or a passphrase; cut off by `head`, it stops quietly."""
+    from store.inspection import template_for
+
+    argv = [sys.executable, "-m", "tui", "--profile", str(tmp_path / "none")]
+    r = subprocess.run([*argv, "note", "fields", "interview", "--json"], capture_output=True,
+                       text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    fields = json.loads(r.stdout)
+    assert [f["name"] for f in fields] == [f.name for f in template_for("interview").fields]
+    assert next(f for f in fields if f["name"] == "participant_type")["choices"]
+    r = subprocess.run(f"{shlex.join([*argv, 'note', 'fields', 'record_review'])} | head -1",
+                       shell=True, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.stdout.startswith("pseudonym") and r.stderr == ""
+    assert not (tmp_path / "none").exists()  # no profile was made

@@ -70,13 +70,13 @@ def test_enrol_and_sync_two_devices(tmp_path: Path, served: tuple[str, Path]) ->
     shown = json.loads(spare("note", "show", note_id, "--json").stdout)
     assert shown["title"] == "Walk round" and shown["tags"] == ["S1"]
     # the same code cannot be used twice
-    r = spare("enrol", url, code, code=3)
+    r = spare("enrol", url, code, code=5)
     assert "refused" in r.stderr
-    # revoked: exit 3, notes still there
+    # revoked: exit 5 (the device, not the passphrase), notes still there
     device_line = next(x for x in admin(db, "device", "list").splitlines()
                        if x.strip())  # the first device enrolled: the laptop
     admin(db, "device", "revoke", device_line.split()[0])
-    r = laptop("sync", code=3)
+    r = laptop("sync", code=5)
     assert "401" in r.stderr or "403" in r.stderr
     assert json.loads(laptop("note", "show", note_id, "--json").stdout)["title"] == "Walk round"
 
@@ -128,8 +128,9 @@ def test_team_invite_join_list_verify_remove(tmp_path: Path, served: tuple[str, 
 @pytest.mark.slow
 def test_own_second_device_linked_and_sync_exit_codes_while_waiting(
         tmp_path: Path, served: tuple[str, Path]) -> None:
-    """Issue 11, item 6: `fieldpad sync` exits 1 and names who must sync next until the new
-    device has its keys; `team link` on the device alice holds; no lead action at all."""
+    """Issue 11, item 6: `fieldpad sync` exits 5 (not admitted yet) and names who must sync
+    next until the new device has its keys; `team link` on the device alice holds; no lead
+    action at all."""
     url, db = served
     admin(db, "user", "add", "alice")
     admin(db, "inspection", "add", "Northshire 2026", "--lead", "lead")
@@ -145,16 +146,16 @@ def test_own_second_device_linked_and_sync_exit_codes_while_waiting(
     laptop("sync")
     phone = _cli(tmp_path, "phone")
     phone("enrol", url, admin(db, "invite", "alice").strip().splitlines()[-1])
-    r = phone("sync", code=1)  # enrolled, on no roster: not done
+    r = phone("sync", code=5)  # enrolled, on no roster: not done
     assert "not on the team roster" in r.stderr and "fieldpad team link" in r.stderr
     r = laptop("team", "link", "--inspection", "Northshire 2026")
     code = r.stdout.strip().splitlines()[-1]
     assert "fieldpad team join" in r.stderr
     phone("team", "join", code)
-    r = phone("sync", code=1)
+    r = phone("sync", code=5)
     assert "showed the code" in r.stderr and "must sync next" in r.stderr
     assert "vouched for your new device alice" in laptop("sync").stdout
-    r = phone("sync", code=1)
+    r = phone("sync", code=5)
     assert "a lead's device (lead) must sync next" in r.stderr
     assert "added to the team" in lead("sync").stdout  # the lead's usual sync, nothing more
     r = phone("sync")

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from store import Note, Profile, Session
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NETWORK = 0, 1, 2, 3, 4
+#: This device may not sync (yet): revoked, removed, or waiting to be admitted or for its keys.
+EXIT_DEVICE = 5
 
 
 # -- options ----------------------------------------------------------------------------------

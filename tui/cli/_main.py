@@ -29,6 +29,7 @@ from . import (
 )
 from ._common import (
     EXIT_ERROR,
+    EXIT_OK,
     Parents,
     Parser,
     add_global_options,
@@ -127,6 +128,12 @@ def _report(exc: BaseException) -> int:
         print("fieldpad: the disk is full: nothing was saved by this command and nothing "
               "earlier was lost. Free some space and try again.", file=sys.stderr)
         return EXIT_ERROR
+    if isinstance(exc, BrokenPipeError):  # `fieldpad ... | head`: the reader had enough
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
     if isinstance(exc, OSError):
         print(f"fieldpad: {exc.strerror or exc}"
               + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)

@@ -91,6 +91,12 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
     p.add_argument("--devices", action="store_true",
                    help="show the fingerprint of the device that signed each revision")
 
+    p = command(actions, "fields", "the fields of a record kind: name, type, label, choices "
+                "(no unlock needed)", parents.common, cmd_note_fields)
+    p.set_defaults(no_profile=True)
+    p.add_argument("kind", choices=KINDS, help="the record kind")
+    add_json_option(p)
+
     p = command(actions, "diff", "what changed between two revisions, field by field and word "
                 "by word", parents.unlock, cmd_note_diff)
     p.add_argument("id", help="the note's id or a unique prefix")
@@ -228,6 +234,24 @@ def cmd_note_history(profile: Profile, args: argparse.Namespace) -> int:
             device = f" {a.fingerprint or a.device}" if args.devices else ""
             out(f"{r.rev[:8]}…{r.rev.split('.')[1]:<5} {r.updated.isoformat(timespec='seconds')} "
                 f"{a.name:<6}{device} {r.state:<10} {r.title}")
+    return 0
+
+
+def cmd_note_fields(profile: Profile | None, args: argparse.Namespace) -> int:
+    """``fieldpad note fields KIND [--json]``: what ``--field NAME=VALUE`` accepts for a kind."""
+    from store.inspection import template_for
+
+    specs = template_for(args.kind).fields
+    if args.json:
+        out(json.dumps([{"name": f.name, "type": f.type, "label": f.label,
+                         "required": f.required, "choices": list(f.choices)} for f in specs],
+                       indent=2, ensure_ascii=False))
+        return 0
+    width = max((len(f.name) for f in specs), default=4)
+    for f in specs:
+        choices = f" ({', '.join(f.choices)})" if f.choices else ""
+        required = " *" if f.required else ""
+        out(f"{f.name:<{width}}  {f.type:<11} {f.label}{required}{choices}")
     return 0
 
 

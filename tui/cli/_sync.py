@@ -6,7 +6,7 @@ import argparse
 import shlex
 from typing import TYPE_CHECKING
 
-from ._common import Parents, command, out, plural, unlock, warn
+from ._common import EXIT_DEVICE, Parents, command, out, plural, unlock, warn
 
 if TYPE_CHECKING:
     from store import Profile
@@ -85,6 +85,8 @@ def cmd_sync(profile: Profile, args: argparse.Namespace) -> int:
         warn(f"set aside (failed verification): {q}")
     for p in report.problems:
         warn(f"{'ALERT' if p in report.alerts else 'problem'}: {p}")
+    if report.only_waiting:
+        return EXIT_DEVICE
     return 0 if report.ok and not report.quarantined else 1
 
 

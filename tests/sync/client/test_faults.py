@@ -298,11 +298,11 @@ def test_revoked_device_is_refused_and_keeps_its_store(server, team_factory) -> 
     with RevokeOnPush(server.url, bob.session.device_id, bob.session.keys.device.signing,
                       retry=RetryPolicy(**FAST_RETRY)) as c, pytest.raises(AccessDenied) as ei:
         sync(bob.session, c)
-    assert ei.value.exit_code == 3 and "revoked" in str(ei.value), str(ei.value)
+    assert ei.value.exit_code == 5 and "revoked" in str(ei.value), str(ei.value)
     # and every later sync is refused at once
     with pytest.raises(AccessDenied) as ei:
         bob.sync(retry=RetryPolicy(**FAST_RETRY))
-    assert ei.value.exit_code == 3 and "revoked" in str(ei.value), str(ei.value)
+    assert ei.value.exit_code == 5 and "revoked" in str(ei.value), str(ei.value)
 
     still = [r.seq for r in bob.session.streams.unpushed(bob.session.device_id)
              if r.collection_id == cid]
