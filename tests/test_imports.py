@@ -168,11 +168,9 @@ def import_cycles() -> list[list[str]]:
 
 
 #: Still in a circle (not done in issue 14): the app and its screens, which open each other and
-#: name the app's type; and the device-link checks, written as part of the trust checks that
-#: call them back. Nothing else may join these, and no other circle may form.
+#: name the app's type. Nothing else may join it, and no other circle may form.
 KNOWN_CYCLES = (
     ("tui.app", "tui._commands_palette", "tui._ways_out", "tui.screens.", "tui.widgets."),
-    ("sync.client._link", "sync.client._trust"),
 )
 
 

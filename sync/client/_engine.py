@@ -28,6 +28,7 @@ from store.team import NotALead, Roster, purge_statement_refusal
 from ._errors import AccessDenied, ServerRefused
 from ._healing import StreamCheck, own_stream_checks, plural
 from ._http import SyncClient
+from ._joining import finish_joins
 from ._link import admit_links, vouch_pending, who_must_sync
 from ._report import Progress, SyncReport
 from ._trust import TeamState, Trust, kind_order
@@ -68,7 +69,7 @@ class SyncEngine:
         self._bootstrap(listing["inspections"], collections)
         by_inspection = self._group(collections)
         self._gone(collections)
-        self.trust.finish_joins(by_inspection)
+        finish_joins(self.trust, by_inspection)
         rosters: dict[bytes, Roster | None] = {}
         for col in sorted(collections, key=kind_order):
             cid = bytes.fromhex(col["collection_id"])

@@ -1,11 +1,12 @@
-"""A member's own second device (issue 11, item 6): the client's three ends of a link, and
-the words for who must sync next while a device waits for its keys. The protocol and its
+"""A member's own second device (issue 11, item 6): the client's two ends of a link that
+vouch and admit, and the words for who must sync next while a device waits for its keys (the
+joining device's end, shared with invitations, is ``_joining.py``). The protocol and its
 checks are in ``store/_link.py``; the code is an ordinary invitation code (``store/_invite``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from store import FieldpadError, Inspection, Session
 from store.team import (
@@ -16,10 +17,6 @@ from store.team import (
     LinkClaim,
     Roster,
     accept_proof,
-    check_acceptance,
-    check_link_acceptance,
-    code_maker,
-    fingerprint_prefix_text,
     pending_links,
     publish_link,
     verify_join,
@@ -27,10 +24,7 @@ from store.team import (
 
 from ._errors import ServerRefused
 from ._http import SyncClient
-from ._trust import READING, RESTRICTED, TEAM, TeamState
-
-if TYPE_CHECKING:
-    from ._trust import Trust
+from ._trust import READING, RESTRICTED, TEAM, TeamState, Trust
 
 
 class LinkError(FieldpadError):
@@ -137,36 +131,7 @@ def _admit(trust: Trust, iid: bytes, state: TeamState, roster: Roster, role: str
     return roster
 
 
-# -- device B: finishing, or saying who must sync next ---------------------------------------
-def check_joined(trust: Trust, local: dict[str, Any], cid: bytes, proof: bytes) -> Roster | None:
-    """The roster a joining device may pin, from an invitation or a link; None while a lead's
-    device has still to add it (the report then says which lead must sync next)."""
-    keys = trust.session.keys.device
-    invitation = Invitation(bytes.fromhex(local["secret"]),
-                            bytes.fromhex(local["lead_fingerprint"]))
-    events = trust._fetch(cid, 0)
-    maker, shown = code_maker(invitation, events)
-    args = (invitation, cid, events, trust.me, keys.sign_pub, keys.kx_pub, local["user"], proof)
-    if maker is None or maker.role == LEAD:
-        return check_acceptance(*args)
-    roster = check_link_acceptance(*args)
-    if roster is None and shown is not None:
-        leads = ", ".join(sorted({d.user for d in shown.devices() if d.role == LEAD}))
-        trust.report.wait_for_admission(
-            f"{local.get('name') or 'the inspection'}: your other device vouched for this one; "
-            f"a lead's device ({leads}) must sync next: it adds this device and gives it the "
-            "keys. Then sync here again.")
-    return roster
-
-
-def waiting_for_answer(local: dict[str, Any]) -> str:
-    """The report line while the device that showed the code has not checked the answer."""
-    fpr = fingerprint_prefix_text(bytes.fromhex(local["lead_fingerprint"]))
-    return (f"{local.get('name') or 'the inspection'}: this device answered the code; the "
-            f"device that showed the code (fingerprint {fpr}…) must sync next: it checks "
-            "this device's answer. Then sync here again.")
-
-
+# -- device B: who must sync next (the joining end itself is in _joining.py) -----------------
 def who_must_sync(session: Session, cid: bytes, label: str) -> str | None:
     """Why this device holds no key to ``cid`` and whose sync delivers one, or None when a
     pending invitation or link already says so."""
@@ -185,5 +150,4 @@ def who_must_sync(session: Session, cid: bytes, label: str) -> str | None:
             f"{user}`)")
 
 
-__all__ = ["LinkError", "admit_links", "check_joined", "start_link", "vouch_pending",
-           "waiting_for_answer", "who_must_sync"]
+__all__ = ["LinkError", "admit_links", "start_link", "vouch_pending", "who_must_sync"]

@@ -1,6 +1,6 @@
 """The key lifecycle of one sync (DESIGN §6, issue 7): signed rosters, keys checked against
 the roster's commitments, key delivery to roster devices only, rotation after a removal, and
-the two ends of an invitation.
+the lead's end of an invitation (the joining end is ``_joining.py``, which builds on this).
 
 The server is trusted for nothing here. It stores the roster log, routes invitations and keeps
 wrapped keys; every client verifies the log back to the lead key it pinned when it joined and
@@ -25,7 +25,6 @@ from store.team import (
     MEMBER,
     REMOVE,
     ROTATE,
-    AcceptanceRejected,
     Invitation,
     JoinRejected,
     Roster,
@@ -376,60 +375,6 @@ class Trust:
         wraps = [(e, did, self.replica.wrap_key(cid, e, did, kx))
                  for e in range(1, roster.epoch + 1) if self.replica.has_key(cid, e)]
         self._upload(cid, wraps)
-
-    # -- invitations: the joining end --------------------------------------------------------
-    def finish_joins(self, by_inspection: dict[bytes, TeamState]) -> None:
-        """For each invitation this device answered: once the lead accepted, check the roster
-        against the lead's proof and pin the inspection's lead key."""
-        for inv_id, local in self.book.invites("join").items():
-            try:
-                status = self.client.invite_status(inv_id)
-            except ServerRefused as exc:
-                if exc.status in (404, 410):
-                    self.report.problems.append(f"the invitation to {local.get('name', '')} "
-                                                "is no longer known to the server; ask the "
-                                                "lead for a new code")
-                    self.book.drop_invite(inv_id)
-                continue
-            if status["state"] == "joined":  # not answered yet: say whose sync answers it
-                from ._link import waiting_for_answer  # here: _link imports this module
-
-                self.report.wait_for_admission(waiting_for_answer(local))
-            elif status["state"] == "rejected":
-                self.alert(f"the lead's device refused this device's answer to the invitation "
-                           f"({status.get('reason') or 'no reason given'}): the keys it saw "
-                           "were not this device's. Ask the lead for a new code.")
-                self.book.drop_invite(inv_id)
-            elif status["state"] == "accepted" and status.get("accept_proof"):
-                self._finish_join(inv_id, local, status, by_inspection)
-
-    def _finish_join(self, inv_id: bytes, local: dict[str, Any], status: dict[str, Any],
-                     by_inspection: dict[bytes, TeamState]) -> None:
-        iid = bytes.fromhex(local["inspection_id"])
-        state = by_inspection.get(iid)
-        col = state.team if state else None
-        if state is not None and local.get("collection_id"):
-            col = next((c for c in state.collections.values()
-                        if c["collection_id"] == local["collection_id"]), None)
-        if col is None:
-            return  # the server does not list the collection yet
-        cid = bytes.fromhex(col["collection_id"])
-        from ._link import check_joined  # an invitation or a link (_link imports us)
-
-        try:
-            roster = check_joined(self, local, cid, bytes.fromhex(status["accept_proof"]))
-            if roster is None:
-                return  # vouched for by an own device; a lead's device adds it next
-            self.book.pin(iid, roster.genesis_sign_key)
-        except (AcceptanceRejected, RosterError) as exc:
-            self.alert(f"the team roster shown for {local.get('name', 'the inspection')} was "
-                       f"not made by the lead whose code was entered ({exc}); this device "
-                       "did not join. Ask the lead for a new code.")
-            self.book.drop_invite(inv_id)
-            return
-        self.book.save(roster, roster.genesis_sign_key)
-        self.book.drop_invite(inv_id)
-        self.report.joined.append(local.get("name") or iid.hex()[:8])
 
     @staticmethod
     def _quietly(fn: Any, *args: Any) -> None:
