@@ -9,37 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from store import Session
+    from ._host import Host
 
 Command = tuple[str, Callable[[], object], str]
 
 
-class PaletteApp(Protocol):
-    """What the palette needs of the app (``tui.app.FieldpadApp``): its session and actions.
-    A protocol, so that the palette does not import the app that imports it."""
-
-    session: Session | None
-
-    def new_note(self, kind: str) -> Any: ...
-    def push_screen(self, screen: Any) -> Any: ...
-    def action_quit(self) -> Any: ...
-    def action_sync(self) -> Any: ...
-    def action_conflicts(self) -> Any: ...
-    def action_inspections(self) -> Any: ...
-    def action_concerns_queue(self) -> Any: ...
-    def action_lock(self) -> Any: ...
-    def action_help(self) -> Any: ...
-    def action_settings(self) -> Any: ...
-    def action_enrol(self) -> Any: ...
-
-
-
-def commands_for(app: PaletteApp, screen: object) -> Iterator[Command]:
+def commands_for(app: Host, screen: object) -> Iterator[Command]:
     from .screens.conflict import ConflictScreen
     from .screens.editor import EditorScreen
     from .screens.inspections import InspectionsScreen
@@ -145,7 +125,7 @@ def _records_commands(screen: object) -> Iterator[Command]:
         yield "Concerns: Close", screen.action_close, "Close the concern (x)"
 
 
-def _uncertainty_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
+def _uncertainty_commands(app: Host, screen: object) -> Iterator[Command]:
     """Areas of uncertainty: from the workspace, and the list's own actions."""
     from .screens.uncertainty import UncertaintyScreen
     from .screens.workspace import WorkspaceScreen
@@ -164,7 +144,7 @@ def _uncertainty_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
         yield "Uncertainty: Reopen", screen.action_reopen, "It is not resolved after all (o)"
 
 
-def _team_commands(app: PaletteApp, screen: object) -> Iterator[Command]:
+def _team_commands(app: Host, screen: object) -> Iterator[Command]:
     """The team screen's actions: from anywhere they open it on the current inspection."""
     from .screens.team import TeamScreen, open_team
 

@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from . import _ways_out
 from ._commands_palette import FieldpadCommands
+from ._keys import Everywhere
 from ._sync_seam import EnrolNow, SyncNow, SyncResult, TeamNow, no_team_server, offline
 from .screens.unlock import CreateVaultScreen, UnlockScreen
 
@@ -67,13 +68,7 @@ class FieldpadApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS: ClassVar[set] = {FieldpadCommands}  # no system commands: no screenshot command
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
-        Binding("ctrl+l", "lock", "Lock", show=False, priority=True, id="app.lock"),
-        Binding("f1", "help", "Help", show=False, id="app.help"),
-        Binding("question_mark", "help", "Help", show=False, id="app.help_key"),
-        Binding("f2", "settings", "Settings", show=False, id="app.settings"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = Everywhere.BINDINGS
 
     def __init__(self, profile_dir: Path | str | None = None, *, profile: Profile | None = None,
                  sync_now: SyncNow | None = None,
@@ -170,7 +165,7 @@ class FieldpadApp(App[int]):
         self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
             self._open_profile, thread=True, group="profile", name="open profile")))
         self.set_interval(TICK_SECONDS, self.tick, name="clock")
-        _ways_out.install(self)
+        _ways_out.install(self, self.flush_editors)
         self._started = True
         self.call_after_refresh(self.check_size)
 
@@ -415,9 +410,10 @@ class FieldpadApp(App[int]):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, InspectionsScreen):
             self.pop_screen()
 
-    def current_inspection(self) -> Inspection | None:
+    def current_inspection(self, *, team_first: bool = False) -> Inspection | None:
         """The inspection the user is in (any screen above that has one), the highlighted one
-        on the inspections list, else the first."""
+        on the inspections list, else the first. ``team_first`` (the team's commands): with
+        nothing highlighted, the first team inspection rather than the first of all."""
         from .screens.inspections import InspectionsScreen
 
         if self.session is None:
@@ -427,8 +423,13 @@ class FieldpadApp(App[int]):
             if inspection is not None:
                 return inspection
             if isinstance(screen, InspectionsScreen):
-                return screen.current()
+                highlighted = screen.current()
+                if highlighted is not None or not team_first:
+                    return highlighted
+                break
         items = self.session.list_inspections()
+        if team_first:
+            items = [i for i in items if i.scope == "team"] or items
         return items[0] if items else None
 
     def new_note(self, kind: str, fields: dict | None = None) -> None:
@@ -438,6 +439,13 @@ class FieldpadApp(App[int]):
         inspection = self.current_inspection()
         if inspection is not None:
             self.push_screen(EditorScreen(inspection, kind, initial_fields=fields))
+
+
+    def show_notes(self, inspection: Inspection, note_ids: Iterable[str], caption: str) -> None:
+        """A workspace of just these notes (the evidence matrix's drill-down)."""
+        from .screens.workspace import WorkspaceScreen
+
+        self.push_screen(WorkspaceScreen(inspection, note_ids=note_ids, caption=caption))
 
 
 def run_app(profile_dir: Path, *, no_mouse: bool = False, sync_now: SyncNow | None = None,

@@ -11,14 +11,15 @@ from textual.widget import Widget
 if TYPE_CHECKING:
     from store import Session
 
-    from ..app import FieldpadApp
+    from .._host import Host
 
 
 class _AppAccess:
-    """The app as fieldpad's app, and its session (LockedError when locked)."""
+    """The app as fieldpad's app (its face for screens, ``tui._host.Host``), and its session
+    (LockedError when locked)."""
 
     @property
-    def fp(self) -> FieldpadApp:
+    def fp(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     @property

@@ -26,7 +26,7 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
 
 def binding_classes() -> list[tuple[str, type]]:
     """(where, class) for the app and every screen and widget with bindings of its own."""
-    from ..app import FieldpadApp
+    from .._keys import Everywhere
     from ..widgets.checklist import ChecklistField
     from ..widgets.choice import ChoiceField, ChoicePicker
     from ..widgets.grade_grid import GradeGrid, RationaleText
@@ -53,7 +53,7 @@ def binding_classes() -> list[tuple[str, type]]:
     from .workspace import WorkspaceScreen
 
     groups = [
-        ("Everywhere", FieldpadApp),
+        ("Everywhere", Everywhere),
         ("Unlock", UnlockScreen),
         ("First run", CreateVaultScreen),
         ("Inspections", InspectionsScreen),

@@ -16,11 +16,11 @@ from textual.widgets import DataTable, Static
 
 from store import Revision
 
+from .._preview import preview_text
 from .._printable import printable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
-from .workspace import preview_text
 
 
 class HistoryScreen(BaseScreen):

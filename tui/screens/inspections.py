@@ -12,27 +12,12 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from store import FieldpadError, Inspection, ValidationFailed, retention_state
 
-from .._notes import clock, phase_text, summarise
+from .._notes import phase_text, summarise
 from .._printable import printable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.title_bar import TitleBar
 from ._base import BaseModal, BaseScreen
-
-
-def sync_status(app) -> str:  # FieldpadApp
-    """"synced 17:42 · 3 unsynced": records of team inspections not yet sent. Local
-    inspections (the Notebook) never leave this device, so they do not count."""
-    session = app.session
-    team = {i for i, ins in session.inspections.items() if ins.scope != "local"}
-    if not team:
-        return "local notes only"
-    total = sum(1 for n in session.notes.values() if not n.pushed and n.inspection_id in team)
-    from store import last_synced
-
-    # this run's last sync, else the last one any run finished (the command line, the demo)
-    at = app.last_sync_at or last_synced(session)
-    when = f"synced {clock(at.astimezone())}" if at else "not synced yet"
-    return f"{when} · {total} unsynced"
+from ._status import sync_status
 
 
 class InspectionsScreen(BaseScreen):

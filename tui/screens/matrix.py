@@ -100,14 +100,13 @@ class MatrixScreen(BaseScreen):
 
     @on(DataTable.CellSelected)
     def action_show(self) -> None:
-        from .workspace import WorkspaceScreen
-
+        """The notes behind the cell, in a workspace of their own; the app opens it (the
+        matrix is opened from the workspace and does not import it back)."""
         if self.matrix is None:
             return
         row, col = self._cell()
         ids = self.matrix.note_ids[(row, col)]
-        self.app.push_screen(WorkspaceScreen(
-            self.inspection, note_ids=ids, caption=f"{row} × {COLUMN_LABELS[col]}"))
+        self.fp.show_notes(self.inspection, ids, f"{row} × {COLUMN_LABELS[col]}")
 
     def action_uncertainty(self) -> None:
         from .uncertainty import UncertaintyScreen

@@ -36,31 +36,10 @@ from .team_dialogs import (
 )
 
 if TYPE_CHECKING:
-    from ..app import FieldpadApp
+    from .._host import Host
 
 
-def current_inspection(app: FieldpadApp) -> Inspection | None:
-    """The inspection the user is in: the nearest screen that has one, else the only team
-    inspection, else the first."""
-    from .inspections import InspectionsScreen
-
-    for screen in reversed(app.screen_stack):
-        if isinstance(screen, InspectionsScreen):
-            ins = screen.current()
-            if ins is not None:
-                return ins
-            break
-        ins = getattr(screen, "inspection", None)
-        if isinstance(ins, Inspection):
-            return ins
-    if app.session is None:
-        return None
-    items = app.session.list_inspections()
-    teams = [i for i in items if i.scope == "team"]
-    return (teams or items or [None])[0]
-
-
-def open_team(app: FieldpadApp, start: str | None = None) -> None:
+def open_team(app: Host, start: str | None = None) -> None:
     """Open the team screen of the current inspection (from the palette); ``start``:
     ``"invite"`` or ``"join"`` opens that step at once."""
     if app.session is None:
@@ -70,7 +49,7 @@ def open_team(app: FieldpadApp, start: str | None = None) -> None:
         if start:
             getattr(screen, f"action_{start}")()
         return
-    inspection = current_inspection(app)
+    inspection = app.current_inspection(team_first=True)
     if inspection is None:
         app.notify("There is no inspection to show a team of.")
         return
