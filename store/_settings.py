@@ -32,6 +32,14 @@ class Setting:
                 return int(raw)
             except ValueError:
                 raise ValueError("give a whole number") from None
+        if kind is dict:
+            try:
+                value = json.loads(raw) if raw.strip() else {}
+            except ValueError:
+                value = None
+            if not isinstance(value, dict):
+                raise ValueError('give a JSON object, e.g. {"workspace.search": "ctrl+f"}')
+            return value
         if self.key == "ca_file" and raw.strip():
             # stored absolute: the same file whatever folder a later command runs in
             return str(Path(raw.strip()).expanduser().resolve())
@@ -52,7 +60,14 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "A PEM file of the certificate authority that signs the sync server's certificate "
             "(your organisation's own CA); only it is trusted then. Empty: the system's trust "
             "store."),
+    Setting("keymap", {},
+            'Keys of your own in the app: a JSON object of binding ids and keys, e.g. '
+            '{"workspace.search": "ctrl+f", "app.help": "f1,h"}; docs/keys.md lists the ids. '
+            "Applied on unlocking; an entry the app cannot use is named in a notice."),
 )}
+
+#: A keymap's bounds: it is a handful of keys, not a place to store anything else.
+KEYMAP_MAX_ENTRIES, KEYMAP_MAX_TEXT = 200, 100
 
 
 def check_setting(key: str, value: Any) -> None:
@@ -69,6 +84,21 @@ def check_setting(key: str, value: Any) -> None:
             raise invalid(key, "plain http is only allowed to this machine; use https")
     if key == "ca_file" and value:
         _check_ca_file(key, Path(value))
+    if key == "keymap":
+        _check_keymap(key, value)
+
+
+def _check_keymap(key: str, value: Any) -> None:
+    """The shape only: which binding ids and key names exist is the app's to say."""
+    if not isinstance(value, dict) or len(value) > KEYMAP_MAX_ENTRIES:
+        raise invalid(key, f"give a JSON object of at most {KEYMAP_MAX_ENTRIES} binding ids "
+                      'and keys, e.g. {"workspace.search": "ctrl+f"}')
+    for binding_id, keys in value.items():
+        if not (isinstance(binding_id, str) and isinstance(keys, str) and binding_id.strip()
+                and keys.strip() and len(binding_id) <= KEYMAP_MAX_TEXT
+                and len(keys) <= KEYMAP_MAX_TEXT):
+            raise invalid(key, "each entry is a binding id and its keys, both text, e.g. "
+                          '"workspace.search": "ctrl+f" (several keys: "ctrl+f,slash")')
 
 
 def _check_ca_file(key: str, path: Path) -> None:

@@ -32,6 +32,7 @@ class Host(Protocol):
     profile_dir: Path
     kdf_params: Callable[[], KdfParams] | None
     unlock_attempts: int
+    keymap: dict[str, str]
 
     @property
     def profile(self) -> Profile: ...

@@ -1,4 +1,4 @@
-"""The app's view of the profile's settings: idle lock minutes, theme, clipboard, server.
+"""The app's view of the profile's settings: idle lock minutes, theme, clipboard, server, keymap.
 
 The settings live in the store, sealed under the local data key (``Session.settings`` and
 ``Session.set_setting``, the same ones ``fieldpad config`` uses), so they are read after
@@ -7,7 +7,7 @@ unlocking: until then the app uses the defaults below. Odd stored values fall ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 # store._settings only (no crypto, no SQLite): the defaults are the store's, defined once
@@ -31,6 +31,8 @@ class Settings:
     allow_clipboard: bool = SETTINGS["allow_clipboard"].default
     #: The sync server's URL ("" means offline).
     server: str = SETTINGS["server"].default
+    #: Keys of the user's own: binding id to keys (``tui/_keymap.py`` checks and applies it).
+    keymap: dict[str, str] = field(default_factory=dict)
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -48,12 +50,15 @@ def load_settings(session: Session) -> Settings:
         s = s.with_changes(allow_clipboard=stored["allow_clipboard"])
     if isinstance(stored.get("server"), str):
         s = s.with_changes(server=stored["server"])
+    if isinstance(stored.get("keymap"), dict):
+        s = s.with_changes(keymap={k: v for k, v in stored["keymap"].items()
+                                   if isinstance(k, str) and isinstance(v, str)})
     return s
 
 
 def save_settings(session: Session, settings: Settings, before: Settings | None = None) -> None:
     """Store what changed. The store validates: ``ValidationFailed`` names the bad setting."""
-    for key in ("server", "idle_lock_minutes", "theme", "allow_clipboard"):
+    for key in ("server", "idle_lock_minutes", "theme", "allow_clipboard", "keymap"):
         value = getattr(settings, key)
         if before is None or getattr(before, key) != value:
             session.set_setting(key, value)

@@ -115,6 +115,9 @@ class FieldpadApp(App[int]):
         self._bookmarks: list[Bookmark] = []
         #: the size at which the too-small notice was dismissed (it stays away at that size)
         self._small_dismissed: tuple[int, int] | None = None
+        #: the user's keys in force (the usable entries of the ``keymap`` setting)
+        self.keymap: dict[str, str] = {}
+        self._keymap_setting: dict[str, str] = {}
 
     # -- profile and clock -------------------------------------------------------------------
     def now(self) -> datetime:
@@ -189,6 +192,7 @@ class FieldpadApp(App[int]):
                         "defaults.", severity="warning")
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
+        self.apply_keymap(self.settings.keymap)
         self._drop_size_notice()  # it may have come up while the key was being stretched
         self.switch_screen(InspectionsScreen())
         self._return_to(session)
@@ -372,6 +376,26 @@ class FieldpadApp(App[int]):
         self.settings = settings
         if settings.theme in self.available_themes:
             self.theme = settings.theme
+        self.apply_keymap(settings.keymap)
+
+    # -- keys of the user's own --------------------------------------------------------------
+    def apply_keymap(self, keymap: dict[str, str]) -> None:
+        """Apply the usable entries of the ``keymap`` setting and say, once per keymap, what
+        was left out or loses its key (``tui/_keymap.py``). Without a keymap nothing is
+        checked and no screen is imported."""
+        if keymap == self._keymap_setting:
+            return
+        self._keymap_setting = dict(keymap)
+        usable: dict[str, str] = {}
+        if keymap:
+            from ._keymap import check_keymap
+
+            check = check_keymap(keymap)
+            usable = check.usable
+            if check.notice():
+                self.notify(check.notice(), severity="warning", timeout=15)
+        self.keymap = usable
+        self.set_keymap(usable)
 
     def action_sync(self) -> None:
         from .screens.sync import SyncScreen

@@ -132,10 +132,11 @@ class HelpScreen(BaseScreen):
         self.query_one("#help-body").focus()
 
     def _key(self, binding: Binding) -> str:
-        if binding.key_display:
+        keys = self.fp.keymap.get(binding.id or "")  # the user's own keys (the keymap)
+        if keys is None and binding.key_display:
             return binding.key_display
         return ", ".join(self.app.get_key_display(Binding(k.strip(), binding.action))
-                         for k in binding.key.split(","))
+                         for k in (keys or binding.key).split(","))
 
     def _here(self) -> list[tuple[str, type]]:
         """The groups of the screen the help came from: its own, its bases', the focused

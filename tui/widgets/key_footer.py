@@ -35,9 +35,14 @@ class KeyFooter(Footer):
         return [entries[0] for entries in by_action.values()]
 
     def _more_key(self) -> tuple[str, str]:
-        """(key, what it shows): ``?`` types itself in a text field, f1 never does."""
+        """(key, what it shows): ``?`` types itself in a text field, f1 never does; the
+        user's own help keys when the keymap moved them."""
         typing = isinstance(self.app.focused, (Input, TextArea))
-        return ("f1", "f1") if typing else ("question_mark", "?")
+        binding_id, key = ("app.help", "f1") if typing else ("app.help_key", "question_mark")
+        own = getattr(self.app, "keymap", {}).get(binding_id)
+        if own:
+            key = own.split(",")[0].strip()
+        return key, self.app.get_key_display(Binding(key, "app.help"))
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
