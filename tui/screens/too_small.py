@@ -47,9 +47,15 @@ class TooSmallNotice(BaseModal):
     def _size_text(self) -> str:
         return f"This terminal is {self.width}×{self.height}."
 
+    def on_mount(self) -> None:
+        self.show_size(self.width, self.height)  # a size given before the label was there
+
     def show_size(self, width: int, height: int) -> None:
+        """The terminal's size now. The app's clock may call it between pushing the notice and
+        its first drawing: then the label is not there yet, and mounting shows the size."""
         self.width, self.height = width, height
-        self.query_one("#too-small-size", Label).update(self._size_text())
+        for label in self.query("#too-small-size").results(Label):
+            label.update(self._size_text())
 
     def action_carry_on(self) -> None:
         self.dismiss(None)
