@@ -67,6 +67,7 @@ from ._sealed_fields import (
     sealed_names,
 )
 from ._tags import (
+    BODY_FIELD,
     FRAMEWORK_INDICATORS,
     STATEMENT_TAGS,
     STATUS_TAGS,
@@ -173,6 +174,7 @@ __all__ = [
     "InvalidTag",
     "parse_tags",
     "PassageTag",
+    "BODY_FIELD",
     "validate_tag",
     "EVALUATION_ITEMS",
     "KIND_LABELS",
