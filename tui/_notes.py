@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,11 +61,11 @@ def relocate_passages(old: str, new: str, passages: Iterable[PassageTag]
                       ) -> tuple[list[PassageTag], list[PassageTag]]:
     """Move passage tags along when the text around them changes.
 
-    A passage whose own text is still there (nearest to where it was) moves with it; one whose
-    text was edited away is returned in the second list, so the editor can say so.
+    ``old`` and ``new`` are one text (the body, or one long text field) before and after an
+    edit, and ``passages`` the tags in that text. A passage whose own text is still there
+    (nearest to where it was) moves with it, keeping its field; one whose text was edited away
+    is returned in the second list, so the editor can say so.
     """
-    from store import PassageTag
-
     kept: list[PassageTag] = []
     lost: list[PassageTag] = []
     for p in passages:
@@ -76,7 +76,7 @@ def relocate_passages(old: str, new: str, passages: Iterable[PassageTag]
         hits = [m.start() for m in re.finditer(re.escape(piece), new)] if piece else []
         if hits:
             start = min(hits, key=lambda h: abs(h - p.start))
-            kept.append(PassageTag(start, start + len(piece), p.tag))
+            kept.append(replace(p, start=start, end=start + len(piece)))
         else:
             lost.append(p)
     return kept, lost

@@ -104,7 +104,7 @@ class EditorScreen(EditorTags, BaseScreen):
         self.tags: tuple[str, ...] = ()
         self.passages: tuple[PassageTag, ...] = ()
         self._saved: Content | None = None
-        self._body_before = ""
+        self._texts_before: dict[str, str] = {}
         self._due: float | None = None
         self._loaded_rev = ""
         self.status = "new"
@@ -220,11 +220,11 @@ class EditorScreen(EditorTags, BaseScreen):
         self._extra_fields = {k: v for k, v in fields.items() if self.template.get(k) is None}
         self._get(f"#{_wid('title')}").value = title
         self._get(f"#{_wid('body')}").load_text(body)
-        self._body_before = body
         context = FieldContext(open_sealed=self._open_sealed)
         for spec in self.template.fields:
             FIELD_TYPES[spec.type].write(self._get(_wid(spec.name)), fields.get(spec.name),
                                          context)
+        self._remember_texts()
 
     def _open_sealed(self, name: str, blob: str) -> str | None:
         return self.session.open_sealed(self.note_id or "", name, blob)
@@ -265,8 +265,8 @@ class EditorScreen(EditorTags, BaseScreen):
     @on(Checkbox.Changed)
     @on(TextArea.Changed)
     def _changed(self, event: Any) -> None:
-        if isinstance(event, TextArea.Changed) and event.text_area.id == _wid("body"):
-            self._body_changed(event.text_area.text)
+        if isinstance(event, TextArea.Changed) and isinstance(event.text_area, LongText):
+            self._text_changed(event.text_area)
         if self._saved is None:
             return
         # cheap on every key: compare the whole form only until it is known to differ
