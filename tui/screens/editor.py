@@ -22,6 +22,7 @@ from textual.widgets import Checkbox, Input, Label, TextArea
 from store import Inspection, Note, PassageTag, Session, ValidationFailed
 from store.inspection import (
     ITEM_SHORT_LABELS,
+    KIND_LABELS,
     FieldSpec,
     Template,
     template_for,
@@ -31,9 +32,10 @@ from store.inspection import (
 from .._notes import clock, create_draft
 from ..widgets.checklist import ChecklistField
 from ..widgets.choice import ChoiceField
-from ..widgets.fields import FIELD_TYPES, FieldContext, LongText, field_id
+from ..widgets.fields import FieldContext, LongText, field_id, field_type
 from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
 from ..widgets.key_footer import KeyFooter
+from ..widgets.note_pick import NoteChoice, NotePickField
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
 from ._editor_tags import EditorTags
@@ -146,7 +148,7 @@ class EditorScreen(EditorTags, BaseScreen):
             yield widget
 
     def _field(self, spec: FieldSpec) -> ComposeResult:
-        kind = FIELD_TYPES[spec.type]
+        kind = field_type(spec)
         label = spec.label + (" *" if spec.required else "")
         widget = kind.build(spec, _wid(spec.name))
         if kind.long:  # the label above: the row shows the focus (:focus-within) all the same
@@ -220,11 +222,20 @@ class EditorScreen(EditorTags, BaseScreen):
         self._extra_fields = {k: v for k, v in fields.items() if self.template.get(k) is None}
         self._get(f"#{_wid('title')}").value = title
         self._get(f"#{_wid('body')}").load_text(body)
-        context = FieldContext(open_sealed=self._open_sealed)
+        context = FieldContext(open_sealed=self._open_sealed, notes=self._note_choices)
         for spec in self.template.fields:
-            FIELD_TYPES[spec.type].write(self._get(_wid(spec.name)), fields.get(spec.name),
+            field_type(spec).write(self._get(_wid(spec.name)), fields.get(spec.name),
                                          context)
         self._remember_texts()
+
+    def _note_choices(self) -> list[NoteChoice]:
+        """The inspection's notes a concern can be linked to (newest first): not this one,
+        not another concern."""
+        notes = self.session.list_notes(self.inspection)
+        notes.sort(key=lambda n: n.hlc, reverse=True)
+        return [NoteChoice(n.note_id, n.title, KIND_LABELS.get(n.kind, n.kind),
+                           n.first_author or n.author)
+                for n in notes if n.note_id != self.note_id and n.kind != "concern"]
 
     def _open_sealed(self, name: str, blob: str) -> str | None:
         return self.session.open_sealed(self.note_id or "", name, blob)
@@ -233,7 +244,7 @@ class EditorScreen(EditorTags, BaseScreen):
         """After a save: tell the fields what the store made of their values (a sealed field's
         blob); the form as it now compares to the store."""
         for spec in self.template.fields:
-            after_save = FIELD_TYPES[spec.type].after_save
+            after_save = field_type(spec).after_save
             if after_save is not None:
                 after_save(self._get(_wid(spec.name)), note.fields.get(spec.name),
                            content.fields.get(spec.name))
@@ -246,7 +257,7 @@ class EditorScreen(EditorTags, BaseScreen):
     def _collect(self) -> Content:
         fields: dict[str, Any] = dict(getattr(self, "_extra_fields", {}))
         for spec in self.template.fields:
-            value = FIELD_TYPES[spec.type].read(self._get(_wid(spec.name)))
+            value = field_type(spec).read(self._get(_wid(spec.name)))
             if value is not None:
                 fields[spec.name] = value
         title = self._get(f"#{_wid('title')}").value
@@ -262,6 +273,7 @@ class EditorScreen(EditorTags, BaseScreen):
     @on(ChoiceField.Changed)
     @on(ChecklistField.Changed)
     @on(GradeRow.Changed)
+    @on(NotePickField.Changed)
     @on(Checkbox.Changed)
     @on(TextArea.Changed)
     def _changed(self, event: Any) -> None:
