@@ -1,11 +1,13 @@
 """The inspection domain's face (loaded lazily by ``__init__.py``)."""
 
 from ._concerns import (
+    LEAD_FIELDS,
     STEP_FIELDS,
     ConcernStep,
     concern_steps,
     concerns_queue,
     format_age,
+    may_decide,
     open_concern_lines,
     raise_concern,
     record_step,
@@ -123,11 +125,13 @@ __all__ = [
     "KIND_TABLE",
     "KindNames",
     "STEP_FIELDS",
+    "LEAD_FIELDS",
     "concern_steps",
     "concerns_queue",
     "ConcernStep",
     "open_concern_lines",
     "format_age",
+    "may_decide",
     "raise_concern",
     "record_step",
     "COLUMN_LABELS",

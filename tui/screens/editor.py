@@ -22,7 +22,6 @@ from textual.widgets import Checkbox, Input, Label, TextArea
 from store import Inspection, Note, PassageTag, Session, ValidationFailed
 from store.inspection import (
     ITEM_SHORT_LABELS,
-    KIND_LABELS,
     FieldSpec,
     Template,
     template_for,
@@ -35,9 +34,10 @@ from ..widgets.choice import ChoiceField
 from ..widgets.fields import FieldContext, LongText, field_id, field_type
 from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
 from ..widgets.key_footer import KeyFooter
-from ..widgets.note_pick import NoteChoice, NotePickField
+from ..widgets.note_pick import NotePickField
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
+from ._editor_concern import EditorConcern
 from ._editor_tags import EditorTags
 from .bookmark import Bookmark, cursor_of
 from .new_note import KindModal as KindModal  # where they used to live
@@ -79,7 +79,7 @@ def _words(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class EditorScreen(EditorTags, BaseScreen):
+class EditorScreen(EditorConcern, EditorTags, BaseScreen):
     NAME = "Editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save revision", priority=True, id="editor.save"),
@@ -128,7 +128,7 @@ class EditorScreen(EditorTags, BaseScreen):
                 steps = Label("", id="form-steps", classes="hint", markup=False)
                 steps.display = False  # until a saved form has steps to show
                 yield steps
-            for part in group_grades(self.template.fields, ITEM_SHORT_LABELS):
+            for part in group_grades(self._form_specs(), ITEM_SHORT_LABELS):
                 if isinstance(part, FieldSpec):
                     yield from self._field(part)
                 else:
@@ -203,39 +203,15 @@ class EditorScreen(EditorTags, BaseScreen):
         self.query_one(TitleBar).set(left=self._heading(note.title))
         self._show_steps(note)
 
-    def _show_steps(self, note: Note) -> None:
-        if note.kind != "concern" or not self.query("#form-steps"):
-            return
-        from rich.text import Text
-
-        from store.inspection import concern_steps
-
-        from .concern_step import step_line
-
-        steps = concern_steps(note, self.session.history(note.note_id))
-        tz, own = self.fp.now().tzinfo, self.session.device_id
-        label = self.query_one("#form-steps", Label)
-        label.update(Text("\n").join(step_line(s, tz, 74, own) for s in steps))
-        label.display = bool(steps)
-
     def _set_values(self, title: str, body: str, fields: dict[str, Any]) -> None:
         self._extra_fields = {k: v for k, v in fields.items() if self.template.get(k) is None}
         self._get(f"#{_wid('title')}").value = title
         self._get(f"#{_wid('body')}").load_text(body)
         context = FieldContext(open_sealed=self._open_sealed, notes=self._note_choices)
-        for spec in self.template.fields:
+        for spec in self._form_specs():
             field_type(spec).write(self._get(_wid(spec.name)), fields.get(spec.name),
                                          context)
         self._remember_texts()
-
-    def _note_choices(self) -> list[NoteChoice]:
-        """The inspection's notes a concern can be linked to (newest first): not this one,
-        not another concern."""
-        notes = self.session.list_notes(self.inspection)
-        notes.sort(key=lambda n: n.hlc, reverse=True)
-        return [NoteChoice(n.note_id, n.title, KIND_LABELS.get(n.kind, n.kind),
-                           n.first_author or n.author)
-                for n in notes if n.note_id != self.note_id and n.kind != "concern"]
 
     def _open_sealed(self, name: str, blob: str) -> str | None:
         return self.session.open_sealed(self.note_id or "", name, blob)
@@ -243,7 +219,7 @@ class EditorScreen(EditorTags, BaseScreen):
     def _remember_saved(self, note: Note, content: Content) -> Content:
         """After a save: tell the fields what the store made of their values (a sealed field's
         blob); the form as it now compares to the store."""
-        for spec in self.template.fields:
+        for spec in self._form_specs():
             after_save = field_type(spec).after_save
             if after_save is not None:
                 after_save(self._get(_wid(spec.name)), note.fields.get(spec.name),
@@ -256,7 +232,7 @@ class EditorScreen(EditorTags, BaseScreen):
 
     def _collect(self) -> Content:
         fields: dict[str, Any] = dict(getattr(self, "_extra_fields", {}))
-        for spec in self.template.fields:
+        for spec in self._form_specs():
             value = field_type(spec).read(self._get(_wid(spec.name)))
             if value is not None:
                 fields[spec.name] = value
@@ -311,11 +287,13 @@ class EditorScreen(EditorTags, BaseScreen):
             if content.blank():
                 return None
             note = create_draft(self.session, self.inspection, self.kind, content.title,
-                                content.body, content.fields, content.tags, content.passages)
+                                content.body, self._with_left_out(content.fields),
+                                content.tags, content.passages)
             self.note_id = note.note_id
         else:
             note = self.session.save(self.note_id, autosave=True, title=content.title,
-                                     body=content.body, fields=content.fields,
+                                     body=content.body,
+                                     fields=self._with_left_out(content.fields),
                                      tags=content.tags, passages=content.passages)
         self._saved = self._remember_saved(note, content)
         self._loaded_rev = note.rev
@@ -369,12 +347,13 @@ class EditorScreen(EditorTags, BaseScreen):
         try:
             if self.note_id is None:
                 note = self.session.create(self.inspection, self.kind, content.title,
-                                           content.body, content.fields, content.tags,
-                                           content.passages)
+                                           content.body, self._with_left_out(content.fields),
+                                           content.tags, content.passages)
                 self.note_id = note.note_id
             else:
                 note = self.session.save(self.note_id, autosave=False, title=content.title,
-                                         body=content.body, fields=content.fields,
+                                         body=content.body,
+                                         fields=self._with_left_out(content.fields),
                                          tags=content.tags, passages=content.passages)
         except ValidationFailed as exc:
             self._validate_live = True
@@ -396,7 +375,7 @@ class EditorScreen(EditorTags, BaseScreen):
         messages: dict[str, list[str]] = {}
         for issue in issues:
             messages.setdefault(issue.field, []).append(issue.message)
-        names = ["title", *(s.name for s in self.template.fields), "body", "tags"]
+        names = ["title", *(s.name for s in self._form_specs()), "body", "tags"]
         leftover = [m for name, ms in messages.items() if name not in names for m in ms]
         if leftover:  # anything without a field of its own goes under the title
             messages.setdefault("title", []).extend(leftover)
