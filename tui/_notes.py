@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -55,31 +55,6 @@ def location_of(text: str, offset: int) -> tuple[int, int]:
     before = text[:offset]
     row = before.count("\n")
     return row, offset - (before.rfind("\n") + 1)
-
-
-def relocate_passages(old: str, new: str, passages: Iterable[PassageTag]
-                      ) -> tuple[list[PassageTag], list[PassageTag]]:
-    """Move passage tags along when the text around them changes.
-
-    ``old`` and ``new`` are one text (the body, or one long text field) before and after an
-    edit, and ``passages`` the tags in that text. A passage whose own text is still there
-    (nearest to where it was) moves with it, keeping its field; one whose text was edited away
-    is returned in the second list, so the editor can say so.
-    """
-    kept: list[PassageTag] = []
-    lost: list[PassageTag] = []
-    for p in passages:
-        piece = old[p.start:p.end]
-        if p.end <= len(new) and new[p.start:p.end] == piece:
-            kept.append(p)
-            continue
-        hits = [m.start() for m in re.finditer(re.escape(piece), new)] if piece else []
-        if hits:
-            start = min(hits, key=lambda h: abs(h - p.start))
-            kept.append(replace(p, start=start, end=start + len(piece)))
-        else:
-            lost.append(p)
-    return kept, lost
 
 
 def passages_at(passages: Iterable[PassageTag], start: int, end: int) -> list[PassageTag]:

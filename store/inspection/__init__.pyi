@@ -78,6 +78,7 @@ from ._tags import (
     PassageTag,
     describe_tag,
     parse_tags,
+    relocate_passages,
     validate_tag,
 )
 from ._templates import (
@@ -179,6 +180,7 @@ __all__ = [
     "parse_tags",
     "PassageTag",
     "BODY_FIELD",
+    "relocate_passages",
     "validate_tag",
     "EVALUATION_ITEMS",
     "KIND_LABELS",

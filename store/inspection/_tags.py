@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "PassageTag",
     "describe_tag",
     "parse_tags",
+    "relocate_passages",
     "validate_tag",
 ]
 
@@ -237,3 +238,28 @@ class PassageTag:
             return cls(data["start"], data["end"], data["tag"], data.get("field") or BODY_FIELD)
         except KeyError as exc:
             raise InvalidTag(f"Passage tag is missing {exc.args[0]!r}") from None
+
+
+def relocate_passages(old: str, new: str, passages: Iterable[PassageTag]
+                      ) -> tuple[list[PassageTag], list[PassageTag]]:
+    """Move passage tags along when the text around them changes.
+
+    ``old`` and ``new`` are one text (the body, or one long text field) before and after an
+    edit or a merge, and ``passages`` the tags in that text. A passage whose own text is still
+    there (nearest to where it was) moves with it, keeping its field; one whose text was edited
+    away is returned in the second list, so the editor can say so.
+    """
+    kept: list[PassageTag] = []
+    lost: list[PassageTag] = []
+    for p in passages:
+        piece = old[p.start:p.end]
+        if p.end <= len(new) and new[p.start:p.end] == piece:
+            kept.append(p)
+            continue
+        hits = [m.start() for m in re.finditer(re.escape(piece), new)] if piece else []
+        if hits:
+            start = min(hits, key=lambda h: abs(h - p.start))
+            kept.append(replace(p, start=start, end=start + len(piece)))
+        else:
+            lost.append(p)
+    return kept, lost

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from textual.widgets import Label
 
 from store import PassageTag
-from store.inspection import Template
+from store.inspection import Template, relocate_passages
 
-from .._notes import passages_at, relocate_passages
+from .._notes import passages_at
 from ..widgets.fields import LongText, field_id
 from .tags import TagModal
 
