@@ -147,7 +147,8 @@ def conflict_items(note: Note, field_labels: dict[str, str],
 
 
 def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, Any]:
-    """The changes that apply every decision: a new body, title and fields, and ``kept={}``.
+    """The changes that apply every decision: a new body, title and fields, ``kept={}``, and
+    the passage tags moved along with their words.
 
     Raises ``ValueError`` while any item is undecided: nothing is discarded before then.
     """
@@ -177,7 +178,28 @@ def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, An
             fields[item.key[len("fields."):]] = item.value()
     if fields != note.fields:
         changes["fields"] = fields
+    passages = _follow_passages(note, changes.get("body", note.body), fields)
+    if passages != tuple(note.passages):
+        changes["passages"] = passages
     return changes
+
+
+def _follow_passages(note: Note, body: str, fields: dict[str, Any]) -> tuple[PassageTag, ...]:
+    """The note's passage tags moved to where their words are once the conflict is resolved
+    (a tag whose words were not taken is dropped)."""
+    from store.inspection import relocate_passages
+
+    def text(field: str, source_body: str, source: dict[str, Any]) -> str:
+        value = source.get(field) if field else source_body
+        return value if isinstance(value, str) else ""
+
+    out: list[PassageTag] = []
+    for name in dict.fromkeys(p.field for p in note.passages):
+        mine = [p for p in note.passages if p.field == name]
+        kept, _lost = relocate_passages(text(name, note.body, note.fields),
+                                        text(name, body, fields), mine)
+        out.extend(kept)
+    return tuple(out)
 
 
 # -- passphrases -----------------------------------------------------------------------------
