@@ -7,7 +7,7 @@ from typing import Any
 
 from ._content_merge import NoteContent, merge_content, merge_order
 from ._model import ACTIVE, CONFLICTED, DELETED, Note
-from .inspection import PassageTag, relocate_passages
+from .inspection import PassageTag, follow_passages
 
 
 def replace_note(note: Note, **changes: Any) -> Note:
@@ -79,18 +79,8 @@ def merge_passages(ours: Note, theirs: Note, merged: Note) -> tuple[PassageTag, 
     Ours first, then theirs not already there: the same result on every device."""
     out: dict[tuple[str, int, int, str], PassageTag] = {}
     for side in (ours, theirs):
-        by_field: dict[str, list[PassageTag]] = {}
-        for p in side.passages:
-            by_field.setdefault(p.field, []).append(p)
-        for name, tags in by_field.items():
-            kept, _lost = relocate_passages(_text_of(side, name), _text_of(merged, name), tags)
-            for p in kept:
-                out.setdefault((p.field, p.start, p.end, p.tag), p)
+        kept, _lost = follow_passages(side.passages, side.body, side.fields, merged.body,
+                                      merged.fields)
+        for p in kept:
+            out.setdefault((p.field, p.start, p.end, p.tag), p)
     return tuple(out.values())
-
-
-def _text_of(note: Note, field: str) -> str:
-    value = note.fields.get(field) if field else note.body
-    return value if isinstance(value, str) else ""
-
-

@@ -153,6 +153,7 @@ def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, An
     Raises ``ValueError`` while any item is undecided: nothing is discarded before then.
     """
     from store import conflict_regions
+    from store.inspection import follow_passages
 
     if any(i.choice is None for i in items):
         raise ValueError("some conflicts are not decided yet")
@@ -178,28 +179,11 @@ def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, An
             fields[item.key[len("fields."):]] = item.value()
     if fields != note.fields:
         changes["fields"] = fields
-    passages = _follow_passages(note, changes.get("body", note.body), fields)
-    if passages != tuple(note.passages):
-        changes["passages"] = passages
+    kept, _lost = follow_passages(note.passages, note.body, note.fields,
+                                  changes.get("body", note.body), fields)
+    if tuple(kept) != tuple(note.passages):
+        changes["passages"] = tuple(kept)
     return changes
-
-
-def _follow_passages(note: Note, body: str, fields: dict[str, Any]) -> tuple[PassageTag, ...]:
-    """The note's passage tags moved to where their words are once the conflict is resolved
-    (a tag whose words were not taken is dropped)."""
-    from store.inspection import relocate_passages
-
-    def text(field: str, source_body: str, source: dict[str, Any]) -> str:
-        value = source.get(field) if field else source_body
-        return value if isinstance(value, str) else ""
-
-    out: list[PassageTag] = []
-    for name in dict.fromkeys(p.field for p in note.passages):
-        mine = [p for p in note.passages if p.field == name]
-        kept, _lost = relocate_passages(text(name, note.body, note.fields),
-                                        text(name, body, fields), mine)
-        out.extend(kept)
-    return tuple(out)
 
 
 # -- passphrases -----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ __all__ = [
     "PassageTag",
     "describe_tag",
     "parse_tags",
+    "follow_passages",
     "relocate_passages",
     "validate_tag",
 ]
@@ -262,4 +263,25 @@ def relocate_passages(old: str, new: str, passages: Iterable[PassageTag]
             kept.append(replace(p, start=start, end=start + len(piece)))
         else:
             lost.append(p)
+    return kept, lost
+
+
+def follow_passages(passages: Iterable[PassageTag], old_body: str,
+                    old_fields: Mapping[str, Any], new_body: str,
+                    new_fields: Mapping[str, Any]) -> tuple[list[PassageTag], list[PassageTag]]:
+    """:func:`relocate_passages` for a whole note: each passage tag moved to its words in the
+    new text of its own field (the body, or a long text field). Returns (kept, lost)."""
+    def text(field: str, body: str, fields: Mapping[str, Any]) -> str:
+        value = fields.get(field) if field else body
+        return value if isinstance(value, str) else ""
+
+    kept: list[PassageTag] = []
+    lost: list[PassageTag] = []
+    tags = list(passages)
+    for name in dict.fromkeys(p.field for p in tags):
+        moved, gone = relocate_passages(text(name, old_body, old_fields),
+                                        text(name, new_body, new_fields),
+                                        [p for p in tags if p.field == name])
+        kept.extend(moved)
+        lost.extend(gone)
     return kept, lost

@@ -219,6 +219,16 @@ def cmd_note_edit(profile: Profile, args: argparse.Namespace) -> int:
                                 if t not in drop)
     if not changes:
         raise FieldpadError("nothing to change: give --title, --body-file, --field or --tag")
+    if note.passages and ("body" in changes or "fields" in changes):
+        # tagged passages follow their words into the new text, as in the app's editor
+        from store.inspection import follow_passages
+
+        kept, lost = follow_passages(note.passages, note.body, note.fields,
+                                     changes.get("body", note.body),
+                                     changes.get("fields", note.fields))
+        changes["passages"] = tuple(kept)
+        for p in lost:
+            warn(f"warning: passage tag {p.tag} removed: its words are no longer in the text")
     note = session.save(note.note_id, **changes)
     warn_minimisation(session, note)
     out(note.rev)
