@@ -92,6 +92,26 @@ async def test_arrows_and_enter_pick_from_the_whole_list(fprofile: Profile,
         assert picker.value is None
 
 
+async def test_letters_typed_off_the_filter_still_filter(fprofile: Profile,
+                                                        fsession: Session) -> None:
+    ins, ids = _notes(fsession)
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        app.push_screen(EditorScreen(ins, "concern"))
+        await pilot.pause()
+        app.screen.query_one("#f-linked_note", NotePickField).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, NotePickModal)
+        modal.query_one("#note-pick-list").focus()  # the focus off the filter, say by a click
+        await pilot.press(*"visit")
+        await pilot.pause()
+        assert modal.query_one("#note-pick-filter", Input).value == "visit"
+        assert [c.note_id for c in modal.shown] == [ids["visit"]]
+
+
 async def test_an_unknown_linked_note_is_shown_as_unknown_and_kept(fprofile: Profile,
                                                                    fsession: Session) -> None:
     ins, _ids = _notes(fsession)

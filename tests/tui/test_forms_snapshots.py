@@ -134,7 +134,10 @@ def test_concern_note_picker_filtered(snap_compare, tmp_path) -> None:
         pilot.app.push_screen(EditorScreen(ids["north"], "concern"))
         await pilot.pause()
         pilot.app.screen.query_one("#f-linked_note").focus()
-        await pilot.press(*"walk")
+        await pilot.pause()
+        await pilot.press("w")  # opens the list with "w" typed
+        await pilot.pause()
+        await pilot.press(*"alk")
         await pilot.pause()
 
     _snap(snap_compare, make_app(profile, autosave_delay=30), (80, 24), run_before)

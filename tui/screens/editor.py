@@ -209,8 +209,7 @@ class EditorScreen(EditorConcern, EditorTags, BaseScreen):
         self._get(f"#{_wid('body')}").load_text(body)
         context = FieldContext(open_sealed=self._open_sealed, notes=self._note_choices)
         for spec in self._form_specs():
-            field_type(spec).write(self._get(_wid(spec.name)), fields.get(spec.name),
-                                         context)
+            field_type(spec).write(self._get(_wid(spec.name)), fields.get(spec.name), context)
         self._remember_texts()
 
     def _open_sealed(self, name: str, blob: str) -> str | None:

@@ -181,15 +181,32 @@ class NotePickModal(ModalScreen[str | None]):
         with Vertical():
             yield Label(self.heading, id="note-pick-title", markup=False)
             yield Input(self.typed, placeholder="type part of a title, kind or author",
-                        id="note-pick-filter", compact=True)
+                        id="note-pick-filter", compact=True, select_on_focus=False)
             yield OptionList(id="note-pick-list", compact=True)
             yield Label("↑↓ move · ⏎ pick · esc cancel", id="note-pick-hint")
 
     def on_mount(self) -> None:
-        self._fill(self.typed)
         field = self.query_one("#note-pick-filter", Input)
+        self._fill(field.value)
         field.focus()
         field.action_end()
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed before the filter had the focus (fast typing right after the first
+        letter opened this list) still goes into the filter, never lost."""
+        if not (event.is_printable and event.character):
+            return
+        found = self.query("#note-pick-filter")
+        if not found:  # not built yet: it starts with what was typed
+            event.stop()
+            self.typed += event.character
+            return
+        field = found.first(Input)
+        if not field.has_focus:
+            event.stop()
+            field.focus()
+            field.action_end()
+            field.insert_text_at_cursor(event.character)
 
     def _fill(self, query: str) -> None:
         self.shown = matching(self.choices, query)
