@@ -187,6 +187,8 @@ class NotePickModal(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         field = self.query_one("#note-pick-filter", Input)
+        if not getattr(self.app, "cursor_blink", True):  # steady, as the app asks (snapshots)
+            field.cursor_blink = False
         self._fill(field.value)
         field.focus()
         field.action_end()
