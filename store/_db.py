@@ -188,34 +188,30 @@ def connect(path: Path) -> sqlite_utils.Database:
 
 def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:
     try:
-        ran = bool(migrations.pending(db))
+        pending = {m.name for m in migrations.pending(db)}
         migrations.apply(db, stop_before=stop_before)
+        rewritten = pending & REWRITES & {m.name for m in migrations.applied(db)}
     except sqlite3.DatabaseError as exc:
         if is_damage(exc):
             raise damaged(None, str(exc)) from None
         raise StoreError(f"the profile database could not be upgraded: {exc}") from None
-    if ran:
-        compact_if_sparse(db)
+    if rewritten:
+        compact(db)
 
 
-# A migration that rebuilds a table leaves the old one's pages free inside the file: when they
-# are more than this share of it, the file is rewritten once (VACUUM) to give the space back.
-SPARSE = 0.25
+# Migrations that rebuild a big table: the old copy's pages are left free inside the file, so
+# the file is rewritten once (VACUUM) right after, also taking the current page size.
+REWRITES = frozenset({"0004_records_layout"})
 
 
-def compact_if_sparse(db: sqlite_utils.Database) -> bool:
-    """VACUUM when free pages are over ``SPARSE`` of the file; True when it ran. Called only
-    after migrations ran, never on an ordinary open: VACUUM rewrites the whole file (about a
-    second per 50 MB). Best effort: another process reading the profile makes it wait and
-    then give up, and the free pages are simply reused by later writes."""
-    pages = db.execute("PRAGMA page_count").fetchone()[0]
-    free = db.execute("PRAGMA freelist_count").fetchone()[0]
-    if not pages or free / pages <= SPARSE:
-        return False
+def compact(db: sqlite_utils.Database) -> bool:
+    """VACUUM the file (at ``PAGE_SIZE``); True when it ran. Called only after a migration
+    that rebuilt a table, never on an ordinary open: VACUUM rewrites the whole file (about two
+    seconds for a 50,000-note profile). Best effort: when another connection has the file
+    open it waits for it, then gives up; the free pages are reused by later writes."""
     try:
-        # The page size can change only in a VACUUM outside WAL mode, which needs no other
-        # connection to the file; when another is open the mode stays WAL and the VACUUM keeps
-        # the page size.
+        # The page size changes only in a VACUUM outside WAL mode, which needs no other
+        # connection to the file; with one open the mode stays WAL and the page size as it was.
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         if db.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete":
             db.execute(f"PRAGMA page_size={PAGE_SIZE}")

@@ -34,6 +34,14 @@ class StoredRecord:
 _COLUMNS = "collection_id, device_id, seq, hash, envelope, note_id, pushed, draft"
 
 
+# records_ref holds every column but the envelope, so the envelope rows are never read
+# (without INDEXED BY, SQLite prefers the primary key's index and reads each row)
+HEAD_REFS = (
+    "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.note_id, r.pushed, r.draft, "
+    "h.note_id FROM heads h JOIN records r INDEXED BY records_ref "
+    "ON r.collection_id = h.collection_id AND r.device_id = h.device_id AND r.seq = h.seq")
+
+
 def _row(r: tuple) -> StoredRecord:
     c, d, s, h, e, n, p, dr = r
     return StoredRecord(c, d, s, h, e, n, p == 1, bool(dr), p == 2)
@@ -84,13 +92,7 @@ class Streams:
 
     def head_refs(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record without its envelope (empty bytes), with its note id."""
-        # records_ref holds every column but the envelope: the envelope rows are never read
-        # (without INDEXED BY, SQLite prefers the primary key's index and reads each row)
-        rows = self.db.conn.execute(
-            "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.note_id, r.pushed, r.draft, "
-            "h.note_id FROM heads h JOIN records r INDEXED BY records_ref "
-            "ON r.collection_id = h.collection_id AND r.device_id = h.device_id "
-            "AND r.seq = h.seq").fetchall()
+        rows = self.db.conn.execute(HEAD_REFS).fetchall()
         return [(StoredRecord(c, d, s, h, b"", n, p == 1, bool(dr), p == 2), head)
                 for c, d, s, h, n, p, dr, head in rows]
 
