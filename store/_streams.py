@@ -86,9 +86,17 @@ class Streams:
         return self._select("WHERE collection_id = ? AND device_id = ? AND seq > ? "
                             "ORDER BY seq LIMIT ?", [collection_id, device_id, after, limit])
 
-    def unpushed(self, device_id: bytes) -> list[StoredRecord]:
-        return self._select("WHERE device_id = ? AND pushed != 1 ORDER BY collection_id, seq",
-                            [device_id])
+    def unpushed(self, device_id: bytes,
+                 collections: Iterable[bytes] | None = None) -> list[StoredRecord]:
+        """This device's records not yet stored by the server, in stream order; only those of
+        ``collections`` when given (a local notebook's records are never pushed: they would
+        be read, envelopes and all, at every sync)."""
+        if collections is None:
+            return self._select("WHERE device_id = ? AND pushed != 1 "
+                                "ORDER BY collection_id, seq", [device_id])
+        return [r for c in sorted(set(collections)) for r in self._select(
+            "WHERE device_id = ? AND collection_id = ? AND pushed != 1 ORDER BY seq",
+            [device_id, c])]
 
     def head_refs(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record without its envelope (empty bytes), with its note id."""

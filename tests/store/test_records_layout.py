@@ -56,10 +56,31 @@ def test_head_lookups_never_read_an_envelope_row(session: Session) -> None:
 
 
 def test_unpushed_uses_its_index(session: Session) -> None:
-    plan = _plan(session.db, "SELECT collection_id, device_id, seq, hash, envelope, note_id, "
-                 "pushed, draft FROM records WHERE device_id = ? AND pushed != 1 "
-                 "ORDER BY collection_id, seq", [session.device_id])
-    assert "records_unpushed" in plan and "TEMP B-TREE" not in plan
+    for where in ("device_id = ? AND pushed != 1 ORDER BY collection_id, seq",
+                  "device_id = ? AND collection_id = ? AND pushed != 1 ORDER BY seq"):
+        plan = _plan(session.db, "SELECT collection_id, device_id, seq, hash, envelope, "
+                     f"note_id, pushed, draft FROM records WHERE {where}",
+                     [session.device_id] * where.count("?"))
+        assert "records_unpushed" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_unpushed_reads_only_the_collections_asked_for(session: Session) -> None:
+    """Replica.unpushed asks for the shared collections only: a notebook's records (never
+    pushed) are not read at every sync."""
+    team = session.add_inspection("Northshire 2026", "Health", role="team")
+    local = session.find_inspection("Notebook")
+    session.create(local, "note", "Local", "stays here")
+    shared = session.create(team, "note", "Shared", "goes up")
+    me = session.device_id
+    every = {r.collection_id for r in session.streams.unpushed(me)}
+    assert every == {local_cid := session.collection_for(local, "note"), shared.collection_id}
+    only = session.streams.unpushed(me, [shared.collection_id])
+    assert {r.collection_id for r in only} == {shared.collection_id}
+    assert [r.seq for r in only] == sorted(r.seq for r in only)
+    from store import Replica
+
+    pushed_first = [r.collection_id for recs in Replica(session).unpushed() for r in recs]
+    assert local_cid not in pushed_first and shared.collection_id in pushed_first
 
 
 def test_envelopes_take_little_more_than_their_size_on_disk(session: Session) -> None:
