@@ -209,17 +209,21 @@ def compact(db: sqlite_utils.Database) -> bool:
     that rebuilt a table, never on an ordinary open: VACUUM rewrites the whole file (about two
     seconds for a 50,000-note profile). Best effort: when another connection has the file
     open it waits for it, then gives up; the free pages are reused by later writes."""
+    conn = db.conn
     try:
         # The page size changes only in a VACUUM outside WAL mode, which needs no other
         # connection to the file; with one open the mode stays WAL and the page size as it was.
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        if db.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete":
-            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
-        db.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        if conn.execute("PRAGMA journal_mode=DELETE").fetchall() == [("delete",)]:
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}").fetchall()
+        conn.execute("VACUUM").fetchall()
     except sqlite3.OperationalError:
         return False
     finally:
-        db.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA journal_mode=WAL").fetchall()
+        # Back in WAL mode the connection cannot checkpoint ("database table is locked", which
+        # Profile.close() would raise) until it has read the database once: read the schema.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
     return True
 
 
