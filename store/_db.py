@@ -157,6 +157,9 @@ def _m0004(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (collection_id, device_id, seq));
         INSERT INTO quarantine SELECT * FROM quarantine_0003;
         DROP TABLE quarantine_0003;
+
+        -- the old tables' pages are free now: ``migrate`` compacts the file (until it could)
+        INSERT OR REPLACE INTO meta (key, value) VALUES ('compact', '0004_records_layout');
         """
     )
 
@@ -188,42 +191,49 @@ def connect(path: Path) -> sqlite_utils.Database:
 
 def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:
     try:
-        pending = {m.name for m in migrations.pending(db)}
         migrations.apply(db, stop_before=stop_before)
-        rewritten = pending & REWRITES & {m.name for m in migrations.applied(db)}
+        owed = db.execute("SELECT 1 FROM meta WHERE key = ?", [COMPACT]).fetchall()
     except sqlite3.DatabaseError as exc:
+        if "no such table: meta" in str(exc):  # stopped before the first migration
+            return
         if is_damage(exc):
             raise damaged(None, str(exc)) from None
         raise StoreError(f"the profile database could not be upgraded: {exc}") from None
-    if rewritten:
-        compact(db)
+    if owed and compact(db):
+        db.execute("DELETE FROM meta WHERE key = ?", [COMPACT])
 
 
-# Migrations that rebuild a big table: the old copy's pages are left free inside the file, so
-# the file is rewritten once (VACUUM) right after, also taking the current page size.
-REWRITES = frozenset({"0004_records_layout"})
+# A migration that rebuilds a big table leaves the old copy's pages free inside the file and
+# sets this key in ``meta``: the file is then rewritten once (VACUUM), also taking PAGE_SIZE.
+# The key stays until that succeeded, so a profile another process had open is compacted at a
+# later open rather than never.
+COMPACT = "compact"
 
 
 def compact(db: sqlite_utils.Database) -> bool:
-    """VACUUM the file (at ``PAGE_SIZE``); True when it ran. Called only after a migration
-    that rebuilt a table, never on an ordinary open: VACUUM rewrites the whole file (about two
-    seconds for a 50,000-note profile). Best effort: when another connection has the file
-    open it waits for it, then gives up; the free pages are reused by later writes."""
+    """VACUUM the file (at ``PAGE_SIZE``); True when it ran. Called only when a migration
+    asked for it (``COMPACT``), never on an ordinary open: VACUUM rewrites the whole file
+    (about two seconds for a 50,000-note profile). Best effort: when another connection has
+    the file open it gives up (False); the free pages are reused by later writes meanwhile."""
     conn = db.conn
     try:
-        # The page size changes only in a VACUUM outside WAL mode, which needs no other
-        # connection to the file; with one open the mode stays WAL and the page size as it was.
+        # The page size changes only in a VACUUM outside WAL mode, which SQLite allows only
+        # when no other connection has the file open ("database is locked" otherwise).
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        if conn.execute("PRAGMA journal_mode=DELETE").fetchall() == [("delete",)]:
-            conn.execute(f"PRAGMA page_size={PAGE_SIZE}").fetchall()
+        if conn.execute("PRAGMA journal_mode=DELETE").fetchall() != [("delete",)]:
+            return False
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}").fetchall()
         conn.execute("VACUUM").fetchall()
     except sqlite3.OperationalError:
         return False
     finally:
-        conn.execute("PRAGMA journal_mode=WAL").fetchall()
-        # Back in WAL mode the connection cannot checkpoint ("database table is locked", which
-        # Profile.close() would raise) until it has read the database once: read the schema.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            # Back in WAL mode the connection cannot checkpoint ("database table is locked",
+            # which Profile.close() would raise) until it has read the database once.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        except sqlite3.OperationalError:
+            pass  # connect() sets WAL again at the next open
     return True
 
 

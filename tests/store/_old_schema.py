@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from store import MIGRATION_NAMES, connect, migrate, schema_version
+from store._db import COMPACT
 
 OLD_PAGE_SIZE = 4096  # SQLite's default, what every profile before 0004 was made with
 Rows = dict[str, tuple[list[str], list[tuple]]]  # table -> (columns, rows sorted)
@@ -31,8 +32,10 @@ def columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 def rows(conn: sqlite3.Connection, table: str, cols: list[str]) -> list[tuple]:
     names = ", ".join(f'"{c}"' for c in cols)
+    # the migration's note to compact the file later is bookkeeping, not the profile's data
+    where = f" WHERE key != '{COMPACT}'" if table == "meta" and "key" in cols else ""
     return sorted(tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)
-                  for r in conn.execute(f'SELECT {names} FROM "{table}"'))
+                  for r in conn.execute(f'SELECT {names} FROM "{table}"{where}'))
 
 
 def snapshot(conn: sqlite3.Connection) -> Rows:

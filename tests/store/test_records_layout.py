@@ -239,3 +239,32 @@ def test_the_layout_migration_keeps_any_rows(streams: list, quarantined: list) -
         assert sorted(tuple(r[after[table][0].index(c)] for c in cols)
                       for r in after[table][1]) == data, table
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_profile_open_elsewhere_is_compacted_at_a_later_open(
+        rich: tuple[Path, dict[str, tuple], int], tmp_path: Path) -> None:
+    """VACUUM (and the new page size) needs the file to itself: while another process has it
+    open the upgrade still completes, the compaction waits for a later open."""
+    old = tmp_path / "old"
+    copied = write_old(rich[0] / "fieldpad.db", old, MIGRATION_NAMES.index(LAYOUT))
+    elsewhere = sqlite3.connect(old / "fieldpad.db")
+    elsewhere.execute("SELECT count(*) FROM records").fetchall()
+    profile = Profile(old)
+    assert schema_version(profile.db) == len(MIGRATION_NAMES)
+    assert profile.db.execute("PRAGMA freelist_count").fetchone()[0] > 0
+    assert profile.db.execute("PRAGMA page_size").fetchone()[0] != PAGE_SIZE
+    assert profile.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    profile.close()
+    assert elsewhere.execute("SELECT count(*) FROM records").fetchone()[0] == len(
+        copied["records"][1])
+    elsewhere.close()
+    assert_kept(copied, old / "fieldpad.db")
+
+    profile = Profile(old)  # alone now
+    assert profile.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert profile.db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    profile.close()
+    mtime = os.stat(old / "fieldpad.db").st_mtime_ns
+    Profile(old).close()
+    assert os.stat(old / "fieldpad.db").st_mtime_ns == mtime  # once, not at every open
+    assert_kept(copied, old / "fieldpad.db")
