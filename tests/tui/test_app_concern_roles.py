@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Label
 
 from store import Inspection, Session
-from store.inspection import LEAD_FIELDS, record_step
+from store.inspection import LEAD_FIELDS
 from tui.screens.editor import EditorScreen
 from tui.widgets.choice import ChoiceField
 
@@ -63,10 +63,11 @@ async def test_a_member_sees_only_the_raisers_part_and_keeps_the_leads(
         assert form.query("#f-nature") and form.query("#f-linked_note")
         assert form.query("#f-child_identifier")  # the raiser may record it, sealed
 
-        # the lead records the referral while the member's form is open (a sync, say)
-        record_step(session, note_id, "referral", {"referral_reference": "REF-7",
-                                                   "partner_lead_contacted": "Service manager",
-                                                   "referral_method": "phone"})
+        # the lead's referral arrives while the member's form is open (by a sync: this
+        # device may not record a lead's step itself)
+        current = session.get(note_id)
+        session.save(note_id, fields={**current.fields, "referral_reference": "REF-7",
+                                      "referral_at": "2026-03-14T10:05"})
         await type_into(pilot, "#f-nature", " Checked the file again.")
         await pilot.press("ctrl+s")
         await pilot.pause()
