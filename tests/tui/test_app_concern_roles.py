@@ -174,3 +174,75 @@ def test_note_show_of_a_concern_by_role(tmp_path: Path, monkeypatch: pytest.Monk
         assert "refer to partnership" not in text and "Risk is current" not in text
         assert "shown to the inspection's leads" in text
         assert not set(LEAD_FIELDS) & set(data["fields"])
+
+
+@pytest.mark.parametrize("lead", [False, True])
+async def test_the_concerns_queue_by_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          lead: bool) -> None:
+    """The queue on a member's device says a concern is with the lead: no decision, no
+    referral, only the raising in the steps, and no lead's keys (d, r, x do nothing there).
+    A lead's queue shows the decision and offers the steps."""
+    from textual.widgets import DataTable, Static
+
+    from tui._commands_palette import commands_for
+    from tui.screens.concern_step import StepModal
+    from tui.screens.concerns import ConcernsScreen
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=lead)
+    note_id = _concern(session, ins, **DECIDED)
+    rev = session.get(note_id).rev
+    app = make_app(profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, session)
+        app.push_screen(ConcernsScreen(ins))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConcernsScreen)
+        row = " ".join(str(c) for c in screen.query_one(DataTable).get_row_at(0))
+        steps = str(screen.query_one("#concern-steps", Static).render())
+        names = {n for n, _, _ in commands_for(app, screen)}
+        leads_keys = {"Concerns: Record decision", "Concerns: Record referral", "Concerns: Close"}
+        if lead:
+            assert "refer to partnership" in row and "yes" in row
+            assert "decision" in steps and "referral" in steps
+            assert leads_keys <= names
+            await pilot.press("d")
+            await pilot.pause()
+            assert isinstance(app.screen, StepModal)
+            return
+        assert "with the lead" in row and "refer to partnership" not in row
+        assert "raised" in steps and "decision" not in steps and "referral" not in steps
+        assert "Risk is current" not in steps and "Service manager" not in steps
+        assert not leads_keys & names
+        await pilot.press("d", "r", "x", "y")
+        await pilot.pause()
+        assert app.screen is screen
+    assert session.get(note_id).rev == rev
+
+
+async def test_a_step_dialog_on_a_members_device_says_whom_to_ask(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step dialog left open while this device stopped leading (the queue offers none to a
+    member): saving is refused in words, the dialog stays, nothing is written."""
+    from tui.screens.concern_step import StepModal
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=False)
+    note_id = _concern(session, ins)
+    rev = session.get(note_id).rev
+    app = make_app(profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, session)
+        app.push_screen(StepModal(session.get(note_id), "decision"))
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, StepModal)
+        modal.query_one("#step-decision", ChoiceField).value = "no further action"
+        await type_into(pilot, "#step-decision_rationale", "Seen at school.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is modal
+        message = str(modal.query_one("#step-message", Label).render())
+        assert "only a lead of this inspection records a decision; ask bo" in message
+    assert session.get(note_id).rev == rev
