@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from store import Profile, Session
+from store import PassageTag, Profile, Session
 from store.inspection import LEAD_FIELDS, record_step
 from store.team import NotALead
 from tests.conftest import PASSPHRASE
+from tests.store.test_export import all_bytes
 from tui.cli._common import EXIT_ERROR
 from tui.cli._main import main
 
@@ -117,3 +118,31 @@ def test_a_lead_and_a_local_notebook_record_steps(tmp_path: Path,
                                                           "decision_rationale": "Seen."})
         assert note.fields["decision"] == "no further action"
     profile.close()
+
+
+@pytest.mark.parametrize("lead", [False, True])
+@pytest.mark.parametrize("fmt", ["md", "csv", "docx"])
+def test_an_export_by_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lead: bool,
+                           fmt: str) -> None:
+    """An export on a member's device writes a concern's raiser's part only: not the decision,
+    its rationale (nor a passage tagged in it), the referral or the steps after the raising.
+    A lead's export writes them. (The store's export, which ``fieldpad export`` and the app's
+    export screen call: a member's own signed copy of the inspection's details is not taken
+    back from disk, so the CLI cannot name this test roster's inspection.)"""
+    from store.inspection import export_inspection
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=lead)
+    note_id = _concern(session, ins, **DECIDED)
+    rationale = session.get(note_id).fields["decision_rationale"]
+    session.save(note_id, passages=[PassageTag(0, len(rationale), "S1",
+                                               field="decision_rationale")])
+    paths = export_inspection(session, ins, fmt, tmp_path / "out")
+    profile.close()
+    written = all_bytes(paths).decode("utf-8", "replace")
+    assert "No home visit since March." in written
+    leads = ["refer to partnership", "Risk is current", "Service manager", "referral:"]
+    if lead:
+        assert all(text in written for text in leads[:3])
+    else:
+        assert not [text for text in leads if text in written]
