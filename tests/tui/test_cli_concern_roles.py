@@ -146,3 +146,26 @@ def test_an_export_by_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lead
         assert all(text in written for text in leads[:3])
     else:
         assert not [text for text in leads if text in written]
+
+
+def test_note_show_json_of_a_members_concern_leaves_out_all_of_the_leads_part(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Not only ``fields``: a passage tagged in the rationale and a rationale kept from a
+    concurrent edit are the lead's part too; the raiser's own passage stays."""
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=False)
+    note_id = _concern(session, ins, **DECIDED)
+    rationale = session.get(note_id).fields["decision_rationale"]
+    session.save(note_id, passages=[PassageTag(0, len(rationale), "S1",
+                                               field="decision_rationale"),
+                                    PassageTag(0, 7, "S2", field="nature")],
+                 kept={"fields.decision_rationale": ["Risk was past."]})
+    code, raw, err = _run(profile, session, tmp_path, capsys, "note", "show", note_id, "--json")
+    assert code == 0, err
+    data = json.loads(raw)
+    assert data["fields"]["nature"] == "No home visit since March."
+    assert [(p["field"], p["tag"]) for p in data["passages"]] == [("nature", "S2")]
+    assert "Risk" not in raw and not data["kept"]
+    code, text, err = _run(profile, session, tmp_path, capsys, "note", "show", note_id)
+    assert code == 0 and "Risk" not in text and "nature: No home visit" in text

@@ -28,7 +28,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from store import Inspection, Note, Profile, Session
+    from store import Note, Profile, Session
 
 TAG_HELP = ("evidence tag: S1-S4, QI2.1, status:nsc|uncertainty|concern, strength, afd, covid, "
             "#code")
@@ -161,10 +161,15 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
-    from store.inspection import template_for
+    from store.inspection import as_seen, leads_part, template_for
 
     session = unlock(profile, args)
     note = session.get(args.id)
+    # a member raised the concern; its decision and referral are the lead's part of the form:
+    # left out of everything shown (fields, passages tagged in them, values kept from a
+    # conflict), by the form's rule
+    left_out = leads_part(session, note)
+    note = as_seen(session, note)
     ins = session.inspections.get(note.inspection_id)
     # sealed fields (the child identifier): never their plaintext unless --reveal asks for it
     sealed = sealed_view(session, note, getattr(args, "reveal", False))
@@ -173,9 +178,6 @@ def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
         session.record_audit(ins, "reveal", note=note.note_id, fields=revealed)
     data = public_dict(note, sealed)
     data["inspection"] = ins.name if ins else ""
-    # a member raised the concern; its decision and referral are the lead's part of the form
-    leads_part = _leads_part(session, note, ins)
-    data["fields"] = {k: v for k, v in data["fields"].items() if k not in leads_part}
     if args.json:
         out(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -185,13 +187,11 @@ def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
     if note.tags:
         out("tags: " + " ".join(note.tags))
     for name, value in note.fields.items():
-        if name in leads_part:
-            continue
         if name in sealed:
             out(sealed_line(name, sealed[name]))
             continue
         out(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
-    if leads_part:
+    if left_out:
         out("(the lead's decision and referral are shown to the inspection's leads)")
     out("")
     out(note.body)
@@ -390,16 +390,6 @@ def sealed_line(name: str, view: dict[str, Any]) -> str:
     if view["readable"]:
         return f"{name}: {what}; this device can open it (--reveal shows it)"
     return f"{name}: {what}"
-
-
-def _leads_part(session: Session, note: Note, ins: Inspection | None) -> frozenset[str]:
-    """The fields ``note show`` leaves out: a concern's lead's part, on a device that does not
-    lead its inspection (as the app's form does)."""
-    from store.inspection import LEAD_FIELDS, may_decide
-
-    if note.kind != "concern" or may_decide(session, ins or note.inspection_id):
-        return frozenset()
-    return frozenset(LEAD_FIELDS)
 
 
 def public_dict(note: Note, sealed: dict[str, dict[str, Any]]) -> dict[str, Any]:
