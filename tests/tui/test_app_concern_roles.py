@@ -246,3 +246,43 @@ async def test_a_step_dialog_on_a_members_device_says_whom_to_ask(
         message = str(modal.query_one("#step-message", Label).render())
         assert "only a lead of this inspection records a decision; ask bo" in message
     assert session.get(note_id).rev == rev
+
+
+async def test_a_members_preview_history_and_diff_leave_out_the_leads_part(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workspace's preview of a concern, a revision in its history and the diff to the
+    current one show a member the raiser's part only."""
+    from textual.widgets import Static
+
+    from tui.screens.history import HistoryScreen
+    from tui.screens.workspace import WorkspaceScreen
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=False)
+    note_id = _concern(session, ins)
+    # the lead's decision arrives (by a sync), then the member adds to the nature
+    session.save(note_id, fields={**session.get(note_id).fields, **DECIDED})
+    current = session.get(note_id)
+    session.save(note_id, fields={**current.fields, "nature": "No home visit since May."})
+    leads = ("refer to partnership", "Risk is current", "Service manager", "Lead's decision")
+    app = make_app(profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, session)
+        app.push_screen(WorkspaceScreen(ins))
+        await pilot.pause()
+        preview = str(app.screen.query_one("#preview-text", Static).render())
+        assert "No visit recorded" in preview and "routine" in preview
+        assert not [t for t in leads if t in preview]
+        app.push_screen(HistoryScreen(note_id))
+        await pilot.pause()
+        history = app.screen
+        await pilot.press("j", "j")  # the first revision: its diff to the current one
+        shown = str(history.query_one("#rev-preview-text", Static).render())
+        assert "the current revision 3" in shown and "May" in shown
+        assert not [t for t in leads if t in shown]
+        await pilot.press("k")  # the lead's revision: nothing of the raiser's changed
+        shown = str(history.query_one("#rev-preview-text", Static).render())
+        assert "May" in shown and not [t for t in leads if t in shown]
+        await pilot.press("v")  # the revision itself
+        shown = str(history.query_one("#rev-preview-text", Static).render())
+        assert "routine" in shown and not [t for t in leads if t in shown]

@@ -169,3 +169,19 @@ def test_note_show_json_of_a_members_concern_leaves_out_all_of_the_leads_part(
     assert "Risk" not in raw and not data["kept"]
     code, text, err = _run(profile, session, tmp_path, capsys, "note", "show", note_id)
     assert code == 0 and "Risk" not in text and "nature: No home visit" in text
+
+
+def test_note_diff_of_a_members_concern_leaves_out_the_leads_part(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=False)
+    note_id = _concern(session, ins)
+    session.save(note_id, fields={**session.get(note_id).fields, **DECIDED,
+                                  "nature": "No home visit since May."})
+    code, text, err = _run(profile, session, tmp_path, capsys, "note", "diff", note_id)
+    assert code == 0, err
+    assert "May" in text and "Risk" not in text and "partnership" not in text
+    code, raw, err = _run(profile, session, tmp_path, capsys, "note", "diff", note_id, "--json")
+    assert code == 0, err
+    assert [c["field"] for c in json.loads(raw)["changes"]] == ["nature"]

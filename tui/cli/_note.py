@@ -275,9 +275,14 @@ def cmd_note_fields(profile: Profile | None, args: argparse.Namespace) -> int:
 def cmd_note_diff(profile: Profile, args: argparse.Namespace) -> int:
     """``[-deleted-]{+inserted+}`` per changed field, as ``git diff --word-diff``."""
     from store import diff_revisions
+    from store.diff import diff_notes
+    from store.inspection import as_seen
 
     session = unlock(profile, args)
-    old, new, changes = diff_revisions(session, args.id, args.old, args.new)
+    old, new, _ = diff_revisions(session, args.id, args.old, args.new)
+    # a concern on an inspection this device does not lead: the raiser's part only (its
+    # fields, and passages tagged in them)
+    changes = diff_notes(as_seen(session, old.note), as_seen(session, new.note))
     history = [r.rev for r in session.history(old.note.note_id)]
     who = {r.rev: session.author_of(r.note.collection_id, r.signer).name for r in (old, new)}
     if args.json:

@@ -19,6 +19,7 @@ from store.inspection import (
     KIND_LABELS,
     KIND_PLURALS,
     KINDS,
+    as_seen,
     describe_tag,
     format_field,
     template_for,
@@ -330,7 +331,8 @@ class WorkspaceScreen(BaseScreen):
         if event.note is None:
             preview.update(Text(self.why_empty(), style="dim"))
         else:
-            preview.update(preview_text(event.note, self.fp.now(),
+            # a concern on an inspection this device does not lead: the raiser's part only
+            preview.update(preview_text(as_seen(self.session, event.note), self.fp.now(),
                                         show_unsynced=self.inspection.scope != "local",
                                         query=self.query_text))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
