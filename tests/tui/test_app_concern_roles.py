@@ -5,6 +5,7 @@ The rosters are real signed rosters (as in test_app_team)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -286,3 +287,57 @@ async def test_a_members_preview_history_and_diff_leave_out_the_leads_part(
         await pilot.press("v")  # the revision itself
         shown = str(history.query_one("#rev-preview-text", Static).render())
         assert "routine" in shown and not [t for t in leads if t in shown]
+
+
+async def test_a_members_search_does_not_find_a_concern_by_the_leads_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member searching for the lead's words (the decision, its rationale) does not get the
+    concern: finding it would tell what the lead decided. The raiser's words still find it."""
+    from textual.widgets import Input
+
+    from tui.screens.workspace import WorkspaceScreen
+    from tui.widgets.note_list import NoteList
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=False)
+    _concern(session, ins, **DECIDED)
+    app = make_app(profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, session)
+        app.push_screen(WorkspaceScreen(ins))
+        await pilot.pause()
+        screen = app.screen
+        found = {}
+        for query in ("partnership", "risk curr", "home visit", "No visit recorded", "visit ph"):
+            screen.query_one("#search", Input).value = query
+            await pilot.pause()
+            found[query] = [n.title for n in screen.query_one(NoteList).notes]
+    assert found == {"partnership": [], "risk curr": [], "home visit": ["No visit recorded"],
+                     "No visit recorded": ["No visit recorded"], "visit ph": []}
+
+
+def test_note_list_search_on_a_members_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from tests.conftest import PASSPHRASE
+    from tui.cli import _note
+    from tui.cli._common import lock_all
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=False)
+    _concern(session, ins, **DECIDED)
+    session.lock()
+    secret = tmp_path / "secret"
+    secret.write_text(PASSPHRASE + "\n")
+    found = {}
+    try:
+        for query in ("partnership", "home visit"):
+            args = argparse.Namespace(search=query, inspection=None, kind=None, deleted=False,
+                                      json=True, passphrase_fd=None, passphrase_file=str(secret))
+            assert _note.cmd_note_list(profile, args) == 0
+            found[query] = [r["title"] for r in json.loads(capsys.readouterr().out)]
+    finally:
+        lock_all()
+        profile.close()
+    assert found == {"partnership": [], "home visit": ["No visit recorded"]}

@@ -145,7 +145,10 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
     session = unlock(profile, args)
     ins = session.find_inspection(args.inspection) if args.inspection else None
     if args.search:
-        notes = [n for n in session.search(args.search, ins) if args.kind in (None, n.kind)]
+        from .._matches import seen_match
+
+        notes = [n for n in session.search(args.search, ins) if args.kind in (None, n.kind)
+                 and seen_match(session, n, args.search)]  # a member: the raiser's part only
     else:
         notes = session.list_notes(ins, kind=args.kind, include_deleted=args.deleted)
     rows = [_row(session, n) for n in notes]

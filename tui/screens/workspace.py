@@ -25,7 +25,7 @@ from store.inspection import (
     template_for,
 )
 
-from .._matches import field_match
+from .._matches import field_match, seen_match
 from .._notes import phase_text, when
 from .._printable import printable
 from ..widgets.key_footer import KeyFooter
@@ -222,7 +222,9 @@ class WorkspaceScreen(BaseScreen):
         pool = everything if self.state == "deleted" else live
         if self.query_text.strip():
             # best match first; deleted notes are not in the search index
-            pool = self.session.search(self.query_text, self.inspection, limit=SEARCH_LIMIT)
+            pool = [n for n in self.session.search(self.query_text, self.inspection,
+                                                   limit=SEARCH_LIMIT)
+                    if seen_match(self.session, n, self.query_text)]
         out = []
         for n in pool:
             if self.note_ids is not None and n.note_id not in self.note_ids:
