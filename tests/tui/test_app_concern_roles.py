@@ -341,3 +341,27 @@ def test_note_list_search_on_a_members_device(tmp_path: Path, monkeypatch: pytes
         lock_all()
         profile.close()
     assert found == {"partnership": [], "home visit": ["No visit recorded"]}
+
+
+@pytest.mark.parametrize("lead", [False, True])
+async def test_the_evidence_matrix_counts_a_passage_in_the_leads_part_for_a_lead_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lead: bool) -> None:
+    from store import PassageTag
+    from tui.screens.matrix import MatrixScreen
+
+    profile, session = fixed_profile(tmp_path, monkeypatch)
+    ins = add_team(session, lead=lead)
+    note_id = _concern(session, ins, **DECIDED)
+    rationale = session.get(note_id).fields["decision_rationale"]
+    session.save(note_id, passages=[PassageTag(0, len(rationale), "S1",
+                                               field="decision_rationale"),
+                                    PassageTag(0, len(rationale), "status:concern",
+                                               field="decision_rationale")])
+    app = make_app(profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, session)
+        app.push_screen(MatrixScreen(ins))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MatrixScreen)
+        assert screen.matrix.count("S1", "status:concern") == (1 if lead else 0)

@@ -69,7 +69,10 @@ class MatrixScreen(BaseScreen):
         self._resumed = True
 
     def _notes(self) -> list:
-        return self.session.list_notes(self.inspection)
+        from store.inspection import as_seen
+
+        # a concern on an inspection this device does not lead counts by its raiser's part
+        return [as_seen(self.session, n) for n in self.session.list_notes(self.inspection)]
 
     def load(self) -> None:
         self.matrix = matrix = evidence_matrix(self._notes())
