@@ -1,14 +1,17 @@
 """Checks on a pushed batch before it reaches storage: framing, headers, signatures.
 
-Runs in a worker thread (signature checks are CPU work). Storage then checks what needs the
-database: membership, the collection's epochs, contiguity and the hash chain.
+Runs in a worker thread (signature checks are CPU work). A batch is one stream, hash-chained:
+its records are authenticated by the signature of the last one (``verify_run``; where the
+chain breaks, by the last of each chained part), so an honest batch costs one Ed25519 check,
+not one per record. Storage then checks what needs the database: membership, the
+collection's epochs, contiguity, the hash chain and that the batch follows the stored head.
 """
 
 from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from store import EnvelopeError, envelope_hash, parse_header, verify_signature
+from store import EnvelopeError, envelope_hash, parse_header, verify_run
 
 from .._framing import MEDIA_TYPE, FrameTooLarge, FramingError, TooManyFrames, iter_frames
 from ._errors import BadRequest, Forbidden, TooLarge, Unprocessable, UnsupportedMedia
@@ -58,16 +61,15 @@ def prepare_push(
                 )
             if header.seq > MAX_SEQ:
                 raise Unprocessable(f"record {i}: seq is too large", code="bad_seq")
-            try:
-                verify_signature(env, header, key)
-            except EnvelopeError:
-                raise Unprocessable(
-                    f"record {i} (seq {header.seq}): the envelope's signature does not verify "
-                    "with this device's key",
-                    code="bad_record_signature",
-                ) from None
             out.append(
                 IncomingRecord(header.seq, header.prev_hash, envelope_hash(env), header.epoch, env)
+            )
+        check = verify_run([r.envelope for r in out], key)
+        if check.failed is not None:
+            raise Unprocessable(
+                f"record {check.failed} (seq {out[check.failed].seq}): the envelope's signature "
+                "does not verify with this device's key",
+                code="bad_record_signature",
             )
     except FrameTooLarge as exc:
         raise TooLarge(
