@@ -243,3 +243,24 @@ def test_a_page_must_follow_the_stored_head(pair) -> None:
     rep = rb.ingest(_rechain([_flip(envs[0], 150)] + envs[1:], 0)[1:])
     assert rep.stored == 0 and [d.seq for d in rep.quarantined] == [2]
     assert rb.ingest(envs[1:]).stored == 2
+
+
+def test_a_badly_signed_record_vouched_for_by_its_signer_is_flagged_by_doctor(pair) -> None:
+    """The limit in docs/security.md: only the key holder can sign a successor of a record
+    whose own signature is garbage. A page holding both is accepted (its bytes are the
+    signer's); the record alone is set aside; doctor checks each signature and flags it."""
+    from store import Header, envelope_hash, seal, verify_all
+
+    (a, ra), (b, rb) = pair
+    a.create(a.find_inspection("Northshire 2026"), "note", "n0", "text")
+    first = next(r.envelope for r in a.streams.all() if r.collection_id == COLL)
+    garbage = first[:-64] + bytes(64)
+    ck = a.keyring.key(COLL, 1)
+    assert ck is not None
+    second = seal(Header(COLL, a.device_id, 2, envelope_hash(garbage), 1),
+                  {"type": "audit.test"}, ck, a.keys.device.signing)
+    alone = rb.ingest([garbage])
+    assert alone.stored == 0 and [d.seq for d in alone.quarantined] == [1]
+    assert rb.ingest([garbage, second]).stored == 2
+    problems = verify_all(b).problems
+    assert [(d.seq, "signature" in d.reason) for d in problems] == [(1, True)]
