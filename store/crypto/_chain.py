@@ -45,7 +45,8 @@ def _links(a: Header, a_hash: bytes, b: Header) -> bool:
             and b.seq == a.seq + 1 and b.prev_hash == a_hash)
 
 
-def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None) -> RunCheck:
+def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None, *,
+               hashes: Sequence[bytes] | None = None) -> RunCheck:
     """Authenticate a run of envelopes of one stream, in seq order, with as few signature
     checks as the chain allows: one for a run that chains from first to last.
 
@@ -53,7 +54,7 @@ def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None) 
     nothing is authentic). A record that does not parse fails on its own and ends its
     segment. A broken link is not itself an error here (the callers report gaps, forks and
     broken chains in their own words); it only means the records before it need their own
-    check.
+    check. ``hashes``: each envelope's ``envelope_hash``, when the caller already has them.
     """
     n = len(envelopes)
     authentic = [False] * n
@@ -65,7 +66,10 @@ def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None) 
         except EnvelopeError as exc:
             headers.append(None)
             errors[i] = exc
-    hashes = [envelope_hash(env) for env in envelopes]
+    if hashes is None:
+        hashes = [envelope_hash(env) for env in envelopes]
+    elif len(hashes) != n:
+        raise ValueError("one hash per envelope")
     signatures = 0
 
     def check(i: int) -> EnvelopeError | None:

@@ -64,7 +64,7 @@ def prepare_push(
             out.append(
                 IncomingRecord(header.seq, header.prev_hash, envelope_hash(env), header.epoch, env)
             )
-        check = verify_run([r.envelope for r in out], key)
+        check = verify_run([r.envelope for r in out], key, hashes=[r.hash for r in out])
         if check.failed is not None:
             raise Unprocessable(
                 f"record {check.failed} (seq {out[check.failed].seq}): the envelope's signature "
