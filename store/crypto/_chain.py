@@ -27,12 +27,14 @@ from ._envelope import Header, envelope_hash, parse_header, verify_signature
 class RunCheck:
     """What :func:`verify_run` found. ``authentic[i]`` is True when record ``i``'s bytes are
     the signer's: its own signature verified, or that of a record chained after it. ``failed``
-    is the index of the first record that is not (``error`` says why), None when all are."""
+    is the index of the first record that is not (``error`` says why), None when all are.
+    ``hashes`` are the envelopes' ``envelope_hash``es, for callers that store them."""
 
     authentic: tuple[bool, ...]
     failed: int | None = None
     error: EnvelopeError | None = None
     signatures: int = 0  # how many Ed25519 verifications it took
+    hashes: tuple[bytes, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -45,8 +47,7 @@ def _links(a: Header, a_hash: bytes, b: Header) -> bool:
             and b.seq == a.seq + 1 and b.prev_hash == a_hash)
 
 
-def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None, *,
-               hashes: Sequence[bytes] | None = None) -> RunCheck:
+def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None) -> RunCheck:
     """Authenticate a run of envelopes of one stream, in seq order, with as few signature
     checks as the chain allows: one for a run that chains from first to last.
 
@@ -54,7 +55,7 @@ def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None, 
     nothing is authentic). A record that does not parse fails on its own and ends its
     segment. A broken link is not itself an error here (the callers report gaps, forks and
     broken chains in their own words); it only means the records before it need their own
-    check. ``hashes``: each envelope's ``envelope_hash``, when the caller already has them.
+    check.
     """
     n = len(envelopes)
     authentic = [False] * n
@@ -66,10 +67,7 @@ def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None, 
         except EnvelopeError as exc:
             headers.append(None)
             errors[i] = exc
-    if hashes is None:
-        hashes = [envelope_hash(env) for env in envelopes]
-    elif len(hashes) != n:
-        raise ValueError("one hash per envelope")
+    hashes = tuple(envelope_hash(env) for env in envelopes)
     signatures = 0
 
     def check(i: int) -> EnvelopeError | None:
@@ -113,4 +111,4 @@ def verify_run(envelopes: Sequence[bytes], public_key: Ed25519PublicKey | None, 
         if error is None:  # after a failure in its segment, never checked on its own
             h = headers[failed]
             error = EnvelopeError(h.ref if h else None, "follows a record that failed")
-    return RunCheck(tuple(authentic), failed, error, signatures)
+    return RunCheck(tuple(authentic), failed, error, signatures, hashes)

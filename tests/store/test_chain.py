@@ -49,6 +49,7 @@ def rechain(envs: list[bytes], start: int) -> list[bytes]:
 def test_an_honest_run_takes_one_signature_check() -> None:
     check = verify_run(RUN, PK)
     assert check.ok and check.authentic == (True,) * 8 and check.signatures == 1
+    assert check.hashes == tuple(envelope_hash(e) for e in RUN)
     assert verify_run(RUN[3:], PK).signatures == 1  # a run need not start at seq 1
     assert verify_run([], PK).ok
 
