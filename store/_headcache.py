@@ -23,25 +23,36 @@ from ._vault import VaultKeys
 from .errors import DamagedNote, VaultError
 
 NAME = "headcache"
-VERSION = 1
+VERSION = 2  # 2: with each note's first signer
 DAMAGED_HEAD = "its stored record is damaged on this device (it no longer matches its hash)"
 
 
 def load(db: sqlite_utils.Database, keys: VaultKeys) -> dict[str, dict[str, Any]]:
+    """The cached head payloads by record hash; empty when there is no usable cache."""
+    return read(db, keys)[0]
+
+
+def read(db: sqlite_utils.Database,
+         keys: VaultKeys) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
+    """(head payloads by record hash, first signer by note id); empty when there is no
+    usable cache."""
     rows = db.execute("SELECT nonce, sealed FROM secrets WHERE name = ?", [NAME]).fetchall()
     if not rows:
-        return {}
+        return {}, {}
     try:
         data = json.loads(zlib.decompress(keys.open(NAME, rows[0][0], rows[0][1])))
-        if data.get("v") != VERSION or not isinstance(data.get("heads"), dict):
-            return {}
-        return data["heads"]
-    except (VaultError, ValueError, zlib.error):
-        return {}
+        if data.get("v") != VERSION or not isinstance(data.get("heads"), dict) \
+                or not isinstance(data.get("firsts"), dict):
+            return {}, {}
+        return data["heads"], {n: bytes.fromhex(d) for n, d in data["firsts"].items()}
+    except (VaultError, ValueError, TypeError, AttributeError, zlib.error):
+        return {}, {}
 
 
-def store(db: sqlite_utils.Database, keys: VaultKeys, heads: dict[str, dict[str, Any]]) -> None:
-    raw = zlib.compress(json.dumps({"v": VERSION, "heads": heads},
+def store(db: sqlite_utils.Database, keys: VaultKeys, heads: dict[str, dict[str, Any]],
+          firsts: dict[str, bytes] | None = None) -> None:
+    first_hex = {n: d.hex() for n, d in (firsts or {}).items()}
+    raw = zlib.compress(json.dumps({"v": VERSION, "heads": heads, "firsts": first_hex},
                                    separators=(",", ":")).encode(), 1)
     nonce, sealed = keys.seal(NAME, raw)
     db.execute("INSERT OR REPLACE INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)",

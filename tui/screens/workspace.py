@@ -178,6 +178,13 @@ class WorkspaceScreen(BaseScreen):
     def on_mount(self) -> None:
         self.refresh_notes(keep=self._keep)
         self.query_one(NoteList).focus()
+        # the search index is built in the background once the list is on screen (a search
+        # typed before it is done waits for it); locking cancels the build
+        self.call_after_refresh(self._prepare_search)
+
+    def _prepare_search(self) -> None:
+        if self.fp.session is not None:
+            self.fp.session.prepare_search()
 
     def bookmark(self) -> Bookmark | None:
         """The inspection and the highlighted note (a matrix cell's list is not kept)."""
