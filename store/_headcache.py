@@ -1,7 +1,10 @@
-"""A sealed cache of the decrypted note heads, so unlock with thousands of notes is quick.
+"""A sealed list cache of the note heads, so unlock with thousands of notes is quick.
 
 Opening 10,000 envelopes one by one costs about a second; one sealed blob of the same payloads
-opens in a fraction of that. The cache is keyed by each head record's hash, so an entry is used
+opens in a fraction of that. It holds what the list, the workspace and the counts show (titles,
+kinds, fields, tags, passages, dates) and no note's body: the bodies are most of the bytes, and
+a body is decrypted from its envelope when the note is opened, searched or exported
+(``Session.load_bodies``). The cache is keyed by each head record's hash, so an entry is used
 only for exactly the envelope it was read from or sealed as; anything else is opened from its
 envelope as usual. Unlock checks each stored head envelope against its stored hash first
 (``Streams.head_refs_checked``): a head damaged on disk is never served from the cache; its
@@ -23,7 +26,7 @@ from ._vault import VaultKeys
 from .errors import DamagedNote, VaultError
 
 NAME = "headcache"
-VERSION = 2  # 2: with each note's first signer
+VERSION = 3  # 2: with each note's first signer; 3: without bodies
 DAMAGED_HEAD = "its stored record is damaged on this device (it no longer matches its hash)"
 
 
@@ -52,7 +55,8 @@ def read(db: sqlite_utils.Database,
 def store(db: sqlite_utils.Database, keys: VaultKeys, heads: dict[str, dict[str, Any]],
           firsts: dict[str, bytes] | None = None) -> None:
     first_hex = {n: d.hex() for n, d in (firsts or {}).items()}
-    raw = zlib.compress(json.dumps({"v": VERSION, "heads": heads, "firsts": first_hex},
+    listed = {h: {k: v for k, v in p.items() if k != "body"} for h, p in heads.items()}
+    raw = zlib.compress(json.dumps({"v": VERSION, "heads": listed, "firsts": first_hex},
                                    separators=(",", ":")).encode(), 1)
     nonce, sealed = keys.seal(NAME, raw)
     db.execute("INSERT OR REPLACE INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)",

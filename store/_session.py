@@ -50,12 +50,22 @@ from ._model import (
     Note,
     Revision,
     make_rev,
+    parse_rev,
 )
 from ._provenance import Author, author_of, first_signers
 from ._search import SearchIndex
 from ._streams import StoredRecord, Streams
 from ._vault import VaultKeys
-from .errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed, invalid
+from .errors import (
+    Ambiguous,
+    DamagedNote,
+    EnvelopeError,
+    LockedError,
+    NotFound,
+    StoreError,
+    ValidationFailed,
+    invalid,
+)
 
 META_PREFIX = "meta:"
 
@@ -162,7 +172,37 @@ class Session:
         notes are read now; the documents are made as the index consumes them)."""
         notes = sorted((n for n in self.notes.values() if n.state != DELETED),
                        key=lambda n: n.hlc)
-        return (_doc(n) for n in notes)
+
+        def docs() -> Iterable[tuple[str, str, str, str]]:
+            for note in notes:  # in the build's thread: bodies are decrypted as it goes
+                if not note.body_loaded:
+                    try:
+                        self._load_body(note)
+                    except StoreError:
+                        pass  # indexed without its text; opening it names the damage
+                yield _doc(note)
+
+        return docs()
+
+    def load_bodies(self, notes: Iterable[Note]) -> list[Note]:
+        """``notes`` with their bodies: each one listed without it (from the list cache) is
+        decrypted from its head record. What opening, searching and exporting call; the list
+        and its counts never need a body. ``DamagedNote`` if a head no longer opens."""
+        out = list(notes)
+        for note in out:
+            if not note.body_loaded:
+                self._load_body(note)
+        return out
+
+    def _load_body(self, note: Note) -> None:
+        device, seq = parse_rev(note.rev)  # a revision is named by the record carrying it
+        rec = self.streams.get(note.collection_id, device, seq)
+        payload = self.open_record(rec) if rec is not None else None
+        if payload is None or str(payload.get("rev", "")) != note.rev:
+            raise DamagedNote(f"note {note.note_id[:8]}: its latest record could not be "
+                              "opened to read its text. Run `fieldpad doctor`")
+        note.body = str(payload.get("body", ""))
+        note.body_loaded = True
 
     def prepare_search(self) -> None:
         """Start building the search index in the background (the app does once the
@@ -398,10 +438,10 @@ class Session:
     def get(self, note_id: str) -> Note:
         self.require_unlocked()
         if note_id in self.notes:
-            return self.notes[note_id]
+            return self.load_bodies([self.notes[note_id]])[0]
         hits = [n for n in self.notes if n.startswith(note_id.lower())] if len(note_id) >= 4 else []
         if len(hits) == 1:
-            return self.notes[hits[0]]
+            return self.load_bodies([self.notes[hits[0]]])[0]
         if len(hits) > 1:
             raise Ambiguous(f"{note_id!r} matches {len(hits)} notes; give more of the id")
         _headcache.refuse_damaged(self.damaged_notes, note_id)  # DamagedNote if it is one
@@ -411,8 +451,9 @@ class Session:
                limit: int = 200) -> list[Note]:
         hits = [self.notes[i] for i in self.search_index.search(query, limit * 2)
                 if i in self.notes]
-        return [n for n in hits if inspection is None
-                or n.inspection_id == inspection.inspection_id][:limit]
+        # the index build decrypted every body it indexed: this only loads a stray one
+        return self.load_bodies([n for n in hits if inspection is None
+                                 or n.inspection_id == inspection.inspection_id][:limit])
 
     def create(self, inspection: Inspection, kind: str, title: str, body: str = "",
                fields: dict[str, Any] | None = None, tags: Iterable[str] = (),
@@ -696,6 +737,7 @@ class Session:
 
     def lock(self) -> None:
         """Forget every plaintext and overwrite the key bytes this session holds."""
+        self.search_index.close()  # cancels a build under way before the keys go
         if self.keys is not None:
             try:
                 self.save_head_cache()
@@ -704,7 +746,6 @@ class Session:
         self.notes.clear()
         self._payloads.clear()
         self.inspections.clear()
-        self.search_index.close()
         self.keyring.wipe()
         self.rosters.wipe()
         if self.keys is not None:

@@ -118,24 +118,36 @@ def bench_open(n: int) -> list[Line]:
 
 
 # -- a cold CLI process ------------------------------------------------------------------------
+#: ``fieldpad`` as its console script runs it, reporting its peak RSS (VmHWM, which an exec
+#: resets, unlike ru_maxrss, which would count the forked benchmark's own memory) on stderr
+CLI = """
+import atexit, sys
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stderr.write("VmHWM " + line.split()[1] + "\\n")
+atexit.register(rss)
+from tui.cli import main
+sys.argv[0] = "fieldpad"
+sys.exit(main())
+"""
+
+
 def _cli(directory: Path, *argv: str) -> tuple[float, int, bytes]:
     """(seconds, peak RSS in KiB, stdout) of ``fieldpad --profile DIR ... argv`` run cold."""
-    exe = str(Path(sys.executable).parent / "fieldpad")
     secret = _tmp() / "passphrase"
     secret.write_text(PASSPHRASE + "\n")
-    with tempfile.TemporaryFile() as stdout:
-        t = time.perf_counter()
-        proc = subprocess.Popen([exe, "--profile", str(directory), "--passphrase-file",
-                                 str(secret), *argv], cwd=ROOT, stdout=stdout,
-                                stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        stdout.seek(0)
-        data = stdout.read()
-    if proc.returncode != 0:
-        raise RuntimeError(f"fieldpad {' '.join(argv)} exited {proc.returncode}")
-    return elapsed, usage.ru_maxrss, data
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CLI, "--profile", str(directory),
+                           "--passphrase-file", str(secret), *argv], cwd=ROOT,
+                          capture_output=True)
+    elapsed = time.perf_counter() - t
+    if done.returncode != 0:
+        raise RuntimeError(f"fieldpad {' '.join(argv)} exited {done.returncode}: "
+                           f"{done.stderr[-2000:]!r}")
+    hwm = [int(line.split()[1]) for line in done.stderr.decode().splitlines()
+           if line.startswith("VmHWM ")]
+    return elapsed, hwm[-1] if hwm else 0, done.stdout
 
 
 def bench_cli(n: int) -> list[Line]:

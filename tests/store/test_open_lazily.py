@@ -95,3 +95,52 @@ def test_lock_rewrites_the_head_cache_only_when_something_changed(profile: Profi
     assert s4.get(a.note_id).body == "changed since"
     assert s4.get(a.note_id).first_author == a.first_author
     s4.lock()
+
+
+def test_the_list_cache_holds_no_bodies_and_a_body_is_decrypted_when_opened(
+        profile: Profile, session: Session) -> None:
+    from store import _headcache
+
+    ins = session.find_inspection(None)
+    a = session.create(ins, "note", "Visit", "a body only an opened note shows", tags=["S1"])
+    b = session.create(ins, "note", "Other visit", "another body")
+    session.lock()
+    cache = _headcache.load(profile.db, profile.unlock(PASSPHRASE).keys)
+    assert cache and not any("body" in p for p in cache.values())
+    assert "a body only" not in str(cache)
+    s2 = profile.unlock(PASSPHRASE)
+    listed = {n.note_id: n for n in s2.list_notes()}
+    # the list has everything it shows, and no body
+    assert (listed[a.note_id].title, listed[a.note_id].tags) == ("Visit", ("S1",))
+    assert not listed[a.note_id].body_loaded and listed[a.note_id].body == ""
+    # opening decrypts it from the head record
+    assert s2.get(a.note_id[:8]).body == "a body only an opened note shows"
+    assert s2.notes[a.note_id].body_loaded and not s2.notes[b.note_id].body_loaded
+    [loaded] = s2.load_bodies([listed[b.note_id]])
+    assert loaded.body == "another body"
+    # a save of a note opened from the list keeps its body
+    s2.save(b.note_id, title="Renamed visit")
+    s2.lock()
+    s3 = profile.unlock(PASSPHRASE)
+    assert s3.get(b.note_id).body == "another body"
+    assert [n.note_id for n in s3.search("another")] == [b.note_id]
+    s3.lock()
+
+
+def test_a_body_whose_record_no_longer_opens_is_named_damaged(profile: Profile,
+                                                             session: Session) -> None:
+    from store import DamagedNote, parse_rev
+
+    ins = session.find_inspection(None)
+    a = session.create(ins, "note", "Visit", "text")
+    session.lock()
+    s2 = profile.unlock(PASSPHRASE)
+    note = s2.notes[a.note_id]
+    device, seq = parse_rev(note.rev)
+    # the record is gone since the list was read (a concurrent purge, say)
+    profile.db.execute("DELETE FROM records WHERE collection_id = ? AND device_id = ? AND seq = ?",
+                       [note.collection_id, device, seq])
+    with pytest.raises(DamagedNote, match=a.note_id[:8]):
+        s2.load_bodies([note])
+    assert not note.body_loaded
+    s2.lock()

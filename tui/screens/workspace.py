@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store import CONFLICTED, DELETED, Inspection, Note, Session
+from store import CONFLICTED, DELETED, Inspection, Note, Session, StoreError
 from store.inspection import (
     KIND_LABELS,
     KIND_PLURALS,
@@ -337,7 +337,12 @@ class WorkspaceScreen(BaseScreen):
         if event.note is None:
             preview.update(Text(self.why_empty(), style="dim"))
         else:
-            preview.update(preview_text(event.note, self.fp.now(),
+            note = event.note
+            try:  # the list holds no bodies: the highlighted note's is decrypted for its preview
+                note = self.session.load_bodies([note])[0]
+            except StoreError:
+                pass  # its head no longer opens: the preview shows what the list holds
+            preview.update(preview_text(note, self.fp.now(),
                                         show_unsynced=self.inspection.scope != "local",
                                         query=self.query_text))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
