@@ -174,10 +174,17 @@ class Session:
                        key=lambda n: n.hlc)
 
         def docs() -> Iterable[tuple[str, str, str, str]]:
-            for note in notes:  # in the build's thread: bodies are decrypted as it goes
+            # in the build's thread: the head records are read in one query (not one per
+            # note) and each body is decrypted as the index consumes it
+            heads: dict[tuple[bytes, bytes, int], StoredRecord] = {}
+            if any(not n.body_loaded for n in notes):
+                heads = {(r.collection_id, r.device_id, r.seq): r
+                         for r, _ in self.streams.head_records()}
+            for note in notes:
                 if not note.body_loaded:
+                    device, seq = parse_rev(note.rev)
                     try:
-                        self._load_body(note)
+                        self._load_body(note, heads.get((note.collection_id, device, seq)))
                     except StoreError:
                         pass  # indexed without its text; opening it names the damage
                 yield _doc(note)
@@ -194,9 +201,10 @@ class Session:
                 self._load_body(note)
         return out
 
-    def _load_body(self, note: Note) -> None:
+    def _load_body(self, note: Note, rec: StoredRecord | None = None) -> None:
         device, seq = parse_rev(note.rev)  # a revision is named by the record carrying it
-        rec = self.streams.get(note.collection_id, device, seq)
+        if rec is None:
+            rec = self.streams.get(note.collection_id, device, seq)
         payload = self.open_record(rec) if rec is not None else None
         if payload is None or str(payload.get("rev", "")) != note.rev:
             raise DamagedNote(f"note {note.note_id[:8]}: its latest record could not be "
