@@ -94,7 +94,6 @@ class Session:
         self._payloads: dict[str, dict[str, Any]] = {}
         self._cached_keys: set[str] = set()
         self._written_at = -1
-        self._bodies_stale = False  # the search build opened bodies the body cache lacked
         #: Who a sealed field (a concern's child identifier) is sealed for, per inspection:
         #: (device id, X25519 public key) pairs. By default this device only; for a team
         #: inspection the roster sets it to the lead devices (this one among them when it is a
@@ -183,7 +182,6 @@ class Session:
                    for n in notes):
                 heads = {(r.collection_id, r.device_id, r.seq): r
                          for r, _ in self.streams.head_records()}
-                self._bodies_stale = True  # lock writes the body cache, whatever changed
             for note in notes:
                 body = cached.get(_headcache.body_key(note.rev, note.hlc))
                 if not note.body_loaded and body is not None:
@@ -740,11 +738,7 @@ class Session:
         purge must, so the cache never carries a purged note to the next unlock."""
         keys = self.require_unlocked()
         if not rewrite and self._cached_keys and self.db.conn.total_changes == self._written_at:
-            # nothing written since the cache was read or sealed: it is current
-            if self._bodies_stale:
-                self._save_bodies(keys)
-                self._written_at = self.db.conn.total_changes
-            return
+            return  # nothing written since the cache was read or sealed: it is current
         heads = {ref.hash.hex() for ref, _ in self.streams.head_refs()}
         entries = {h: p for h, p in self._payloads.items() if h in heads}
         if rewrite or set(entries) != self._cached_keys:
@@ -772,7 +766,6 @@ class Session:
             if body is not None:
                 bodies[key] = body
         _headcache.store_bodies(self.db, keys, bodies)
-        self._bodies_stale = False
 
     def lock(self) -> None:
         """Forget every plaintext and overwrite the key bytes this session holds."""

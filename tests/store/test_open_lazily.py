@@ -166,20 +166,3 @@ def test_the_first_search_takes_its_bodies_from_the_sealed_body_cache(
     assert [n.note_id for n in s2.search("twice")] == [b.note_id]
     assert opened == []  # no envelope opened: every body came from the cache
     s2.lock()
-
-
-def test_a_missing_body_cache_is_written_once_a_search_opened_the_bodies(
-        profile: Profile, session: Session) -> None:
-    from store import _headcache
-
-    ins = session.find_inspection(None)
-    session.create(ins, "note", "Visit", "the duty manager rang back")
-    session.lock()
-    profile.db.execute("DELETE FROM secrets WHERE name = ?", [_headcache.BODIES])
-    s2 = profile.unlock(PASSPHRASE)
-    s2.search("manager")  # opens the envelope: the body cache lacked it
-    s2.lock()  # nothing else changed, yet the body cache is written
-    s3 = profile.unlock(PASSPHRASE)
-    assert list(_headcache.load_bodies(profile.db, s3.keys).values()) == [  # type: ignore[arg-type]
-        "the duty manager rang back"]
-    s3.lock()
