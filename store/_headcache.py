@@ -4,9 +4,7 @@ Opening 10,000 envelopes one by one costs about a second; one sealed blob of the
 opens in a fraction of that. It holds what the list, the workspace and the counts show (titles,
 kinds, fields, tags, passages, dates) and no note's body: the bodies are most of the bytes, and
 a body is decrypted from its envelope when the note is opened, searched or exported
-(``Session.load_bodies``). Building the search index needs every body: a second sealed item,
-the body cache (bodies by revision), serves it without opening every envelope; unlock never
-reads it. The cache is keyed by each head record's hash, so an entry is used
+(``Session.load_bodies``). The cache is keyed by each head record's hash, so an entry is used
 only for exactly the envelope it was read from or sealed as; anything else is opened from its
 envelope as usual. Unlock checks each stored head envelope against its stored hash first
 (``Streams.head_refs_checked``): a head damaged on disk is never served from the cache; its
@@ -28,7 +26,6 @@ from ._vault import VaultKeys
 from .errors import DamagedNote, VaultError
 
 NAME = "headcache"
-BODIES = "bodycache"
 VERSION = 3  # 2: with each note's first signer; 3: without bodies
 DAMAGED_HEAD = "its stored record is damaged on this device (it no longer matches its hash)"
 
@@ -67,35 +64,7 @@ def store(db: sqlite_utils.Database, keys: VaultKeys, heads: dict[str, dict[str,
 
 
 def drop(db: sqlite_utils.Database) -> None:
-    db.execute("DELETE FROM secrets WHERE name IN (?, ?)", [NAME, BODIES])
-
-
-def body_key(rev: str, hlc: str) -> str:
-    """A body's key: its revision and the time it was sealed (an autosave replaces a draft
-    in place under the same revision, never at the same time)."""
-    return f"{rev}@{hlc}"
-
-
-def load_bodies(db: sqlite_utils.Database, keys: VaultKeys) -> dict[str, str]:
-    """The cached bodies by :func:`body_key`; empty when there is no usable cache."""
-    rows = db.execute("SELECT nonce, sealed FROM secrets WHERE name = ?", [BODIES]).fetchall()
-    if not rows:
-        return {}
-    try:
-        data = json.loads(zlib.decompress(keys.open(BODIES, rows[0][0], rows[0][1])))
-        if data.get("v") != VERSION or not isinstance(data.get("bodies"), dict):
-            return {}
-        return data["bodies"]
-    except (VaultError, ValueError, TypeError, AttributeError, zlib.error):
-        return {}
-
-
-def store_bodies(db: sqlite_utils.Database, keys: VaultKeys, bodies: dict[str, str]) -> None:
-    raw = zlib.compress(json.dumps({"v": VERSION, "bodies": bodies},
-                                   separators=(",", ":")).encode(), 1)
-    nonce, sealed = keys.seal(BODIES, raw)
-    db.execute("INSERT OR REPLACE INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)",
-               [BODIES, nonce, sealed])
+    db.execute("DELETE FROM secrets WHERE name = ?", [NAME])
 
 
 def refuse_damaged(damaged_notes: dict[str, Damage], note_id: str) -> None:

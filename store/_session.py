@@ -177,16 +177,11 @@ class Session:
             # in the build's thread: the head records are read in one query (not one per
             # note) and each body is decrypted as the index consumes it
             heads: dict[tuple[bytes, bytes, int], StoredRecord] = {}
-            cached = self._cached_bodies() if any(not n.body_loaded for n in notes) else {}
-            if any(not n.body_loaded and _headcache.body_key(n.rev, n.hlc) not in cached
-                   for n in notes):
+            if any(not n.body_loaded for n in notes):
                 heads = {(r.collection_id, r.device_id, r.seq): r
                          for r, _ in self.streams.head_records()}
             for note in notes:
-                body = cached.get(_headcache.body_key(note.rev, note.hlc))
-                if not note.body_loaded and body is not None:
-                    note.body, note.body_loaded = body, True
-                elif not note.body_loaded:
+                if not note.body_loaded:
                     device, seq = parse_rev(note.rev)
                     try:
                         self._load_body(note, heads.get((note.collection_id, device, seq)))
@@ -195,10 +190,6 @@ class Session:
                 yield _doc(note)
 
         return docs()
-
-    def _cached_bodies(self) -> dict[str, str]:
-        keys = self.keys
-        return _headcache.load_bodies(self.db, keys) if keys is not None else {}
 
     def load_bodies(self, notes: Iterable[Note]) -> list[Note]:
         """``notes`` with their bodies: each one listed without it (from the list cache) is
@@ -747,25 +738,10 @@ class Session:
                       if n.first_signer and n.note_id in cached_ids}
             if entries or not rewrite:
                 _headcache.store(self.db, keys, entries, firsts)
-                self._save_bodies(keys)
             else:
                 _headcache.drop(self.db)
             self._cached_keys = set(entries)
         self._written_at = self.db.conn.total_changes
-
-    def _save_bodies(self, keys: VaultKeys) -> None:
-        """The body cache for the next search index: every current note's body, from memory
-        where it is loaded, else from the cache as it was (what neither holds is opened from
-        its envelope when the index is built)."""
-        notes = [n for n in self.notes.values() if n.state != DELETED]
-        old = self._cached_bodies() if any(not n.body_loaded for n in notes) else {}
-        bodies: dict[str, str] = {}
-        for n in notes:
-            key = _headcache.body_key(n.rev, n.hlc)
-            body = n.body if n.body_loaded else old.get(key)
-            if body is not None:
-                bodies[key] = body
-        _headcache.store_bodies(self.db, keys, bodies)
 
     def lock(self) -> None:
         """Forget every plaintext and overwrite the key bytes this session holds."""

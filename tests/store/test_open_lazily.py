@@ -144,25 +144,3 @@ def test_a_body_whose_record_no_longer_opens_is_named_damaged(profile: Profile,
         s2.load_bodies([note])
     assert not note.body_loaded
     s2.lock()
-
-
-def test_the_first_search_takes_its_bodies_from_the_sealed_body_cache(
-        profile: Profile, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    from store import _headcache
-
-    ins = session.find_inspection(None)
-    a = session.create(ins, "note", "Visit", "the duty manager rang back")
-    b = session.create(ins, "note", "Other", "a school nurse attended")
-    session.save(b.note_id, body="a school nurse attended twice")
-    session.lock()
-    s2 = profile.unlock(PASSPHRASE)
-    bodies = _headcache.load_bodies(profile.db, s2.keys)  # type: ignore[arg-type]
-    assert sorted(bodies.values()) == ["a school nurse attended twice",
-                                       "the duty manager rang back"]
-    opened: list[object] = []
-    real = s2.open_record
-    monkeypatch.setattr(s2, "open_record", lambda rec, **kw: opened.append(rec) or real(rec))
-    assert [n.note_id for n in s2.search("manager")] == [a.note_id]
-    assert [n.note_id for n in s2.search("twice")] == [b.note_id]
-    assert opened == []  # no envelope opened: every body came from the cache
-    s2.lock()
