@@ -168,9 +168,9 @@ class Replica:
         s = self.session
         by_coll: dict[bytes, list[StoredRecord]] = {}
         roles = s.collection_roles()
-        for rec in self.streams.unpushed(s.device_id):
-            if roles.get(rec.collection_id, (b"", "notebook"))[1] == "notebook":
-                continue  # a local inspection never leaves this device
+        # a local inspection never leaves this device: its collections are not even read
+        shared = [c for c, (_iid, role) in roles.items() if role != "notebook"]
+        for rec in self.streams.unpushed(s.device_id, shared):
             by_coll.setdefault(rec.collection_id, []).append(rec)
 
         def urgent(recs: list[StoredRecord]) -> int:

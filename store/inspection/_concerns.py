@@ -22,10 +22,11 @@ from store.errors import invalid
 from ._templates import coerce_field, template_for
 
 if TYPE_CHECKING:
-    from store import Session
+    from store import Inspection, Session
 
 __all__ = [
     "CONCERN_KIND",
+    "LEAD_FIELDS",
     "LEAD_STEPS",
     "STEPS",
     "STEP_FIELDS",
@@ -34,6 +35,7 @@ __all__ = [
     "concern_steps",
     "concerns_queue",
     "format_age",
+    "may_decide",
     "open_concern_lines",
     "raise_concern",
     "record_step",
@@ -57,6 +59,25 @@ _STEP_REQUIRED: dict[str, tuple[str, ...]] = {
     CLOSED: (),
 }
 _STEP_TIME = {DECISION: "decided_at", REFERRAL: "referral_at"}
+#: The concern form's fields that are the lead's to fill (every field of a lead's step): the
+#: form of a device that does not lead the inspection neither shows nor changes them.
+LEAD_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
+    name for step in LEAD_STEPS for name in STEP_FIELDS[step]))
+
+
+def may_decide(session: Session, inspection: Inspection | bytes) -> bool:
+    """Whether this device records a lead's steps on the inspection's concerns, and so is shown
+    the lead's part of a concern form: a local notebook's only device, or a lead of the team.
+
+    ``inspection`` may be given by its id (a note whose inspection's details this device cannot
+    read yet). The rule is the one for changing the inspection (``Session.may_change``): a team
+    inspection whose roster this device has not verified yet has no other member to hide
+    anything from. This is presentation, not protection: the fields are in the note every
+    member can read (the child identifier is the one field sealed to the leads).
+    """
+    inspection_id = inspection if isinstance(inspection, bytes) else inspection.inspection_id
+    roster = session.team_roster(inspection_id)  # a local notebook has none
+    return roster is None or roster.is_lead(session.device_id)
 
 
 @dataclass(frozen=True, slots=True)

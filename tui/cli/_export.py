@@ -67,7 +67,7 @@ def cmd_evidence(profile: Profile, args: argparse.Namespace) -> int:
 
     session = unlock(profile, args)
     inspection = session.find_inspection(args.inspection)
-    matrix = evidence_matrix(session.list_notes(inspection))
+    matrix = evidence_matrix(session.load_bodies(session.list_notes(inspection)))
     if args.json:
         data = {"inspection": inspection.name, **matrix.as_dict()}
         out(json.dumps(data, indent=2, ensure_ascii=False))

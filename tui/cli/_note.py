@@ -28,7 +28,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from store import Note, Profile, Session
+    from store import Inspection, Note, Profile, Session
 
 TAG_HELP = ("evidence tag: S1-S4, QI2.1, status:nsc|uncertainty|concern, strength, afd, covid, "
             "#code")
@@ -150,7 +150,9 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
         notes = session.list_notes(ins, kind=args.kind, include_deleted=args.deleted)
     rows = [_row(session, n) for n in notes]
     if args.json:
-        out(json.dumps(rows, indent=2, ensure_ascii=False))
+        # one note a line: ``indent`` would take json's pure-Python encoder, seconds at 50,000
+        lines = (json.dumps(r, ensure_ascii=False) for r in rows)
+        out("[\n" + ",\n".join("  " + line for line in lines) + "\n]" if rows else "[]")
     else:
         for r in rows:
             flag = {"conflicted": "!", "deleted": "x"}.get(r["state"], " ")
@@ -173,6 +175,9 @@ def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
         session.record_audit(ins, "reveal", note=note.note_id, fields=revealed)
     data = public_dict(note, sealed)
     data["inspection"] = ins.name if ins else ""
+    # a member raised the concern; its decision and referral are the lead's part of the form
+    leads_part = _leads_part(session, note, ins)
+    data["fields"] = {k: v for k, v in data["fields"].items() if k not in leads_part}
     if args.json:
         out(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -182,10 +187,14 @@ def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
     if note.tags:
         out("tags: " + " ".join(note.tags))
     for name, value in note.fields.items():
+        if name in leads_part:
+            continue
         if name in sealed:
             out(sealed_line(name, sealed[name]))
             continue
         out(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
+    if leads_part:
+        out("(the lead's decision and referral are shown to the inspection's leads)")
     out("")
     out(note.body)
     for name, value in data["kept"].items():
@@ -212,6 +221,16 @@ def cmd_note_edit(profile: Profile, args: argparse.Namespace) -> int:
                                 if t not in drop)
     if not changes:
         raise FieldpadError("nothing to change: give --title, --body-file, --field or --tag")
+    if note.passages and ("body" in changes or "fields" in changes):
+        # tagged passages follow their words into the new text, as in the app's editor
+        from store.inspection import follow_passages
+
+        kept, lost = follow_passages(note.passages, note.body, note.fields,
+                                     changes.get("body", note.body),
+                                     changes.get("fields", note.fields))
+        changes["passages"] = tuple(kept)
+        for p in lost:
+            warn(f"warning: passage tag {p.tag} removed: its words are no longer in the text")
     note = session.save(note.note_id, **changes)
     warn_minimisation(session, note)
     out(note.rev)
@@ -373,6 +392,16 @@ def sealed_line(name: str, view: dict[str, Any]) -> str:
     if view["readable"]:
         return f"{name}: {what}; this device can open it (--reveal shows it)"
     return f"{name}: {what}"
+
+
+def _leads_part(session: Session, note: Note, ins: Inspection | None) -> frozenset[str]:
+    """The fields ``note show`` leaves out: a concern's lead's part, on a device that does not
+    lead its inspection (as the app's form does)."""
+    from store.inspection import LEAD_FIELDS, may_decide
+
+    if note.kind != "concern" or may_decide(session, ins or note.inspection_id):
+        return frozenset()
+    return frozenset(LEAD_FIELDS)
 
 
 def public_dict(note: Note, sealed: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -69,7 +69,8 @@ class MatrixScreen(BaseScreen):
         self._resumed = True
 
     def _notes(self) -> list:
-        return self.session.list_notes(self.inspection)
+        # excerpts quote passages of the text: the bodies are decrypted for them
+        return self.session.load_bodies(self.session.list_notes(self.inspection))
 
     def load(self) -> None:
         self.matrix = matrix = evidence_matrix(self._notes())

@@ -310,7 +310,7 @@ def test_revoked_device_is_refused_and_keeps_its_store(server, team_factory) -> 
 
     def intact(session) -> None:
         assert verify_all(session).ok
-        notes = {n.title: n for n in session.list_notes()}
+        notes = {n.title: n for n in session.load_bodies(session.list_notes())}
         for title, body in written.items():
             assert notes[title].body == body, title
 
