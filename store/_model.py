@@ -55,6 +55,10 @@ class Note:
     signer: bytes = b""
     first_signer: bytes = b""
     first_author: str = ""
+    # False for a note as the list cache holds it: everything but ``body`` (which is then "").
+    # ``Session.get`` / ``Session.load_bodies`` decrypt the body when a note is opened,
+    # searched or exported; the list, counts and filters never need it.
+    body_loaded: bool = True
 
     def __repr__(self) -> str:
         return f"Note(id={self.note_id}, kind={self.kind}, rev={self.rev}, state={self.state})"
@@ -113,6 +117,8 @@ class Note:
             author=str(p.get("author", "")),
             kept=dict(p.get("kept") or {}),
             pushed=pushed,
+            # the list cache leaves the body out; a payload from an envelope always has one
+            body_loaded="body" in p,
         )
 
     def as_dict(self) -> dict[str, Any]:

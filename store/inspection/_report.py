@@ -339,7 +339,8 @@ def build_report(session: Session, inspection: Inspection, *,
     if include_sealed and not may_export_sealed(session, inspection):
         raise SealedNotAllowed("sealed fields are exported only on a lead's device; export "
                                "without them, or ask a lead to export")
-    notes = sorted(session.list_notes(inspection), key=lambda n: (n.hlc, n.note_id))
+    notes = sorted(session.load_bodies(session.list_notes(inspection)),
+                   key=lambda n: (n.hlc, n.note_id))
     redact = Redactor(notes, _unsealed(session, notes))
     return Report(inspection, inspection.partnership, _team(session, inspection),
                   _dates(inspection),

@@ -30,7 +30,7 @@ class ProfileSize:
 
 def plaintext_bytes(session: Session) -> int:
     total = 0
-    for n in session.notes.values():
+    for n in session.load_bodies(session.notes.values()):  # the list holds no bodies
         total += len(n.title.encode()) + len(n.body.encode())
         total += sum(len(t.encode()) for t in n.tags)
         if n.fields:

@@ -67,8 +67,10 @@ def cmd_evidence(profile: Profile, args: argparse.Namespace) -> int:
 
     session = unlock(profile, args)
     inspection = session.find_inspection(args.inspection)
-    # a concern on an inspection this device does not lead counts by its raiser's part
-    matrix = evidence_matrix(as_seen(session, n) for n in session.list_notes(inspection))
+    # bodies for the excerpts; a concern on an inspection this device does not lead counts by
+    # its raiser's part
+    notes = session.load_bodies(session.list_notes(inspection))
+    matrix = evidence_matrix(as_seen(session, n) for n in notes)
     if args.json:
         data = {"inspection": inspection.name, **matrix.as_dict()}
         out(json.dumps(data, indent=2, ensure_ascii=False))

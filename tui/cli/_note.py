@@ -153,7 +153,9 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
         notes = session.list_notes(ins, kind=args.kind, include_deleted=args.deleted)
     rows = [_row(session, n) for n in notes]
     if args.json:
-        out(json.dumps(rows, indent=2, ensure_ascii=False))
+        # one note a line: ``indent`` would take json's pure-Python encoder, seconds at 50,000
+        lines = (json.dumps(r, ensure_ascii=False) for r in rows)
+        out("[\n" + ",\n".join("  " + line for line in lines) + "\n]" if rows else "[]")
     else:
         for r in rows:
             flag = {"conflicted": "!", "deleted": "x"}.get(r["state"], " ")

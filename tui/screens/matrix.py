@@ -71,8 +71,10 @@ class MatrixScreen(BaseScreen):
     def _notes(self) -> list:
         from store.inspection import as_seen
 
-        # a concern on an inspection this device does not lead counts by its raiser's part
-        return [as_seen(self.session, n) for n in self.session.list_notes(self.inspection)]
+        # excerpts quote passages of the text: the bodies are decrypted for them; a concern on an
+        # inspection this device does not lead counts by its raiser's part
+        notes = self.session.load_bodies(self.session.list_notes(self.inspection))
+        return [as_seen(self.session, n) for n in notes]
 
     def load(self) -> None:
         self.matrix = matrix = evidence_matrix(self._notes())

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store import CONFLICTED, DELETED, Inspection, Note, Session
+from store import CONFLICTED, DELETED, Inspection, Note, Session, StoreError
 from store.inspection import (
     KIND_LABELS,
     KIND_PLURALS,
@@ -179,6 +179,13 @@ class WorkspaceScreen(BaseScreen):
     def on_mount(self) -> None:
         self.refresh_notes(keep=self._keep)
         self.query_one(NoteList).focus()
+        # the search index is built in the background once the list is on screen (a search
+        # typed before it is done waits for it); locking cancels the build
+        self.call_after_refresh(self._prepare_search)
+
+    def _prepare_search(self) -> None:
+        if self.fp.session is not None:
+            self.fp.session.prepare_search()
 
     def bookmark(self) -> Bookmark | None:
         """The inspection and the highlighted note (a matrix cell's list is not kept)."""
@@ -333,8 +340,13 @@ class WorkspaceScreen(BaseScreen):
         if event.note is None:
             preview.update(Text(self.why_empty(), style="dim"))
         else:
+            note = event.note
+            try:  # the list holds no bodies: the highlighted note's is decrypted for its preview
+                note = self.session.load_bodies([note])[0]
+            except StoreError:
+                pass  # its head no longer opens: the preview shows what the list holds
             # a concern on an inspection this device does not lead: the raiser's part only
-            preview.update(preview_text(as_seen(self.session, event.note), self.fp.now(),
+            preview.update(preview_text(as_seen(self.session, note), self.fp.now(),
                                         show_unsynced=self.inspection.scope != "local",
                                         query=self.query_text))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
