@@ -104,11 +104,13 @@ from .crypto import (
     Expect,
     Header,
     KdfParams,
+    RunCheck,
     SecretBytes,
     envelope_hash,
     open_envelope,
     parse_header,
     seal,
+    verify_run,
     verify_signature,
 )
 from .diff import FieldDiff, diff_notes, diff_revisions, word_diff
@@ -204,6 +206,8 @@ __all__ = [
     "parse_header",
     "seal",
     "SecretBytes",
+    "RunCheck",
+    "verify_run",
     "verify_signature",
     "KIND_LABELS",
     "KIND_SHORT_LABELS",

@@ -15,7 +15,13 @@ from sqlite_utils import Migrations
 from ._dbcheck import damaged, is_damage
 from .errors import StoreError
 
+# Rows of about 1.4 KB (a 2 KB note's envelope) fill a 4 KB page only twice; an 8 KB page holds
+# five. Set before anything else: it takes effect only on a new, empty file (or a VACUUM
+# outside WAL mode, as ``compact_if_sparse`` does after a migration).
+PAGE_SIZE = 8192
+
 PRAGMAS = (
+    f"PRAGMA page_size={PAGE_SIZE}",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA secure_delete=ON",
@@ -106,6 +112,58 @@ def _m0003(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0004_records_layout")
+def _m0004(db: sqlite_utils.Database) -> None:
+    # Issue 16: a WITHOUT ROWID table keeps whole rows in its b-tree cells, so a row larger than
+    # about 1 KB (every envelope) spills to an overflow page of its own, mostly empty: the
+    # profile was 2.6x its plaintext. A rowid table holds rows up to ~4 KB in its leaf pages,
+    # and with the envelope last the small columns are read without walking an overflow chain
+    # when a row is larger still. ``records_ref`` covers everything but the envelope, so head
+    # lookups (Streams.head_refs), purge and doctor's joins never read the envelope rows; the
+    # partial ``records_unpushed`` now matches the query that uses it (``pushed != 1`` per
+    # device: 0002's index on ``pushed = 0`` could not serve it, so every push scanned the
+    # table). Rows are copied in stream order, byte for byte; the old tables are dropped
+    # (secure_delete zeroes their pages) and ``migrate`` compacts the file afterwards.
+    # ``quarantine`` had the same spill; it keeps its column order (callers insert by
+    # position), which costs nothing while its rows fit a page. heads, revparents and
+    # stream_cursors hold small rows and stay WITHOUT ROWID.
+    db.executescript(
+        """
+        ALTER TABLE records RENAME TO records_0003;
+        CREATE TABLE records (
+            collection_id BLOB NOT NULL, device_id BLOB NOT NULL, seq INTEGER NOT NULL,
+            hash BLOB NOT NULL, note_id TEXT,
+            -- pushed: 0 not yet, 2 sent but not acknowledged, 1 stored by the server
+            pushed INTEGER NOT NULL DEFAULT 0,
+            -- an autosaved draft may be replaced in place while unpushed
+            draft INTEGER NOT NULL DEFAULT 0,
+            envelope BLOB NOT NULL,
+            PRIMARY KEY (collection_id, device_id, seq));
+        INSERT INTO records (collection_id, device_id, seq, hash, note_id, pushed, draft,
+                             envelope)
+            SELECT collection_id, device_id, seq, hash, note_id, pushed, draft, envelope
+            FROM records_0003 ORDER BY collection_id, device_id, seq;
+        DROP TABLE records_0003;
+        CREATE INDEX records_note ON records(note_id);
+        CREATE INDEX records_ref ON records(
+            collection_id, device_id, seq, hash, note_id, pushed, draft);
+        CREATE INDEX records_unpushed ON records(device_id, collection_id, seq)
+            WHERE pushed != 1;
+
+        ALTER TABLE quarantine RENAME TO quarantine_0003;
+        CREATE TABLE quarantine (
+            collection_id BLOB NOT NULL, device_id BLOB NOT NULL, seq INTEGER NOT NULL,
+            envelope BLOB NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL,
+            PRIMARY KEY (collection_id, device_id, seq));
+        INSERT INTO quarantine SELECT * FROM quarantine_0003;
+        DROP TABLE quarantine_0003;
+
+        -- the old tables' pages are free now: ``migrate`` compacts the file (until it could)
+        INSERT OR REPLACE INTO meta (key, value) VALUES ('compact', '0004_records_layout');
+        """
+    )
+
+
 # Every migration, in order: what an empty database has pending (sqlite-utils' public API).
 MIGRATION_NAMES = tuple(m.name for m in migrations.pending(sqlite_utils.Database(memory=True)))
 
@@ -134,10 +192,49 @@ def connect(path: Path) -> sqlite_utils.Database:
 def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:
     try:
         migrations.apply(db, stop_before=stop_before)
+        owed = db.execute("SELECT 1 FROM meta WHERE key = ?", [COMPACT]).fetchall()
     except sqlite3.DatabaseError as exc:
+        if "no such table: meta" in str(exc):  # stopped before the first migration
+            return
         if is_damage(exc):
             raise damaged(None, str(exc)) from None
         raise StoreError(f"the profile database could not be upgraded: {exc}") from None
+    if owed and compact(db):
+        db.execute("DELETE FROM meta WHERE key = ?", [COMPACT])
+
+
+# A migration that rebuilds a big table leaves the old copy's pages free inside the file and
+# sets this key in ``meta``: the file is then rewritten once (VACUUM), also taking PAGE_SIZE.
+# The key stays until that succeeded, so a profile another process had open is compacted at a
+# later open rather than never.
+COMPACT = "compact"
+
+
+def compact(db: sqlite_utils.Database) -> bool:
+    """VACUUM the file (at ``PAGE_SIZE``); True when it ran. Called only when a migration
+    asked for it (``COMPACT``), never on an ordinary open: VACUUM rewrites the whole file
+    (about two seconds for a 50,000-note profile). Best effort: when another connection has
+    the file open it gives up (False); the free pages are reused by later writes meanwhile."""
+    conn = db.conn
+    try:
+        # The page size changes only in a VACUUM outside WAL mode, which SQLite allows only
+        # when no other connection has the file open ("database is locked" otherwise).
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        if conn.execute("PRAGMA journal_mode=DELETE").fetchall() != [("delete",)]:
+            return False
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}").fetchall()
+        conn.execute("VACUUM").fetchall()
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            # Back in WAL mode the connection cannot checkpoint ("database table is locked",
+            # which Profile.close() would raise) until it has read the database once.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        except sqlite3.OperationalError:
+            pass  # connect() sets WAL again at the next open
+    return True
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -11,6 +11,12 @@ from ._model import Damage
 from ._session import Session
 from .errors import EnvelopeError
 
+# heads whose record is gone: answered from the primary key's index, never the envelope rows
+MISSING_HEADS = (
+    "SELECT h.note_id, h.collection_id, h.device_id, h.seq FROM heads h LEFT JOIN records r "
+    "ON r.collection_id = h.collection_id AND r.device_id = h.device_id AND r.seq = h.seq "
+    "WHERE r.seq IS NULL")
+
 
 @dataclass
 class DoctorReport:
@@ -59,10 +65,7 @@ def verify_all(session: Session) -> DoctorReport:
         except EnvelopeError as exc:
             bad(str(exc))
         want_seq, want_prev = rec.seq + 1, rec.hash
-    heads = session.db.execute(
-        "SELECT h.note_id, h.collection_id, h.device_id, h.seq FROM heads h LEFT JOIN records r "
-        "ON r.collection_id = h.collection_id AND r.device_id = h.device_id AND r.seq = h.seq "
-        "WHERE r.seq IS NULL").fetchall()
+    heads = session.db.execute(MISSING_HEADS).fetchall()
     for _note, c, d, s in heads:
         report.problems.append(Damage(c, d, s, "a note head names a record that is missing"))
     return report

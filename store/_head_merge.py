@@ -7,6 +7,7 @@ from typing import Any
 
 from ._content_merge import NoteContent, merge_content, merge_order
 from ._model import ACTIVE, CONFLICTED, DELETED, Note
+from .inspection import PassageTag, follow_passages
 
 
 def replace_note(note: Note, **changes: Any) -> Note:
@@ -68,6 +69,18 @@ def merge_pair(a: Note, b: Note, revs: dict[str, Note]) -> Note:
     merged = replace_note(ours, title=result.content.title, body=result.content.body,
                       fields=result.content.fields, tags=result.content.tags, kept=kept,
                       state=state)
+    merged.passages = merge_passages(ours, theirs, merged)
     return merged
 
 
+def merge_passages(ours: Note, theirs: Note, merged: Note) -> tuple[PassageTag, ...]:
+    """Both sides' passage tags, each moved to where its words are in the merged text of its
+    field (the body or a long text field); a tag whose words the merge left out is dropped.
+    Ours first, then theirs not already there: the same result on every device."""
+    out: dict[tuple[str, int, int, str], PassageTag] = {}
+    for side in (ours, theirs):
+        kept, _lost = follow_passages(side.passages, side.body, side.fields, merged.body,
+                                      merged.fields)
+        for p in kept:
+            out.setdefault((p.field, p.start, p.end, p.tag), p)
+    return tuple(out.values())

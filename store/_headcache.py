@@ -1,7 +1,10 @@
-"""A sealed cache of the decrypted note heads, so unlock with thousands of notes is quick.
+"""A sealed list cache of the note heads, so unlock with thousands of notes is quick.
 
 Opening 10,000 envelopes one by one costs about a second; one sealed blob of the same payloads
-opens in a fraction of that. The cache is keyed by each head record's hash, so an entry is used
+opens in a fraction of that. It holds what the list, the workspace and the counts show (titles,
+kinds, fields, tags, passages, dates) and no note's body: the bodies are most of the bytes, and
+a body is decrypted from its envelope when the note is opened, searched or exported
+(``Session.load_bodies``). The cache is keyed by each head record's hash, so an entry is used
 only for exactly the envelope it was read from or sealed as; anything else is opened from its
 envelope as usual. Unlock checks each stored head envelope against its stored hash first
 (``Streams.head_refs_checked``): a head damaged on disk is never served from the cache; its
@@ -23,25 +26,37 @@ from ._vault import VaultKeys
 from .errors import DamagedNote, VaultError
 
 NAME = "headcache"
-VERSION = 1
+VERSION = 3  # 2: with each note's first signer; 3: without bodies
 DAMAGED_HEAD = "its stored record is damaged on this device (it no longer matches its hash)"
 
 
 def load(db: sqlite_utils.Database, keys: VaultKeys) -> dict[str, dict[str, Any]]:
+    """The cached head payloads by record hash; empty when there is no usable cache."""
+    return read(db, keys)[0]
+
+
+def read(db: sqlite_utils.Database,
+         keys: VaultKeys) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
+    """(head payloads by record hash, first signer by note id); empty when there is no
+    usable cache."""
     rows = db.execute("SELECT nonce, sealed FROM secrets WHERE name = ?", [NAME]).fetchall()
     if not rows:
-        return {}
+        return {}, {}
     try:
         data = json.loads(zlib.decompress(keys.open(NAME, rows[0][0], rows[0][1])))
-        if data.get("v") != VERSION or not isinstance(data.get("heads"), dict):
-            return {}
-        return data["heads"]
-    except (VaultError, ValueError, zlib.error):
-        return {}
+        if data.get("v") != VERSION or not isinstance(data.get("heads"), dict) \
+                or not isinstance(data.get("firsts"), dict):
+            return {}, {}
+        return data["heads"], {n: bytes.fromhex(d) for n, d in data["firsts"].items()}
+    except (VaultError, ValueError, TypeError, AttributeError, zlib.error):
+        return {}, {}
 
 
-def store(db: sqlite_utils.Database, keys: VaultKeys, heads: dict[str, dict[str, Any]]) -> None:
-    raw = zlib.compress(json.dumps({"v": VERSION, "heads": heads},
+def store(db: sqlite_utils.Database, keys: VaultKeys, heads: dict[str, dict[str, Any]],
+          firsts: dict[str, bytes] | None = None) -> None:
+    first_hex = {n: d.hex() for n, d in (firsts or {}).items()}
+    listed = {h: {k: v for k, v in p.items() if k != "body"} for h, p in heads.items()}
+    raw = zlib.compress(json.dumps({"v": VERSION, "heads": listed, "firsts": first_hex},
                                    separators=(",", ":")).encode(), 1)
     nonce, sealed = keys.seal(NAME, raw)
     db.execute("INSERT OR REPLACE INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)",

@@ -55,6 +55,10 @@ class Note:
     signer: bytes = b""
     first_signer: bytes = b""
     first_author: str = ""
+    # False for a note as the list cache holds it: everything but ``body`` (which is then "").
+    # ``Session.get`` / ``Session.load_bodies`` decrypt the body when a note is opened,
+    # searched or exported; the list, counts and filters never need it.
+    body_loaded: bool = True
 
     def __repr__(self) -> str:
         return f"Note(id={self.note_id}, kind={self.kind}, rev={self.rev}, state={self.state})"
@@ -80,7 +84,13 @@ class Note:
             "body": self.body,
             "fields": self.fields,
             "tags": list(self.tags),
-            "passages": [[p.start, p.end, p.tag] for p in self.passages],
+            # passages in the body as they always were; those in other long text fields under a
+            # key of their own, so that a device running an older version (which unpacks
+            # three values per passage) still reads the note, keeping the body's tags
+            "passages": [[p.start, p.end, p.tag] for p in self.passages if not p.field],
+            **({"field_passages": [[p.start, p.end, p.tag, p.field] for p in self.passages
+                                   if p.field]}
+               if any(p.field for p in self.passages) else {}),
             "state": self.state,
             "author": self.author,
             "kept": self.kept,
@@ -102,11 +112,13 @@ class Note:
             body=str(p.get("body", "")),
             fields=dict(p.get("fields") or {}),
             tags=tuple(p.get("tags") or ()),
-            passages=tuple(PassageTag(int(a), int(b), str(t)) for a, b, t in p.get("passages", ())),
+            passages=_passages(p),
             state=DELETED if p.get("type") == NOTE_DELETE else str(p.get("state", ACTIVE)),
             author=str(p.get("author", "")),
             kept=dict(p.get("kept") or {}),
             pushed=pushed,
+            # the list cache leaves the body out; a payload from an envelope always has one
+            body_loaded="body" in p,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,7 +131,7 @@ class Note:
             "body": self.body,
             "fields": self.fields,
             "tags": list(self.tags),
-            "passages": [{"start": p.start, "end": p.end, "tag": p.tag} for p in self.passages],
+            "passages": [p.to_dict() for p in self.passages],
             "state": self.state,
             "author": self.author,
             "author_device": self.signer.hex(),
@@ -130,6 +142,15 @@ class Note:
             "kept": self.kept,
             "pushed": self.pushed,
         }
+
+
+def _passages(payload: dict[str, Any]) -> tuple[PassageTag, ...]:
+    """The passage tags of a payload: the body's (``[start, end, tag]``, every version) and
+    those of other long text fields (``[start, end, tag, field]``, under their own key)."""
+    body = [PassageTag(int(a), int(b), str(t)) for a, b, t in payload.get("passages", ())]
+    other = [PassageTag(int(a), int(b), str(t), str(f))
+             for a, b, t, f in payload.get("field_passages") or ()]
+    return tuple(body + other)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ named by its author setting. A device the roster does not know (yet) is named by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
@@ -90,17 +91,26 @@ def author_of(session: Session, collection_id: bytes, device_id: bytes) -> Autho
     return Author(f"device {device_id.hex()[:8]}", device_id)
 
 
-def first_signers(session: Session, note_id: str | None = None) -> dict[str, bytes]:
+def first_signers(session: Session, note_id: str | None = None, *,
+                  among: Sequence[str] | None = None) -> dict[str, bytes]:
     """The device that signed each note's first revision (the one with no parents), by note
-    id: every note's, or only ``note_id``'s. A record no other revision of its note names as
-    a child in ``revparents`` is a first revision."""
-    where, params = ("AND r.note_id = ?", [note_id]) if note_id else ("", [])
-    rows = session.db.execute(
-        "SELECT r.note_id, r.device_id FROM records r WHERE r.note_id IS NOT NULL "
-        f"AND r.note_id NOT LIKE 'meta:%' {where} AND NOT EXISTS (SELECT 1 FROM revparents p "
-        "WHERE p.note_id = r.note_id AND p.rev = lower(hex(r.device_id)) || '.' || r.seq) "
-        "ORDER BY r.seq DESC", params).fetchall()
-    return {n: d for n, d in rows}
+    id: every note's, only ``note_id``'s, or those ``among`` (a pulled page's notes). A
+    record no other revision of its note names as a child in ``revparents`` is a first
+    revision."""
+    if among is None:
+        groups: list[list[str]] = [[note_id]] if note_id else [[]]
+    else:
+        groups = [list(among[i:i + 500]) for i in range(0, len(among), 500)]
+    out: dict[str, bytes] = {}
+    for ids in groups:
+        where = f"AND r.note_id IN ({', '.join('?' * len(ids))})" if ids else ""
+        rows = session.db.execute(
+            "SELECT r.note_id, r.device_id FROM records r WHERE r.note_id IS NOT NULL "
+            f"AND r.note_id NOT LIKE 'meta:%' {where} AND NOT EXISTS (SELECT 1 FROM revparents "
+            "p WHERE p.note_id = r.note_id AND p.rev = lower(hex(r.device_id)) || '.' || r.seq) "
+            "ORDER BY r.seq DESC", ids).fetchall()
+        out.update((n, d) for n, d in rows)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from store.crypto import Expect, SecretBytes, envelope_hash, open_envelope, parse_header
+from store.crypto import (
+    Expect,
+    SecretBytes,
+    envelope_hash,
+    open_envelope,
+    parse_header,
+    verify_run,
+)
 from store.team import (
     DEVICE_LINK,
     LINK_PREFIX,
@@ -29,6 +36,7 @@ from store.team import (
 )
 
 from ._model import INSPECTION_META, NOTE_DELETE, NOTE_REV, Damage, Note, make_rev, parse_rev
+from ._provenance import first_signers
 from ._session import META_PREFIX, Session, _doc
 from ._streams import StoredRecord
 from .errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
@@ -36,6 +44,19 @@ from .errors import EnvelopeError, MalformedEnvelope, StoreError, UnknownKey
 CK_INFO = b"fieldpad/v1/ck"
 SET_ASIDE_BY_DOCTOR = "set aside by doctor --repair"
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+
+
+@dataclass
+class _Page:
+    """What ingesting one page of pulled records writes, gathered so that each kind of row is
+    written with one ``executemany`` at the end of the page rather than a statement per
+    record (a cold pull of thousands of records spent most of its time in SQL calls)."""
+
+    records: dict[tuple[bytes, bytes, int], StoredRecord] = field(default_factory=dict)
+    unquarantine: list[tuple[bytes, bytes, int]] = field(default_factory=list)
+    parents: list[tuple[str, str, str]] = field(default_factory=list)  # note, parent, rev
+    gone: list[tuple[str, bytes, bytes, int]] = field(default_factory=list)  # heads to drop
+    new: list[tuple[str, str, bytes, bytes, int]] = field(default_factory=list)  # head if no child
 
 
 def _ck_info(collection_id: bytes, epoch: int, device_id: bytes) -> bytes:
@@ -77,6 +98,7 @@ class Replica:
         self._expect: bytes | None = None
         self._tips: dict[tuple[bytes, bytes], tuple[int, bytes]] = {}
         self._q_streams: set[tuple[bytes, bytes]] = set()
+        self._page = _Page()
         self.session = session
         self.db = session.db
         self.streams = session.streams
@@ -146,9 +168,9 @@ class Replica:
         s = self.session
         by_coll: dict[bytes, list[StoredRecord]] = {}
         roles = s.collection_roles()
-        for rec in self.streams.unpushed(s.device_id):
-            if roles.get(rec.collection_id, (b"", "notebook"))[1] == "notebook":
-                continue  # a local inspection never leaves this device
+        # a local inspection never leaves this device: its collections are not even read
+        shared = [c for c, (_iid, role) in roles.items() if role != "notebook"]
+        for rec in self.streams.unpushed(s.device_id, shared):
             by_coll.setdefault(rec.collection_id, []).append(rec)
 
         def urgent(recs: list[StoredRecord]) -> int:
@@ -184,24 +206,90 @@ class Replica:
         self._expect = collection_id
         # per page: each stream's next (seq, prev_hash), and which streams have quarantined rows
         self._tips = {}
+        self._page = _Page()
         with self.db.atomic():
             self._q_streams = {(c, d) for c, d in self.db.execute(
                 "SELECT DISTINCT collection_id, device_id FROM quarantine").fetchall()}
-            for env in envelopes:
-                self._ingest_one(env, report, blocked)
-        docs = []
-        for note_id in sorted(report.changed_notes):
-            note = self._refresh(note_id, report)
+            authentic = self._authenticate(envelopes)
+            for i, env in enumerate(envelopes):
+                self._ingest_one(env, report, blocked, authentic[i])
+            self._write_page()
+        docs: list[Note] = []
+        firsts: list[Note] = []
+        changed = sorted(report.changed_notes)
+        heads = self._heads_of(changed)
+        for note_id in changed:
+            note = self._refresh(note_id, report, heads.get(note_id, []), firsts)
             if note is not None:
                 docs.append(note)
+        if firsts:
+            signers = first_signers(self.session, among=[n.note_id for n in firsts])
+            for note in firsts:
+                device = signers.get(note.note_id)
+                if device is not None:
+                    note.first_signer = device
+                    note.first_author = self.session.author_of(note.collection_id, device).name
         self.session.search_index.put_many(
             [_doc(n) for n in docs if n.state != "deleted"],
             [n.note_id for n in docs if n.state == "deleted"])
         self._opened = {}
+        self._page = _Page()
         return report
 
+    def _write_page(self) -> None:
+        """Write what the page's records add, in one statement per kind of row: the records,
+        what they release from quarantine, their parents, and the note heads they make."""
+        page, conn = self._page, self.db.conn
+        conn.executemany(
+            "INSERT INTO records (collection_id, device_id, seq, hash, envelope, note_id, pushed,"
+            " draft) VALUES (?, ?, ?, ?, ?, ?, 1, 0)",
+            [(r.collection_id, r.device_id, r.seq, r.hash, r.envelope, r.note_id)
+             for r in page.records.values()])
+        conn.executemany("DELETE FROM quarantine WHERE collection_id = ? AND device_id = ? AND "
+                         "seq = ?", page.unquarantine)
+        conn.executemany("INSERT OR IGNORE INTO revparents VALUES (?, ?, ?)", page.parents)
+        # a revision is a head unless a revision names it as a parent: one stored before this
+        # page, or one of this page (whichever of the two came first)
+        notes = sorted({n for n, *_ in page.new})
+        named: set[tuple[str, str]] = set()
+        for i in range(0, len(notes), 500):
+            chunk = notes[i:i + 500]
+            named.update(conn.execute(
+                "SELECT note_id, parent FROM revparents WHERE note_id IN "
+                f"({', '.join('?' * len(chunk))})", chunk).fetchall())
+        conn.executemany("DELETE FROM heads WHERE note_id = ? AND collection_id = ? AND "
+                         "device_id = ? AND seq = ?", page.gone)
+        conn.executemany("INSERT OR IGNORE INTO heads VALUES (?, ?, ?, ?)",
+                         [(n, c, d, seq) for n, rev, c, d, seq in page.new
+                          if (n, rev) not in named])
+
+    def _authenticate(self, envelopes: list[bytes]) -> list[bool]:
+        """Which envelopes of a page are already known to be their signer's: each stream's
+        records in the page, in order, chained and checked by one signature (``verify_run``).
+        The others (a broken chain, a bad signature, an unknown collection) are checked one
+        by one as they are opened, which names the bad record. ``open_envelope`` still checks
+        each record's header against its stream's stored head, so a page must follow it."""
+        s = self.session
+        known = s.collection_roles()
+        runs: dict[tuple[bytes, bytes], list[int]] = {}
+        for i, env in enumerate(envelopes):
+            try:
+                h = parse_header(env)
+            except EnvelopeError:
+                continue
+            if h.collection_id in known:
+                runs.setdefault((h.collection_id, h.device_id), []).append(i)
+        authentic = [False] * len(envelopes)
+        signers: dict[bytes, Callable[[bytes], Any]] = {}
+        for (c, d), idx in runs.items():
+            signer = signers.get(c) or signers.setdefault(c, s.signer_for(c))
+            check = verify_run([envelopes[i] for i in idx], signer(d))
+            for i, ok in zip(idx, check.authentic, strict=True):
+                authentic[i] = ok
+        return authentic
+
     def _ingest_one(self, env: bytes, report: IngestReport,
-                    blocked: set[tuple[bytes, bytes]]) -> None:
+                    blocked: set[tuple[bytes, bytes]], authentic: bool = False) -> None:
         s = self.session
         try:
             header = parse_header(env)
@@ -225,7 +313,7 @@ class Replica:
             tip = self.streams.next_seq(c, d)
         want, prev_hash = tip
         if seq < want:
-            old = self.streams.get(c, d, seq)
+            old = self._page.records.get((c, d, seq)) or self.streams.get(c, d, seq)
             if old is not None and old.hash == envelope_hash(env):
                 report.duplicates += 1
             else:
@@ -244,7 +332,10 @@ class Replica:
             blocked.add((c, d))
             return
         try:
-            _, payload = open_envelope(env, s.keyring.resolver(c), s.signer_for(c),
+            # an authentic record's signature, or a later one's that vouches for it, was
+            # checked in _authenticate: only its header against the stream's tip remains
+            _, payload = open_envelope(env, s.keyring.resolver(c),
+                                       None if authentic else s.signer_for(c),
                                        Expect(c, d, seq, prev_hash))
             note_id, rev, parents = _route(payload, make_rev(d, seq), header.ref)
         except UnknownKey:
@@ -260,11 +351,13 @@ class Replica:
             if why is not None:
                 report.refused.append(self._refusal(c, d, seq, payload, why))
                 note_id = None  # kept in its stream, never the inspection's metadata
-        rec = self.streams.append(env, note_id, pushed=True, tip=tip)
+        # written with the rest of the page (_write_page); its seq and chain were checked
+        # against the stream's tip when it was opened (Expect)
+        rec = StoredRecord(c, d, seq, envelope_hash(env), env, note_id, True)
+        self._page.records[(c, d, seq)] = rec
         self._tips[(c, d)] = (seq + 1, rec.hash)
         if (c, d) in self._q_streams:
-            self.db.execute("DELETE FROM quarantine WHERE collection_id = ? AND device_id = ? "
-                            "AND seq = ?", [c, d, seq])
+            self._page.unquarantine.append((c, d, seq))
         report.stored += 1
         self._opened[(c, d, seq)] = (rec.hash, payload)
         if note_id is not None and note_id.startswith(LINK_PREFIX):
@@ -274,17 +367,12 @@ class Replica:
         if note_id.startswith(META_PREFIX):
             self._set_meta_head(note_id, c, d, seq, payload)
             return
-        self.streams.add_parents(note_id, rev, parents)
-        gone = []
+        page = self._page
         for p in parents:
             pd, ps = parse_rev(p)
-            gone.append((c, pd, ps))
-        add = None if self.streams.has_child(note_id, rev) else (c, d, seq)
-        for c2, d2, s2 in gone:
-            self.db.execute("DELETE FROM heads WHERE note_id = ? AND collection_id = ? AND "
-                            "device_id = ? AND seq = ?", [note_id, c2, d2, s2])
-        if add:
-            self.db.execute("INSERT OR IGNORE INTO heads VALUES (?, ?, ?, ?)", [note_id, *add])
+            page.parents.append((note_id, p, rev))
+            page.gone.append((note_id, c, pd, ps))
+        page.new.append((note_id, rev, c, d, seq))
         report.changed_notes.add(note_id)
 
     def _refusal(self, c: bytes, d: bytes, seq: int, payload: dict[str, Any], why: str) -> str:
@@ -320,11 +408,23 @@ class Replica:
         if report is not None:
             report.quarantined.append(Damage(c, d, seq, reason))
 
-    def _refresh(self, note_id: str, report: IngestReport) -> Note | None:
-        """Bring the in-memory note up to its heads; merge when there are several. Returns
-        the note when the caller must update the search index (a merge does that itself)."""
+    def _heads_of(self, note_ids: list[str]) -> dict[str, list[tuple[bytes, bytes, int]]]:
+        """The heads of each of ``note_ids``, in one query per 500 notes."""
+        out: dict[str, list[tuple[bytes, bytes, int]]] = {}
+        for i in range(0, len(note_ids), 500):
+            chunk = note_ids[i:i + 500]
+            for n, c, d, seq in self.db.conn.execute(
+                    "SELECT note_id, collection_id, device_id, seq FROM heads WHERE note_id IN "
+                    f"({', '.join('?' * len(chunk))}) ORDER BY note_id, device_id, seq", chunk):
+                out.setdefault(n, []).append((c, d, seq))
+        return out
+
+    def _refresh(self, note_id: str, report: IngestReport, heads: list[tuple[bytes, bytes, int]],
+                 firsts: list[Note]) -> Note | None:
+        """Bring the in-memory note up to its ``heads``; merge when there are several. Returns
+        the note when the caller must update the search index (a merge does that itself).
+        A note whose first author is not known yet joins ``firsts``, named in one query."""
         s = self.session
-        heads = self.streams.heads(note_id)
         if len(heads) > 1:
             merged = s.merge_heads(note_id)
             if merged is not None:
@@ -336,7 +436,7 @@ class Replica:
         if not heads:
             return None
         c, d, seq = heads[0]
-        rec = self.streams.get(c, d, seq)
+        rec = self._page.records.get((c, d, seq)) or self.streams.get(c, d, seq)
         if rec is None:
             return None
         opened = self._opened.get((c, d, seq))
@@ -355,7 +455,7 @@ class Replica:
         if known is not None and known.first_signer:
             note.first_signer, note.first_author = known.first_signer, known.first_author
         else:
-            s.set_first_authors([note])
+            firsts.append(note)
         s.notes[note_id] = note
         return note
 

@@ -1,7 +1,9 @@
-"""The search index: an in-memory SQLite FTS5 table, built at unlock, never written to disk.
+"""The search index: an in-memory SQLite FTS5 table, built when first needed, never on disk.
 
-Building it for thousands of notes takes a noticeable fraction of a second, so unlock starts the
-build in a background thread and the first search waits for it; the list is usable at once.
+Building it for 50,000 notes takes seconds, so nothing builds it at unlock: the first search
+does (a command that never searches, `note list` say, never pays for it), or the app starts
+the build in a background thread once the workspace is shown (:meth:`SearchIndex.start`) and
+the first search waits for it. Locking cancels a build under way rather than waiting for it.
 Changes (saves, autosaves, pulls) are queued and indexed when the next search needs them, so an
 autosave of a long note every second does not pay for re-indexing it each time.
 """
@@ -11,15 +13,23 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 Doc = tuple[str, str, str, str]  # note id, title, body, extra words (kind, tags, fields)
+CHUNK = 500  # documents indexed between two looks at whether the build was cancelled
+
+
+class Cancelled(Exception):
+    """The index was closed while it was being built."""
 
 
 class SearchIndex:
-    def __init__(self) -> None:
+    def __init__(self, source: Callable[[], Iterable[Doc]] | None = None) -> None:
+        """``source`` gives every document to index; it is called (in the calling thread)
+        when the index is first needed, and the iterable it returns is consumed by the build,
+        in a background thread for :meth:`start`."""
         # ":memory:" is private to this connection and lives only in RAM; temp_store=MEMORY keeps
         # FTS5's sorting and merging off disk too.
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
@@ -32,31 +42,65 @@ class SearchIndex:
         self._ids: dict[int, str] = {}
         self._next = 1
         self._lock = threading.Lock()
-        self._ready = threading.Event()
-        self._ready.set()
+        self._source = source
+        self._built = source is None
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
         self._dirty: dict[str, Doc | None] = {}  # None: remove
         # a lock of its own, so a save never waits for the background build to finish
         self._dirty_lock = threading.Lock()
 
-    def build_in_background(self, docs: list[Doc]) -> None:
-        """Index ``docs`` in a thread; searches wait until it is done."""
-        self._ready.clear()
-        threading.Thread(target=self._build, args=(docs,), daemon=True,
-                         name="fieldpad-search-index").start()
+    @property
+    def built(self) -> bool:
+        return self._built
+
+    @property
+    def building(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Build the index in a background thread, unless it is built or being built; the
+        next search waits for it. :meth:`close` cancels it."""
+        if self._built or self.building or self._cancel.is_set() or self._source is None:
+            return
+        docs = self._source()
+        self._thread = threading.Thread(target=self._build, args=(docs,), daemon=True,
+                                        name="fieldpad-search-index")
+        self._thread.start()
 
     def _build(self, docs: Iterable[Doc]) -> None:
         try:
             self.replace_all(docs)
-        finally:
-            self._ready.set()
+        except Cancelled:
+            pass
+
+    def _ensure_built(self) -> None:
+        """Wait for a build under way, or build now in this thread (the lock not held)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if not self._built and self._source is not None and not self._cancel.is_set():
+            self._build(self._source())
 
     def replace_all(self, docs: Iterable[Doc]) -> None:
         with self._lock, self._db:
             self._db.execute("DELETE FROM fts")
             self._rowids.clear()
             self._ids.clear()
-            self._db.executemany("INSERT INTO fts (rowid, title, body, extra) VALUES (?, ?, ?, ?)",
-                                 [self._assign(*doc) for doc in docs])
+            chunk: list[tuple] = []
+            for doc in docs:
+                chunk.append(self._assign(*doc))
+                if len(chunk) >= CHUNK:
+                    self._insert(chunk)
+                    chunk = []
+            self._insert(chunk)
+            self._built = True
+
+    def _insert(self, rows: list[tuple]) -> None:
+        if self._cancel.is_set():  # the rows inserted so far go with the rolled-back build
+            raise Cancelled
+        self._db.executemany("INSERT INTO fts (rowid, title, body, extra) VALUES (?, ?, ?, ?)",
+                             rows)
 
     def _assign(self, note_id: str, title: str, body: str, extra: str) -> tuple:
         rowid = self._next
@@ -104,8 +148,10 @@ class SearchIndex:
             return []
         match = " ".join(f'"{w}"' for w in words[:-1])
         match = f'{match} "{words[-1]}"*'.strip()
-        self._ready.wait()
+        self._ensure_built()
         with self._lock:
+            if self._cancel.is_set():
+                return []
             self._flush()
             rows = self._db.execute(
                 "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT ?",
@@ -114,7 +160,11 @@ class SearchIndex:
         return [self._ids[r[0]] for r in rows if r[0] in self._ids]
 
     def close(self) -> None:
-        self._ready.wait()
+        """Forget everything; a build under way stops at its next chunk (no waiting for it)."""
+        self._cancel.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         with self._lock:
             self._dirty.clear()
             self._db.close()

@@ -50,12 +50,22 @@ from ._model import (
     Note,
     Revision,
     make_rev,
+    parse_rev,
 )
 from ._provenance import Author, author_of, first_signers
 from ._search import SearchIndex
 from ._streams import StoredRecord, Streams
 from ._vault import VaultKeys
-from .errors import Ambiguous, EnvelopeError, LockedError, NotFound, ValidationFailed, invalid
+from .errors import (
+    Ambiguous,
+    DamagedNote,
+    EnvelopeError,
+    LockedError,
+    NotFound,
+    StoreError,
+    ValidationFailed,
+    invalid,
+)
 
 META_PREFIX = "meta:"
 
@@ -77,11 +87,13 @@ class Session:
         self.damaged: list[Damage] = []
         #: notes whose head record is damaged on this device: not shown, named on opening
         self.damaged_notes: dict[str, Damage] = {}
-        self.search_index = SearchIndex()
+        # built by the first search, or in the background once the app shows a workspace
+        self.search_index = SearchIndex(self._search_docs)
         self._collections: dict[bytes, tuple[bytes, str]] = {}
         # payloads of head records by record hash, as opened or sealed: the head cache's source
         self._payloads: dict[str, dict[str, Any]] = {}
         self._cached_keys: set[str] = set()
+        self._written_at = -1
         #: Who a sealed field (a concern's child identifier) is sealed for, per inspection:
         #: (device id, X25519 public key) pairs. By default this device only; for a team
         #: inspection the roster sets it to the lead devices (this one among them when it is a
@@ -102,7 +114,10 @@ class Session:
             self._collections[r["id"]] = (r["inspection_id"], r["role"])
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
         multi: set[str] = set()
-        cached = _headcache.load(self.db, self.keys)
+        cached, firsts = _headcache.read(self.db, self.keys)
+        # one name per signer for the whole unlock: naming is a roster lookup (and for this
+        # device a settings read), the same for every note a device signed
+        authors: dict[tuple[bytes, bytes], str] = {}
         intact, broken = self.streams.head_refs_checked()
         for ref, note_id in broken:  # never shown, from the cache or otherwise: named instead
             damage = Damage(ref.collection_id, ref.device_id, ref.seq,
@@ -129,7 +144,7 @@ class Session:
                 self.inspections[ins.inspection_id] = ins
                 continue
             try:
-                note = self.note_from(rec, payload)
+                note = self.note_from(rec, payload, authors)
             except (KeyError, TypeError, ValueError) as exc:
                 self.damaged.append(Damage(rec.collection_id, rec.device_id, rec.seq,
                                            f"its payload is not a valid note ({exc})"))
@@ -142,15 +157,66 @@ class Session:
             self.notes[note_id] = note
         self._cached_keys = set(cached) if len(cached) == len(self._payloads) else set()
         if self.notes:
-            self.set_first_authors(self.notes.values())
+            self.set_first_authors(self.notes.values(), firsts, authors)
         for note_id in sorted(multi):
             self.merge_heads(note_id)
-        self.search_index.build_in_background(
-            [_doc(n) for n in sorted(self.notes.values(), key=lambda n: n.hlc)
-             if n.state != DELETED])
+        # what the caches hold is what this connection has written so far: ``lock`` rewrites
+        # them only when something was written since (a save, a pull, a merge above)
+        self._written_at = self.db.conn.total_changes
         latest = max((n.hlc for n in self.notes.values()), default=None)
         if latest:
             self.clock.observe(Hlc.parse(latest))
+
+    def _search_docs(self) -> Iterable[tuple[str, str, str, str]]:
+        """What the search index holds: every note not deleted, oldest change first (the
+        notes are read now; the documents are made as the index consumes them)."""
+        notes = sorted((n for n in self.notes.values() if n.state != DELETED),
+                       key=lambda n: n.hlc)
+
+        def docs() -> Iterable[tuple[str, str, str, str]]:
+            # in the build's thread: the head records are read in one query (not one per
+            # note) and each body is decrypted as the index consumes it
+            heads: dict[tuple[bytes, bytes, int], StoredRecord] = {}
+            if any(not n.body_loaded for n in notes):
+                heads = {(r.collection_id, r.device_id, r.seq): r
+                         for r, _ in self.streams.head_records()}
+            for note in notes:
+                if not note.body_loaded:
+                    device, seq = parse_rev(note.rev)
+                    try:
+                        self._load_body(note, heads.get((note.collection_id, device, seq)))
+                    except StoreError:
+                        pass  # indexed without its text; opening it names the damage
+                yield _doc(note)
+
+        return docs()
+
+    def load_bodies(self, notes: Iterable[Note]) -> list[Note]:
+        """``notes`` with their bodies: each one listed without it (from the list cache) is
+        decrypted from its head record. What opening, searching and exporting call; the list
+        and its counts never need a body. ``DamagedNote`` if a head no longer opens."""
+        out = list(notes)
+        for note in out:
+            if not note.body_loaded:
+                self._load_body(note)
+        return out
+
+    def _load_body(self, note: Note, rec: StoredRecord | None = None) -> None:
+        device, seq = parse_rev(note.rev)  # a revision is named by the record carrying it
+        if rec is None:
+            rec = self.streams.get(note.collection_id, device, seq)
+        payload = self.open_record(rec) if rec is not None else None
+        if payload is None or str(payload.get("rev", "")) != note.rev:
+            raise DamagedNote(f"note {note.note_id[:8]}: its latest record could not be "
+                              "opened to read its text. Run `fieldpad doctor`")
+        note.body = str(payload.get("body", ""))
+        note.body_loaded = True
+
+    def prepare_search(self) -> None:
+        """Start building the search index in the background (the app does once the
+        workspace is shown); the first search waits for it. Never needed: a search builds
+        the index itself when nothing started it."""
+        self.search_index.start()
 
     def _authorised_meta(self, note_id: str, ref: StoredRecord,
                          payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -194,28 +260,43 @@ class Session:
         """Who may sign records of a collection: its verified roster when it has one."""
         return self.rosters.signer_for(collection_id, self.keyring.signer)
 
-    def note_from(self, rec: StoredRecord, payload: dict[str, Any]) -> Note:
-        """The note a record's opened payload holds, in the inspection of its collection."""
+    def note_from(self, rec: StoredRecord, payload: dict[str, Any],
+                  authors: dict[tuple[bytes, bytes], str] | None = None) -> Note:
+        """The note a record's opened payload holds, in the inspection of its collection;
+        ``authors`` remembers signers' names across many calls (an unlock)."""
         inspection_id = self._collections.get(rec.collection_id, (b"", ""))[0]
         note = Note.from_payload(payload, inspection_id, rec.collection_id, rec.pushed)
         # the author is whoever signed the record (the header's device), never the payload's
         note.signer = rec.device_id
-        note.author = self.author_of(rec.collection_id, rec.device_id).name
+        note.author = self._name_of(rec.collection_id, rec.device_id, authors)
         return note
+
+    def _name_of(self, collection_id: bytes, device_id: bytes,
+                 authors: dict[tuple[bytes, bytes], str] | None) -> str:
+        if authors is None:
+            return self.author_of(collection_id, device_id).name
+        key = (collection_id, device_id)
+        if key not in authors:
+            authors[key] = self.author_of(collection_id, device_id).name
+        return authors[key]
 
     def author_of(self, collection_id: bytes, device_id: bytes) -> Author:
         """The member whose device ``device_id`` signs records of ``collection_id``."""
         return author_of(self, collection_id, device_id)
 
-    def set_first_authors(self, notes: Iterable[Note]) -> None:
-        """Name each note's first author: the signer of its first revision."""
+    def set_first_authors(self, notes: Iterable[Note], known: dict[str, bytes] | None = None,
+                          authors: dict[tuple[bytes, bytes], str] | None = None) -> None:
+        """Name each note's first author: the signer of its first revision. ``known`` (from
+        the head cache) spares the query over every record when it names them all."""
         notes = list(notes)
-        firsts = first_signers(self, notes[0].note_id if len(notes) == 1 else None)
+        firsts = known or {}
+        if any(n.note_id not in firsts for n in notes):
+            firsts = first_signers(self, notes[0].note_id if len(notes) == 1 else None)
         for note in notes:
             device = firsts.get(note.note_id)
             if device is not None:
                 note.first_signer = device
-                note.first_author = self.author_of(note.collection_id, device).name
+                note.first_author = self._name_of(note.collection_id, device, authors)
 
     def require_unlocked(self) -> VaultKeys:
         if self.keys is None:
@@ -365,10 +446,10 @@ class Session:
     def get(self, note_id: str) -> Note:
         self.require_unlocked()
         if note_id in self.notes:
-            return self.notes[note_id]
+            return self.load_bodies([self.notes[note_id]])[0]
         hits = [n for n in self.notes if n.startswith(note_id.lower())] if len(note_id) >= 4 else []
         if len(hits) == 1:
-            return self.notes[hits[0]]
+            return self.load_bodies([self.notes[hits[0]]])[0]
         if len(hits) > 1:
             raise Ambiguous(f"{note_id!r} matches {len(hits)} notes; give more of the id")
         _headcache.refuse_damaged(self.damaged_notes, note_id)  # DamagedNote if it is one
@@ -378,8 +459,9 @@ class Session:
                limit: int = 200) -> list[Note]:
         hits = [self.notes[i] for i in self.search_index.search(query, limit * 2)
                 if i in self.notes]
-        return [n for n in hits if inspection is None
-                or n.inspection_id == inspection.inspection_id][:limit]
+        # the index build decrypted every body it indexed: this only loads a stray one
+        return self.load_bodies([n for n in hits if inspection is None
+                                 or n.inspection_id == inspection.inspection_id][:limit])
 
     def create(self, inspection: Inspection, kind: str, title: str, body: str = "",
                fields: dict[str, Any] | None = None, tags: Iterable[str] = (),
@@ -646,18 +728,24 @@ class Session:
         ``rewrite`` writes it again whatever it held (none left: the cache is dropped), as a
         purge must, so the cache never carries a purged note to the next unlock."""
         keys = self.require_unlocked()
+        if not rewrite and self._cached_keys and self.db.conn.total_changes == self._written_at:
+            return  # nothing written since the cache was read or sealed: it is current
         heads = {ref.hash.hex() for ref, _ in self.streams.head_refs()}
         entries = {h: p for h, p in self._payloads.items() if h in heads}
-        if not rewrite and set(entries) == self._cached_keys:
-            return
-        if entries or not rewrite:
-            _headcache.store(self.db, keys, entries)
-        else:
-            _headcache.drop(self.db)
-        self._cached_keys = set(entries)
+        if rewrite or set(entries) != self._cached_keys:
+            cached_ids = {p.get("note_id") for p in entries.values()}
+            firsts = {n.note_id: n.first_signer for n in self.notes.values()
+                      if n.first_signer and n.note_id in cached_ids}
+            if entries or not rewrite:
+                _headcache.store(self.db, keys, entries, firsts)
+            else:
+                _headcache.drop(self.db)
+            self._cached_keys = set(entries)
+        self._written_at = self.db.conn.total_changes
 
     def lock(self) -> None:
         """Forget every plaintext and overwrite the key bytes this session holds."""
+        self.search_index.close()  # cancels a build under way before the keys go
         if self.keys is not None:
             try:
                 self.save_head_cache()
@@ -666,7 +754,6 @@ class Session:
         self.notes.clear()
         self._payloads.clear()
         self.inspections.clear()
-        self.search_index.close()
         self.keyring.wipe()
         self.rosters.wipe()
         if self.keys is not None:

@@ -34,6 +34,14 @@ class StoredRecord:
 _COLUMNS = "collection_id, device_id, seq, hash, envelope, note_id, pushed, draft"
 
 
+# records_ref holds every column but the envelope, so the envelope rows are never read
+# (without INDEXED BY, SQLite prefers the primary key's index and reads each row)
+HEAD_REFS = (
+    "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.note_id, r.pushed, r.draft, "
+    "h.note_id FROM heads h JOIN records r INDEXED BY records_ref "
+    "ON r.collection_id = h.collection_id AND r.device_id = h.device_id AND r.seq = h.seq")
+
+
 def _row(r: tuple) -> StoredRecord:
     c, d, s, h, e, n, p, dr = r
     return StoredRecord(c, d, s, h, e, n, p == 1, bool(dr), p == 2)
@@ -78,16 +86,21 @@ class Streams:
         return self._select("WHERE collection_id = ? AND device_id = ? AND seq > ? "
                             "ORDER BY seq LIMIT ?", [collection_id, device_id, after, limit])
 
-    def unpushed(self, device_id: bytes) -> list[StoredRecord]:
-        return self._select("WHERE device_id = ? AND pushed != 1 ORDER BY collection_id, seq",
-                            [device_id])
+    def unpushed(self, device_id: bytes,
+                 collections: Iterable[bytes] | None = None) -> list[StoredRecord]:
+        """This device's records not yet stored by the server, in stream order; only those of
+        ``collections`` when given (a local notebook's records are never pushed: they would
+        be read, envelopes and all, at every sync)."""
+        if collections is None:
+            return self._select("WHERE device_id = ? AND pushed != 1 "
+                                "ORDER BY collection_id, seq", [device_id])
+        return [r for c in sorted(set(collections)) for r in self._select(
+            "WHERE device_id = ? AND collection_id = ? AND pushed != 1 ORDER BY seq",
+            [device_id, c])]
 
     def head_refs(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record without its envelope (empty bytes), with its note id."""
-        rows = self.db.execute(
-            "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.note_id, r.pushed, r.draft, "
-            "h.note_id FROM heads h JOIN records r ON r.collection_id = h.collection_id "
-            "AND r.device_id = h.device_id AND r.seq = h.seq").fetchall()
+        rows = self.db.conn.execute(HEAD_REFS).fetchall()
         return [(StoredRecord(c, d, s, h, b"", n, p == 1, bool(dr), p == 2), head)
                 for c, d, s, h, n, p, dr, head in rows]
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._model import Note, Revision
+from ._model import Note, PassageTag, Revision
 from .crypto import is_sealed
 from .errors import NotFound
 from .inspection import FieldSpec, UnknownTemplate, format_field, template_for
@@ -122,10 +122,14 @@ def diff_notes(old: Note, new: Note) -> list[FieldDiff]:
     compare("body", _body_label(new), old.body, new.body)
     compare("tags", "Tags", " ".join(old.tags), " ".join(new.tags))
     compare("passages", "Tagged passages",
-            "; ".join(f"{p.tag} {p.start}-{p.end}" for p in old.passages),
-            "; ".join(f"{p.tag} {p.start}-{p.end}" for p in new.passages))
+            "; ".join(_passage(p) for p in old.passages),
+            "; ".join(_passage(p) for p in new.passages))
     compare("state", "State", old.state, new.state)
     return out
+
+
+def _passage(p: PassageTag) -> str:
+    return f"{p.tag} {p.field + ' ' if p.field else ''}{p.start}-{p.end}"
 
 
 def _pick(history: list[Revision], rev: str) -> Revision:

@@ -118,6 +118,8 @@ def _records_commands(screen: object) -> Iterator[Command]:
         yield "Reviews: Open", screen.action_open, "Open the highlighted review (enter)"
     if isinstance(screen, ConcernsScreen):
         yield "Concerns: Open", screen.action_open, "Open the concern form (enter)"
+        if not screen.check_action("decision", ()):
+            return  # the lead's steps: not on a concern this device may not decide on
         yield ("Concerns: Record decision", screen.action_decision,
                "The lead's decision, rationale and time (d)")
         yield ("Concerns: Record referral", screen.action_referral,

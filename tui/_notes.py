@@ -57,31 +57,6 @@ def location_of(text: str, offset: int) -> tuple[int, int]:
     return row, offset - (before.rfind("\n") + 1)
 
 
-def relocate_passages(old: str, new: str, passages: Iterable[PassageTag]
-                      ) -> tuple[list[PassageTag], list[PassageTag]]:
-    """Move passage tags along when the text around them changes.
-
-    A passage whose own text is still there (nearest to where it was) moves with it; one whose
-    text was edited away is returned in the second list, so the editor can say so.
-    """
-    from store import PassageTag
-
-    kept: list[PassageTag] = []
-    lost: list[PassageTag] = []
-    for p in passages:
-        piece = old[p.start:p.end]
-        if p.end <= len(new) and new[p.start:p.end] == piece:
-            kept.append(p)
-            continue
-        hits = [m.start() for m in re.finditer(re.escape(piece), new)] if piece else []
-        if hits:
-            start = min(hits, key=lambda h: abs(h - p.start))
-            kept.append(PassageTag(start, start + len(piece), p.tag))
-        else:
-            lost.append(p)
-    return kept, lost
-
-
 def passages_at(passages: Iterable[PassageTag], start: int, end: int) -> list[PassageTag]:
     """Passage tags on exactly [start, end), or (for an empty selection) around ``start``."""
     if start == end:
@@ -172,11 +147,13 @@ def conflict_items(note: Note, field_labels: dict[str, str],
 
 
 def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, Any]:
-    """The changes that apply every decision: a new body, title and fields, and ``kept={}``.
+    """The changes that apply every decision: a new body, title and fields, ``kept={}``, and
+    the passage tags moved along with their words.
 
     Raises ``ValueError`` while any item is undecided: nothing is discarded before then.
     """
     from store import conflict_regions
+    from store.inspection import follow_passages
 
     if any(i.choice is None for i in items):
         raise ValueError("some conflicts are not decided yet")
@@ -202,6 +179,10 @@ def resolve_conflicts(note: Note, items: Sequence[ConflictItem]) -> dict[str, An
             fields[item.key[len("fields."):]] = item.value()
     if fields != note.fields:
         changes["fields"] = fields
+    kept, _lost = follow_passages(note.passages, note.body, note.fields,
+                                  changes.get("body", note.body), fields)
+    if tuple(kept) != tuple(note.passages):
+        changes["passages"] = tuple(kept)
     return changes
 
 

@@ -1,12 +1,17 @@
 """The cryptographic core of fieldpad: no I/O, no database, only ``cryptography`` (DESIGN §3).
 
 Passphrase stretching (``KdfParams``), envelope v1 (``seal``, ``parse_header``,
-``verify_signature``, ``open_envelope``; ENVELOPE.md beside this file), Padmé padding, values
+``verify_signature``, ``open_envelope``, ``verify_run`` for a chained run with one
+signature check; ENVELOPE.md beside this file), Padmé padding, values
 sealed for chosen devices and ``SecretBytes``. The vault and the keyring, which keep keys in the
 profile's database, are the local store's. The sync server imports this part (and
 ``store.team``'s roster log) to check what it is sent, without the client's store.
 """
 
+from ._chain import (
+    RunCheck,
+    verify_run,
+)
 from ._envelope import (
     HEADER_LEN,
     MIN_LEN,
@@ -62,6 +67,8 @@ __all__ = [
     "parse_header",
     "seal",
     "verify_signature",
+    "RunCheck",
+    "verify_run",
     "DEFAULT_ITERATIONS",
     "DEFAULT_LANES",
     "FLOOR_MEMORY_KIB",

@@ -1,13 +1,18 @@
 """The inspection domain's face (loaded lazily by ``__init__.py``)."""
 
 from ._concerns import (
+    LEAD_FIELDS,
     STEP_FIELDS,
     ConcernStep,
+    as_seen,
     concern_steps,
     concerns_queue,
     format_age,
+    leads_part,
+    may_decide,
     open_concern_lines,
     raise_concern,
+    raisers_view,
     record_step,
 )
 from ._evidence import (
@@ -67,6 +72,7 @@ from ._sealed_fields import (
     sealed_names,
 )
 from ._tags import (
+    BODY_FIELD,
     FRAMEWORK_INDICATORS,
     STATEMENT_TAGS,
     STATUS_TAGS,
@@ -74,7 +80,9 @@ from ._tags import (
     InvalidTag,
     PassageTag,
     describe_tag,
+    follow_passages,
     parse_tags,
+    relocate_passages,
     validate_tag,
 )
 from ._templates import (
@@ -122,11 +130,16 @@ __all__ = [
     "KIND_TABLE",
     "KindNames",
     "STEP_FIELDS",
+    "LEAD_FIELDS",
     "concern_steps",
     "concerns_queue",
     "ConcernStep",
     "open_concern_lines",
     "format_age",
+    "may_decide",
+    "leads_part",
+    "raisers_view",
+    "as_seen",
     "raise_concern",
     "record_step",
     "COLUMN_LABELS",
@@ -173,6 +186,9 @@ __all__ = [
     "InvalidTag",
     "parse_tags",
     "PassageTag",
+    "BODY_FIELD",
+    "relocate_passages",
+    "follow_passages",
     "validate_tag",
     "EVALUATION_ITEMS",
     "KIND_LABELS",

@@ -12,7 +12,7 @@ editor writes it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +22,11 @@ from store.errors import invalid
 from ._templates import coerce_field, template_for
 
 if TYPE_CHECKING:
-    from store import Session
+    from store import Inspection, Session
 
 __all__ = [
     "CONCERN_KIND",
+    "LEAD_FIELDS",
     "LEAD_STEPS",
     "STEPS",
     "STEP_FIELDS",
@@ -34,8 +35,12 @@ __all__ = [
     "concern_steps",
     "concerns_queue",
     "format_age",
+    "as_seen",
+    "leads_part",
+    "may_decide",
     "open_concern_lines",
     "raise_concern",
+    "raisers_view",
     "record_step",
 ]
 
@@ -57,6 +62,73 @@ _STEP_REQUIRED: dict[str, tuple[str, ...]] = {
     CLOSED: (),
 }
 _STEP_TIME = {DECISION: "decided_at", REFERRAL: "referral_at"}
+#: The concern form's fields that are the lead's to fill (every field of a lead's step): the
+#: form of a device that does not lead the inspection neither shows nor changes them.
+LEAD_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
+    name for step in LEAD_STEPS for name in STEP_FIELDS[step]))
+
+
+def may_decide(session: Session, inspection: Inspection | bytes) -> bool:
+    """Whether this device records a lead's steps on the inspection's concerns, and so is shown
+    the lead's part of a concern form: a local notebook's only device, or a lead of the team.
+
+    ``inspection`` may be given by its id (a note whose inspection's details this device cannot
+    read yet). The rule is the one for changing the inspection (``Session.may_change``): a team
+    inspection whose roster this device has not verified yet has no other member to hide
+    anything from. This is presentation, not protection: the fields are in the note every
+    member can read (the child identifier is the one field sealed to the leads).
+    """
+    inspection_id = inspection if isinstance(inspection, bytes) else inspection.inspection_id
+    roster = session.team_roster(inspection_id)  # a local notebook has none
+    return roster is None or roster.is_lead(session.device_id)
+
+
+def leads_part(session: Session, note: Note) -> frozenset[str]:
+    """The fields of ``note`` this device is not shown: a concern's lead's part
+    (``LEAD_FIELDS``) on a device that does not lead its inspection (:func:`may_decide`);
+    nothing otherwise."""
+    if note.kind != CONCERN_KIND or may_decide(session, note.inspection_id):
+        return frozenset()
+    return frozenset(LEAD_FIELDS)
+
+
+def raisers_view(note: Note) -> Note:
+    """A copy of the concern ``note`` as its raiser sees it: without the lead's fields, their
+    values kept from a conflict, or passages tagged in them. The note itself is unchanged."""
+    return replace(
+        note, fields={k: v for k, v in note.fields.items() if k not in LEAD_FIELDS},
+        kept={k: v for k, v in note.kept.items()
+              if k.removeprefix("fields.") not in LEAD_FIELDS},
+        passages=tuple(p for p in note.passages if getattr(p, "field", "") not in LEAD_FIELDS))
+
+
+def as_seen(session: Session, note: Note) -> Note:
+    """``note`` as this device shows it anywhere (queue, CLI, export): the raiser's view of a
+    concern on a device that does not lead its inspection, else the note itself."""
+    return raisers_view(note) if leads_part(session, note) else note
+
+
+def _leads_of(session: Session, inspection_id: bytes) -> str:
+    """Whom a member asks for a lead's step: the leads' names on the verified roster."""
+    roster = session.team_roster(inspection_id)
+    names = sorted({d.user for d in roster.devices() if roster.is_lead(d.device_id)}) \
+        if roster else []
+    return " or ".join(names) if names else "the inspection's lead"
+
+
+_STEP_WORDS = {"decision": "a decision", "referral": "a referral",
+               "closed": "the closing of a concern"}
+
+
+def _require_decider(session: Session, note: Note, step: str) -> None:
+    """Refuse, before anything is written, a lead's step from a device that does not lead the
+    concern's inspection (the same rule as the form's: :func:`may_decide`)."""
+    if may_decide(session, note.inspection_id):
+        return
+    from store.team import NotALead
+
+    raise NotALead(f"only a lead of this inspection records {_STEP_WORDS.get(step, step)}; "
+                   f"ask {_leads_of(session, note.inspection_id)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +147,21 @@ class QueuedConcern:
     decided: bool
     decision: str
     referred: bool
+    #: False when the queue was read for a device that does not lead the concern's
+    #: inspection: ``note`` is then the raiser's view, and nothing here is the lead's part
+    for_lead: bool = True
 
     @property
     def age_label(self) -> str:
         return format_age(self.age)
+
+    @property
+    def status(self) -> str:
+        """Where the concern stands, as this device may know it: "raised", "decided" or
+        "referred" for a lead; "with the lead" for anyone else."""
+        if not self.for_lead:
+            return "with the lead"
+        return "referred" if self.referred else "decided" if self.decided else RAISED
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +221,13 @@ def format_age(age: timedelta) -> str:
     return f"{minutes // (24 * 60)} d"
 
 
-def concerns_queue(notes: Iterable[Note], now: datetime | None = None) -> list[QueuedConcern]:
-    """Open (not closed, not deleted) concern forms with their age, oldest first."""
+def concerns_queue(notes: Iterable[Note], now: datetime | None = None, *,
+                   seen_by: Session | None = None) -> list[QueuedConcern]:
+    """Open (not closed, not deleted) concern forms with their age, oldest first.
+
+    ``seen_by``: the session of the device that shows the queue; a concern on an inspection
+    it does not lead is then queued as its raiser sees it (:func:`as_seen`, ``for_lead``
+    false)."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.astimezone()
@@ -147,6 +235,9 @@ def concerns_queue(notes: Iterable[Note], now: datetime | None = None) -> list[Q
     for note in notes:
         if not _is_open(note):
             continue
+        for_lead = seen_by is None or not leads_part(seen_by, note)
+        if not for_lead:
+            note = raisers_view(note)
         raised = _when(note.fields.get("raised_at"))
         known = raised is not None
         raised = raised or note.updated
@@ -160,6 +251,7 @@ def concerns_queue(notes: Iterable[Note], now: datetime | None = None) -> list[Q
             decided=bool(decision),
             decision=decision,
             referred=any(_text(note.fields, f) for f in _REFERRAL_FIELDS),
+            for_lead=for_lead,
         ))
     out.sort(key=lambda q: (q.raised_at, q.note.note_id))
     return out
@@ -272,6 +364,9 @@ def record_step(session: Session, note_id: str, step: str, values: Mapping[str, 
                 now: datetime | None = None) -> Note:
     """Record a lead's step on a concern (decision, referral or closed) as one revision.
 
+    Only a device that leads the concern's inspection (:func:`may_decide`) records one;
+    any other gets ``NotALead`` naming whom to ask, and nothing is written.
+
     ``values`` holds only that step's fields (``STEP_FIELDS``); a decision needs the decision
     and its rationale, a referral the partner lead contacted and the method; their time is
     "now" unless given. Closing needs a decision first. The revision is signed by this device,
@@ -282,6 +377,7 @@ def record_step(session: Session, note_id: str, step: str, values: Mapping[str, 
         raise invalid("kind", f"note {note.note_id[:8]} is not an open concern form")
     if step not in LEAD_STEPS:
         raise invalid("step", f"the steps a lead records are: {', '.join(LEAD_STEPS)}")
+    _require_decider(session, note, step)
     allowed = STEP_FIELDS[step]
     stray = [name for name in values if name not in allowed]
     if stray:

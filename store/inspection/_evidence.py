@@ -87,13 +87,15 @@ _EXCERPT_MAX = 400
 
 @dataclass(frozen=True, slots=True)
 class Excerpt:
-    """A highlighted passage of a note: ``body[start:end]`` with the tags that apply to it
-    (its own, those of enclosing passages and the note's)."""
+    """A highlighted passage of a note: ``text[start:end]`` of its body (``field`` empty) or of
+    the long text field ``field``, with the tags that apply to it (its own, those of enclosing
+    passages of the same text and the note's)."""
 
     start: int
     end: int
     text: str
     tags: tuple[str, ...]
+    field: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,30 +163,36 @@ def _normalised(tags: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _passage_groups(note: Note) -> list[tuple[int, int, frozenset[str], frozenset[str]]]:
-    """Each distinct passage span with its own tags (its and enclosing passages') and its
-    effective tags (own plus the note's)."""
-    spans: dict[tuple[int, int], set[str]] = {}
+Span = tuple[str, int, int]  # (field, start, end): field "" is the body
+
+
+def _passage_groups(note: Note) -> list[tuple[Span, frozenset[str], frozenset[str]]]:
+    """Each distinct passage span with its own tags (its and enclosing passages' of the same
+    text) and its effective tags (own plus the note's)."""
+    spans: dict[Span, set[str]] = {}
     for p in note.passages:
-        spans.setdefault((p.start, p.end), set()).add(p.tag)
+        spans.setdefault((p.field, p.start, p.end), set()).add(p.tag)
     note_tags = _normalised(note.tags)
     groups = []
-    for (start, end) in sorted(spans):
+    for span in sorted(spans):
+        field, start, end = span
         own: set[str] = set()
-        for (s, e), tags in spans.items():
-            if s <= start and end <= e:
+        for (f, s, e), tags in spans.items():
+            if f == field and s <= start and end <= e:
                 own |= tags
         mine = _normalised(own)
-        groups.append((start, end, mine, mine | note_tags))
+        groups.append((span, mine, mine | note_tags))
     return groups
 
 
-def _excerpt(note: Note, start: int, end: int, tags: frozenset[str]) -> Excerpt:
-    text = note.body[start:end]
+def _excerpt(note: Note, span: Span, tags: frozenset[str]) -> Excerpt:
+    field, start, end = span
+    source = note.fields.get(field) if field else note.body
+    text = source[start:end] if isinstance(source, str) else ""
     if len(text) > _EXCERPT_MAX:
         text = text[:_EXCERPT_MAX - 1] + "…"
     ordered = tuple(sorted(tags, key=_tag_order))
-    return Excerpt(start, end, text, ordered)
+    return Excerpt(start, end, text, ordered, field)
 
 
 def _tag_order(tag: str) -> tuple[int, str]:
@@ -211,7 +219,7 @@ def evidence_links(note: Note) -> dict[tuple[str, str], CellEvidence]:
     whole: set[tuple[str, str]] = {(r, c) for r in EVIDENCE_ROWS if r in note_tags
                                    for c in EVIDENCE_COLUMNS if c in note_tags}
     passages: dict[tuple[str, str], list[Excerpt]] = {}
-    for start, end, own, tags in _passage_groups(note):
+    for span, own, tags in _passage_groups(note):
         for r in EVIDENCE_ROWS:
             if r not in tags:
                 continue
@@ -219,7 +227,7 @@ def evidence_links(note: Note) -> dict[tuple[str, str], CellEvidence]:
                 # the passage must say something about the cell itself: a passage tagged
                 # only #code on a note tagged S1 and status:nsc is no excerpt of that cell
                 if c in tags and (r in own or c in own):
-                    passages.setdefault((r, c), []).append(_excerpt(note, start, end, tags))
+                    passages.setdefault((r, c), []).append(_excerpt(note, span, tags))
     return {cell: CellEvidence(note, cell in whole, tuple(passages.get(cell, ())))
             for cell in (*whole, *passages)}
 
@@ -271,7 +279,7 @@ def areas_of_uncertainty(notes: Iterable[Note]) -> list[UncertaintyArea]:
         if note.note_id in placed:
             continue
         whole = "status:uncertainty" in _normalised(note.tags)
-        excerpts = tuple(_excerpt(note, s, e, tags) for s, e, own, tags in _passage_groups(note)
+        excerpts = tuple(_excerpt(note, span, tags) for span, own, tags in _passage_groups(note)
                          if "status:uncertainty" in own)
         if whole or excerpts:
             loose.append(CellEvidence(note, whole, excerpts))
@@ -294,17 +302,17 @@ def statement_evidence(notes: Sequence[Note], row: str) -> list[tuple[CellEviden
     for note in _live(notes):
         links = {c: ev for (r, c), ev in evidence_links(note).items() if r == row}
         note_tags = _normalised(note.tags)
-        in_passage = [(s, e, t) for s, e, own, t in _passage_groups(note)
+        in_passage = [(span, t) for span, own, t in _passage_groups(note)
                       if row in t and (own & {row, *EVIDENCE_COLUMNS})]
         if not links and row not in note_tags and not in_passage:
             continue
         whole = row in note_tags
-        excerpts: dict[tuple[int, int], Excerpt] = {}
+        excerpts: dict[Span, Excerpt] = {}
         for ev in links.values():
             for x in ev.excerpts:
-                excerpts[(x.start, x.end)] = x
-        for s, e, t in in_passage:
-            excerpts.setdefault((s, e), _excerpt(note, s, e, t))
+                excerpts[(x.field, x.start, x.end)] = x
+        for span, t in in_passage:
+            excerpts.setdefault(span, _excerpt(note, span, t))
         columns = tuple(c for c in EVIDENCE_COLUMNS if c in links)
         ordered = tuple(excerpts[k] for k in sorted(excerpts))
         out.append((CellEvidence(note, whole, ordered), columns))

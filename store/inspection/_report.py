@@ -10,7 +10,8 @@ The writers (``_export_docx``, ``_export_text``) only lay this out.
 
 A sealed field (a concern's child identifier) is left out unless the caller asks for sealed
 fields and this device is a lead's (``include_sealed``): then its plaintext, where this device
-can open it, is the one place it appears.
+can open it, is the one place it appears. On a device that does not lead the inspection a
+concern is written as its raiser sees it (``as_seen``): no decision, referral or closing.
 """
 
 from __future__ import annotations
@@ -276,6 +277,11 @@ def _kept(note: Note, template: Template | None, redact: Redactor) -> list[Field
 
 def note_report(session: Session, note: Note, redact: Redactor, *,
                 sealed_ok: bool = False) -> NoteReport:
+    from ._concerns import as_seen
+
+    # a concern on an inspection this device does not lead: its raiser's part only (the form's
+    # rule); the lead's decision, referral and the passages tagged in them are not written
+    note = as_seen(session, note)
     template = _template(note)
     history = session.history(note.note_id)
     revs = [r.rev for r in history]
@@ -333,7 +339,8 @@ def build_report(session: Session, inspection: Inspection, *,
     if include_sealed and not may_export_sealed(session, inspection):
         raise SealedNotAllowed("sealed fields are exported only on a lead's device; export "
                                "without them, or ask a lead to export")
-    notes = sorted(session.list_notes(inspection), key=lambda n: (n.hlc, n.note_id))
+    notes = sorted(session.load_bodies(session.list_notes(inspection)),
+                   key=lambda n: (n.hlc, n.note_id))
     redact = Redactor(notes, _unsealed(session, notes))
     return Report(inspection, inspection.partnership, _team(session, inspection),
                   _dates(inspection),

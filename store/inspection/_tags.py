@@ -11,17 +11,19 @@ A tag is one of:
 
 Input is case-insensitive and may carry surrounding spaces (``" qi2.1 "``); the output of
 :func:`validate_tag` is the one normalised spelling (``"QI2.1"``), and validating it again
-returns it unchanged. Tags on a highlighted passage are :class:`PassageTag`.
+returns it unchanged. Tags on a highlighted passage (of the body or of any long text field)
+are :class:`PassageTag`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
+    "BODY_FIELD",
     "FRAMEWORK_INDICATORS",
     "FREE_CODE_MAX_LENGTH",
     "STATEMENT_TAGS",
@@ -31,6 +33,8 @@ __all__ = [
     "PassageTag",
     "describe_tag",
     "parse_tags",
+    "follow_passages",
+    "relocate_passages",
     "validate_tag",
 ]
 
@@ -176,9 +180,16 @@ def describe_tag(tag: str) -> str:
     return f"Code: {norm[1:]}"
 
 
+#: The ``field`` of a passage in the note's own text (its body), the one field older versions
+#: could tag; any other value names a long text field of the note's template.
+BODY_FIELD = ""
+
+
 @dataclass(frozen=True)
 class PassageTag:
-    """A tag on a highlighted passage of a note's body: ``body[start:end]``.
+    """A tag on a highlighted passage of a note's text: ``text[start:end]``, where ``text`` is
+    the note's body (``field`` empty, as every passage tag of older versions) or the long text
+    field called ``field`` (key quotes, views, themes, a rationale...).
 
     Offsets count Python ``str`` characters (code points). ``tag`` is normalised on creation.
     """
@@ -186,6 +197,7 @@ class PassageTag:
     start: int
     end: int
     tag: str
+    field: str = BODY_FIELD
 
     def __post_init__(self) -> None:
         for name in ("start", "end"):
@@ -198,23 +210,78 @@ class PassageTag:
             raise InvalidTag(
                 f"Passage tag must end after it starts (start {self.start}, end {self.end})"
             )
+        if not isinstance(self.field, str):
+            raise InvalidTag(f"Passage tag field must be a field name, got {self.field!r}")
+        if self.field == "body":  # the body's own name, as the editor and export call it
+            object.__setattr__(self, "field", BODY_FIELD)
         object.__setattr__(self, "tag", validate_tag(self.tag))
 
     def check_within(self, body_length: int) -> None:
-        """Raise :class:`InvalidTag` unless the passage lies within a body of that length."""
+        """Raise :class:`InvalidTag` unless the passage lies within a text of that length."""
         if self.end > body_length:
+            where = f" of {self.field}" if self.field else ""
             raise InvalidTag(
                 f"Passage tag {self.tag} at {self.start}-{self.end} runs past the end of the "
-                f"text ({body_length} characters)"
+                f"text{where} ({body_length} characters)"
             )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "tag": self.tag}
+        out: dict[str, Any] = {"start": self.start, "end": self.end, "tag": self.tag}
+        if self.field:
+            out["field"] = self.field
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PassageTag:
-        """Build from ``{"start", "end", "tag"}``; raise :class:`InvalidTag` if malformed."""
+        """Build from ``{"start", "end", "tag"[, "field"]}``; raise :class:`InvalidTag` if
+        malformed."""
         try:
-            return cls(data["start"], data["end"], data["tag"])
+            return cls(data["start"], data["end"], data["tag"], data.get("field") or BODY_FIELD)
         except KeyError as exc:
             raise InvalidTag(f"Passage tag is missing {exc.args[0]!r}") from None
+
+
+def relocate_passages(old: str, new: str, passages: Iterable[PassageTag]
+                      ) -> tuple[list[PassageTag], list[PassageTag]]:
+    """Move passage tags along when the text around them changes.
+
+    ``old`` and ``new`` are one text (the body, or one long text field) before and after an
+    edit or a merge, and ``passages`` the tags in that text. A passage whose own text is still
+    there (nearest to where it was) moves with it, keeping its field; one whose text was edited
+    away is returned in the second list, so the editor can say so.
+    """
+    kept: list[PassageTag] = []
+    lost: list[PassageTag] = []
+    for p in passages:
+        piece = old[p.start:p.end]
+        if p.end <= len(new) and new[p.start:p.end] == piece:
+            kept.append(p)
+            continue
+        hits = [m.start() for m in re.finditer(re.escape(piece), new)] if piece else []
+        if hits:
+            start = min(hits, key=lambda h: abs(h - p.start))
+            kept.append(replace(p, start=start, end=start + len(piece)))
+        else:
+            lost.append(p)
+    return kept, lost
+
+
+def follow_passages(passages: Iterable[PassageTag], old_body: str,
+                    old_fields: Mapping[str, Any], new_body: str,
+                    new_fields: Mapping[str, Any]) -> tuple[list[PassageTag], list[PassageTag]]:
+    """:func:`relocate_passages` for a whole note: each passage tag moved to its words in the
+    new text of its own field (the body, or a long text field). Returns (kept, lost)."""
+    def text(field: str, body: str, fields: Mapping[str, Any]) -> str:
+        value = fields.get(field) if field else body
+        return value if isinstance(value, str) else ""
+
+    kept: list[PassageTag] = []
+    lost: list[PassageTag] = []
+    tags = list(passages)
+    for name in dict.fromkeys(p.field for p in tags):
+        moved, gone = relocate_passages(text(name, old_body, old_fields),
+                                        text(name, new_body, new_fields),
+                                        [p for p in tags if p.field == name])
+        kept.extend(moved)
+        lost.extend(gone)
+    return kept, lost

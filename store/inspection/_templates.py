@@ -305,12 +305,20 @@ TEMPLATES: dict[tuple[str, int], Template] = {
 }
 
 
+#: The newest version of each kind, worked out once: template lookups run for every note
+#: listed, and scanning every template each time added up at 50,000 notes.
+LATEST: dict[str, int] = {}
+for _kind, _version in TEMPLATES:
+    LATEST[_kind] = max(_version, LATEST.get(_kind, 0))
+
+
 def latest_version(kind: str) -> int:
     """The newest template version of ``kind``; :class:`UnknownTemplate` for an unknown kind."""
-    versions = [v for (k, v) in TEMPLATES if k == kind]
-    if not versions:
-        raise UnknownTemplate(f"Unknown record kind {kind!r}; the kinds are: {', '.join(KINDS)}")
-    return max(versions)
+    try:
+        return LATEST[kind]
+    except (KeyError, TypeError):
+        raise UnknownTemplate(
+            f"Unknown record kind {kind!r}; the kinds are: {', '.join(KINDS)}") from None
 
 
 def template_for(kind: str, version: int | None = None) -> Template:
@@ -426,22 +434,33 @@ def _as_passage(item: object) -> PassageTag:
         return item
     if isinstance(item, Mapping):
         return PassageTag.from_dict(item)
-    if isinstance(item, (list, tuple)) and len(item) == 3:
+    if isinstance(item, (list, tuple)) and len(item) in (3, 4):
         return PassageTag(*item)
     try:
-        return PassageTag(item.start, item.end, item.tag)  # type: ignore[attr-defined]
+        return PassageTag(item.start, item.end, item.tag,  # type: ignore[attr-defined]
+                          getattr(item, "field", "") or "")
     except AttributeError:
         raise InvalidTag(f"{item!r} is neither a tag nor a passage tag") from None
 
 
-def _check_tags(tags: Iterable[object], body_length: int) -> list[ValidationIssue]:
+def _check_tags(tags: Iterable[object], body: str, template: Template | None,
+                fields: Mapping[str, object]) -> list[ValidationIssue]:
     issues: list[ValidationIssue] = []
     for item in tags:
         try:
             if isinstance(item, str):
                 validate_tag(item)
-            else:
-                _as_passage(item).check_within(body_length)
+                continue
+            passage = _as_passage(item)
+            text = body
+            if passage.field:
+                spec = template.get(passage.field) if template is not None else None
+                if spec is None or spec.type != "longtext":
+                    raise InvalidTag(f"Passage tag {passage.tag}: {passage.field!r} is not a "
+                                     "long text field of this form")
+                value = fields.get(passage.field) if isinstance(fields, Mapping) else None
+                text = value if isinstance(value, str) else ""
+            passage.check_within(len(text))
         except InvalidTag as exc:
             issues.append(ValidationIssue("tags", str(exc)))
     return issues
@@ -460,7 +479,8 @@ def validate_note(
 
     ``tags`` holds note tags (strings); passage tags may be given there too or in
     ``passages`` (a :class:`PassageTag`, any object with ``start``/``end``/``tag``, a dict or a
-    ``[start, end, tag]`` list), and their offsets are checked against ``body``. An unknown
+    ``[start, end, tag[, field]]`` list), and their offsets are checked against ``body`` or, for
+    a passage of another field, against that long text field of the template. An unknown
     kind or version is reported as an issue on ``"kind"`` or ``"template"`` (fields are then
     not checked).
     """
@@ -473,13 +493,14 @@ def validate_note(
     elif len(body_text) > BODY_MAX_LENGTH:
         too_long = f"Text is {len(body_text):,} characters long; the limit is {BODY_MAX_LENGTH:,}"
         issues.append(ValidationIssue("body", too_long))
+    template: Template | None = None
     try:
         template = template_for(kind, template_version)
     except UnknownTemplate as exc:
         issues.append(ValidationIssue("template" if kind in KINDS else "kind", str(exc)))
     else:
         issues.extend(_check_fields(template, fields))
-    issues.extend(_check_tags([*tags, *passages], len(body_text)))
+    issues.extend(_check_tags([*tags, *passages], body_text, template, fields))
     return issues
 
 

@@ -1,14 +1,17 @@
 """Checks on a pushed batch before it reaches storage: framing, headers, signatures.
 
-Runs in a worker thread (signature checks are CPU work). Storage then checks what needs the
-database: membership, the collection's epochs, contiguity and the hash chain.
+Runs in a worker thread (signature checks are CPU work). A batch is one stream, hash-chained:
+its records are authenticated by the signature of the last one (``verify_run``; where the
+chain breaks, by the last of each chained part), so an honest batch costs one Ed25519 check,
+not one per record. Storage then checks what needs the database: membership, the
+collection's epochs, contiguity, the hash chain and that the batch follows the stored head.
 """
 
 from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from store import EnvelopeError, envelope_hash, parse_header, verify_signature
+from store import EnvelopeError, Header, parse_header, verify_run
 
 from .._framing import MEDIA_TYPE, FrameTooLarge, FramingError, TooManyFrames, iter_frames
 from ._errors import BadRequest, Forbidden, TooLarge, Unprocessable, UnsupportedMedia
@@ -33,7 +36,8 @@ def prepare_push(
     """Decode and check every envelope of a push body; raise an ApiError at the first bad one
     (nothing of a bad batch is stored)."""
     key = Ed25519PublicKey.from_public_bytes(caller.sign_key)
-    out: list[IncomingRecord] = []
+    headers: list[Header] = []
+    envelopes: list[bytes] = []
     try:
         for i, env in enumerate(
             iter_frames(body, max_frame=limits.max_envelope, max_count=limits.max_batch)
@@ -58,16 +62,14 @@ def prepare_push(
                 )
             if header.seq > MAX_SEQ:
                 raise Unprocessable(f"record {i}: seq is too large", code="bad_seq")
-            try:
-                verify_signature(env, header, key)
-            except EnvelopeError:
-                raise Unprocessable(
-                    f"record {i} (seq {header.seq}): the envelope's signature does not verify "
-                    "with this device's key",
-                    code="bad_record_signature",
-                ) from None
-            out.append(
-                IncomingRecord(header.seq, header.prev_hash, envelope_hash(env), header.epoch, env)
+            headers.append(header)
+            envelopes.append(env)
+        check = verify_run(envelopes, key)
+        if check.failed is not None:
+            raise Unprocessable(
+                f"record {check.failed} (seq {headers[check.failed].seq}): the envelope's "
+                "signature does not verify with this device's key",
+                code="bad_record_signature",
             )
     except FrameTooLarge as exc:
         raise TooLarge(
@@ -81,4 +83,5 @@ def prepare_push(
         ) from None
     except FramingError as exc:
         raise BadRequest(f"bad records framing: {exc}", code="bad_framing") from None
-    return out
+    return [IncomingRecord(h.seq, h.prev_hash, hash_, h.epoch, env)
+            for h, hash_, env in zip(headers, check.hashes, envelopes, strict=True)]

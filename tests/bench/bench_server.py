@@ -118,12 +118,14 @@ def throughput(kind: str) -> list[Row]:
             world.close()
         storage.close()
     size = sum(map(len, envs)) // N_RECORDS
+    # issue 16: one signature check per batch brings push to ≥ 40 % of raw INSERT on SQLite
+    push_budget = "≥ 40 % of raw INSERT" if kind == "sqlite" else "≥ 500 rec/s"
     return [
         (f"push {N_RECORDS} x {size} B records ({kind})", f"{push_rate:,.0f} rec/s "
-         f"({push_rate / insert:.0%} of floor)", "≥ 500 rec/s (1,000 notes ≤ 2 s)",
+         f"({push_rate / insert:.0%} of floor)", push_budget,
          f"{insert:,.0f} rec/s raw INSERT"),
         (f"pull {N_RECORDS} records, {pages} pages ({kind})", f"{pull_rate:,.0f} rec/s "
-         f"({pull_rate / select:.0%} of floor)", "≥ 1,000 rec/s (10,000 notes ≤ 10 s)",
+         f"({pull_rate / select:.0%} of floor)", "≥ 5,000 rec/s (10,000 notes ≤ 2 s)",
          f"{select:,.0f} rec/s raw SELECT"),
     ]
 

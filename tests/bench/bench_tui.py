@@ -102,8 +102,29 @@ async def main():
 asyncio.run(main())
 """
 
-FIELDPAD = dict(imports="from tui.app import FieldpadApp", selector="#secret",
-                make="FieldpadApp(sys.argv[1])")
+# ``fieldpad`` with no command, through the CLI's parser and dispatch, as a user starts it:
+# only the app's run is swapped for a headless one that stops at the unlock prompt
+CLI_SCRIPT = """
+import asyncio, sys, time
+import tui.app
+from tui.cli import main as cli
+
+def run_app(profile_dir, **kw):
+    async def go():
+        app = tui.app.FieldpadApp(profile_dir, **kw)
+        async with app.run_test(size=(80, 24)) as pilot:
+            deadline = time.perf_counter() + 30
+            while not any(w.is_mounted for w in app.screen.query("#secret")):
+                if time.perf_counter() > deadline:
+                    sys.exit("timed out waiting for the input")
+                await asyncio.sleep(0.001)
+    asyncio.run(go())
+    return 0
+
+tui.app.run_app = run_app
+sys.exit(cli(["--profile", sys.argv[1]]))
+"""
+
 BARE = dict(imports="from textual.app import App\nfrom textual.widgets import Input\n"
                     "class Bare(App):\n    def compose(self):\n        yield Input()",
             selector="Input", make="Bare()")
@@ -152,7 +173,7 @@ def bench_start() -> list[Line]:
 
         asyncio.run(check())
 
-        scripts = [START_SCRIPT.format(**FIELDPAD), START_SCRIPT.format(**BARE)]
+        scripts = [CLI_SCRIPT, START_SCRIPT.format(**BARE)]
         for s in scripts:
             _start_subprocess(s, directory)  # warm-up: the OS file cache and .pyc files
         sfp, sbare = [], []
@@ -165,9 +186,9 @@ def bench_start() -> list[Line]:
         Line("TUI start to unlock prompt, in-process (median of 5)", ms(m),
              f"≤ 1.3 × bare = {ms(1.3 * b)}", f"bare Textual app {ms(b)} ({m / b:.2f}×)",
              m <= 1.3 * b),
-        Line("TUI start to unlock prompt, new process (median of 5)", ms(sm),
-             f"≤ 1.3 × bare = {ms(1.3 * sb)}", f"bare Textual app {ms(sb)} ({sm / sb:.2f}×)",
-             sm <= 1.3 * sb),
+        Line("TUI start through the CLI to unlock prompt, new process (median of 5)", ms(sm),
+             f"≤ 1.15 × bare = {ms(1.15 * sb)}", f"bare Textual app {ms(sb)} ({sm / sb:.2f}×)",
+             sm <= 1.15 * sb),
     ]
 
 

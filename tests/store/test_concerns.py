@@ -187,3 +187,16 @@ def test_closed_no_reopens(session: Session) -> None:
     record_step(session, note.note_id, "closed", {})
     note = record_step(session, note.note_id, "closed", {"closed": "no"})
     assert note.fields["closed"] is False and len(concerns_queue([note], NOW)) == 1
+
+
+def test_the_leads_part_of_the_form_is_every_step_field_and_nothing_of_the_raisers(
+        session: Session) -> None:
+    from store.inspection import LEAD_FIELDS, STEP_FIELDS, may_decide, template_for
+
+    assert set(LEAD_FIELDS) == {n for names in STEP_FIELDS.values() for n in names}
+    raisers = {"raised_by", "raised_at", "nature", "immediacy", "linked_note",
+               "child_identifier"}
+    assert raisers.isdisjoint(LEAD_FIELDS)
+    assert set(LEAD_FIELDS) | raisers == set(template_for("concern").field_names)
+    notebook = session.add_inspection("Local 2026")
+    assert may_decide(session, notebook) and may_decide(session, notebook.inspection_id)

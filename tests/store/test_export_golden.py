@@ -1,6 +1,7 @@
 """Golden export (issue 12): one note of every kind with every field filled, exported as DOCX,
 CSV and Markdown and read back with python-docx, csv and plain text. Every field value and
-every tagged passage appears exactly once, under the right heading."""
+every tagged passage appears exactly once, under the right heading: the passages of the notes'
+text and those tagged in another long text field (key quotes, views, a grade's rationale...)."""
 
 from __future__ import annotations
 
@@ -67,25 +68,39 @@ class Fixture:
     inspection: Inspection
     notes: dict[str, Note]
     passages: dict[str, str]  # kind -> the tagged passage's text
+    # kind -> (field, text, row) of a passage tagged in a long text field other than the body
+    field_passages: dict[str, tuple[str, str, str]]
 
 
 @pytest.fixture
 def golden(session: Session) -> Fixture:
     ins = session.add_inspection("Northshire 2026", "Northshire CPP")
     ins = set_timeline(session, ins, make_timeline(date(2026, 1, 5)))
-    notes, passages = {}, {}
+    notes, passages, field_passages = {}, {}, {}
     for kind in KINDS:
         template = template_for(kind)
         fields = {s.name: _value(kind, s, i) for i, s in enumerate(template.fields)}
         tagged = f"Tagged evidence from the {kind} for {ROWS[kind]}."
         body = f"Opening words of the {kind}. {tagged} Closing words of the {kind}."
         start = body.index(tagged)
+        tags = [PassageTag(start, start + len(tagged), ROWS[kind]),
+                PassageTag(start, start + len(tagged), "strength")]
+        longs = [s.name for s in template.fields if s.type == "longtext"]
+        if longs:  # a record review's last rationale, else the last long field (key quotes)
+            name = ([n for n in longs if n.endswith("_rationale")] or longs)[-1]
+            words = f"words of the {kind}.{name}"
+            fields[name] = f"Before the {name}; {words}; after them."
+            at = fields[name].index(words)
+            row = "S4" if ROWS[kind] != "S4" else "S3"
+            tags.append(PassageTag(at, at + len(words), row, name))
+            field_passages[kind] = (name, words, row)
         note = session.create(ins, kind, f"The {KIND_LABELS[kind]} note", body, fields,
-                              ["status:nsc"],
-                              [PassageTag(start, start + len(tagged), ROWS[kind]),
-                               PassageTag(start, start + len(tagged), "strength")])
+                              ["status:nsc"], tags)
         notes[kind], passages[kind] = note, tagged
-    return Fixture(session, ins, notes, passages)
+    assert {"interview", "record_review"} <= set(field_passages)
+    assert field_passages["record_review"][0].endswith("_rationale")
+    assert field_passages["interview"][0] == "key_quotes"
+    return Fixture(session, ins, notes, passages, field_passages)
 
 
 def _expected(note: Note) -> Iterator[tuple[FieldSpec, str]]:
@@ -150,6 +165,16 @@ def test_docx_has_every_field_and_passage_once_under_its_heading(golden: Fixture
         assert len(quoted) == 1, kind
         assert quoted[0].style == "Quote" and quoted[0].h2 == row_heading(ROWS[kind])
 
+    texts = [p.text for p in paras]
+    for kind, (name, words, row) in golden.field_passages.items():
+        quoted = [i for i, p in enumerate(paras) if p.text == f"“{words}”"]
+        assert len(quoted) == 1, (kind, name)
+        at = quoted[0]
+        assert paras[at].style == "Quote" and paras[at].h2 == row_heading(row)
+        label = template_for(kind).spec(name).label
+        assert texts[at + 1] == f"{label} · passage tags: {row}", (kind, texts[at + 1])
+        assert sum(words in t for t in texts) == 2  # the field's value, and the quote
+
     grades = doc.tables[0]
     assert [c.text for c in grades.rows[0].cells] == ["Evaluation item", *SIX_POINT_SCALE,
                                                       "graded"]
@@ -201,6 +226,10 @@ def test_csv_has_one_row_per_note_per_field(golden: Fixture, tmp_path: Path) -> 
         [hit] = [r for r in passages if r["passage"] == text]
         assert hit["quoted under"] == ROWS[kind] and hit["passage tags"] == \
             f"{ROWS[kind]} strength"
+    for kind, (name, words, row) in golden.field_passages.items():
+        [hit] = [r for r in passages if r["passage"] == words]
+        assert (hit["field"], hit["quoted under"], hit["passage tags"]) == (name, row, row)
+        assert hit["id"] == golden.notes[kind].note_id
 
     [review] = _rows(paths["record-review-grades.csv"])
     graded = golden.notes["record_review"].fields
@@ -234,4 +263,9 @@ def test_markdown_one_file_per_note_with_front_matter(golden: Fixture, tmp_path:
         section = content.split("## Tagged passages\n", 1)[1]
         assert section.count(f"> {golden.passages[kind]}") == 1
         assert content.count(f"> {golden.passages[kind]}") == 1
+        if kind in golden.field_passages:
+            name, words, row = golden.field_passages[kind]
+            label = template_for(kind).spec(name).label
+            assert section.count(f"> {words}\n> — {label}; {row}") == 1
+            assert content.count(f"> {words}") == 1
         assert SEALED not in text

@@ -325,8 +325,8 @@ def test_purging_one_of_two_inspections_leaves_exactly_the_other(ops: list[tuple
         purge_inspection(session, a.inspection_id, reason="test")
 
         def got(s: Session) -> dict[str, tuple[str, str, str]]:
-            return {n.note_id: (n.title, n.body, n.state)
-                    for n in s.list_notes(include_deleted=True)}
+            return {n.note_id: (n.title, n.body, n.state)  # bodies: decrypted on demand
+                    for n in s.load_bodies(s.list_notes(include_deleted=True))}
 
         assert got(session) == expected
         assert {r.note_id for r in session.streams.all() if r.note_id} <= set(expected) | {

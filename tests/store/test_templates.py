@@ -198,6 +198,15 @@ def test_template_lookup_errors_name_what_exists() -> None:
     assert template_for("record_review").get("name") is None
 
 
+def test_latest_version_is_the_newest_template_of_each_kind() -> None:
+    kinds = {k for k, _ in TEMPLATES}
+    for kind in kinds:
+        assert latest_version(kind) == max(v for k, v in TEMPLATES if k == kind)
+        assert template_for(kind) is TEMPLATES[(kind, latest_version(kind))]
+    with pytest.raises(UnknownTemplate, match="the kinds are"):
+        latest_version(["not", "a", "kind"])  # type: ignore[arg-type]
+
+
 def test_field_spec_defaults_and_checks() -> None:
     assert FieldSpec("a", "A", "text").max_length == 200
     assert FieldSpec("a", "A", "sealed").max_length == 200

@@ -19,6 +19,7 @@ from tui.screens.confirm import ConfirmModal
 from tui.screens.editor import EditorScreen
 from tui.screens.reviews import ModerateModal, ReviewsScreen
 from tui.widgets.choice import ChoiceField
+from tui.widgets.note_pick import NotePickField
 
 from .conftest import make_app, unlock
 from .test_app_editor import open_workspace, type_into
@@ -260,7 +261,7 @@ async def test_editor_raises_a_concern_linked_to_its_note(fprofile: Profile,
         concern = app.screen
         assert isinstance(concern, EditorScreen) and concern.kind == "concern"
         assert editor.note_id is not None  # saved first, so there is an id to link
-        assert concern.query_one("#f-linked_note", Input).value == editor.note_id
+        assert concern.query_one("#f-linked_note", NotePickField).value == editor.note_id
         await type_into(pilot, "#f-title", "Concern")
         await type_into(pilot, "#f-nature", "Unsafe")
         concern.query_one("#f-immediacy", ChoiceField).value = "routine"

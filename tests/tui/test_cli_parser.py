@@ -99,3 +99,43 @@ def test_note_fields_lists_a_kinds_fields_without_unlocking(tmp_path: Path) -> N
                        shell=True, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert r.stdout.startswith("pseudonym") and r.stderr == ""
     assert not (tmp_path / "none").exists()  # no profile was made
+
+
+def test_the_command_table_names_what_each_group_adds() -> None:
+    from tui.cli import _main
+    from tui.cli._common import Parents, Parser
+
+    for name, names in _main.GROUPS:
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers(dest="command", parser_class=Parser)
+        _main.group(name).add_parsers(sub, Parents.make())
+        added = tuple(sub.choices) + (("demo",) if name == "_vault" else ())
+        assert added == names, name
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--no-mouse"], ["--profile", "note"], ["--profile", "P", "note", "list", "--json"],
+    ["sync", "-v"], ["demo"], ["note", "add", "--title", "sync", "--kind", "interview"],
+    ["--passphrase-file", "team", "doctor", "--full"], ["inspection", "list"],
+    ["export", "--help-not"], ["nots"],
+])
+def test_a_parser_built_for_its_command_parses_as_the_full_one(argv: list[str]) -> None:
+    def parse(parser: argparse.ArgumentParser) -> dict[str, object] | str:
+        try:
+            return vars(parser.parse_args(argv))
+        except SystemExit as exc:
+            return f"exit {exc.code}"
+
+    assert parse(build_parser(argv)) == parse(build_parser())
+
+
+def test_the_app_and_a_command_import_only_their_own_parsers() -> None:
+    """Lazily built subcommand parsers (issue 16): a bare ``fieldpad`` (the app) imports no
+    command group, ``fieldpad note list`` only the note group."""
+    script = ("import sys; from tui.cli._main import build_parser; build_parser(sys.argv[1:])"
+              ".parse_args(sys.argv[1:]); print(' '.join(sorted(m for m in sys.modules if "
+              "m.startswith('tui.cli._') and m not in ('tui.cli._main', 'tui.cli._common'))))")
+    for argv, groups in (([], ""), (["--profile", "P", "note", "list"], "tui.cli._note")):
+        done = subprocess.run([sys.executable, "-c", script, *argv], cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        assert done.stdout.split() == groups.split(), done.stdout

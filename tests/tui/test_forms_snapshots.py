@@ -107,3 +107,37 @@ def test_too_small_notice(snap_compare, tmp_path, size) -> None:
         assert isinstance(pilot.app.screen, TooSmallNotice)
 
     _snap(snap_compare, make_app(profile), size, run_before)
+
+
+def test_concern_form_linked_note_picked(snap_compare, tmp_path) -> None:
+    """A new concern raised from a record review at 80×24: the linked note shown by its title,
+    kind and author (the id is what is saved), with the focus on it."""
+    profile, session, ids = seeded(tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await unlock(pilot, session)
+        pilot.app.push_screen(EditorScreen(ids["north"], "concern",
+                                           initial_fields={"linked_note": ids["rr"]}))
+        await pilot.pause()
+        pilot.app.screen.query_one("#f-linked_note").focus()
+        await pilot.pause()
+
+    _snap(snap_compare, make_app(profile, autosave_delay=30), (80, 24), run_before)
+
+
+def test_concern_note_picker_filtered(snap_compare, tmp_path) -> None:
+    """The linked-note picker at 80×24 with "walk" typed: the matching note, highlighted."""
+    profile, session, ids = seeded(tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await unlock(pilot, session)
+        pilot.app.push_screen(EditorScreen(ids["north"], "concern"))
+        await pilot.pause()
+        pilot.app.screen.query_one("#f-linked_note").focus()
+        await pilot.pause()
+        await pilot.press("w")  # opens the list with "w" typed
+        await pilot.pause()
+        await pilot.press(*"alk")
+        await pilot.pause()
+
+    _snap(snap_compare, make_app(profile, autosave_delay=30), (80, 24), run_before)

@@ -1,7 +1,9 @@
 """``fieldpad concern list|step``: the concerns queue and the lead's steps on a concern.
 
 Every step a lead records is a revision signed by this device; ``concern list --json`` shows
-each step's form time and who recorded it, from the note's history.
+each step's form time and who recorded it, from the note's history. On a device that does not
+lead a concern's inspection the list shows only the raiser's part (its status is "with the
+lead"), and ``concern step`` is refused (exit 1, nothing changed): the store checks the role.
 """
 
 from __future__ import annotations
@@ -58,25 +60,30 @@ def cmd_concern_list(profile: Profile, args: argparse.Namespace) -> int:
 
     session = unlock(profile, args)
     ins = session.find_inspection(args.inspection) if args.inspection else None
-    queue = concerns_queue(session.list_notes(ins, kind="concern"))
+    # a concern on an inspection this device does not lead is listed as its raiser sees it
+    queue = concerns_queue(session.list_notes(ins, kind="concern"), seen_by=session)
     rows = []
     for q in queue:
         where = session.inspections.get(q.note.inspection_id)
         steps = concern_steps(q.note, session.history(q.note.note_id))
-        rows.append({"id": q.note.note_id, "inspection": where.name if where else "",
-                     "title": q.note.title, "raised_at": q.raised_at.isoformat(timespec="minutes"),
-                     "raised_at_known": q.raised_at_known, "age": q.age_label,
-                     "age_seconds": int(q.age.total_seconds()), "immediacy": q.immediacy,
-                     "decision": q.decision, "referred": q.referred,
-                     "steps": [_step_dict(s) for s in steps]})
+        row = {"id": q.note.note_id, "inspection": where.name if where else "",
+               "title": q.note.title, "raised_at": q.raised_at.isoformat(timespec="minutes"),
+               "raised_at_known": q.raised_at_known, "age": q.age_label,
+               "age_seconds": int(q.age.total_seconds()), "immediacy": q.immediacy,
+               "status": q.status}
+        if q.for_lead:
+            row |= {"decision": q.decision, "referred": q.referred}
+        rows.append(row | {"steps": [_step_dict(s) for s in steps]})
     if args.json:
         out(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     if not rows:
         out("No open concerns.")
     for r in rows:
-        out(f"{r['id'][:8]}  {r['age'] + ' ago':>10}  {r['immediacy'] or '–':<15} "
-            f"{r['decision'] or 'not yet decided':<22} {'referred' if r['referred'] else '':<8} "
+        state = (f"{r['decision'] or 'not yet decided':<22} "
+                 f"{'referred' if r['referred'] else '':<8}") if "decision" in r \
+            else f"{r['status']:<31}"
+        out(f"{r['id'][:8]}  {r['age'] + ' ago':>10}  {r['immediacy'] or '–':<15} {state} "
             f"{r['title'][:40]}" + (f" · {r['inspection']}" if ins is None else ""))
     return 0
 

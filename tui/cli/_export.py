@@ -62,12 +62,15 @@ def cmd_export(profile: Profile, args: argparse.Namespace) -> int:
 
 def cmd_evidence(profile: Profile, args: argparse.Namespace) -> int:
     """``fieldpad evidence INSPECTION [--json]``: the evidence matrix as a table."""
-    from store.inspection import COLUMN_LABELS, ROW_SHORT_LABELS, evidence_matrix
+    from store.inspection import COLUMN_LABELS, ROW_SHORT_LABELS, as_seen, evidence_matrix
 
 
     session = unlock(profile, args)
     inspection = session.find_inspection(args.inspection)
-    matrix = evidence_matrix(session.list_notes(inspection))
+    # bodies for the excerpts; a concern on an inspection this device does not lead counts by
+    # its raiser's part
+    notes = session.load_bodies(session.list_notes(inspection))
+    matrix = evidence_matrix(as_seen(session, n) for n in notes)
     if args.json:
         data = {"inspection": inspection.name, **matrix.as_dict()}
         out(json.dumps(data, indent=2, ensure_ascii=False))

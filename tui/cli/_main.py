@@ -2,31 +2,21 @@
 
 Each command group's module owns its parsers and handlers (``set_defaults(func=...)``); this
 module only puts them together. The groups import argparse alone at the top and the store
-inside their handlers, so ``fieldpad --version`` and the app's unlock prompt start fast.
+inside their handlers, so ``fieldpad --version`` and the app's unlock prompt start fast; and
+a run imports and builds only the groups of the command it names (none for the app), all of
+them only for help or a word that is no command.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from .._version import __version__
-from . import (
-    _concern,
-    _config,
-    _doctor,
-    _export,
-    _inspection,
-    _note,
-    _review,
-    _server,
-    _sync,
-    _team,
-    _uncertainty,
-    _vault,
-)
 from ._common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -39,12 +29,54 @@ from ._common import (
     profile_of,
 )
 
-#: In the order ``fieldpad --help`` lists them.
-GROUPS = (_vault, _sync, _inspection, _note, _config, _export, _team, _uncertainty, _review,
-          _concern, _doctor, _server)
+#: Each command group's module and the commands it adds, in the order ``fieldpad --help``
+#: lists them (tests/tui/test_cli_parser.py checks the names against what each one adds).
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("_vault", ("init", "unlock", "passwd", "demo")),
+    ("_sync", ("enrol", "sync")),
+    ("_inspection", ("inspection",)),
+    ("_note", ("note",)),
+    ("_config", ("config",)),
+    ("_export", ("export", "evidence")),
+    ("_team", ("team",)),
+    ("_uncertainty", ("uncertainty",)),
+    ("_review", ("review",)),
+    ("_concern", ("concern",)),
+    ("_doctor", ("doctor",)),
+    ("_server", ("serve", "server")),
+)
+COMMANDS = frozenset(c for _, names in GROUPS for c in names)
+#: Global options that take a value: the word after one is not a command.
+_VALUED = ("--profile", "--passphrase-fd", "--passphrase-file")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def group(name: str) -> ModuleType:
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def _commands_named(argv: Sequence[str] | None) -> frozenset[str] | None:
+    """The commands ``argv`` may name, or None for all of them: help was asked for, or the
+    first word is no command (argparse then lists the commands in its error)."""
+    if argv is None or "-h" in argv or "--help" in argv:
+        return None
+    words, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            words.append(arg)
+    if words and words[0] not in COMMANDS:
+        return None
+    return COMMANDS.intersection(words)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``fieldpad`` parser. With ``argv``, only the command groups it may use are imported
+    and built (a bare ``fieldpad``, the app, builds none): each group's parsers cost time a
+    command that does not use them should not pay. Without, all of them."""
+    wanted = _commands_named(argv)
     parser = argparse.ArgumentParser(
         prog="fieldpad",
         description="Encrypted field notes for joint inspection teams. Without a command: the "
@@ -56,9 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_unlock_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     parents = Parents.make()
-    for group in GROUPS:
-        group.add_parsers(sub, parents)
-        if group is _vault:
+    for name, names in GROUPS:
+        if wanted is not None and wanted.isdisjoint(names):
+            continue
+        group(name).add_parsers(sub, parents)
+        if name == "_vault":
             demo = command(sub, "demo", "a throwaway profile, a local server and a team's "
                            "notes, then the app", parents.common, _demo)
             demo.set_defaults(no_profile=True)
@@ -71,8 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)
     if argv[:1] == ["serve"] or argv[:2] == ["server", "admin"]:
         # the server's own parsers own these arguments, --help included
-        return _server.run(argv[0], argv[1:] if argv[0] == "serve" else argv[2:])
-    args = build_parser().parse_args(argv)
+        return group("_server").run(argv[0], argv[1:] if argv[0] == "serve" else argv[2:])
+    args = build_parser(argv).parse_args(argv)
     if args.command is None:
         return _app(args)
     try:

@@ -145,12 +145,17 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
     session = unlock(profile, args)
     ins = session.find_inspection(args.inspection) if args.inspection else None
     if args.search:
-        notes = [n for n in session.search(args.search, ins) if args.kind in (None, n.kind)]
+        from .._matches import seen_match
+
+        notes = [n for n in session.search(args.search, ins) if args.kind in (None, n.kind)
+                 and seen_match(session, n, args.search)]  # a member: the raiser's part only
     else:
         notes = session.list_notes(ins, kind=args.kind, include_deleted=args.deleted)
     rows = [_row(session, n) for n in notes]
     if args.json:
-        out(json.dumps(rows, indent=2, ensure_ascii=False))
+        # one note a line: ``indent`` would take json's pure-Python encoder, seconds at 50,000
+        lines = (json.dumps(r, ensure_ascii=False) for r in rows)
+        out("[\n" + ",\n".join("  " + line for line in lines) + "\n]" if rows else "[]")
     else:
         for r in rows:
             flag = {"conflicted": "!", "deleted": "x"}.get(r["state"], " ")
@@ -161,10 +166,15 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
-    from store.inspection import template_for
+    from store.inspection import as_seen, leads_part, template_for
 
     session = unlock(profile, args)
     note = session.get(args.id)
+    # a member raised the concern; its decision and referral are the lead's part of the form:
+    # left out of everything shown (fields, passages tagged in them, values kept from a
+    # conflict), by the form's rule
+    left_out = leads_part(session, note)
+    note = as_seen(session, note)
     ins = session.inspections.get(note.inspection_id)
     # sealed fields (the child identifier): never their plaintext unless --reveal asks for it
     sealed = sealed_view(session, note, getattr(args, "reveal", False))
@@ -186,6 +196,8 @@ def cmd_note_show(profile: Profile, args: argparse.Namespace) -> int:
             out(sealed_line(name, sealed[name]))
             continue
         out(f"{name}: {', '.join(value) if isinstance(value, list) else value}")
+    if left_out:
+        out("(the lead's decision and referral are shown to the inspection's leads)")
     out("")
     out(note.body)
     for name, value in data["kept"].items():
@@ -212,6 +224,16 @@ def cmd_note_edit(profile: Profile, args: argparse.Namespace) -> int:
                                 if t not in drop)
     if not changes:
         raise FieldpadError("nothing to change: give --title, --body-file, --field or --tag")
+    if note.passages and ("body" in changes or "fields" in changes):
+        # tagged passages follow their words into the new text, as in the app's editor
+        from store.inspection import follow_passages
+
+        kept, lost = follow_passages(note.passages, note.body, note.fields,
+                                     changes.get("body", note.body),
+                                     changes.get("fields", note.fields))
+        changes["passages"] = tuple(kept)
+        for p in lost:
+            warn(f"warning: passage tag {p.tag} removed: its words are no longer in the text")
     note = session.save(note.note_id, **changes)
     warn_minimisation(session, note)
     out(note.rev)
@@ -258,9 +280,14 @@ def cmd_note_fields(profile: Profile | None, args: argparse.Namespace) -> int:
 def cmd_note_diff(profile: Profile, args: argparse.Namespace) -> int:
     """``[-deleted-]{+inserted+}`` per changed field, as ``git diff --word-diff``."""
     from store import diff_revisions
+    from store.diff import diff_notes
+    from store.inspection import as_seen
 
     session = unlock(profile, args)
-    old, new, changes = diff_revisions(session, args.id, args.old, args.new)
+    old, new, _ = diff_revisions(session, args.id, args.old, args.new)
+    # a concern on an inspection this device does not lead: the raiser's part only (its
+    # fields, and passages tagged in them)
+    changes = diff_notes(as_seen(session, old.note), as_seen(session, new.note))
     history = [r.rev for r in session.history(old.note.note_id)]
     who = {r.rev: session.author_of(r.note.collection_id, r.signer).name for r in (old, new)}
     if args.json:

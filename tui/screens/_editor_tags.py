@@ -1,6 +1,10 @@
 """The editor's evidence tags: the note's own (ctrl+g) and its tagged passages (ctrl+t), shown
 under the form, and passages that follow their text as it is edited around them.
 
+A passage can be tagged in any long text field (the notes, key quotes, views, themes, a grade's
+rationale): ctrl+t tags the selection of the long text that has the focus, and the tag names
+that field (an empty ``field`` is the note's own text, as in older versions).
+
 A mixin of :class:`tui.screens.editor.EditorScreen`, which holds ``tags`` and ``passages`` and
 calls ``_changed`` when they change.
 """
@@ -9,11 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual.widgets import Label, TextArea
+from textual.widgets import Label
 
 from store import PassageTag
+from store.inspection import Template, relocate_passages
 
-from .._notes import passages_at, relocate_passages
+from .._notes import passages_at
 from ..widgets.fields import LongText, field_id
 from .tags import TagModal
 
@@ -25,39 +30,76 @@ else:
     _Base = object
 
 _wid = field_id
+BODY = "body"  # the widget name of the note's own text; its passages have field ""
+
+
+def passage_field(widget: object) -> str | None:
+    """The ``PassageTag.field`` of a long text widget ("" for the note's own text), or None
+    for any other widget."""
+    if not isinstance(widget, LongText) or not (widget.id or "").startswith(_wid("")):
+        return None
+    name = (widget.id or "")[len(_wid("")):]
+    return "" if name == BODY else name
 
 
 class EditorTags(_Base):
     tags: tuple[str, ...]
     passages: tuple[PassageTag, ...]
-    _body_before: str
+    template: Template
+    # each long text as the passages last saw it, by passage field ("" the body)
+    _texts_before: dict[str, str]
 
     def _changed(self, event: Any) -> None:
         raise NotImplementedError
 
-    def _body_changed(self, body: str) -> None:
-        if self.passages and body != self._body_before:
-            kept, lost = relocate_passages(self._body_before, body, self.passages)
-            self.passages = tuple(kept)
+    def _area(self, field: str) -> LongText:
+        return self.query_one(f"#{_wid(field or BODY)}", LongText)
+
+    def _remember_texts(self) -> None:
+        """After the form was filled: every long text as the passages now point into it."""
+        self._texts_before = {}
+        for area in self.query(LongText):
+            name = passage_field(area)
+            if name is not None:
+                self._texts_before[name] = area.text
+
+    def _text_changed(self, area: LongText) -> None:
+        """A long text changed: move its passages along with their words."""
+        name = passage_field(area)
+        if name is None:
+            return
+        text, before = area.text, self._texts_before.get(name, "")
+        mine = [p for p in self.passages if p.field == name]
+        if mine and text != before:
+            kept, lost = relocate_passages(before, text, mine)
+            self.passages = tuple(p for p in self.passages if p.field != name) + tuple(kept)
             self._show_tags()
             if lost:
                 self.notify("Passage tag " + ", ".join(p.tag for p in lost)
                             + " removed: its text was changed.", severity="warning")
-        self._body_before = body
+        self._texts_before[name] = text
+
+    def _field_label(self, field: str) -> str:
+        spec = self.template.get(field) if field else None
+        return spec.label if spec is not None else (field or self.template.body_label)
 
     # -- tags --------------------------------------------------------------------------------
     def _show_tags(self) -> None:
         self.query_one("#tags-line", Label).update(
             " · ".join(self.tags) + "   (ctrl+g to change)" if self.tags
             else "none yet (ctrl+g; ctrl+t tags selected text)")
-        body = self.query_one(f"#{_wid('body')}", TextArea).text
         line = self.query_one("#passages-line", Label)
         if self.passages:
+            texts: dict[str, str] = {}
             parts = []
-            for p in sorted(self.passages, key=lambda p: (p.start, p.tag)):
-                piece = " ".join(body[p.start:p.end].split())
+            for p in sorted(self.passages, key=lambda p: (p.field, p.start, p.tag)):
+                if p.field not in texts:
+                    found = self.query(f"#{_wid(p.field or BODY)}")
+                    texts[p.field] = found.first(LongText).text if found else ""
+                piece = " ".join(texts[p.field][p.start:p.end].split())
                 piece = piece if len(piece) <= 24 else piece[:23] + "…"
-                parts.append(f"{p.tag} “{piece}”")
+                where = f"{self._field_label(p.field)}: " if p.field else ""
+                parts.append(f"{p.tag} {where}“{piece}”")
             line.update("Passages: " + " · ".join(parts))
         line.display = bool(self.passages)
 
@@ -71,26 +113,32 @@ class EditorTags(_Base):
         self.app.push_screen(TagModal("Tags for this note", self.tags), chosen)
 
     def action_tag_passage(self) -> None:
-        area = self.query_one(f"#{_wid('body')}", LongText)
+        focused = self.focused
+        name = passage_field(focused)
+        area = focused if isinstance(focused, LongText) and name is not None else None
+        if area is None or name is None:  # not in a long text: the note's own text
+            name, area = "", self._area("")
         text = area.text
         start, end = area.selected_span()
-        around = passages_at(self.passages, start, end)
+        mine = [p for p in self.passages if p.field == name]
+        around = passages_at(mine, start, end)
         if start == end:
             if not around:
-                self.notify("Select a passage of the text first (shift+arrows), then ctrl+t.",
-                            severity="warning")
+                self.notify("Select a passage of a long text first (shift+arrows), then "
+                            "ctrl+t.", severity="warning")
                 area.focus()
                 return
             start, end = around[0].start, around[0].end
-            around = passages_at(self.passages, start, end)
+            around = passages_at(mine, start, end)
         piece = " ".join(text[start:end].split())
         title = f"Tags for “{piece[:40] + ('…' if len(piece) > 40 else '')}”"
+        field = name
 
         def chosen(tags: list[str] | None) -> None:
             if tags is None:
                 return
-            others = [p for p in self.passages if (p.start, p.end) != (start, end)]
-            self.passages = tuple(others + [PassageTag(start, end, t) for t in tags])
+            others = [p for p in self.passages if (p.field, p.start, p.end) != (field, start, end)]
+            self.passages = tuple(others + [PassageTag(start, end, t, field) for t in tags])
             self._show_tags()
             self._changed(None)
 

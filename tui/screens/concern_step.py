@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label
 
 from store import Note, ValidationFailed
 from store.inspection import STEP_FIELDS, ConcernStep, FieldSpec, record_step, template_for
+from store.team import NotALead
 
 from ..widgets.fields import FIELD_TYPES, FieldContext
 from ._base import BaseModal
@@ -117,9 +118,10 @@ class StepModal(BaseModal):
         try:
             note = record_step(self.session, self.note.note_id, self.step, self.values(),
                                now=self.fp.now())  # the app's clock, as the editor uses
-        except ValidationFailed as exc:
+        except (ValidationFailed, NotALead) as exc:  # NotALead: the roster changed meanwhile
             label = self.query_one("#step-message", Label)
-            label.update("; ".join(i.message for i in exc.issues))
+            label.update("; ".join(i.message for i in exc.issues)
+                         if isinstance(exc, ValidationFailed) else str(exc))
             label.display = True
             return
         self.dismiss(note)

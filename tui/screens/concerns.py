@@ -1,6 +1,10 @@
 """The concerns queue: open concern forms, oldest first, with how long since each was raised,
 decided and referred; below, the highlighted concern's steps, each with its time and the
-device that signed it. Counting is the store's (``store._concerns``), as for the CLI."""
+device that signed it. Counting is the store's (``store._concerns``), as for the CLI.
+
+On a device that does not lead a concern's inspection the row is the raiser's view (issue 12):
+"with the lead", only the raising in its steps, and no lead's keys (decision, referral,
+close); the rule is the form's (``store.inspection.may_decide``)."""
 
 from __future__ import annotations
 
@@ -60,7 +64,7 @@ class ConcernsScreen(TableScreen[Any]):  # rows: store QueuedConcern
 
     def fetch(self) -> list[Any]:
         notes = self.session.list_notes(self.inspection, kind="concern")
-        return concerns_queue(notes, self.fp.now())
+        return concerns_queue(notes, self.fp.now(), seen_by=self.session)
 
     def row_key(self, row: Any) -> str:
         return row.note.note_id
@@ -71,9 +75,11 @@ class ConcernsScreen(TableScreen[Any]):  # rows: store QueuedConcern
         title = printable(row.note.title, one_line=True) or "(untitled)"
         if self.inspection is None and ins is not None:
             title += f" · {printable(ins.name, one_line=True)}"
+        decided, referred = (row.decision or "not yet", "yes" if row.referred else "no") \
+            if row.for_lead else (row.status, "–")  # a member: the raiser's part only
         return (Text(f"{row.age_label} ago", style="bold" if urgent else ""),
                 Text(row.immediacy or "–", style="bold" if urgent else ""),
-                row.decision or "not yet", "yes" if row.referred else "no", Text(title))
+                decided, referred, Text(title))
 
     def loaded(self) -> None:
         from ..widgets.title_bar import TitleBar
@@ -83,15 +89,24 @@ class ConcernsScreen(TableScreen[Any]):  # rows: store QueuedConcern
         self.query_one("#concerns-hint", Label).update(HINT if n else "No open concerns.")
         self._show_steps()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The lead's steps show (and work) only on a concern this device may decide on."""
+        if action not in ("decision", "referral", "close"):
+            return True
+        q = self.current() if self.is_mounted else None
+        return q is not None and q.for_lead
+
     @on(DataTable.RowHighlighted)
     def _show_steps(self) -> None:
         from .concern_step import step_line
 
+        self.refresh_bindings()
         q = self.current()
         panel = self.query_one("#concern-steps", Static)
         if q is None:
             panel.update("")
             return
+        # a member's row holds the raiser's view: its steps are the raising alone
         steps = concern_steps(q.note, self.session.history(q.note.note_id))
         width = max(20, panel.size.width - 2 if panel.size.width else 76)
         tz = self.fp.now().tzinfo
@@ -102,7 +117,7 @@ class ConcernsScreen(TableScreen[Any]):  # rows: store QueuedConcern
         from .concern_step import StepModal
 
         q = self.current()
-        if q is None:
+        if q is None or not q.for_lead:
             return
 
         def done(note: Any) -> None:  # a store Note, or None
@@ -121,11 +136,12 @@ class ConcernsScreen(TableScreen[Any]):  # rows: store QueuedConcern
     def action_close(self) -> None:
         from store import ValidationFailed
         from store.inspection import record_step
+        from store.team import NotALead
 
         from .confirm import ConfirmModal
 
         q = self.current()
-        if q is None:
+        if q is None or not q.for_lead:
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -135,6 +151,9 @@ class ConcernsScreen(TableScreen[Any]):  # rows: store QueuedConcern
                 record_step(self.session, q.note.note_id, "closed", {}, now=self.fp.now())
             except ValidationFailed as exc:
                 self.notify(exc.issues[0].message, severity="warning")
+                return
+            except NotALead as exc:  # the roster changed since the row was read
+                self.notify(str(exc), severity="warning")
                 return
             self.load()
             self.notify("Concern closed. It leaves the queue; its history stays.")

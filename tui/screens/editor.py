@@ -31,11 +31,13 @@ from store.inspection import (
 from .._notes import clock, create_draft
 from ..widgets.checklist import ChecklistField
 from ..widgets.choice import ChoiceField
-from ..widgets.fields import FIELD_TYPES, FieldContext, LongText, field_id
+from ..widgets.fields import FieldContext, LongText, field_id, field_type
 from ..widgets.grade_grid import GradeGrid, GradeRow, GridItem, group_grades
 from ..widgets.key_footer import KeyFooter
+from ..widgets.note_pick import NotePickField
 from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
+from ._editor_concern import EditorConcern
 from ._editor_tags import EditorTags
 from .bookmark import Bookmark, cursor_of
 from .new_note import KindModal as KindModal  # where they used to live
@@ -77,7 +79,7 @@ def _words(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class EditorScreen(EditorTags, BaseScreen):
+class EditorScreen(EditorConcern, EditorTags, BaseScreen):
     NAME = "Editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save revision", priority=True, id="editor.save"),
@@ -104,7 +106,7 @@ class EditorScreen(EditorTags, BaseScreen):
         self.tags: tuple[str, ...] = ()
         self.passages: tuple[PassageTag, ...] = ()
         self._saved: Content | None = None
-        self._body_before = ""
+        self._texts_before: dict[str, str] = {}
         self._due: float | None = None
         self._loaded_rev = ""
         self.status = "new"
@@ -126,7 +128,7 @@ class EditorScreen(EditorTags, BaseScreen):
                 steps = Label("", id="form-steps", classes="hint", markup=False)
                 steps.display = False  # until a saved form has steps to show
                 yield steps
-            for part in group_grades(self.template.fields, ITEM_SHORT_LABELS):
+            for part in group_grades(self._form_specs(), ITEM_SHORT_LABELS):
                 if isinstance(part, FieldSpec):
                     yield from self._field(part)
                 else:
@@ -146,7 +148,7 @@ class EditorScreen(EditorTags, BaseScreen):
             yield widget
 
     def _field(self, spec: FieldSpec) -> ComposeResult:
-        kind = FIELD_TYPES[spec.type]
+        kind = field_type(spec)
         label = spec.label + (" *" if spec.required else "")
         widget = kind.build(spec, _wid(spec.name))
         if kind.long:  # the label above: the row shows the focus (:focus-within) all the same
@@ -201,30 +203,14 @@ class EditorScreen(EditorTags, BaseScreen):
         self.query_one(TitleBar).set(left=self._heading(note.title))
         self._show_steps(note)
 
-    def _show_steps(self, note: Note) -> None:
-        if note.kind != "concern" or not self.query("#form-steps"):
-            return
-        from rich.text import Text
-
-        from store.inspection import concern_steps
-
-        from .concern_step import step_line
-
-        steps = concern_steps(note, self.session.history(note.note_id))
-        tz, own = self.fp.now().tzinfo, self.session.device_id
-        label = self.query_one("#form-steps", Label)
-        label.update(Text("\n").join(step_line(s, tz, 74, own) for s in steps))
-        label.display = bool(steps)
-
     def _set_values(self, title: str, body: str, fields: dict[str, Any]) -> None:
         self._extra_fields = {k: v for k, v in fields.items() if self.template.get(k) is None}
         self._get(f"#{_wid('title')}").value = title
         self._get(f"#{_wid('body')}").load_text(body)
-        self._body_before = body
-        context = FieldContext(open_sealed=self._open_sealed)
-        for spec in self.template.fields:
-            FIELD_TYPES[spec.type].write(self._get(_wid(spec.name)), fields.get(spec.name),
-                                         context)
+        context = FieldContext(open_sealed=self._open_sealed, notes=self._note_choices)
+        for spec in self._form_specs():
+            field_type(spec).write(self._get(_wid(spec.name)), fields.get(spec.name), context)
+        self._remember_texts()
 
     def _open_sealed(self, name: str, blob: str) -> str | None:
         return self.session.open_sealed(self.note_id or "", name, blob)
@@ -232,8 +218,8 @@ class EditorScreen(EditorTags, BaseScreen):
     def _remember_saved(self, note: Note, content: Content) -> Content:
         """After a save: tell the fields what the store made of their values (a sealed field's
         blob); the form as it now compares to the store."""
-        for spec in self.template.fields:
-            after_save = FIELD_TYPES[spec.type].after_save
+        for spec in self._form_specs():
+            after_save = field_type(spec).after_save
             if after_save is not None:
                 after_save(self._get(_wid(spec.name)), note.fields.get(spec.name),
                            content.fields.get(spec.name))
@@ -245,8 +231,8 @@ class EditorScreen(EditorTags, BaseScreen):
 
     def _collect(self) -> Content:
         fields: dict[str, Any] = dict(getattr(self, "_extra_fields", {}))
-        for spec in self.template.fields:
-            value = FIELD_TYPES[spec.type].read(self._get(_wid(spec.name)))
+        for spec in self._form_specs():
+            value = field_type(spec).read(self._get(_wid(spec.name)))
             if value is not None:
                 fields[spec.name] = value
         title = self._get(f"#{_wid('title')}").value
@@ -262,11 +248,12 @@ class EditorScreen(EditorTags, BaseScreen):
     @on(ChoiceField.Changed)
     @on(ChecklistField.Changed)
     @on(GradeRow.Changed)
+    @on(NotePickField.Changed)
     @on(Checkbox.Changed)
     @on(TextArea.Changed)
     def _changed(self, event: Any) -> None:
-        if isinstance(event, TextArea.Changed) and event.text_area.id == _wid("body"):
-            self._body_changed(event.text_area.text)
+        if isinstance(event, TextArea.Changed) and isinstance(event.text_area, LongText):
+            self._text_changed(event.text_area)
         if self._saved is None:
             return
         # cheap on every key: compare the whole form only until it is known to differ
@@ -299,11 +286,13 @@ class EditorScreen(EditorTags, BaseScreen):
             if content.blank():
                 return None
             note = create_draft(self.session, self.inspection, self.kind, content.title,
-                                content.body, content.fields, content.tags, content.passages)
+                                content.body, self._with_left_out(content.fields),
+                                content.tags, content.passages)
             self.note_id = note.note_id
         else:
             note = self.session.save(self.note_id, autosave=True, title=content.title,
-                                     body=content.body, fields=content.fields,
+                                     body=content.body,
+                                     fields=self._with_left_out(content.fields),
                                      tags=content.tags, passages=content.passages)
         self._saved = self._remember_saved(note, content)
         self._loaded_rev = note.rev
@@ -357,12 +346,13 @@ class EditorScreen(EditorTags, BaseScreen):
         try:
             if self.note_id is None:
                 note = self.session.create(self.inspection, self.kind, content.title,
-                                           content.body, content.fields, content.tags,
-                                           content.passages)
+                                           content.body, self._with_left_out(content.fields),
+                                           content.tags, content.passages)
                 self.note_id = note.note_id
             else:
                 note = self.session.save(self.note_id, autosave=False, title=content.title,
-                                         body=content.body, fields=content.fields,
+                                         body=content.body,
+                                         fields=self._with_left_out(content.fields),
                                          tags=content.tags, passages=content.passages)
         except ValidationFailed as exc:
             self._validate_live = True
@@ -384,7 +374,7 @@ class EditorScreen(EditorTags, BaseScreen):
         messages: dict[str, list[str]] = {}
         for issue in issues:
             messages.setdefault(issue.field, []).append(issue.message)
-        names = ["title", *(s.name for s in self.template.fields), "body", "tags"]
+        names = ["title", *(s.name for s in self._form_specs()), "body", "tags"]
         leftover = [m for name, ms in messages.items() if name not in names for m in ms]
         if leftover:  # anything without a field of its own goes under the title
             messages.setdefault("title", []).extend(leftover)

@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from store import Revision
+from store.inspection import as_seen
 
 from .._preview import preview_text
 from .._printable import printable
@@ -93,7 +94,7 @@ class HistoryScreen(BaseScreen):
         ins = self.session.inspections.get(rev.note.inspection_id)
         text = Text()
         text.append(self._who(rev) + "\n", style="dim")
-        text.append_text(preview_text(rev.note, self.fp.now(),
+        text.append_text(preview_text(as_seen(self.session, rev.note), self.fp.now(),
                                       show_unsynced=bool(ins and ins.scope != "local")))
         self.query_one("#rev-preview-text", Static).update(text)
 
@@ -113,7 +114,8 @@ class HistoryScreen(BaseScreen):
         text = Text()
         text.append(f"{self._who(old)}  →  the current revision "
                     f"{self.revisions.index(new) + 1}\n", style="dim")
-        changes = diff_notes(old.note, new.note)
+        # a concern on an inspection this device does not lead: the raiser's part only
+        changes = diff_notes(as_seen(self.session, old.note), as_seen(self.session, new.note))
         if not changes:
             text.append("No differences.")
         for change in changes:

@@ -69,7 +69,12 @@ class MatrixScreen(BaseScreen):
         self._resumed = True
 
     def _notes(self) -> list:
-        return self.session.list_notes(self.inspection)
+        from store.inspection import as_seen
+
+        # excerpts quote passages of the text: the bodies are decrypted for them; a concern on an
+        # inspection this device does not lead counts by its raiser's part
+        notes = self.session.load_bodies(self.session.list_notes(self.inspection))
+        return [as_seen(self.session, n) for n in notes]
 
     def load(self) -> None:
         self.matrix = matrix = evidence_matrix(self._notes())

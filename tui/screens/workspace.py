@@ -13,9 +13,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store import CONFLICTED, DELETED, Inspection, Note, Session
-from store.inspection import KIND_PLURALS, KINDS
+from store import CONFLICTED, DELETED, Inspection, Note, Session, StoreError
+from store.inspection import KIND_PLURALS, KINDS, as_seen
 
+from .._matches import seen_match
 from .._notes import phase_text
 from .._preview import preview_text
 from ..widgets.key_footer import KeyFooter
@@ -97,6 +98,13 @@ class WorkspaceScreen(BaseScreen):
     def on_mount(self) -> None:
         self.refresh_notes(keep=self._keep)
         self.query_one(NoteList).focus()
+        # the search index is built in the background once the list is on screen (a search
+        # typed before it is done waits for it); locking cancels the build
+        self.call_after_refresh(self._prepare_search)
+
+    def _prepare_search(self) -> None:
+        if self.fp.session is not None:
+            self.fp.session.prepare_search()
 
     def bookmark(self) -> Bookmark | None:
         """The inspection and the highlighted note (a matrix cell's list is not kept)."""
@@ -140,7 +148,9 @@ class WorkspaceScreen(BaseScreen):
         pool = everything if self.state == "deleted" else live
         if self.query_text.strip():
             # best match first; deleted notes are not in the search index
-            pool = self.session.search(self.query_text, self.inspection, limit=SEARCH_LIMIT)
+            pool = [n for n in self.session.search(self.query_text, self.inspection,
+                                                   limit=SEARCH_LIMIT)
+                    if seen_match(self.session, n, self.query_text)]
         out = []
         for n in pool:
             if self.note_ids is not None and n.note_id not in self.note_ids:
@@ -249,7 +259,13 @@ class WorkspaceScreen(BaseScreen):
         if event.note is None:
             preview.update(Text(self.why_empty(), style="dim"))
         else:
-            preview.update(preview_text(event.note, self.fp.now(),
+            note = event.note
+            try:  # the list holds no bodies: the highlighted note's is decrypted for its preview
+                note = self.session.load_bodies([note])[0]
+            except StoreError:
+                pass  # its head no longer opens: the preview shows what the list holds
+            # a concern on an inspection this device does not lead: the raiser's part only
+            preview.update(preview_text(as_seen(self.session, note), self.fp.now(),
                                         show_unsynced=self.inspection.scope != "local",
                                         query=self.query_text))
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)

@@ -11,7 +11,7 @@ the selection as ``str`` offsets, so a screen can tag a passage in any long text
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -24,6 +24,7 @@ from store import FieldSpec
 from .._notes import offset_of
 from .checklist import ChecklistField
 from .choice import ChoiceField
+from .note_pick import NoteChoice, NotePickField
 from .tickbox import TickBox
 
 FieldValue = str | int | bool | list[str] | None
@@ -37,9 +38,11 @@ def field_id(name: str) -> str:
 @dataclass(frozen=True)
 class FieldContext:
     """What writing a value may need besides the widget: opening a sealed value
-    (``open_sealed(name, blob)`` gives the plaintext, or None when this device cannot)."""
+    (``open_sealed(name, blob)`` gives the plaintext, or None when this device cannot), and the
+    notes a link to a note may name (``notes()``)."""
 
     open_sealed: Callable[[str, str], str | None] = lambda name, blob: None
+    notes: Callable[[], Sequence[NoteChoice]] = lambda: ()
 
 
 class LongText(TextArea):
@@ -152,6 +155,15 @@ def _sealed_saved(widget: Any, stored: FieldValue, sent: FieldValue) -> None:
     widget.remember(stored, sent)
 
 
+def _note_pick(spec: FieldSpec, wid: str) -> Widget:
+    return NotePickField(label=spec.label, id=wid)
+
+
+def _write_note_pick(widget: NotePickField, value: FieldValue, ctx: FieldContext) -> None:
+    widget.set_choices(ctx.notes())
+    widget.value = value if isinstance(value, str) else None
+
+
 _TEXT = FieldType(_text_input, _write_text, _read_text)
 
 #: One entry per field type of ``store`` templates (``store.FIELD_TYPES``).
@@ -166,3 +178,14 @@ FIELD_TYPES: Mapping[str, FieldType] = MappingProxyType({
     "longtext": FieldType(_long, _write_long, _read_long, long=True),
     "sealed": FieldType(_sealed, _write_sealed, _read_sealed, after_save=_sealed_saved),
 })
+
+#: Fields edited by a widget of their own whatever their type, by field name: a link to a note
+#: (stored as the note's id, a text field) is picked by the note's title.
+FIELD_OVERRIDES: Mapping[str, FieldType] = MappingProxyType({
+    "linked_note": FieldType(_note_pick, _write_note_pick, lambda w: w.value),
+})
+
+
+def field_type(spec: FieldSpec) -> FieldType:
+    """How the field ``spec`` is edited: its own entry in ``FIELD_OVERRIDES``, else its type's."""
+    return FIELD_OVERRIDES.get(spec.name) or FIELD_TYPES[spec.type]

@@ -24,7 +24,7 @@ def snapshot(session: Session) -> dict[str, tuple]:
     """Every note of the team inspection as a user sees it."""
     return {n.note_id: (n.title, n.body, n.state, tuple(n.tags), n.kind,
                         tuple(sorted((k, tuple(map(str, v))) for k, v in n.kept.items())))
-            for n in team_notes(session)}
+            for n in session.load_bodies(team_notes(session))}
 
 
 def settle(devices: Iterable, passes: int = 4) -> list[SyncReport]:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 def snapshot(d: Device) -> dict[str, tuple]:
     return {n.note_id: (n.title, n.body, n.state, tuple(n.tags), n.kind)
-            for n in d.session.list_notes(include_deleted=True)
+            for n in d.session.load_bodies(d.session.list_notes(include_deleted=True))
             if n.inspection_id == d.session.find_inspection("Northshire 2026").inspection_id}
 
 

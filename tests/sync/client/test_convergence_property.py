@@ -106,7 +106,8 @@ def test_sync_converges(shared_server: Server) -> None:
             snaps = []
             for d in self.devices:
                 snaps.append({n.note_id: (n.title, n.body, n.state)
-                              for n in d.session.list_notes(self._ins(d), include_deleted=True)})
+                              for n in d.session.load_bodies(
+                                  d.session.list_notes(self._ins(d), include_deleted=True))})
                 assert verify_all(d.session).ok
             assert snaps[0] == snaps[1] == snaps[2]
             s = self.devices[0].session

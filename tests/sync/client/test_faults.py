@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from store import Profile, Replica, Streams, parse_rev, verify_all
+from store import Profile, Replica, parse_rev, verify_all
 from sync.client import (
     AccessDenied,
     NetworkError,
@@ -310,7 +310,7 @@ def test_revoked_device_is_refused_and_keeps_its_store(server, team_factory) -> 
 
     def intact(session) -> None:
         assert verify_all(session).ok
-        notes = {n.title: n for n in session.list_notes()}
+        notes = {n.title: n for n in session.load_bodies(session.list_notes())}
         for title, body in written.items():
             assert notes[title].body == body, title
 
@@ -361,15 +361,18 @@ def test_disk_full_during_pull(server, team_factory, monkeypatch) -> None:
     before = sum(Replica(bob.session).stream_heads(cid).values())
 
     room = {"left": 25}
-    real_append = Streams.append
+    real_write = Replica._write_page
 
-    def append(self, envelope, note_id, **kw):
-        if room["left"] <= 0:
+    def write_page(self):
+        # a page is written with one statement per kind of row: the disk fills while its
+        # records are being written, after some of them are already in the transaction
+        n = len(self._page.records)
+        real_write(self)
+        if room["left"] < n:
             raise sqlite3.OperationalError("database or disk is full")
-        room["left"] -= 1
-        return real_append(self, envelope, note_id, **kw)
+        room["left"] -= n
 
-    monkeypatch.setattr(Streams, "append", append)
+    monkeypatch.setattr(Replica, "_write_page", write_page)
     c = SmallPages(server.url, bob.session.device_id, bob.session.keys.device.signing,
                    retry=RetryPolicy(**FAST_RETRY))
     c.pages = []
@@ -393,7 +396,7 @@ def test_disk_full_during_pull(server, team_factory, monkeypatch) -> None:
     bob.relock()
     assert snapshot(bob.session) == mid
 
-    monkeypatch.setattr(Streams, "append", real_append)  # the disk has room again
+    monkeypatch.setattr(Replica, "_write_page", real_write)  # the disk has room again
     rep = bob.sync()
     assert rep.ok and not rep.quarantined, (rep.problems, rep.quarantined)
     assert rep.down_records == 60 - kept

@@ -110,7 +110,8 @@ def test_streams_heal_under_rollbacks_and_damage(shared_server: Server) -> None:
                 assert r.ok and not r.alerts and not r.quarantined, (r.problems, r.alerts)
             sessions = [d.session for d in self.devices]
             snaps = [{n.note_id: (n.title, n.body) for n in
-                      s.list_notes(s.find_inspection(self.name))} for s in sessions]
+                      s.load_bodies(s.list_notes(s.find_inspection(self.name)))}
+                     for s in sessions]
             assert snaps[0] == snaps[1]
             for s in sessions:
                 assert verify_all(s).ok

@@ -116,7 +116,8 @@ class Case:
 
     def has(self, note) -> bool:
         n = self.bob.session.notes.get(note.note_id)
-        return n is not None and n.title == note.title and n.body == note.body
+        return n is not None and n.title == note.title and \
+            self.bob.session.load_bodies([n])[0].body == note.body
 
     def assert_arrived(self, lead_idx: list[int], missing_idx: list[int]) -> None:
         for i in lead_idx:

@@ -99,6 +99,35 @@ def test_broken_chain_inside_a_batch_is_422(world: World) -> None:
     assert r.status_code == 422 and r.json()["error"] == "broken_chain"
 
 
+def _flip(env: bytes, at: int) -> bytes:
+    b = bytearray(env)
+    b[at] ^= 0x01
+    return bytes(b)
+
+
+def test_a_forged_record_anywhere_in_a_batch_refuses_the_batch(world: World) -> None:
+    """One signature check per batch still catches a forged record in the middle (its
+    successor no longer chains to it, or, rechained, no longer verifies) and at the end."""
+    lead, cid, _ = team(world)
+    c = world.client(lead)
+    envs = Stream(lead, cid).next(6)
+    middle = list(envs)
+    middle[2] = _flip(envs[2], 150)
+    rechained = list(middle)
+    for i in range(3, 6):  # a forger rewrites the chain after it (no key to re-sign)
+        rechained[i] = rechained[i][:46] + envelope_hash(rechained[i - 1]) + rechained[i][78:]
+    last = envs[:5] + [_flip(envs[5], len(envs[5]) - 1)]
+    for batch, index in ((middle, 2), (rechained, 2), (last, 5)):
+        r = push(c, cid, batch)
+        assert r.status_code == 422 and r.json()["error"] == "bad_record_signature"
+        assert f"record {index} (seq {index + 1})" in r.json()["message"]
+    # a reordered batch: every record is genuine, the order is refused
+    r = push(c, cid, [envs[1], envs[0]] + envs[2:])
+    assert r.status_code == 422 and r.json()["error"] == "gap"
+    assert c.get(f"/v1/collections/{cid.hex()}/status").json()["heads"] == {}
+    assert push(c, cid, envs).json()["head"] == 6
+
+
 def test_records_must_be_the_callers_own_and_of_this_collection(world: World) -> None:
     lead, cid, devs = team(world, "alice")
     alice = devs["alice"]
