@@ -660,6 +660,10 @@ class Session:
     def _commit(self, note: Note, *, parents: tuple[str, ...], autosave: bool,
                 heads: list[tuple[bytes, bytes, int]] | None = None) -> Note:
         self.require_unlocked()
+        if not note.body_loaded:
+            # a note from the list carries no body: sealing it would write an empty text over
+            # the note's words (callers go through get(), which decrypts it)
+            raise ValueError(f"note {note.note_id[:8]}: its body was not loaded before saving")
         with self.db.atomic():
             last = self.streams.head(note.collection_id, self.device_id)
             replace = (last is not None and last.draft and not last.pushed

@@ -144,3 +144,37 @@ def test_a_body_whose_record_no_longer_opens_is_named_damaged(profile: Profile,
         s2.load_bodies([note])
     assert not note.body_loaded
     s2.lock()
+
+
+def test_changes_to_a_listed_note_keep_its_words(profile: Profile, session: Session) -> None:
+    """A note from the list carries no body; tagging, retitling or deleting it and restoring it
+    from there must never seal an empty text over its words."""
+    ins = session.find_inspection(None)
+    a = session.create(ins, "note", "Referral waits", "Long waits for initial referral")
+    session.lock()
+    s2 = profile.unlock(PASSPHRASE)
+    [listed] = s2.list_notes()
+    assert not listed.body_loaded and listed.body == ""
+    s2.save(a.note_id, tags=["S1"])
+    s2.save(a.note_id, title="Referral waits, north", autosave=True)
+    s2.lock()
+    s3 = profile.unlock(PASSPHRASE)
+    s3.delete(a.note_id)
+    first = s3.history(a.note_id)[0]
+    s3.restore(a.note_id, first.rev)
+    [note] = s3.load_bodies(s3.list_notes())
+    assert (note.title, note.body) == ("Referral waits", "Long waits for initial referral")
+    assert all(r.note.body == "Long waits for initial referral" for r in s3.history(a.note_id))
+    s3.lock()
+
+
+def test_a_note_without_its_body_is_never_sealed(profile: Profile, session: Session) -> None:
+    ins = session.find_inspection(None)
+    a = session.create(ins, "note", "Referral waits", "Long waits for initial referral")
+    session.lock()
+    s2 = profile.unlock(PASSPHRASE)
+    [listed] = s2.list_notes()
+    with pytest.raises(ValueError, match="body was not loaded"):
+        s2._commit(listed, parents=(listed.rev,), autosave=False)
+    assert s2.get(a.note_id).body == "Long waits for initial referral"
+    s2.lock()

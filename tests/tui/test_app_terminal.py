@@ -91,7 +91,7 @@ def test_the_line_drops_a_moment_after_typing(tmp_path: Path, sig: int) -> None:
     finally:
         subprocess.run([*tmux.base, "kill-server"], capture_output=True)
     session = Profile(directory).unlock(PASSPHRASE)
-    [note] = session.list_notes()
+    [note] = session.load_bodies(session.list_notes())  # the list holds no bodies
     assert (note.title, note.body) == ("On the train", "Signal lost at Dunblane")
 
 
