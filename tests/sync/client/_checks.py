@@ -12,6 +12,17 @@ from sync.client import SyncClient, SyncReport
 TEAM = "Northshire 2026"
 
 
+def write_notes(session: Session, prefix: str, n: int, written: dict[str, str]) -> list:
+    """``n`` team notes titled ``prefix i``, each recorded in ``written`` (title -> body)."""
+    ins = session.find_inspection(TEAM)
+    out = []
+    for i in range(n):
+        title, body = f"{prefix} {i}", f"{prefix} {i}: what was seen\n"
+        out.append(session.create(ins, "note", title, body))
+        written[title] = body
+    return out
+
+
 def team_notes(session: Session) -> list:
     """The notes of the team collection (not the lead's restricted one)."""
     ins = session.find_inspection(TEAM)

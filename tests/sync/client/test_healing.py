@@ -15,7 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from store import parse_rev, verify_all
-from tests.sync.client._checks import TEAM, assert_converged, assert_server_agrees, settle
+from tests.sync.client._checks import (
+    assert_converged,
+    assert_server_agrees,
+    settle,
+    write_notes,
+)
 from tests.sync.client._tamper import (
     flip_byte,
     force_store,
@@ -25,16 +30,6 @@ from tests.sync.client._tamper import (
     stored,
 )
 from tests.sync.client.conftest import Device, Server, Team, make_team
-
-
-def write(device: Device, prefix: str, n: int, written: dict[str, str]) -> list:
-    ins = device.session.find_inspection(TEAM)
-    out = []
-    for i in range(n):
-        title, body = f"{prefix} {i}", f"{prefix} {i}: what was seen\n"
-        out.append(device.session.create(ins, "note", title, body))
-        written[title] = body
-    return out
 
 
 def quarantined(device: Device) -> list[tuple[bytes, bytes, int]]:
@@ -67,8 +62,8 @@ def test_a_rolled_back_server_gets_the_lost_records_again(server: Server, tmp_pa
     team, (lead, bob, cat) = make_team(server, tmp_path, ["bob", "cat"])
     try:
         written: dict[str, str] = {}
-        write(lead, "before the backup", 2, written)
-        write(lead, "after the backup", 4, written)
+        write_notes(lead.session, "before the backup", 2, written)
+        write_notes(lead.session, "after the backup", 4, written)
         assert lead.sync().ok
         assert bob.sync().ok  # bob holds every record; cat pulls only after the restore
         cid, me = lead.team(), lead.session.device_id
@@ -83,7 +78,7 @@ def test_a_rolled_back_server_gets_the_lost_records_again(server: Server, tmp_pa
         assert any("re-sent 4 records the server had lost" in h for h in rep.healed), rep.healed
         assert not rep.alerts  # a restore is what an honest operator does: no ALERT
 
-        write(lead, "later", 2, written)  # the stream goes on from where it was
+        write_notes(lead.session, "later", 2, written)  # the stream goes on from where it was
         rep = lead.sync()
         assert rep.ok and rep.up_records == 2 and rep.resent == 0, (rep.problems, rep.up_records)
         converged([lead, bob, cat], written)
@@ -97,7 +92,7 @@ def test_a_damaged_record_is_set_aside_reported_and_replaced_by_its_author(
     team, (lead, bob) = make_team(server, tmp_path, ["bob"])
     try:
         written: dict[str, str] = {}
-        notes = write(lead, "observed", 5, written)
+        notes = write_notes(lead.session, "observed", 5, written)
         assert lead.sync().ok
         cid, me = lead.team(), lead.session.device_id
         bad = parse_rev(notes[2].rev)[1]  # two more records follow it
@@ -135,7 +130,7 @@ def test_a_false_damage_report_changes_nothing(server: Server, tmp_path: Path) -
     copy itself and its author is asked for nothing."""
     team, (lead, bob) = make_team(server, tmp_path, ["bob"])
     try:
-        notes = write(lead, "intact", 2, {})
+        notes = write_notes(lead.session, "intact", 2, {})
         assert lead.sync().ok and bob.sync().ok
         cid, me = lead.team(), lead.session.device_id
         seq = parse_rev(notes[1].rev)[1]
@@ -153,12 +148,12 @@ def test_a_head_ahead_of_the_authors_chain_is_an_alert(server: Server, tmp_path:
     team, (lead, bob) = make_team(server, tmp_path, ["bob"])
     try:
         written: dict[str, str] = {}
-        write(bob, "first", 1, written)
+        write_notes(bob.session, "first", 1, written)
         assert bob.sync().ok
         cid, me = bob.team(), bob.session.device_id
         head, _ = server_head(server, cid, me)
         set_head(server, cid, me, head + 5)
-        (note,) = write(bob, "second", 1, written)
+        (note,) = write_notes(bob.session, "second", 1, written)
 
         rep = bob.sync()
         assert rep.up_records == 0, rep.up_records
@@ -185,14 +180,14 @@ def test_another_record_at_the_servers_head_is_an_alert(server: Server, tmp_path
     author never made): an ALERT, and no record is marked sent on the server's word."""
     team, (lead, bob) = make_team(server, tmp_path, ["bob"])
     try:
-        write(bob, "one", 2, {})
+        write_notes(bob.session, "one", 2, {})
         assert bob.sync().ok
         cid, me = bob.team(), bob.session.device_id
         head, _ = server_head(server, cid, me)
         with server.storage._tx() as tx:
             tx.run("UPDATE streams SET head_hash = ? WHERE collection_id = ? AND device_id = ?",
                    (b"\x07" * 32, cid, me))
-        (note,) = write(bob, "two", 1, {})
+        (note,) = write_notes(bob.session, "two", 1, {})
         rep = bob.sync()
         assert rep.up_records == 0 and len(rep.alerts) == 1, (rep.up_records, rep.alerts)
         assert f"seq {head}" in rep.alerts[0], rep.alerts
@@ -206,7 +201,7 @@ def test_a_removed_devices_later_records_are_refused(server: Server, tmp_path: P
     team, (lead, bob, cat) = make_team(server, tmp_path, ["bob", "cat"])
     try:
         written: dict[str, str] = {}
-        write(bob, "bob's evidence", 2, written)
+        write_notes(bob.session, "bob's evidence", 2, written)
         assert bob.sync().ok
         cid, bob_id = lead.team(), bob.session.device_id
         bob_head = bob.session.streams.head(cid, bob_id).seq
@@ -217,7 +212,7 @@ def test_a_removed_devices_later_records_are_refused(server: Server, tmp_path: P
 
         # bob's device, with a colluding server, adds a record after its removal (it still
         # holds the old key, and backdating the note inside costs it nothing)
-        (late,) = write(bob, "planted after removal", 1, {})
+        (late,) = write_notes(bob.session, "planted after removal", 1, {})
         envelope = bob.session.streams.get(cid, bob_id, bob_head + 1).envelope
         force_store(server, envelope)
         for reader in (cat, lead):
@@ -249,11 +244,11 @@ def test_an_old_removal_bounds_its_device_at_what_a_reader_holds(
     team, (lead, bob, cat) = make_team(server, tmp_path, ["bob", "cat"])
     try:
         written: dict[str, str] = {}
-        write(bob, "held by cat", 2, written)
+        write_notes(bob.session, "held by cat", 2, written)
         assert bob.sync().ok and cat.sync().ok
         cid, bob_id = lead.team(), bob.session.device_id
         held = cat.session.streams.head(cid, bob_id).seq
-        (late,) = write(bob, "not yet pulled by cat", 1, {})
+        (late,) = write_notes(bob.session, "not yet pulled by cat", 1, {})
         assert bob.sync().ok
 
         ops, c = lead.team_ops()  # what a lead's device did before last_seq existed

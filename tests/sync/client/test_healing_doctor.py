@@ -15,9 +15,10 @@ import pytest
 
 from store import Profile, parse_rev
 from tests.conftest import PASSPHRASE
+from tests.sync.client._checks import write_notes
 from tests.sync.client._tamper import flip_byte, roll_back, server_head, set_head
 from tests.sync.client.conftest import Device, Server, make_team
-from tests.sync.client.test_healing import converged, write
+from tests.sync.client.test_healing import converged
 
 ROOT = Path(__file__).parents[3]
 pytestmark = pytest.mark.slow
@@ -48,7 +49,7 @@ def test_doctor_reports_and_repairs_a_rollback_and_a_damaged_record(
     team, (lead, bob) = make_team(server, tmp_path, ["bob"])
     try:
         written: dict[str, str] = {}
-        write(lead, "evidence", 5, written)
+        write_notes(lead.session, "evidence", 5, written)
         assert lead.sync().ok and bob.sync().ok
         cid, me = lead.team(), lead.session.device_id
         assert doctor(lead, code=0).strip().endswith("all good")
@@ -68,7 +69,7 @@ def test_doctor_reports_and_repairs_a_rollback_and_a_damaged_record(
         assert "healed Northshire 2026 · team: re-sent 1 record the server had lost" in out, out
 
         # a flipped byte: bob sets it aside and reports it; doctor says so on both devices
-        later = write(lead, "later", 2, written)
+        later = write_notes(lead.session, "later", 2, written)
         assert lead.sync().ok
         bad = parse_rev(later[0].rev)[1]
         flip_byte(server, cid, me, bad)
@@ -93,12 +94,12 @@ def test_doctor_raises_an_alert_for_a_head_ahead_and_repairs_nothing(
         server: Server, tmp_path: Path) -> None:
     team, (lead, bob) = make_team(server, tmp_path, ["bob"])
     try:
-        write(bob, "mine", 1, {})
+        write_notes(bob.session, "mine", 1, {})
         assert bob.sync().ok
         cid, me = bob.team(), bob.session.device_id
         head, _ = server_head(server, cid, me)
         set_head(server, cid, me, head + 3)
-        (note,) = write(bob, "unsent", 1, {})
+        (note,) = write_notes(bob.session, "unsent", 1, {})
         out = doctor(bob, code=1, command="sync")
         assert "up 0 records" in out and "ALERT: Northshire 2026 · team: the server says" in out
         out = doctor(bob, code=1)

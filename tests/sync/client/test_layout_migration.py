@@ -14,21 +14,12 @@ import pytest
 from store import MIGRATION_NAMES, Profile, parse_rev, schema_version
 from tests.conftest import PASSPHRASE
 from tests.store._old_schema import assert_kept, write_old
-from tests.sync.client._checks import TEAM, assert_converged, settle, snapshot
+from tests.sync.client._checks import assert_converged, settle, snapshot, write_notes
 from tests.sync.client._tamper import flip_byte
-from tests.sync.client.conftest import Device, Server, make_team
+from tests.sync.client.conftest import Server, make_team
 
 LAYOUT = "0004_records_layout"
 
-
-def _write(device: Device, prefix: str, n: int, written: dict[str, str]) -> list:
-    ins = device.session.find_inspection(TEAM)
-    out = []
-    for i in range(n):
-        title, body = f"{prefix} {i}", f"{prefix} {i}: what was seen\n"
-        out.append(device.session.create(ins, "note", title, body))
-        written[title] = body
-    return out
 
 
 # every profile in use today is at the schema just before the layout: that one runs always
@@ -41,10 +32,10 @@ def test_a_member_profile_from_every_earlier_schema_upgrades_and_syncs_on(
     team, (lead, bob) = make_team(server, tmp_path, ["bob"])
     try:
         written: dict[str, str] = {}
-        _write(lead, "lead", 3, written)
+        write_notes(lead.session, "lead", 3, written)
         assert lead.sync().ok
-        _write(bob, "bob pushed", 2, written)
-        newest = _write(lead, "lead later", 2, written)[-1]
+        write_notes(bob.session, "bob pushed", 2, written)
+        newest = write_notes(lead.session, "lead later", 2, written)[-1]
         assert lead.sync().ok
         cid, lead_id = lead.team(), lead.session.device_id
         bad = parse_rev(newest.rev)[1]
@@ -52,7 +43,7 @@ def test_a_member_profile_from_every_earlier_schema_upgrades_and_syncs_on(
         rep = bob.sync()  # pulls lead's records (the damaged one set aside), pushes bob's
         assert rep.up_records == 2 and len(rep.quarantined) == 1, (rep.up_records,
                                                                     rep.quarantined)
-        unsent = _write(bob, "bob unpushed", 3, written)
+        unsent = write_notes(bob.session, "bob unpushed", 3, written)
         draft = bob.session.save(unsent[-1].note_id, autosave=True, body="an autosaved draft")
         written[draft.title] = draft.body
         me = bob.session.device_id
