@@ -21,6 +21,10 @@ from ._status import sync_status
 
 
 class InspectionsScreen(BaseScreen):
+    #: False from mounting until the first resume (which Textual sends right after mounting)
+    _resumed_once: bool = True
+    #: the session and its connection's write count when the screen last read the notes
+    _read_as: tuple[int, int] = (0, -1)
     NAME = "Inspections"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="inspections.open"),
@@ -53,9 +57,21 @@ class InspectionsScreen(BaseScreen):
         table.add_column("⚠", key="concerns")
         table.add_column("Unsynced", key="unsynced")
         self.refresh_rows()
+        # Textual resumes a screen right after mounting it: the rows were just counted
+        self._resumed_once = False
         table.focus()
 
+    def _read_key(self) -> tuple[int, int]:
+        """What the screen read from: the session, and how many rows its connection had
+        written (every save, pull and merge writes some)."""
+        session = self.fp.session
+        return id(session), session.db.conn.total_changes if session is not None else -1
+
     def on_screen_resume(self) -> None:
+        if not self._resumed_once:
+            self._resumed_once = True
+            if self._read_as == self._read_key():
+                return  # shown for the first time: on_mount has just counted, nothing since
         if self.fp.session is not None and self.is_mounted:
             self.refresh_rows()
 
@@ -97,6 +113,7 @@ class InspectionsScreen(BaseScreen):
             except Exception:  # noqa: BLE001 - the row went away
                 pass
         self.query_one(TitleBar).set(right=sync_status(self.fp))
+        self._read_as = self._read_key()
 
     def current(self) -> Inspection | None:
         table = self.query_one(DataTable)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
+from operator import attrgetter
 from typing import ClassVar
 
 from rich.text import Text
@@ -42,7 +44,35 @@ def note_tags(note: Note) -> set[str]:
     return set(note.tags) | {p.tag for p in note.passages}
 
 
+def _tags_of(note: Note) -> tuple[str, ...] | set[str]:
+    """``note_tags`` without building a set for a note with one tag or none and no passage
+    tags (most notes): what the sidebar's count walks for every note of the workspace."""
+    return note.tags if not note.passages and len(note.tags) < 2 else note_tags(note)
+
+
+def _counts(everything: list[Note], live: list[Note]) -> tuple[
+        Counter[str], Counter[str], Counter[str], dict[str, int]]:
+    """The sidebar's counts (50,000 notes in a big profile): kinds, tags and authors of the
+    notes not deleted, and the notes in each state. Counted by ``Counter`` over ``map`` (C
+    loops), about three times quicker than one Python loop adding to each count in turn."""
+    kinds = Counter(map(_KIND, live))
+    authors = Counter(map(_AUTHOR, live))
+    tags = Counter(chain.from_iterable(map(_tags_of, live)))
+    states = Counter(map(_STATE, everything))
+    return kinds, tags, authors, {
+        "conflicted": states[CONFLICTED], "deleted": states[DELETED],
+        "unsynced": len(everything) - sum(map(_PUSHED, everything))}
+
+
+_KIND, _AUTHOR, _STATE, _PUSHED = (attrgetter("kind"), attrgetter("author"),
+                                   attrgetter("state"), attrgetter("pushed"))
+
+
 class WorkspaceScreen(BaseScreen):
+    #: False from mounting until the first resume (which Textual sends right after mounting)
+    _resumed_once: bool = True
+    #: the session and its connection's write count when the screen last read the notes
+    _read_as: tuple[int, int] = (0, -1)
     NAME = "Workspace"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="workspace.search"),
@@ -97,6 +127,8 @@ class WorkspaceScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.refresh_notes(keep=self._keep)
+        # Textual resumes a screen right after mounting it: the notes were just read
+        self._resumed_once = False
         self.query_one(NoteList).focus()
         # the search index is built in the background once the list is on screen (a search
         # typed before it is done waits for it); locking cancels the build
@@ -120,7 +152,17 @@ class WorkspaceScreen(BaseScreen):
 
         return Bookmark(reopen)
 
+    def _read_key(self) -> tuple[int, int]:
+        """What the screen read from: the session, and how many rows its connection had
+        written (every save, pull and merge writes some)."""
+        session = self.fp.session
+        return id(session), session.db.conn.total_changes if session is not None else -1
+
     def on_screen_resume(self) -> None:
+        if not self._resumed_once:
+            self._resumed_once = True
+            if self._read_as == self._read_key():
+                return  # shown for the first time: on_mount has just listed, nothing since
         if self.fp.session is not None and self.is_mounted:
             self.refresh_notes()
 
@@ -143,9 +185,12 @@ class WorkspaceScreen(BaseScreen):
         self._filter_line(len(shown), len(self._live))
         if recount:
             self.query_one(TitleBar).set(right=sync_status(self.fp))
+            self._read_as = self._read_key()
 
     def _filtered(self, everything: list[Note], live: list[Note]) -> list[Note]:
         pool = everything if self.state == "deleted" else live
+        if not self.query_text.strip() and self.note_ids is None and self._no_filter():
+            return list(pool)  # the whole workspace, as opened: nothing to test per note
         if self.query_text.strip():
             # best match first; deleted notes are not in the search index
             pool = [n for n in self.session.search(self.query_text, self.inspection,
@@ -157,7 +202,7 @@ class WorkspaceScreen(BaseScreen):
                 continue
             if self.kind and n.kind != self.kind:
                 continue
-            if self.tags and not set(self.tags) <= note_tags(n):
+            if self.tags and not set(self.tags) <= set(_tags_of(n)):
                 continue
             if self.author and n.author != self.author:
                 continue
@@ -173,14 +218,7 @@ class WorkspaceScreen(BaseScreen):
     def _fill_sidebar(self, everything: list[Note], live: list[Note]) -> None:
         sidebar = self.query_one("#sidebar", OptionList)
         highlighted = sidebar.highlighted
-        kinds = Counter(n.kind for n in live)
-        tags = Counter(t for n in live for t in note_tags(n))
-        authors = Counter(n.author for n in live)
-        states = {
-            "conflicted": sum(1 for n in live if n.state == CONFLICTED),
-            "unsynced": sum(1 for n in everything if not n.pushed),
-            "deleted": sum(1 for n in everything if n.state == DELETED),
-        }
+        kinds, tags, authors, states = _counts(everything, live)
         options: list[Option | None] = [Option(Text("Kinds", style="bold"), disabled=True,
                                                id="h:kinds")]
         options.append(Option(self._mark(_entry("All", len(live)), self._no_filter()),
