@@ -18,7 +18,8 @@ class KindNames:
     kind: str
     #: Heading of its form and of exports ("Record review").
     label: str
-    #: A narrow list column ("review").
+    #: A narrow list column ("review"): a whole word or one ending in "." (never a word cut
+    #: short, as "observ" read), at most 9 cells.
     short: str
     #: The app's sidebar, for a group of them ("Reviews").
     plural: str
@@ -28,9 +29,9 @@ class KindNames:
 
 KIND_TABLE: tuple[KindNames, ...] = (
     KindNames("record_review", "Record review", "review", "Reviews", "record review"),
-    KindNames("interview", "Interview / meeting", "interv", "Interviews", "interview"),
+    KindNames("interview", "Interview / meeting", "interview", "Interviews", "interview"),
     KindNames("focus_group", "Focus group", "focus", "Focus groups", "focus group"),
-    KindNames("observation", "Observation", "observ", "Observations", "observation"),
+    KindNames("observation", "Observation", "obs.", "Observations", "observation"),
     KindNames("partnership_discussion", "Partnership discussion", "pd", "Partnership",
               "partnership discussion"),
     KindNames("concern", "Concern form", "concern", "Concerns", "concern form"),

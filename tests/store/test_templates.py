@@ -110,9 +110,9 @@ def test_kinds_are_the_eight_of_the_design_in_order() -> None:
     assert KIND_LABELS["concern"] == "Concern form"
     assert KIND_LABELS["note"] == "General note"
     assert [KIND_SHORT_LABELS[k] for k in KINDS] == [
-        "review", "interv", "focus", "observ", "pd", "concern", "good", "note",
+        "review", "interview", "focus", "obs.", "pd", "concern", "good", "note",
     ]
-    assert all(len(s) <= 7 for s in KIND_SHORT_LABELS.values())
+    assert all(len(s) <= 9 for s in KIND_SHORT_LABELS.values())
 
 
 def test_six_point_scale() -> None:

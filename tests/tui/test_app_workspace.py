@@ -419,3 +419,30 @@ def test_sidebar_counts_match_the_notes_they_count(fsession: Session) -> None:
     assert sum(authors.values()) == 3
     assert states == {"conflicted": 0, "deleted": 1,
                       "unsynced": sum(not n.pushed for n in everything)}
+
+
+async def test_every_kind_label_fits_its_column_at_80_columns(
+        fprofile: Profile, fsession: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 80×24 the Kind column shows each kind's short label whole ("observ" read as a word
+    cut short), also for a kind first seen past the notes the columns are sized from."""
+    import tui.widgets.note_list as note_list
+    from store.inspection import KIND_SHORT_LABELS, KINDS
+
+    monkeypatch.setattr(note_list, "SIZED_BY", 2)  # most kinds come after the sized notes
+    ins = fsession.find_inspection(None)
+    for kind in KINDS:  # drafts: no kind's required fields stop them
+        fsession.create(ins, kind, f"A {kind} note", "text", autosave=True)
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot, fsession)
+        await pilot.press("enter")
+        await pilot.pause()
+        notes = app.screen.query_one(NoteList)
+        assert len(notes.notes) == len(KINDS)
+        shown = {}
+        for y in range(1, len(KINDS) + 1):
+            row = notes.render_line(y).text
+            note = notes.notes[int(notes.scroll_y) + y - 1]
+            shown[note.kind] = row
+        for kind, row in shown.items():
+            assert f" {KIND_SHORT_LABELS[kind]} " in row, (kind, row)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import set_cell_size
@@ -36,16 +37,19 @@ def tag_summary(tags: Sequence[str]) -> str:
     return " ".join(short.get(t, t) for t in tags)
 
 
+_KIND, _AUTHOR = attrgetter("kind"), attrgetter("author")
 SIZED_BY = 1000  # notes measured for column widths: enough for a screen, cheap per keystroke
 
 
 def _content_widths(notes: Sequence[Note]) -> tuple[int, int, int, int]:
-    """The widest title, kind, author and tag summary among the first notes (no narrower
-    than the headers; authors at most 8)."""
+    """The widest title and tag summary among the first notes, and the widest kind and
+    author among all of them (a few distinct values, gathered in a C loop: an observation
+    past the first thousand notes is not cut to "obse"); no narrower than the headers,
+    authors at most 8."""
     sample = notes[:SIZED_BY]
     title = max((len(n.title or "(untitled)") for n in sample), default=0)
-    kind = max((len(KIND_SHORT.get(n.kind, n.kind)) for n in sample), default=0)
-    by = max((len(n.author) for n in sample), default=0)
+    kind = max((len(KIND_SHORT.get(k, k)) for k in set(map(_KIND, notes))), default=0)
+    by = max(map(len, set(map(_AUTHOR, notes))), default=0)
     tags = max((len(tag_summary(n.tags)) for n in sample), default=0)
     return max(title, 5), max(kind, 4), min(max(by, 2), 8), max(tags, 4)
 
