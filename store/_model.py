@@ -99,24 +99,28 @@ class Note:
     @classmethod
     def from_payload(cls, p: dict[str, Any], inspection_id: bytes, collection_id: bytes,
                      pushed: bool = False) -> Note:
+        # called once per note at unlock (50,000 times in a big profile): positional
+        # arguments, one bound ``get``, and no list built for a note without passages
+        get = p.get
+        kept = get("kept")
         return cls(
-            note_id=str(p["note_id"]),
-            inspection_id=inspection_id,
-            collection_id=collection_id,
-            rev=str(p["rev"]),
-            parents=tuple(p.get("parents", ())),
-            hlc=str(p["hlc"]),
-            kind=str(p.get("kind", "note")),
-            template=int(p.get("template", 1)),
-            title=str(p.get("title", "")),
-            body=str(p.get("body", "")),
-            fields=dict(p.get("fields") or {}),
-            tags=tuple(p.get("tags") or ()),
-            passages=_passages(p),
-            state=DELETED if p.get("type") == NOTE_DELETE else str(p.get("state", ACTIVE)),
-            author=str(p.get("author", "")),
-            kept=dict(p.get("kept") or {}),
-            pushed=pushed,
+            str(p["note_id"]),
+            inspection_id,
+            collection_id,
+            str(p["rev"]),
+            tuple(get("parents", ())),
+            str(p["hlc"]),
+            str(get("kind", "note")),
+            int(get("template", 1)),
+            str(get("title", "")),
+            str(get("body", "")),
+            dict(get("fields") or {}),
+            tuple(get("tags") or ()),
+            _passages(p) if get("passages") or get("field_passages") else (),
+            DELETED if get("type") == NOTE_DELETE else str(get("state", ACTIVE)),
+            str(get("author", "")),
+            dict(kept) if kept else {},
+            pushed,
             # the list cache leaves the body out; a payload from an envelope always has one
             body_loaded="body" in p,
         )

@@ -42,3 +42,31 @@ def test_damaged_head_is_not_shown_from_the_head_cache(profile: Profile, session
     assert "what was said" not in message and "Visit" not in message
     assert not verify_all(again).ok  # doctor agrees
     again.lock()
+
+
+def test_unlock_leaves_the_connection_and_the_collector_as_it_found_them(
+        profile: Profile, session: Session) -> None:
+    """Unlock reads every head with the file mapped and a bigger page cache, and without the
+    cyclic garbage collector (issue 16); afterwards all three are as they were, and a head
+    damaged on disk is still caught by that read."""
+    import gc
+
+    ins = session.find_inspection(None)
+    bad = session.create(ins, "note", "Visit", "what was said")
+    session.create(ins, "note", "Intact", "still fine")
+    session.lock()
+    flip(profile, bad.note_id, -100)
+    pragmas = {p: profile.db.execute(f"PRAGMA {p}").fetchone()[0]
+               for p in ("mmap_size", "cache_size")}
+    assert gc.isenabled()
+    again = profile.unlock(PASSPHRASE)
+    assert gc.isenabled()
+    assert {p: profile.db.execute(f"PRAGMA {p}").fetchone()[0] for p in pragmas} == pragmas
+    assert bad.note_id not in again.notes and len(again.notes) == 1
+    again.lock()
+    gc.disable()
+    try:  # a caller that turned the collector off keeps it off
+        profile.unlock(PASSPHRASE).lock()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
