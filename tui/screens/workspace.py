@@ -57,15 +57,19 @@ def _counts(everything: list[Note], live: list[Note]) -> tuple[
     loops), about three times quicker than one Python loop adding to each count in turn."""
     kinds = Counter(map(_KIND, live))
     authors = Counter(map(_AUTHOR, live))
-    tags = Counter(chain.from_iterable(map(_tags_of, live)))
+    # a note's own tags (saved without duplicates), then the passages' tags its own lack
+    tags = Counter(chain.from_iterable(map(_TAGS, live)))
+    for n in filter(_PASSAGES, live):
+        tags.update({p.tag for p in n.passages}.difference(n.tags))
     states = Counter(map(_STATE, everything))
     return kinds, tags, authors, {
         "conflicted": states[CONFLICTED], "deleted": states[DELETED],
         "unsynced": len(everything) - sum(map(_PUSHED, everything))}
 
 
-_KIND, _AUTHOR, _STATE, _PUSHED = (attrgetter("kind"), attrgetter("author"),
-                                   attrgetter("state"), attrgetter("pushed"))
+_KIND, _AUTHOR, _STATE, _PUSHED, _TAGS, _PASSAGES = (
+    attrgetter("kind"), attrgetter("author"), attrgetter("state"), attrgetter("pushed"),
+    attrgetter("tags"), attrgetter("passages"))
 
 
 class WorkspaceScreen(BaseScreen):
