@@ -6,9 +6,12 @@ No Textual here, so these are cheap to test on their own.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import compress, repeat
+from operator import attrgetter, eq
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -224,19 +227,30 @@ class InspectionSummary:
 
 
 def summarise(session: Session) -> dict[bytes, InspectionSummary]:
+    """Each inspection's notes (active or conflicted), unsynced records, conflicts and open
+    concerns. Counted by ``Counter`` over ``map``/``zip`` (C loops): with 50,000 notes a
+    Python loop over them was 0.2 s of the inspections screen's first paint."""
     from store import ACTIVE, CONFLICTED
 
+    notes = list(session.notes.values())
+    ins = attrgetter("inspection_id")
+    by_state = Counter(zip(map(ins, notes), map(attrgetter("state"), notes), strict=True))
+    everything = Counter(map(ins, notes))
+    pushed = Counter(compress(map(ins, notes), map(attrgetter("pushed"), notes)))
+    concerns = compress(notes, map(eq, map(attrgetter("kind"), notes), repeat("concern")))
     out: dict[bytes, InspectionSummary] = {i: InspectionSummary() for i in session.inspections}
-    for note in session.notes.values():
-        s = out.setdefault(note.inspection_id, InspectionSummary())
-        if note.state == ACTIVE or note.state == CONFLICTED:
-            s.notes += 1
-        if not note.pushed:
-            s.unsynced += 1
-        if note.state == CONFLICTED:
-            s.conflicts += 1
-        if note.kind == "concern" and note.state != "deleted" and not note.fields.get("closed"):
-            s.open_concerns += 1
+    for inspection_id, count in everything.items():
+        out.setdefault(inspection_id, InspectionSummary()).unsynced = \
+            count - pushed[inspection_id]
+    for (inspection_id, state), count in by_state.items():
+        s = out[inspection_id]
+        if state == ACTIVE or state == CONFLICTED:
+            s.notes += count
+        if state == CONFLICTED:
+            s.conflicts += count
+    for note in concerns:  # a few: each one's fields are looked at
+        if note.state != "deleted" and not note.fields.get("closed"):
+            out.setdefault(note.inspection_id, InspectionSummary()).open_concerns += 1
     return out
 
 

@@ -446,3 +446,40 @@ async def test_every_kind_label_fits_its_column_at_80_columns(
             shown[note.kind] = row
         for kind, row in shown.items():
             assert f" {KIND_SHORT_LABELS[kind]} " in row, (kind, row)
+
+
+def test_inspection_summaries_count_what_a_walk_over_the_notes_counts(
+        fsession: Session) -> None:
+    """The inspections screen's counts (C loops over 50,000 notes): active and conflicted
+    notes, unsynced records, conflicts and open concerns, per inspection."""
+    from tui._notes import InspectionSummary, summarise
+
+    notes = seed(fsession)
+    ins = fsession.find_inspection(None)
+    other = fsession.add_inspection("Northshire 2026", "Northshire CPP")
+    fsession.create(other, "note", "Elsewhere", "text")
+    raised = fsession.create(ins, "concern", "Concern from R-017", "", {
+        "concern_level": "medium", "agencies": ["Health"], "raised_by": "AI",
+        "date_raised": "2026-03-14T10:00", "description": "Chronology missing."},
+        autosave=True)
+    closed = fsession.create(ins, "concern", "Closed one", "", {"closed": True},
+                             autosave=True)
+    fsession.delete(notes["rr"].note_id)
+    fsession.db.execute("UPDATE records SET pushed = 1 WHERE note_id = ?",
+                        [notes["iv"].note_id])
+    fsession.notes[notes["iv"].note_id].pushed = True
+
+    want: dict[bytes, InspectionSummary] = {i: InspectionSummary()
+                                            for i in fsession.inspections}
+    for n in fsession.notes.values():
+        s = want[n.inspection_id]
+        s.notes += n.state in ("active", "conflicted")
+        s.unsynced += not n.pushed
+        s.conflicts += n.state == "conflicted"
+        s.open_concerns += (n.kind == "concern" and n.state != "deleted"
+                            and not n.fields.get("closed"))
+    got = summarise(fsession)
+    assert got == want
+    mine = got[ins.inspection_id]
+    assert (mine.notes, mine.unsynced, mine.open_concerns) == (4, 4, 1)
+    assert raised.note_id in fsession.notes and closed.note_id in fsession.notes
