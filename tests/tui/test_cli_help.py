@@ -1,6 +1,7 @@
-"""Exit codes in ``--help`` and the README: every command lists the codes it can return, all
-taken from the one table in ``tui.cli._common`` (``EXIT_CODES``), and the README lists the same
-codes with the same meanings (issue 16's leftovers)."""
+"""What ``--help`` and the README say (issue 16's leftovers). Exit codes: every command lists
+the codes it can return, all taken from the one table in ``tui.cli._common`` (``EXIT_CODES``),
+and the README lists the same codes with the same meanings. Options: the README names each of
+``fieldpad sync``'s."""
 
 from __future__ import annotations
 
@@ -100,3 +101,18 @@ def test_the_docs_list_the_same_exit_codes_as_the_table(doc: str) -> None:
     rows = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", text, re.M))
     assert {int(code): " ".join(meaning.split()) for code, meaning in rows.items()} == {
         code: " ".join(meaning.split()) for code, meaning in EXIT_CODES.items()}
+
+
+def test_the_readme_names_every_option_of_sync() -> None:
+    """`--quiet` was in no document: each of sync's own options is in the README's sync
+    section, and its help says what it keeps (the summary and what needs attention)."""
+    sync = dict(_commands(build_parser()))["fieldpad sync"]
+    shared = {"-h", "--help", "--profile", "--no-mouse", "--passphrase-fd", "--passphrase-file"}
+    own = [a.option_strings for a in sync._actions
+           if a.option_strings and not shared.intersection(a.option_strings)]
+    assert ["--quiet"] in own
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.partition("## Syncing with a team")[2].partition("\n## ")[0]
+    assert [o for o in own if not any(f"fieldpad sync {x}" in section for x in o)] == []
+    quiet = next(a for a in sync._actions if "--quiet" in a.option_strings)
+    assert "summary" in (quiet.help or "")
