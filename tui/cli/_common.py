@@ -190,7 +190,9 @@ def profile_of(args: argparse.Namespace) -> Profile:
     from store import Profile, default_profile_dir
 
     profile = getattr(args, "profile", None)
-    return Profile(Path(profile) if profile else default_profile_dir())
+    # a one-time storage upgrade of a large profile takes seconds: say why before it starts
+    return Profile(Path(profile) if profile else default_profile_dir(),
+                   on_upgrade=lambda upgrade: warn(upgrade.message()))
 
 
 def unlock(profile: Profile, args: argparse.Namespace) -> Session:
