@@ -38,7 +38,9 @@ def _records(log: Path, fmt: str) -> list[dict[str, str]]:
     return [parse_logfmt(x) if fmt == "logfmt" else json.loads(x) for x in lines]
 
 
-@pytest.mark.parametrize(("fmt", "sig"), [("logfmt", signal.SIGTERM), ("json", signal.SIGINT)])
+@pytest.mark.parametrize(("fmt", "sig"), [
+    ("logfmt", signal.SIGTERM),
+    pytest.param("json", signal.SIGINT, marks=pytest.mark.slow)])
 def test_a_stop_signal_is_logged_and_the_server_exits_0(tmp_path: Path, fmt: str,
                                                         sig: signal.Signals) -> None:
     """SIGTERM, and ctrl+c the same way (no KeyboardInterrupt traceback)."""
