@@ -14,18 +14,16 @@ import pytest
 
 from tui.cli import build_parser
 
+from .test_cli_parser import _subcommands
+
 ROOT = Path(__file__).parents[2]
 
 
-def _commands(parser: argparse.ArgumentParser, path: str = "fieldpad",
+def _commands(parser: argparse.ArgumentParser,
               ) -> Iterator[tuple[str, argparse.ArgumentParser]]:
     """Every parser below ``parser`` that runs something (has a handler), with its path."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                if sub.get_default("func") is not None:
-                    yield f"{path} {name}", sub
-                yield from _commands(sub, f"{path} {name}")
+    return ((path, sub) for path, sub in _subcommands(parser)
+            if sub.get_default("func") is not None)
 
 
 def _listed(help_text: str) -> dict[int, str]:
