@@ -165,6 +165,12 @@ class CollectionsResponse(_Model):
     purge_statements: dict[Hex16, PurgeStatement] = Field(
         default_factory=dict,
         description="the lead's signed purge statement of each purged inspection that has one")
+    pending_joins: int = Field(
+        0, ge=0, description="joins of invitations the calling device created that wait for "
+        "its answer: GET /v1/invites/pending lists them (none: a sync need not ask)")
+    joins: dict[Hex12, InviteState] = Field(
+        default_factory=dict, description="invitation id -> state, for each invitation the "
+        "calling device answered: while it is joined, the inviter has not answered yet")
 
 
 class MemberAdd(_Model):

@@ -282,6 +282,7 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
         views = await st.run(st.storage.list_collections, caller, st.clock())
         mine = await st.run(st.storage.list_my_inspections, caller, st.clock())
         purged = await st.run(st.storage.list_purged, caller, st.clock())
+        invites = await st.run(st.storage.invite_summary, caller, st.clock())
         return p.CollectionsResponse(
             collections=[_collection_out(v) for v in views],
             inspections=[p.InspectionInfo(inspection_id=i.id.hex(), name=i.name,
@@ -289,6 +290,8 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
             purged=[i.hex() for i, _ in purged],
             purge_statements={i.hex(): p.PurgeStatement.model_validate_json(st_)
                               for i, st_ in purged if st_},
+            pending_joins=invites.pending_joins,
+            joins={i.hex(): state for i, state in invites.joins.items()},
         )
 
     @app.post(f"{v1}/collections", response_model=p.CollectionInfo, responses=ERRORS,
