@@ -68,6 +68,10 @@ class Trust:
         self.report = report
         self.book = session.rosters
         self.me = session.device_id
+        # the sync's listing (GET /v1/collections), when there is one: what the server says
+        # waits on this device, so that a sync with nothing to do asks nothing more
+        self.listing: dict[str, Any] = {}
+        self._pending: list[dict[str, Any]] | None = None
 
     # -- alerts ------------------------------------------------------------------------------
     def alert(self, text: str) -> None:
@@ -300,12 +304,22 @@ class Trust:
         mine = self.book.invites("lead")
         if not mine:
             return
-        for p in self.client.pending_invites():
+        for p in self.pending_invites():
             inv_id = bytes.fromhex(p["invite_id"])
             local = mine.get(inv_id)
             if local is None:
                 continue
             self._admit_one(inv_id, local, p, by_inspection)
+
+    def pending_invites(self) -> list[dict[str, Any]]:
+        """Joins of invitations this device created: asked once per sync (the lead's
+        invitations and a member's links share the answer), and not at all when the listing
+        says none waits. A server that says none hides nothing it could not hide by answering
+        with an empty list; one without the count (an older server) is always asked."""
+        if self._pending is None:
+            none = self.listing.get("pending_joins") == 0
+            self._pending = [] if none else self.client.pending_invites()
+        return self._pending
 
     def _admit_one(self, inv_id: bytes, local: dict[str, Any], p: dict[str, Any],
                    by_inspection: dict[bytes, TeamState]) -> None:
