@@ -133,6 +133,12 @@ class CollectionInfo(_Model):
         default_factory=list, description="seqs of the calling device's own stream that a "
         "reader reported and the server found damaged: it sends its signed copies to "
         "POST .../repairs")
+    active_device_ids: list[Hex16] | None = Field(
+        None, description="the devices active_devices counts: a lead's device asks "
+        "GET .../members only when a device of its roster is not among them")
+    missing_key_ids: list[Hex16] | None = Field(
+        None, description="the devices devices_missing_keys counts: a device asks "
+        "GET .../members to deliver keys only when one of them is on its roster")
 
 
 class InspectionInfo(_Model):

@@ -481,3 +481,8 @@ class Storage(ABC):
     def invite_summary(self, caller: Caller, now: float) -> InviteSummary:
         """For the listing: how many joins of invitations the caller's device created wait
         for its answer, and the state of each invitation it answered (by invitation id)."""
+
+    @abstractmethod
+    def member_devices(self, caller: Caller, now: float) -> dict[bytes, dict[bytes, bool]]:
+        """For the listing, per collection of the caller's user: the active devices of its
+        active members, each with whether it holds the current epoch's wrapped key."""

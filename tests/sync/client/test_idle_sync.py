@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from sync.client import Team
 from tests.sync.client._checks import settle, write_notes
 from tests.sync.client._tamper import roll_back, server_head, set_head
 from tests.sync.client.conftest import Device, Server, make_team
@@ -44,6 +45,8 @@ class OldServer(httpx.HTTPTransport):
         body = resp.json()
         assert "pending_joins" in body and "joins" in body  # the real server sends them
         del body["pending_joins"], body["joins"]
+        for col in body["collections"]:
+            del col["active_device_ids"], col["missing_key_ids"]
         return httpx.Response(resp.status_code, json=body)
 
 
@@ -124,5 +127,33 @@ def test_an_older_server_without_the_invitation_fields(server: Server, tmp_path:
         assert cat.sync(transport=old).joined
         settle([lead, bob, cat])
         assert idle(cat, transport=old) == 1
+    finally:
+        team.close()
+
+
+def test_a_device_enrolled_but_not_on_the_roster_costs_no_request(server: Server,
+                                                                  tmp_path: Path) -> None:
+    """While bob's phone is enrolled (the server lists it, without keys) and not yet on the
+    signed roster, nobody can give it a key and no roster device is gone: the counts alone
+    sent every device to GET .../members at every sync; the listing's device ids do not."""
+    team, (lead, bob) = make_team(server, tmp_path, ["bob"])
+    try:
+        settle([lead, bob])
+        phone = team.device("bob-phone", "bob")
+        assert idle(lead) == 1 and idle(bob) == 1
+        old = OldServer()  # an older server: the counts only, so both devices ask
+        assert idle(lead, transport=old) == 3 and idle(bob, transport=old) == 2
+        assert old.paths.count(f"GET /v1/collections/{lead.team().hex()}/members") == 3
+        # once linked and admitted, the phone gets its keys and reads the team's notes
+        write_notes(lead.session, "for the phone", 1, {})
+        with bob.client() as c:
+            code = Team(bob.session, c, bob.session.find_inspection("Northshire 2026")).link()
+        phone.join(code)
+        assert bob.sync().linked and lead.sync().admitted
+        rep = phone.sync()
+        assert rep.ok and rep.joined, rep.problems
+        assert "for the phone 0" in {n.title for n in phone.session.list_notes()}
+        settle([lead, bob, phone])
+        assert idle(lead) == 1 and idle(bob) == 1 and idle(phone) == 1
     finally:
         team.close()

@@ -56,3 +56,34 @@ def test_a_device_that_answered_nothing_sees_no_joins(world: World) -> None:
     intruder = Invitation(os.urandom(32), inv.lead_fingerprint)  # an id nobody made
     assert t.client(t.alice).get(url(intruder)).status_code == 404
     assert waiting(t.client(t.alice)) == (0, {})
+
+
+def test_the_listing_names_the_devices_it_counts(world: World) -> None:
+    """active_device_ids and missing_key_ids are the very devices active_devices and
+    devices_missing_keys count, through key delivery, a revocation and a removal."""
+    for u in ["lead", "alice", "bob"]:
+        world.user(u)
+    iid = world.inspection("I", "lead")
+    lead, alice, bob = world.enrol("lead"), world.enrol("alice"), world.enrol("bob")
+    alice2 = world.enrol("alice")
+    cid = world.collection(lead, iid, "alice", "bob")
+    other = world.inspection("J", "bob")  # bob's other collection, which lead does not see
+    world.collection(bob, other)
+    cl = world.client(lead)
+
+    def named() -> tuple[set[str], set[str]]:
+        [info] = cl.get("/v1/collections").json()["collections"]
+        active, missing = set(info["active_device_ids"]), set(info["missing_key_ids"])
+        assert (len(active), len(missing)) == (info["active_devices"],
+                                               info["devices_missing_keys"])
+        return active, missing
+
+    everyone = {d.hex for d in (lead, alice, alice2, bob)}
+    assert named() == (everyone, everyone)
+    cl.post(f"/v1/collections/{cid.hex()}/keys", json={"keys": [
+        {"epoch": 1, "device_id": d.hex, "wrapped": "d3JhcHBlZA"} for d in (lead, alice)]})
+    assert named() == (everyone, {alice2.hex, bob.hex})
+    assert world.client(alice).delete(f"/v1/devices/{alice2.hex}").status_code == 200
+    assert named() == (everyone - {alice2.hex}, {bob.hex})
+    assert cl.delete(f"/v1/collections/{cid.hex()}/members/bob").status_code == 200
+    assert named() == ({lead.hex, alice.hex}, set())
