@@ -133,6 +133,12 @@ class CollectionInfo(_Model):
         default_factory=list, description="seqs of the calling device's own stream that a "
         "reader reported and the server found damaged: it sends its signed copies to "
         "POST .../repairs")
+    active_device_ids: list[Hex16] | None = Field(
+        None, description="the devices active_devices counts: a lead's device asks "
+        "GET .../members only when a device of its roster is not among them")
+    missing_key_ids: list[Hex16] | None = Field(
+        None, description="the devices devices_missing_keys counts: a device asks "
+        "GET .../members to deliver keys only when one of them is on its roster")
 
 
 class InspectionInfo(_Model):
@@ -165,6 +171,12 @@ class CollectionsResponse(_Model):
     purge_statements: dict[Hex16, PurgeStatement] = Field(
         default_factory=dict,
         description="the lead's signed purge statement of each purged inspection that has one")
+    pending_joins: int = Field(
+        0, ge=0, description="joins of invitations the calling device created that wait for "
+        "its answer: GET /v1/invites/pending lists them (none: a sync need not ask)")
+    joins: dict[Hex12, InviteState] = Field(
+        default_factory=dict, description="invitation id -> state, for each invitation the "
+        "calling device answered: while it is joined, the inviter has not answered yet")
 
 
 class MemberAdd(_Model):

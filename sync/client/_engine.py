@@ -64,6 +64,7 @@ class SyncEngine:
         before = (self.client.traffic.requests, self.client.traffic.sent,
                   self.client.traffic.received)
         listing = self.client.collections_and_inspections()
+        self.trust.listing = listing
         collections = listing["collections"]
         self._purged(listing)
         self._bootstrap(listing["inspections"], collections)

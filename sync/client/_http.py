@@ -167,7 +167,8 @@ class SyncClient:
 
     def collections_and_inspections(self) -> dict[str, Any]:
         """One round trip: every readable collection with its stream heads and this device's
-        wrapped keys, and the inspections this user belongs to."""
+        wrapped keys, and the inspections this user belongs to; all a sync with nothing to do
+        needs to see that (docs/protocol.md, "A sync with nothing to do")."""
         return self._request("GET", "/v1/collections").json()
 
     def create_collection(self, collection_id: bytes, inspection_id: bytes,

@@ -57,7 +57,7 @@ def vouch_pending(trust: Trust, by_inspection: dict[bytes, TeamState]) -> None:
     mine = trust.book.invites("link")
     if not mine:
         return
-    for p in trust.client.pending_invites():
+    for p in trust.pending_invites():
         inv_id = bytes.fromhex(p["invite_id"])
         local = mine.get(inv_id)
         state = by_inspection.get(bytes.fromhex(local["inspection_id"])) if local else None

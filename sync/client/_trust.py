@@ -68,6 +68,10 @@ class Trust:
         self.report = report
         self.book = session.rosters
         self.me = session.device_id
+        # the sync's listing (GET /v1/collections), when there is one: what the server says
+        # waits on this device, so that a sync with nothing to do asks nothing more
+        self.listing: dict[str, Any] = {}
+        self._pending: list[dict[str, Any]] | None = None
 
     # -- alerts ------------------------------------------------------------------------------
     def alert(self, text: str) -> None:
@@ -159,6 +163,9 @@ class Trust:
         from the signed roster; the server only says who lacks what."""
         if roster is None or not (force or col.get("devices_missing_keys")):
             return
+        missing = _listed(col, "missing_key_ids", "devices_missing_keys")
+        if not force and missing is not None and not any(roster.is_active(d) for d in missing):
+            return  # only devices off the signed roster lack the key: none may be given one
         cid = bytes.fromhex(col["collection_id"])
         info = self.client.members(cid)
         wraps: list[tuple[int, bytes, bytes]] = []
@@ -263,8 +270,14 @@ class Trust:
         cid = roster.collection
         if roster.epoch > int(col.get("epoch", 1)) and self.replica.has_key(cid, roster.epoch):
             self.finish_rotation(roster)  # rotated on the roster, keys not yet uploaded
-        active = col.get("active_devices")
-        if (active is not None and int(active) != len(roster.devices())) or roster.rotation_due:
+        listed = _listed(col, "active_device_ids", "active_devices")
+        if listed is not None:  # ask only when a device of the roster is not listed
+            changed = any(d.device_id not in listed and d.device_id != self.me
+                          for d in roster.devices())
+        else:  # an older server: only the count
+            active = col.get("active_devices")
+            changed = active is not None and int(active) != len(roster.devices())
+        if changed or roster.rotation_due:
             listed = self.server_devices(cid)
             gone = [d.device_id for d in roster.devices()
                     if d.device_id not in listed and d.device_id != self.me]
@@ -300,12 +313,22 @@ class Trust:
         mine = self.book.invites("lead")
         if not mine:
             return
-        for p in self.client.pending_invites():
+        for p in self.pending_invites():
             inv_id = bytes.fromhex(p["invite_id"])
             local = mine.get(inv_id)
             if local is None:
                 continue
             self._admit_one(inv_id, local, p, by_inspection)
+
+    def pending_invites(self) -> list[dict[str, Any]]:
+        """Joins of invitations this device created: asked once per sync (the lead's
+        invitations and a member's links share the answer), and not at all when the listing
+        says none waits. A server that says none hides nothing it could not hide by answering
+        with an empty list; one without the count (an older server) is always asked."""
+        if self._pending is None:
+            none = self.listing.get("pending_joins") == 0
+            self._pending = [] if none else self.client.pending_invites()
+        return self._pending
 
     def _admit_one(self, inv_id: bytes, local: dict[str, Any], p: dict[str, Any],
                    by_inspection: dict[bytes, TeamState]) -> None:
@@ -382,6 +405,16 @@ class Trust:
             fn(*args)
         except ServerRefused:
             pass
+
+
+def _listed(col: dict[str, Any], ids: str, count: str) -> set[bytes] | None:
+    """The device ids the listing gives under ``ids``, when it gives them and they agree with
+    the count it gives under ``count`` (read in another transaction: a device enrolled in
+    between makes them differ, and then the device asks, as without the ids)."""
+    given = col.get(ids)
+    if given is None or len(given) != int(col.get(count) or 0):
+        return None
+    return {bytes.fromhex(d) for d in given}
 
 
 def new_collection_id() -> bytes:

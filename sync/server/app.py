@@ -84,7 +84,10 @@ def _until(value: datetime | date | None) -> float | None:
     return end.timestamp()
 
 
-def _collection_out(v: CollectionView) -> p.CollectionInfo:
+def _collection_out(v: CollectionView,
+                    devices: dict[bytes, bool] | None = None) -> p.CollectionInfo:
+    """``devices``: the collection's active member devices, each with whether it holds the
+    current key (the listing's ``active_device_ids`` and ``missing_key_ids``)."""
     return p.CollectionInfo(
         collection_id=v.collection_id.hex(),
         inspection_id=v.inspection_id.hex(),
@@ -107,6 +110,9 @@ def _collection_out(v: CollectionView) -> p.CollectionInfo:
         devices_missing_keys=v.devices_missing_keys,
         roster_length=v.roster_length,
         active_devices=v.active_devices,
+        active_device_ids=None if devices is None else [d.hex() for d in devices],
+        missing_key_ids=None if devices is None else [d.hex() for d, has in devices.items()
+                                                      if not has],
         **_own_out(v.own),
     )
 
@@ -284,13 +290,17 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
         views = await st.run(st.storage.list_collections, caller, st.clock())
         mine = await st.run(st.storage.list_my_inspections, caller, st.clock())
         purged = await st.run(st.storage.list_purged, caller, st.clock())
+        invites = await st.run(st.storage.invite_summary, caller, st.clock())
+        devices = await st.run(st.storage.member_devices, caller, st.clock())
         return p.CollectionsResponse(
-            collections=[_collection_out(v) for v in views],
+            collections=[_collection_out(v, devices.get(v.collection_id, {})) for v in views],
             inspections=[p.InspectionInfo(inspection_id=i.id.hex(), name=i.name,
                                           role=i.role) for i in mine],  # type: ignore[arg-type]
             purged=[i.hex() for i, _ in purged],
             purge_statements={i.hex(): p.PurgeStatement.model_validate_json(st_)
                               for i, st_ in purged if st_},
+            pending_joins=invites.pending_joins,
+            joins={i.hex(): state for i, state in invites.joins.items()},
         )
 
     @app.post(f"{v1}/collections", response_model=p.CollectionInfo, responses=ERRORS,

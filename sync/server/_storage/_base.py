@@ -74,6 +74,14 @@ class StreamStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class InviteSummary:
+    """The invitations that wait on one device, as the listing shows them."""
+
+    pending_joins: int = 0  # joins of invitations it created, waiting for its answer
+    joins: dict[bytes, str] = field(default_factory=dict)  # invitations it answered: state
+
+
+@dataclass(frozen=True, slots=True)
 class StoredCopy:
     """A stored record with what the server checks it against when a reader reports it:
     the hash accepted with it, the record before it and its author's key."""
@@ -469,3 +477,13 @@ class Storage(ABC):
     @abstractmethod
     def revoke_device_as(self, caller: Caller, device_id: bytes, now: float) -> None:
         """Revoke a device on behalf of a caller allowed to (itself, same user, a lead)."""
+
+    @abstractmethod
+    def invite_summary(self, caller: Caller, now: float) -> InviteSummary:
+        """For the listing: how many joins of invitations the caller's device created wait
+        for its answer, and the state of each invitation it answered (by invitation id)."""
+
+    @abstractmethod
+    def member_devices(self, caller: Caller, now: float) -> dict[bytes, dict[bytes, bool]]:
+        """For the listing, per collection of the caller's user: the active devices of its
+        active members, each with whether it holds the current epoch's wrapped key."""

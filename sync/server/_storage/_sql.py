@@ -34,6 +34,7 @@ from ._base import (
 )
 from ._sql_accounts import AccountsMixin
 from ._sql_invites import InvitesMixin
+from ._sql_listing import ListingMixin
 from ._sql_members import MembersMixin
 from ._sql_purge import PurgeMixin, inspection_purged
 from ._sql_repair import RepairMixin
@@ -62,7 +63,7 @@ IS_INSPECTION_LEAD = """
 
 
 class SqlStorage(AccountsMixin, MembersMixin, RosterMixin, InvitesMixin, PurgeMixin, RepairMixin,
-                 Storage):
+                 ListingMixin, Storage):
     """Storage on a DB-API connection; subclasses provide :meth:`_tx` and the dialect."""
 
     lock_clause = ""
