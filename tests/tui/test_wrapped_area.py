@@ -142,4 +142,40 @@ async def test_edits_in_the_app_wrap_and_draw_as_a_stock_text_area(seed: int) ->
                     area.scroll_to(y=y, animate=False, immediate=True)
                 await pilot.pause()
                 assert ours.scroll_offset == stock.scroll_offset
+                assert ours.virtual_size == stock.virtual_size
+                assert ours.show_vertical_scrollbar == stock.show_vertical_scrollbar
+                if ours.show_vertical_scrollbar:
+                    bars = ours.vertical_scrollbar, stock.vertical_scrollbar
+                    assert bars[0].window_virtual_size == bars[1].window_virtual_size
+                    assert bars[0].window_size == bars[1].window_size
                 assert await _rows(pilot, ours) == await _rows(pilot, stock), step
+
+
+@pytest.mark.anyio
+async def test_a_new_wrapped_row_does_not_lay_out_the_screen_again() -> None:
+    """Textual lays out the whole screen when a TextArea's virtual height changes; an area of
+    fixed height keeps its place, so only its scrollbar is told (the editor's form is ~100
+    widgets: a layout and full repaint cost ~50 ms of a keystroke)."""
+    app = TwoAreas("short")
+    async with app.run_test(size=(60, 12)) as pilot:
+        ours = app.query_one("#ours", TextArea)
+        ours.focus()
+        ours.move_cursor(ours.document.end)
+        await pilot.pause()
+        layouts = 0
+        refresh_layout = app.screen._refresh_layout
+
+        def counting(*args: Any, **kwargs: Any) -> None:
+            nonlocal layouts
+            layouts += 1
+            refresh_layout(*args, **kwargs)
+
+        app.screen._refresh_layout = counting  # type: ignore[method-assign]
+        for _ in range(3):  # a row or more each
+            ours.insert(" more words" * 3)
+            await pilot.pause()
+        assert layouts == 0
+        ours.insert(" more words" * 20)  # past the height: the scrollbar comes, with a layout
+        await pilot.pause()
+        assert ours.show_vertical_scrollbar and layouts >= 1
+        assert ours.wrapped_document.height > ours.content_size.height

@@ -15,6 +15,8 @@ the edited *document line*, which for prose is a paragraph (the bench's 20 KB no
 * ``WrappedDocument.get_sections`` (cursor moves, ``location_to_offset``) splits the line by way
   of ``Text.divide`` too; plain slicing gives the same strings.
 
+And a new wrapped row no longer lays out the whole screen again (``_refresh_size``).
+
 Everything else is Textual's own code, so the rows drawn are the same: ``tests/tui/
 test_wrapped_area.py`` compares them with a stock ``TextArea`` and the wrap with a full rewrap.
 """
@@ -30,7 +32,9 @@ from textual.document._document import Location
 from textual.document._edit import Edit
 from textual.document._wrapped_document import WrappedDocument
 from textual.expand_tabs import get_tab_widths
+from textual.geometry import Size
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import TextArea
 from textual.widgets.text_area import EditResult
 
@@ -129,6 +133,22 @@ class WrappedTextArea(TextArea):
             return super().edit(edit)
         finally:
             document._single_edit = False
+
+    def _refresh_size(self) -> None:
+        """A paragraph's new row changes the virtual height; Textual's ``virtual_size`` is a
+        reactive that lays out the whole *screen* again (a full repaint of the editor's form,
+        ~50 ms) although an area of fixed height keeps its place and size. Then only the
+        scrollbars need to know, as in Textual's own ``_size_updated(layout=False)``."""
+        height = self.styles.height
+        size = Size(0, self.wrapped_document.height)
+        if (not self.soft_wrap or not self.is_mounted or height is None or height.is_auto
+                or size.width != self.virtual_size.width):
+            super()._refresh_size()
+            return
+        if size != self.virtual_size:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)  # shows or hides a scrollbar with a layout, if need be
+            self.refresh()
 
     def _render_line(self, y: int) -> Strip:
         info = self.wrapped_document._offset_to_line_info
