@@ -149,6 +149,8 @@ class WrappedTextArea(TextArea):
             self.set_reactive(Widget.virtual_size, size)
             self._scroll_update(size)  # shows or hides a scrollbar with a layout, if need be
             self.refresh()
+        else:
+            self._refresh_scrollbars()  # as TextArea._refresh_size does every time
 
     def _render_line(self, y: int) -> Strip:
         info = self.wrapped_document._offset_to_line_info
