@@ -42,6 +42,14 @@ def passage_field(widget: object) -> str | None:
     return "" if name == BODY else name
 
 
+def _update(label: Label, text: str) -> None:
+    """``label.update(text)`` unless it shows ``text`` already: Textual lays out the whole
+    screen for any update, and a passage moved by each key typed before it shows the same words
+    (``_text_changed`` runs on every key)."""
+    if label.content != text:
+        label.update(text)
+
+
 class EditorTags(_Base):
     tags: tuple[str, ...]
     passages: tuple[PassageTag, ...]
@@ -85,9 +93,9 @@ class EditorTags(_Base):
 
     # -- tags --------------------------------------------------------------------------------
     def _show_tags(self) -> None:
-        self.query_one("#tags-line", Label).update(
-            " · ".join(self.tags) + "   (ctrl+g to change)" if self.tags
-            else "none yet (ctrl+g; ctrl+t tags selected text)")
+        _update(self.query_one("#tags-line", Label),
+                " · ".join(self.tags) + "   (ctrl+g to change)" if self.tags
+                else "none yet (ctrl+g; ctrl+t tags selected text)")
         line = self.query_one("#passages-line", Label)
         if self.passages:
             texts: dict[str, str] = {}
@@ -100,7 +108,7 @@ class EditorTags(_Base):
                 piece = piece if len(piece) <= 24 else piece[:23] + "…"
                 where = f"{self._field_label(p.field)}: " if p.field else ""
                 parts.append(f"{p.tag} {where}“{piece}”")
-            line.update("Passages: " + " · ".join(parts))
+            _update(line, "Passages: " + " · ".join(parts))
         line.display = bool(self.passages)
 
     def action_tags(self) -> None:

@@ -48,6 +48,7 @@ class Form(VerticalScroll, can_focus=False):
     """The scrolling form; its fields take the focus, not the form itself."""
 
 AUTOSAVE_DELAY = 1.0
+STATUS_WIDTH = len("new · not saved yet")  # the editor's statuses, right-aligned to one width
 
 
 @dataclass(frozen=True)
@@ -319,10 +320,12 @@ class EditorScreen(EditorConcern, EditorTags, BaseScreen):
             return
         self.status = text
         bar = self.query_one(TitleBar)
-        bar.set(right=text)
+        # all as wide as the widest ("saved 10:00 · draft"): a new status keeps the bar's layout
+        bar.set(right=text.rjust(STATUS_WIDTH))
         bar.set_class(text.startswith("●"), "unsaved")
 
     def _check_minimisation(self, note: Note) -> None:
+        had = bool(self.warnings)
         self.warnings = [w.message for w in self.session.minimisation_warnings(note)]
         line = self.query_one("#minimise-line", Label)
         if self.warnings:
@@ -330,7 +333,8 @@ class EditorScreen(EditorConcern, EditorTags, BaseScreen):
             more = f" (+{n - 1} more: ctrl+n)" if n > 1 else ""
             line.update("⚠ " + self.warnings[0] + more)
         line.display = bool(self.warnings)
-        self.refresh_bindings()
+        if bool(self.warnings) != had:  # the footer's keys are laid out again: only if they change
+            self.refresh_bindings()
 
     @on(events.Click, "#minimise-line")
     def action_warnings(self) -> None:

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from store import FieldSpec
 
@@ -27,6 +27,7 @@ from .choice import ChoiceField
 from .note_pick import NoteChoice, NotePickField
 from .pick import PickField
 from .tickbox import TickBox
+from .wrapped_area import WrappedTextArea
 
 FieldValue = str | int | bool | list[str] | None
 
@@ -46,8 +47,9 @@ class FieldContext:
     notes: Callable[[], Sequence[NoteChoice]] = lambda: ()
 
 
-class LongText(TextArea):
-    """A long text field (a template's ``longtext``, or the note's own text)."""
+class LongText(WrappedTextArea):
+    """A long text field (a template's ``longtext``, or the note's own text); soft-wrapped
+    rows drawn in time proportional to the row (``wrapped_area``)."""
 
     long_text: ClassVar[bool] = True
 

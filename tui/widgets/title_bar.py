@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
@@ -28,10 +29,18 @@ class TitleBar(Horizontal):
 
     def set(self, left: str | None = None, right: str | None = None) -> None:
         if left is not None:
+            self._show("#title-left", self._left, left)
             self._left = left
-            if self.is_mounted:
-                self.query_one("#title-left", Label).update(printable(left, one_line=True))
         if right is not None:
+            self._show("#title-right", self._right, right)
             self._right = right
-            if self.is_mounted:
-                self.query_one("#title-right", Label).update(printable(right, one_line=True))
+
+    def _show(self, selector: str, before: str, text: str) -> None:
+        if not self.is_mounted:
+            return
+        shown = printable(text, one_line=True)
+        # Textual lays out the whole screen for a label's new text; one as wide as the last
+        # keeps its place (the editor's status on the first key after each autosave: a layout
+        # and repaint of its whole form, ~50 ms)
+        same_width = cell_len(shown) == cell_len(printable(before, one_line=True))
+        self.query_one(selector, Label).update(shown, layout=not same_width)
