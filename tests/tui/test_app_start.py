@@ -17,7 +17,7 @@ import pytest
 from store import Profile, Session
 from tui.screens.unlock import UnlockScreen
 
-from .conftest import make_app
+from .conftest import PASSPHRASE, make_app
 
 ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.anyio
@@ -38,7 +38,9 @@ def run_app(profile_dir, **kw):
                        and any(w.is_mounted for w in app.screen.query("#secret"))):
                 assert time.monotonic() < deadline, "no unlock prompt"
                 await asyncio.sleep(0.001)
-            print(json.dumps(sorted(sys.modules)))
+            from tui.screens import SCREENS_CSS
+            css = app.stylesheet.has_source(str(SCREENS_CSS), "")
+            print(json.dumps({"modules": sorted(sys.modules), "screens_css": css}))
     asyncio.run(go())
     return 0
 
@@ -53,17 +55,19 @@ PROMPT = {"tui.screens", "tui.screens._base", "tui.screens.unlock",
           "tui.widgets", "tui.widgets.key_footer", "tui.widgets.title_bar"}
 
 
-def _modules_at_the_prompt(profile_dir: Path) -> set[str]:
+def _at_the_prompt(profile_dir: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", AT_THE_PROMPT, str(profile_dir)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_the_cli_reaches_the_unlock_prompt_importing_only_what_the_prompt_needs(
         fprofile: Profile, fsession: Session) -> None:
     fsession.lock()
-    loaded = _modules_at_the_prompt(fprofile.directory)
+    seen = _at_the_prompt(fprofile.directory)
+    assert seen["screens_css"] is False  # the other screens' styles are not parsed before it
+    loaded = set(seen["modules"])
     assert {m for m in loaded if m.split(".")[0] in HEAVY} == set()
     assert {m for m in loaded if m == "sync" or m.startswith("sync.")} == set()
     ours = {m for m in loaded if m.startswith(("tui.screens", "tui.widgets"))}
@@ -81,3 +85,40 @@ def test_importing_the_cli_imports_no_network_no_models_and_no_screen() -> None:
     assert {m for m in loaded if m.split(".")[0] in (*HEAVY, "sync", "textual")} == set()
     assert {m for m in loaded if m.startswith(("tui.screens", "tui.widgets", "tui.app"))} \
         == set()
+
+
+async def test_the_other_screens_styles_apply_when_loaded_ahead(
+        fprofile: Profile, fsession: Session) -> None:
+    """Loaded ahead once the prompt is up (after the profile opens), then used after
+    unlocking: the inspections list fills the screen as ``screens.tcss`` says."""
+    from tui.screens import SCREENS_CSS
+    from tui.screens.inspections import InspectionsScreen
+
+    fsession.lock()
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        assert app.stylesheet.has_source(str(SCREENS_CSS), "")
+        app.unlocked(fprofile.unlock(PASSPHRASE))
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        table = app.screen.query_one("#inspections")
+        assert table.styles.height is not None and str(table.styles.height) == "1fr"
+
+
+async def test_a_screen_opened_before_they_are_loaded_ahead_still_gets_its_styles(
+        fprofile: Profile, fsession: Session) -> None:
+    """Help from the prompt at once: Textual loads ``screens.tcss`` with the screen."""
+    from tui.screens.help import HelpScreen
+
+    fsession.lock()
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_help()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        body = app.screen.query_one("#help-body")
+        assert body.styles.scrollbar_size_vertical == 1
+        assert body.styles.padding.left == 2
