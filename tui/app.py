@@ -172,15 +172,15 @@ class FieldpadApp(SizeNotice, App[int]):
     def _load_screens_css(self) -> None:
         """Parse the other screens' styles (``SCREENS_CSS``) now that the prompt is up, so that
         the first screen after unlocking does not wait for them. Textual would load them with
-        that screen (each lists them in ``CSS_PATH``), but by re-parsing every source; this
-        parses only the new file (the others are cached) and restyles what is shown."""
+        that screen (each lists them in ``CSS_PATH``), but re-parsing every source; this parses
+        only the new file (the others are cached). Nothing shown is restyled: the prompt's
+        screens are styled by ``app.tcss`` alone (tests/tui/test_app_start.py checks it)."""
         from .screens import SCREENS_CSS
 
         if self.stylesheet.has_source(str(SCREENS_CSS), ""):
             return
         self.stylesheet.read(SCREENS_CSS)
         self.stylesheet.parse()
-        self.stylesheet.update(self)
 
     # -- start -------------------------------------------------------------------------------
     def on_mount(self) -> None:

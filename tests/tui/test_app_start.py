@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from store import Profile, Session
+from store import KdfParams, Profile, Session
+from tui.screens import SCREENS_CSS
 from tui.screens.unlock import UnlockScreen
 
 from .conftest import PASSPHRASE, make_app
@@ -91,7 +92,6 @@ async def test_the_other_screens_styles_apply_when_loaded_ahead(
         fprofile: Profile, fsession: Session) -> None:
     """Loaded ahead once the prompt is up (after the profile opens), then used after
     unlocking: the inspections list fills the screen as ``screens.tcss`` says."""
-    from tui.screens import SCREENS_CSS
     from tui.screens.inspections import InspectionsScreen
 
     fsession.lock()
@@ -122,3 +122,23 @@ async def test_a_screen_opened_before_they_are_loaded_ahead_still_gets_its_style
         body = app.screen.query_one("#help-body")
         assert body.styles.scrollbar_size_vertical == 1
         assert body.styles.padding.left == 2
+
+
+@pytest.mark.parametrize("vault", [True, False], ids=["unlock", "first-run"])
+async def test_loading_the_other_screens_styles_ahead_changes_nothing_shown(
+        fprofile: Profile, vault: bool) -> None:
+    """The app does not restyle the prompt after loading ``screens.tcss`` (start-up time):
+    restyling it would change nothing, as no rule there matches the prompt's widgets."""
+    if vault:
+        fprofile.init(PASSPHRASE, KdfParams.floor(), author="AI")[0].lock()
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.stylesheet.has_source(str(SCREENS_CSS), "")
+        nodes = list(app.screen.walk_children(with_self=True))
+        assert len(nodes) > 10, nodes
+        before = [node.styles.base.css for node in nodes]
+        app.stylesheet.update(app)
+        await pilot.pause()
+        assert [node.styles.base.css for node in nodes] == before
