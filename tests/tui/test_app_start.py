@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,6 +90,16 @@ def test_importing_the_cli_imports_no_network_no_models_and_no_screen() -> None:
         == set()
 
 
+async def _loaded_ahead(pilot: Any) -> None:
+    """Wait until the app has loaded ``screens.tcss`` ahead (after the profile opens in a
+    thread, a moment after the first paint)."""
+    deadline = time.monotonic() + 30
+    while not pilot.app.stylesheet.has_source(str(SCREENS_CSS), ""):
+        assert time.monotonic() < deadline, "screens.tcss was not loaded ahead"
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
 async def test_the_other_screens_styles_apply_when_loaded_ahead(
         fprofile: Profile, fsession: Session) -> None:
     """Loaded ahead once the prompt is up (after the profile opens), then used after
@@ -97,10 +109,8 @@ async def test_the_other_screens_styles_apply_when_loaded_ahead(
     fsession.lock()
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _loaded_ahead(pilot)
         assert isinstance(app.screen, UnlockScreen)
-        assert app.stylesheet.has_source(str(SCREENS_CSS), "")
         app.unlocked(fprofile.unlock(PASSPHRASE))
         await pilot.pause()
         assert isinstance(app.screen, InspectionsScreen)
@@ -133,9 +143,7 @@ async def test_loading_the_other_screens_styles_ahead_changes_nothing_shown(
         fprofile.init(PASSPHRASE, KdfParams.floor(), author="AI")[0].lock()
     app = make_app(fprofile)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.stylesheet.has_source(str(SCREENS_CSS), "")
+        await _loaded_ahead(pilot)
         nodes = list(app.screen.walk_children(with_self=True))
         assert len(nodes) > 10, nodes
         before = [node.styles.base.css for node in nodes]
