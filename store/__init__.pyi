@@ -19,8 +19,10 @@ from ._content_merge import (
 )
 from ._db import (
     MIGRATION_NAMES,
+    Upgrade,
     connect,
     migrate,
+    pending_upgrade,
     schema_version,
 )
 from ._dbcheck import DatabaseDamaged, check_database, damage_report, damaged, is_damage
@@ -248,6 +250,8 @@ __all__ = [
     "connect",
     "migrate",
     "schema_version",
+    "pending_upgrade",
+    "Upgrade",
     "DoctorReport",
     "verify_all",
     "Hlc",

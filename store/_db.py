@@ -6,7 +6,9 @@ file in the clear: they live inside envelopes or are sealed under the local data
 
 from __future__ import annotations
 
+import math
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -166,6 +168,47 @@ def _m0004(db: sqlite_utils.Database) -> None:
 
 # Every migration, in order: what an empty database has pending (sqlite-utils' public API).
 MIGRATION_NAMES = tuple(m.name for m in migrations.pending(sqlite_utils.Database(memory=True)))
+
+#: Seconds a migration takes per record, for those that rewrite the records (the others change
+#: the schema only, in no time). 0004 copies every record and compacts the file: 1.3 s for a
+#: profile of 10,000 2 KB notes on a loaded 2-core machine, about 6 s for 50,000.
+SECONDS_PER_RECORD = {"0004_records_layout": 0.00013}
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """A one-time storage upgrade that opening a profile is about to run, to tell the user
+    first (``Profile(on_upgrade=...)``): which migrations, how many notes, about how long."""
+
+    migrations: tuple[str, ...]
+    notes: int
+    records: int
+    seconds: float
+
+    def message(self) -> str:
+        return (f"Upgrading this profile's storage (once; about {max(1, math.ceil(self.seconds))}"
+                f" s for {self.notes:,} notes)…")
+
+
+def pending_upgrade(db: sqlite_utils.Database) -> Upgrade | None:
+    """What opening ``db`` will upgrade, or None: nothing pending, or a new file (its schema
+    is made in no time). Reads only; on any error None, and ``migrate`` says what is wrong."""
+    try:
+        applied = migrations.applied(db)
+        if not applied:
+            return None
+        pending = tuple(m.name for m in migrations.pending(db))
+        if not pending:
+            return None
+        records = db.execute("SELECT count(*) FROM records").fetchone()[0]
+        # notes only: an inspection's details ("meta:...") and a link record ("link:...")
+        # are kept under prefixed ids, a note under its bare id
+        notes = db.execute("SELECT count(DISTINCT note_id) FROM heads "
+                           "WHERE note_id NOT LIKE '%:%'").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return None
+    seconds = sum(SECONDS_PER_RECORD.get(name, 0.0) for name in pending) * records
+    return Upgrade(pending, notes, records, seconds)
 
 
 def connect(path: Path) -> sqlite_utils.Database:

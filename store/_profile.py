@@ -10,7 +10,7 @@ import sqlite_utils
 
 from store.crypto import KdfParams
 
-from ._db import connect, migrate
+from ._db import Upgrade, connect, migrate, pending_upgrade
 from ._locations import DB_NAME
 from ._session import Session
 from ._vault import change_passphrase, create_vault, has_vault, unlock_vault, unlock_with_recovery
@@ -22,11 +22,17 @@ NOTEBOOK = "Notebook"
 class Profile:
     """A locked profile. Nothing secret is held until :meth:`unlock` returns a :class:`Session`."""
 
-    def __init__(self, directory: Path | str, *, now_ms: Callable[[], int] | None = None) -> None:
+    def __init__(self, directory: Path | str, *, now_ms: Callable[[], int] | None = None,
+                 on_upgrade: Callable[[Upgrade], None] | None = None) -> None:
+        """Open (or create) the profile in ``directory``, upgrading its storage if it is older.
+        ``on_upgrade`` is called first when that upgrade has work to do (seconds, for a large
+        profile): the CLI prints a line, the app shows a notice; the store knows neither."""
         self.directory = Path(directory)
         self.path = self.directory / DB_NAME
         self._now_ms = now_ms
         self.db: sqlite_utils.Database = connect(self.path)
+        if on_upgrade is not None and (upgrade := pending_upgrade(self.db)) is not None:
+            on_upgrade(upgrade)
         migrate(self.db)
 
     def __repr__(self) -> str:

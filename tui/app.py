@@ -38,7 +38,7 @@ from .screens.unlock import UnlockScreen
 if TYPE_CHECKING:
     from textual.command import Provider
 
-    from store import Inspection, KdfParams, Profile, Session
+    from store import Inspection, KdfParams, Profile, Session, Upgrade
 
     from ._settings import Settings
     from ._sync_seam import EnrolNow, SyncNow, SyncResult, TeamNow
@@ -100,6 +100,8 @@ class FieldpadApp(SizeNotice, App[int]):
         self.profile_dir = Path(profile_dir)
         self._profile: Profile | None = profile
         self._profile_lock = threading.Lock()
+        #: the one-time storage upgrade running as the profile opens, if one is (a notice says so)
+        self.upgrading: Upgrade | None = None
         if sync_now is None or team_now is None:  # the CLI passes both: not imported at start
             from ._sync_seam import no_team_server, offline
 
@@ -150,13 +152,36 @@ class FieldpadApp(SizeNotice, App[int]):
                 clock_tick()
 
     def get_profile(self) -> Profile:
-        """The profile, opened on first use (in a thread: importing ``store`` takes a while)."""
+        """The profile, opened on first use (in a thread: importing ``store`` takes a while).
+        An older profile's one-time storage upgrade runs here, said in a notice (``upgrading``
+        meanwhile) while the prompt waits for it."""
         with self._profile_lock:
             if self._profile is None:
                 from store import Profile
 
-                self._profile = Profile(self.profile_dir, now_ms=self._now_ms)
+                self._profile = Profile(self.profile_dir, now_ms=self._now_ms,
+                                        on_upgrade=lambda u: self._from_any_thread(
+                                            self._upgrade_started, u))
+                if self.upgrading is not None:
+                    self._from_any_thread(self._upgrade_done)
             return self._profile
+
+    def _from_any_thread(self, callback: Callable[..., Any], *args: Any) -> None:
+        # from the opening thread this waits for the app's loop, so the loop must never wait
+        # for _profile_lock while a thread opens the profile: only workers open it
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:  # already on the app's own thread
+            callback(*args)
+
+    def _upgrade_started(self, upgrade: Upgrade) -> None:
+        self.upgrading = upgrade
+        self.notify(upgrade.message(), title="One moment",
+                    timeout=max(10.0, 2 * upgrade.seconds))
+
+    def _upgrade_done(self) -> None:
+        self.upgrading = None
+        self.notify("This profile's storage is upgraded.", timeout=4)
 
     @property
     def profile(self) -> Profile:

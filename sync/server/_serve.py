@@ -14,8 +14,12 @@ and query strings unchanged: requests are signed over the path and query the cli
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
+import threading
+from types import FrameType
+from typing import Any
 
 from ._cli import add_settings_options, describe, settings_from
 from ._logs import configure_logging, log_event
@@ -107,8 +111,17 @@ def _serve(settings: ServerSettings) -> int:
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
         timeout_keep_alive=30,
+        # on SIGTERM requests under way get this long to finish before they are cancelled and
+        # the storage closed: inside deploy/fieldpad.service's TimeoutStopSec=30s, after which
+        # systemd kills the process
+        timeout_graceful_shutdown=20,
     )
-    server = uvicorn.Server(config)
+    server = _server(config)
+    # SIGTERM (systemd's stop) and SIGINT (ctrl+c) are handled from here on: before uvicorn
+    # installs its own handlers a signal is remembered and the server stops as soon as it has
+    # started; after uvicorn stops it raises the signal again for these handlers, which no
+    # longer kill the process (or raise KeyboardInterrupt) before the storage is closed below
+    previous = _handle_stop_signals(server)
     # listen before saying so: a client that connects between the line below and uvicorn's own
     # start-up is queued instead of refused (seen under load in CI)
     sock.listen(config.backlog)
@@ -117,8 +130,42 @@ def _serve(settings: ServerSettings) -> int:
               metrics=settings.metrics, log_format=settings.log_format)
     print(f"listening on {scheme}://{shown}:{port}", flush=True)
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=[sock])  # on a signal: stops listening, finishes requests under way
     finally:
         storage.close()
         sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log_event("stopped")  # requests finished, storage closed
     return 0
+
+
+def _server(config: Any) -> Any:  # uvicorn.Config -> a uvicorn.Server that says why it stops
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        #: The signal that stopped it (``"SIGTERM"``), recorded by the handler and logged from
+        #: the event loop: a signal handler that wrote a log line could cut into another line.
+        stop_reason: str | None = None
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if self.stop_reason is None:
+                self.stop_reason = signal.Signals(sig).name
+            super().handle_exit(sig, frame)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            log_event("stop", reason=self.stop_reason or "shutdown",
+                      in_flight=len(self.server_state.tasks))
+            await super().shutdown(sockets=sockets)
+
+    return Server(config)
+
+
+def _handle_stop_signals(server: Any) -> dict[int, Any]:
+    """Route SIGTERM and SIGINT to ``server`` until uvicorn takes them over, and for the
+    signal uvicorn raises again once stopped; returns the handlers to put back (none off the
+    main thread, where signals never arrive: a caller running the server in a thread stops it
+    itself)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, server.handle_exit) for sig in (signal.SIGTERM, signal.SIGINT)}

@@ -53,8 +53,10 @@ from ._routes_repair import repair_routes
 from ._routes_team import team_routes
 from ._storage import (
     CollectionView,
+    IncomingRecord,
     MemberState,
     OwnStream,
+    PushOutcome,
     Storage,
     StorageUnavailable,
     WrappedKey,
@@ -395,8 +397,13 @@ def _routes(app: FastAPI) -> None:  # one place that lists the API
         check_records_type(request.headers.get("content-type", ""))
         body = await request.body()
         cid = _cid(c)
-        records = await st.run(prepare_push, body, cid, caller, st.limits)
-        out = await st.run(st.storage.push, caller, cid, records, st.clock())
+
+        def checked_and_stored() -> tuple[list[IncomingRecord], PushOutcome]:
+            # one trip to a worker thread for both: the checks hold no lock, storage takes it
+            records = prepare_push(body, cid, caller, st.limits)
+            return records, st.storage.push(caller, cid, records, st.clock())
+
+        records, out = await st.run(checked_and_stored)
         if st.metrics is not None and out.accepted:
             stored = [r for r in records if r.seq > out.head - out.accepted]
             st.metrics.moved("up", out.accepted, sum(len(r.envelope) for r in stored))

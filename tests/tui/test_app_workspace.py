@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import pytest
@@ -188,8 +187,10 @@ async def test_history_restore(fprofile: Profile, fsession: Session) -> None:
             "first words", "second words", "third words", "first words"]
 
 
-async def test_note_list_stays_fast_with_10000_notes() -> None:
-    """Filling and moving through 10,000 notes renders only what is visible."""
+async def test_note_list_shows_10000_notes_by_drawing_only_the_visible_rows() -> None:
+    """10,000 notes are listed, the end of the list shows the last one, a filter keeps the
+    cursor's note: all drawn line by line (no widget per row). How fast this is lives in
+    ``make bench`` (tests/bench/bench_tui.py, a workspace of 10,000 notes), never in a test."""
     from store import Note as StoreNote
 
     many = [StoreNote(note_id=f"{i:032x}", inspection_id=b"i", collection_id=b"c", rev=f"r{i}",
@@ -201,27 +202,31 @@ async def test_note_list_stays_fast_with_10000_notes() -> None:
         def compose(self) -> ComposeResult:
             yield NoteList(lambda: NOW)
 
+    def shown(notes: NoteList) -> list[str]:
+        """The titles on screen, as the widget draws its rows (the header is row 0)."""
+        rows = [notes.render_line(y).text for y in range(1, notes.size.height)]
+        return [row[2:].split("  ")[0].strip() for row in rows if row.strip()]
+
     app = ListApp()
     async with app.run_test(size=(80, 24)) as pilot:
         notes = app.query_one(NoteList)
-        started = time.perf_counter()
         notes.set_notes(many)
         await pilot.pause()
-        filled = time.perf_counter() - started
+        assert len(notes.notes) == 10_000 and notes.virtual_size.height == 10_001
+        assert list(notes.children) == []  # rows are drawn, not mounted
+        assert shown(notes) == [f"Note number {i}" for i in range(23)]
         notes.focus()
-        started = time.perf_counter()
         notes.action_last()
         await pilot.pause()
-        moved = time.perf_counter() - started
-        assert notes.current.title == "Note number 9999"
+        assert notes.current is not None and notes.current.title == "Note number 9999"
         assert notes.scroll_y == 10_000 + 1 - 24
-        started = time.perf_counter()
-        notes.set_notes([n for n in many if n.title.endswith("7")], keep=many[7].note_id)
+        assert shown(notes)[-1] == "Note number 9999"
+        sevens = [n for n in many if n.title.endswith("7")]
+        notes.set_notes(sevens, keep=many[7].note_id)
         await pilot.pause()
-        refiltered = time.perf_counter() - started
-        assert notes.current is many[7]
-    # generous bounds for a loaded CI machine; a widget per row takes seconds
-    assert filled < 0.5 and moved < 0.5 and refiltered < 0.5, (filled, moved, refiltered)
+        assert len(notes.notes) == 1_000 and notes.current is many[7]
+        assert "Note number 7" in shown(notes)
+        assert all(title.endswith("7") for title in shown(notes))
 
 
 def test_when_column_is_short_and_stable() -> None:

@@ -22,6 +22,53 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NETWORK = 0, 1, 2, 3, 4
 #: This device may not sync (yet): revoked, removed, or waiting to be admitted or for its keys.
 EXIT_DEVICE = 5
+#: ctrl+c (the shell's 128 + SIGINT): main() says nothing half-written was kept.
+EXIT_INTERRUPTED = 130
+
+#: Every exit code and what it means: the one table that each command's --help lists from
+#: (the codes it can return, see :func:`exit_codes`) and that the README's table repeats word
+#: for word (tests/tui/test_cli_exit_codes.py compares them).
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "ok",
+    EXIT_ERROR: "error: the message says what went wrong and what to do",
+    EXIT_USAGE: "usage: a bad option, argument, field value or input file; nothing changed",
+    EXIT_LOCKED: "locked: a wrong passphrase or recovery key, or none could be read",
+    EXIT_NETWORK: "network: the server could not be reached (or its certificate is not "
+                  "trusted)",
+    EXIT_DEVICE: "the server or the team does not admit this device (yet): revoked, removed, "
+                 "an enrolment code refused, or not admitted / still waiting for its keys; "
+                 "the message says what to do or whose sync comes next",
+    EXIT_INTERRUPTED: "interrupted (ctrl+c); nothing half-written was kept",
+}
+#: The commands that talk to the sync server (so may end with 4 or 5), as typed after
+#: ``fieldpad``. ``team list`` and ``team verify`` read only the local roster.
+SERVER_COMMANDS = frozenset({
+    "enrol", "sync", "doctor", "inspection purge", "team invite", "team link", "team join",
+    "team remove", "team revoke", "team pair",
+})
+
+
+def exit_codes(name: str, *, unlocks: bool) -> tuple[int, ...]:
+    """The exit codes command ``name`` (``"team invite"``) can return: any command can fail,
+    be misused or be interrupted; reading a passphrase can end locked; the server can be out
+    of reach or refuse this device."""
+    codes = {EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED}
+    if unlocks:
+        codes.add(EXIT_LOCKED)
+    if name in SERVER_COMMANDS:
+        codes |= {EXIT_NETWORK, EXIT_DEVICE}
+    return tuple(sorted(codes))
+
+
+def exit_codes_help(codes: tuple[int, ...]) -> str:
+    """The ``exit codes:`` section of a help text, each meaning from :data:`EXIT_CODES`."""
+    import textwrap
+
+    lines = ["exit codes:"]
+    for code in codes:
+        lines += textwrap.wrap(EXIT_CODES[code], 78, initial_indent=f"  {code:<4}",
+                               subsequent_indent="      ")
+    return "\n".join(lines)
 
 
 # -- options ----------------------------------------------------------------------------------
@@ -48,12 +95,28 @@ def add_unlock_options(parser: argparse.ArgumentParser, *, after: bool = False) 
 
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose epilog may be a function: called only when help is shown, so
-    building the parser (for ``--version`` too) does not load what the help text lists."""
+    building the parser (for ``--version`` too) does not load what the help text lists.
+
+    Its help ends with the exit codes it can return: a command's own (``exit_codes``, set by
+    :func:`command`), else those of the commands below it (a group, or ``fieldpad`` itself)."""
+
+    exit_codes: tuple[int, ...] = ()
 
     def format_help(self) -> str:
         if callable(self.epilog):
             self.epilog = self.epilog()
-        return super().format_help()
+        text = super().format_help()
+        codes = self.all_exit_codes()
+        return f"{text.rstrip()}\n\n{exit_codes_help(codes)}\n" if codes else text
+
+    def all_exit_codes(self) -> tuple[int, ...]:
+        codes = set(self.exit_codes)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    if isinstance(sub, Parser):
+                        codes.update(sub.all_exit_codes())
+        return tuple(sorted(codes))
 
 
 @dataclass(frozen=True)
@@ -90,6 +153,9 @@ def command(sub: argparse._SubParsersAction, name: str, help_: str, parent: argp
                        epilog=epilog,  # type: ignore[arg-type]  # Parser calls a function
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=func)
+    if isinstance(p, Parser):  # the codes its --help lists, from the one table above
+        unlocks = any("--passphrase-fd" in a.option_strings for a in parent._actions)
+        p.exit_codes = exit_codes(p.prog.partition(" ")[2], unlocks=unlocks)
     return p
 
 
@@ -124,7 +190,9 @@ def profile_of(args: argparse.Namespace) -> Profile:
     from store import Profile, default_profile_dir
 
     profile = getattr(args, "profile", None)
-    return Profile(Path(profile) if profile else default_profile_dir())
+    # a one-time storage upgrade of a large profile takes seconds: say why before it starts
+    return Profile(Path(profile) if profile else default_profile_dir(),
+                   on_upgrade=lambda upgrade: warn(upgrade.message()))
 
 
 def unlock(profile: Profile, args: argparse.Namespace) -> Session:

@@ -77,11 +77,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     and built (a bare ``fieldpad``, the app, builds none): each group's parsers cost time a
     command that does not use them should not pay. Without, all of them."""
     wanted = _commands_named(argv)
-    parser = argparse.ArgumentParser(
+    parser = Parser(  # its help ends with every exit code its commands can return
         prog="fieldpad",
         description="Encrypted field notes for joint inspection teams. Without a command: the "
                     "full-screen app.",
-        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 locked or wrong passphrase, 4 network.",
     )
     parser.add_argument("--version", action="version", version=f"fieldpad {__version__}")
     add_global_options(parser)

@@ -24,9 +24,10 @@ def add_parsers(sub: argparse._SubParsersAction, parents: Parents) -> None:
 
     p = command(sub, "sync", "headless batch sync with a progress line", parents.unlock,
                 cmd_sync, description="Sync every inspection with the server: push, pull, "
-                "keys and team news. Exit 1 when something needs attention, 4 without a "
-                "network.")
-    p.add_argument("--quiet", action="store_true", help="no progress line, only problems")
+                "keys and team news. Exit 1 when something needs attention.")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress line on stderr (for timers and scripts); the summary and "
+                        "anything that needs attention are still printed")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="log retries, waits and each push and pull on stderr (ids and counts, "
                         "never names or text); -vv: every request")

@@ -18,20 +18,16 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widget import Widget
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from .glyphs import radio
 from .keys import digit_choice, say_not_here, unbound_printable
+from .pick import NONE, PickField
 
-_NONE = "\x00none"
 
-
-class ChoiceField(Widget, can_focus=True):
+class ChoiceField(PickField):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,space", "pick", "Choose", show=False, id="choice.pick"),
         Binding("right", "step(1)", "Next choice", show=False, id="choice.next"),
@@ -39,23 +35,8 @@ class ChoiceField(Widget, can_focus=True):
         Binding("delete,backspace", "clear", "Clear", show=False, id="choice.clear"),
     ]
 
-    DEFAULT_CSS = """
-    ChoiceField { height: 1; width: 1fr; background: $boost; padding: 0 1 0 0; }
-    ChoiceField.-empty { color: $text-muted; }
-    ChoiceField:focus { text-style: reverse bold; color: $foreground; }
-    """
-
-    value: reactive[str | None] = reactive(None, init=False)
-
-    class Changed(Message):
-        def __init__(self, field: ChoiceField, value: str | None) -> None:
-            super().__init__()
-            self.field = field
-            self.value = value
-
-        @property
-        def control(self) -> ChoiceField:
-            return self.field
+    class Changed(PickField.Changed):
+        """The choice changed (None: cleared)."""
 
     def __init__(self, choices: Sequence[str], *, label: str = "", prompt: str = "choose",
                  value: str | None = None, id: str | None = None) -> None:
@@ -68,10 +49,6 @@ class ChoiceField(Widget, can_focus=True):
 
     def validate_value(self, value: str | None) -> str | None:
         return value if value in self.choices else None
-
-    def watch_value(self, value: str | None) -> None:
-        self.set_class(value is None, "-empty")
-        self.post_message(self.Changed(self, value))
 
     def inline(self, width: int) -> Text | None:
         """Every choice on one line with the chosen one marked, or None if they do not fit
@@ -132,22 +109,8 @@ class ChoiceField(Widget, can_focus=True):
             index = (self.choices.index(self.value) + delta) % len(self.choices)
         self.value = self.choices[index]
 
-    def action_clear(self) -> None:
-        self.value = None
-
-    def action_pick(self) -> None:
-        def chosen(result: str | None) -> None:
-            if result == _NONE:
-                self.value = None
-            elif result is not None:
-                self.value = result
-
-        self.app.push_screen(ChoicePicker(self.label or self.prompt, self.choices, self.value,
-                                          self.prompt), chosen)
-
-    def on_click(self, event: events.Click) -> None:
-        self.focus()
-        self.action_pick()
+    def picker(self, typed: str) -> ChoicePicker:
+        return ChoicePicker(self.label or self.prompt, self.choices, self.value, self.prompt)
 
 
 class ChoicePicker(ModalScreen[str | None]):
@@ -172,7 +135,7 @@ class ChoicePicker(ModalScreen[str | None]):
             yield Label(self.heading, markup=False)
             yield OptionList(*[Option(Text(f"{i} {c}" if i <= 9 else f"  {c}"), id=c)
                                for i, c in enumerate(self.choices, 1)],
-                             Option(Text(f"({self.prompt})", style="dim"), id=_NONE),
+                             Option(Text(f"({self.prompt})", style="dim"), id=NONE),
                              compact=True)
 
     def on_mount(self) -> None:

@@ -25,6 +25,7 @@ from .._notes import offset_of
 from .checklist import ChecklistField
 from .choice import ChoiceField
 from .note_pick import NoteChoice, NotePickField
+from .pick import PickField
 from .tickbox import TickBox
 
 FieldValue = str | int | bool | list[str] | None
@@ -105,8 +106,13 @@ def _choice(spec: FieldSpec, wid: str) -> Widget:
                        prompt="not graded" if spec.type == "grade" else "choose")
 
 
-def _write_choice(widget: ChoiceField, value: FieldValue, ctx: FieldContext) -> None:
-    widget.value = value if value in widget.choices else None
+def _write_pick(widget: PickField, value: FieldValue, ctx: FieldContext) -> None:
+    # the field itself refuses what it cannot hold (a choice it lacks, a blank note id): None
+    widget.value = value if isinstance(value, str) else None
+
+
+def _read_pick(widget: PickField) -> FieldValue:
+    return widget.value
 
 
 def _bool(spec: FieldSpec, wid: str) -> Widget:
@@ -160,8 +166,8 @@ def _note_pick(spec: FieldSpec, wid: str) -> Widget:
 
 
 def _write_note_pick(widget: NotePickField, value: FieldValue, ctx: FieldContext) -> None:
-    widget.set_choices(ctx.notes())
-    widget.value = value if isinstance(value, str) else None
+    widget.set_choices(ctx.notes())  # first: the value is shown as one of them
+    _write_pick(widget, value, ctx)
 
 
 _TEXT = FieldType(_text_input, _write_text, _read_text)
@@ -171,8 +177,8 @@ FIELD_TYPES: Mapping[str, FieldType] = MappingProxyType({
     "text": _TEXT,
     "datetime": _TEXT,
     "int": FieldType(_int_input, _write_text, _read_int),
-    "choice": FieldType(_choice, _write_choice, lambda w: w.value),
-    "grade": FieldType(_choice, _write_choice, lambda w: w.value),
+    "choice": FieldType(_choice, _write_pick, _read_pick),
+    "grade": FieldType(_choice, _write_pick, _read_pick),
     "bool": FieldType(_bool, _write_bool, lambda w: w.value),
     "multichoice": FieldType(_checklist, _write_list, lambda w: w.value or None),
     "longtext": FieldType(_long, _write_long, _read_long, long=True),
@@ -182,7 +188,7 @@ FIELD_TYPES: Mapping[str, FieldType] = MappingProxyType({
 #: Fields edited by a widget of their own whatever their type, by field name: a link to a note
 #: (stored as the note's id, a text field) is picked by the note's title.
 FIELD_OVERRIDES: Mapping[str, FieldType] = MappingProxyType({
-    "linked_note": FieldType(_note_pick, _write_note_pick, lambda w: w.value),
+    "linked_note": FieldType(_note_pick, _write_note_pick, _read_pick),
 })
 
 

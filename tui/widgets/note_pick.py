@@ -21,14 +21,11 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-_NONE = "\x00none"
+from .pick import NONE, PickField
 
 
 @dataclass(frozen=True)
@@ -72,29 +69,14 @@ def matching(choices: Sequence[NoteChoice], query: str) -> list[NoteChoice]:
     return [c for c in choices if all(w in c.words() for w in words)]
 
 
-class NotePickField(Widget, can_focus=True):
+class NotePickField(PickField):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,space", "pick", "Choose note", show=False, id="note_pick.pick"),
         Binding("delete,backspace", "clear", "Clear", show=False, id="note_pick.clear"),
     ]
 
-    DEFAULT_CSS = """
-    NotePickField { height: 1; width: 1fr; background: $boost; padding: 0 1 0 0; }
-    NotePickField.-empty { color: $text-muted; }
-    NotePickField:focus { text-style: reverse bold; color: $foreground; }
-    """
-
-    value: reactive[str | None] = reactive(None, init=False)
-
-    class Changed(Message):
-        def __init__(self, field: NotePickField, value: str | None) -> None:
-            super().__init__()
-            self.field = field
-            self.value = value
-
-        @property
-        def control(self) -> NotePickField:
-            return self.field
+    class Changed(PickField.Changed):
+        """The linked note changed: its id (None: cleared)."""
 
     def __init__(self, *, label: str = "", id: str | None = None) -> None:
         super().__init__(id=id)
@@ -108,10 +90,6 @@ class NotePickField(Widget, can_focus=True):
 
     def validate_value(self, value: str | None) -> str | None:
         return value.strip() or None if isinstance(value, str) else None
-
-    def watch_value(self, value: str | None) -> None:
-        self.set_class(value is None, "-empty")
-        self.post_message(self.Changed(self, value))
 
     def describe(self, width: int = 200) -> Text:
         if self.value is None:
@@ -133,24 +111,10 @@ class NotePickField(Widget, can_focus=True):
             event.prevent_default()
             self.action_pick(char)
 
-    def action_clear(self) -> None:
-        self.value = None
-
-    def action_pick(self, typed: str = "") -> None:
-        def chosen(result: str | None) -> None:
-            if result == _NONE:
-                self.value = None
-            elif result is not None:
-                self.value = result
-
+    def picker(self, typed: str) -> NotePickModal:
         current = find_choice(self.choices, self.value)
-        self.app.push_screen(NotePickModal(self.label or "Linked note", self.choices,
-                                           current.note_id if current else None, typed),
-                             chosen)
-
-    def on_click(self, event: events.Click) -> None:
-        self.focus()
-        self.action_pick()
+        return NotePickModal(self.label or "Linked note", self.choices,
+                             current.note_id if current else None, typed)
 
 
 class NotePickModal(ModalScreen[str | None]):
@@ -216,7 +180,7 @@ class NotePickModal(ModalScreen[str | None]):
         options.clear_options()
         options.add_options([Option(c.line(66), id=c.note_id) for c in self.shown])
         if not query.strip():
-            options.add_option(Option(Text("(no linked note)", style="dim"), id=_NONE))
+            options.add_option(Option(Text("(no linked note)", style="dim"), id=NONE))
         if not self.shown and query.strip():
             options.add_option(Option(Text(f"no note matches “{query.strip()}”", style="dim"),
                                       disabled=True))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class StorageUnavailable(RuntimeError):
@@ -36,9 +37,9 @@ class DeviceKey:
     revoked: bool
 
 
-@dataclass(frozen=True, slots=True)
-class IncomingRecord:
-    """One envelope of a push, its header already parsed and its signature checked."""
+class IncomingRecord(NamedTuple):
+    """One envelope of a push, its header already parsed and its signature checked. A named
+    tuple: a push builds one per record, and a frozen dataclass costs four times as much."""
 
     seq: int
     prev_hash: bytes
