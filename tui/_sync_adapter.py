@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING
 
 from ._sync_seam import ProgressCallback, SyncProgress, SyncResult, offline
@@ -22,6 +21,8 @@ def real_enrol(session: Session, url: str, code: str) -> str:
 
 def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
     """Sync with the server in this profile's settings; every failure becomes a sentence."""
+    import sqlite3  # here, not at the top: the CLI imports this module as the app starts
+
     from store import FieldpadError
     from sync.client import NotConfigured, client_for, sync
 

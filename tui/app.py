@@ -31,22 +31,31 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from . import _ways_out
-from ._commands_palette import FieldpadCommands
 from ._keys import Everywhere
-from ._sync_seam import EnrolNow, SyncNow, SyncResult, TeamNow, no_team_server, offline
-from .screens.unlock import CreateVaultScreen, UnlockScreen
+from ._size_notice import SizeNotice
+from .screens.unlock import UnlockScreen
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from store import Inspection, KdfParams, Profile, Session, Upgrade
 
     from ._settings import Settings
+    from ._sync_seam import EnrolNow, SyncNow, SyncResult, TeamNow
     from .screens.bookmark import Bookmark
 
 #: How often the clock ticks (idle lock, autosave): cheap checks, a fifth of a second apart.
 TICK_SECONDS = 0.2
 
 
-class FieldpadApp(App[int]):
+def _palette_commands() -> type[Provider]:
+    """fieldpad's palette provider, imported when the palette first opens (not at start)."""
+    from ._commands_palette import FieldpadCommands
+
+    return FieldpadCommands
+
+
+class FieldpadApp(SizeNotice, App[int]):
     """fieldpad's terminal app. Everything the tests vary is a keyword argument.
 
     ``profile_dir`` or ``profile``: the profile to open. ``sync_now``: the sync seam (see
@@ -66,7 +75,8 @@ class FieldpadApp(App[int]):
     TITLE = "fieldpad"
     ALLOW_SELECT = False  # no selecting screen text to copy it out
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS: ClassVar[set] = {FieldpadCommands}  # no system commands: no screenshot command
+    # no system commands (no screenshot command); a factory, so the provider loads on first use
+    COMMANDS: ClassVar[set] = {_palette_commands}
 
     BINDINGS: ClassVar[list[BindingType]] = Everywhere.BINDINGS
 
@@ -92,9 +102,13 @@ class FieldpadApp(App[int]):
         self._profile_lock = threading.Lock()
         #: the one-time storage upgrade running as the profile opens, if one is (a notice says so)
         self.upgrading: Upgrade | None = None
-        self.sync_now: SyncNow = sync_now or offline
+        if sync_now is None or team_now is None:  # the CLI passes both: not imported at start
+            from ._sync_seam import no_team_server, offline
+
+            sync_now, team_now = sync_now or offline, team_now or no_team_server
+        self.sync_now: SyncNow = sync_now
         self.enrol_now = enrol_now  # None: first run offers no enrolment step
-        self.team_now: TeamNow = team_now or no_team_server
+        self.team_now: TeamNow = team_now
         self.kdf_params = kdf_params
         self._now = now
         self._now_ms = now_ms
@@ -115,8 +129,6 @@ class FieldpadApp(App[int]):
         self._started = False
         #: where the user was when the app locked (ids only), to go back there on unlocking
         self._bookmarks: list[Bookmark] = []
-        #: the size at which the too-small notice was dismissed (it stays away at that size)
-        self._small_dismissed: tuple[int, int] | None = None
         #: the user's keys in force (the usable entries of the ``keymap`` setting)
         self.keymap: dict[str, str] = {}
         self._keymap_setting: dict[str, str] = {}
@@ -177,7 +189,23 @@ class FieldpadApp(App[int]):
 
     def _profile_opened(self) -> None:
         if not self.profile.has_vault and isinstance(self.screen, UnlockScreen):
+            from .screens.first_run import CreateVaultScreen
+
             self.switch_screen(CreateVaultScreen())
+        self._load_screens_css()
+
+    def _load_screens_css(self) -> None:
+        """Parse the other screens' styles (``SCREENS_CSS``) now that the prompt is up, so that
+        the first screen after unlocking does not wait for them. Textual would load them with
+        that screen (each lists them in ``CSS_PATH``), but re-parsing every source; this parses
+        only the new file (the others are cached). Nothing shown is restyled: the prompt's
+        screens are styled by ``app.tcss`` alone (tests/tui/test_app_start.py checks it)."""
+        from .screens import SCREENS_CSS
+
+        if self.stylesheet.has_source(str(SCREENS_CSS), ""):
+            return
+        self.stylesheet.read(SCREENS_CSS)
+        self.stylesheet.parse()
 
     # -- start -------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -187,7 +215,12 @@ class FieldpadApp(App[int]):
         first_run = self._profile is None and not (self.profile_dir / DB_NAME).exists()
         if self._profile is not None:
             first_run = not self._profile.has_vault
-        self.push_screen(CreateVaultScreen() if first_run else UnlockScreen())
+        if first_run:
+            from .screens.first_run import CreateVaultScreen
+
+            self.push_screen(CreateVaultScreen())
+        else:
+            self.push_screen(UnlockScreen())
         # open the profile (importing the store takes a while) once the prompt is painted, so
         # that the thread does not compete with the first paint for the interpreter
         self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
@@ -229,34 +262,6 @@ class FieldpadApp(App[int]):
             self.notify("Unlocked with the recovery key. Set a new passphrase with "
                         "`fieldpad passwd --recovery`.", severity="warning", timeout=15)
 
-    # -- the terminal's size ---------------------------------------------------------------------
-    def on_resize(self, event: events.Resize) -> None:
-        if self._started:
-            self.check_size(event.size.width, event.size.height)
-
-    def check_size(self, width: int | None = None, height: int | None = None) -> None:
-        """Below 80×24 a notice says so over every screen; it goes once the terminal is large
-        enough. Escape dismisses it: then it comes back only when the size changes again."""
-        from .screens.too_small import TooSmallNotice, too_small
-
-        width = self.size.width if width is None else width
-        height = self.size.height if height is None else height
-        if not self._started:
-            return
-        notice = next((s for s in self.screen_stack if isinstance(s, TooSmallNotice)), None)
-        if not too_small(width, height):
-            self._small_dismissed = None
-            if notice is not None and notice is self.screen:
-                notice.dismiss(None)
-            return
-        if notice is not None:
-            notice.show_size(width, height)
-        elif self._small_dismissed != (width, height):
-            def dismissed(_: object) -> None:
-                self._small_dismissed = (self.size.width, self.size.height)
-
-            self.push_screen(TooSmallNotice(width, height), dismissed)
-
     # -- back where the user was, after unlocking --------------------------------------------------
     def _where_we_are(self) -> list[Bookmark]:
         """The screens above the inspections, as bookmarks (ids only: see ``screens.bookmark``)."""
@@ -281,12 +286,6 @@ class FieldpadApp(App[int]):
             if screen is not None:
                 self.push_screen(screen)
                 self.call_after_refresh(put_back, screen, mark)
-
-    def _drop_size_notice(self) -> None:
-        from .screens.too_small import TooSmallNotice
-
-        if isinstance(self.screen, TooSmallNotice):
-            self.pop_screen()
 
     # -- lock --------------------------------------------------------------------------------
     def action_lock(self) -> None:
@@ -433,7 +432,7 @@ class FieldpadApp(App[int]):
 
     def action_enrol(self) -> None:
         """Enrol this device with a server, any time after the first run."""
-        from .screens.unlock import EnrolScreen
+        from .screens.first_run import EnrolScreen
 
         if self.session is not None and not isinstance(self.screen, EnrolScreen):
             self.push_screen(EnrolScreen(self.session, first_run=False))

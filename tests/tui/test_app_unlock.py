@@ -10,8 +10,9 @@ import pytest
 from textual.widgets import Button, Checkbox, Input, Label
 
 from store import KdfParams, Profile
+from tui.screens.first_run import CreateVaultScreen, RecoveryKeyScreen
 from tui.screens.inspections import InspectionsScreen
-from tui.screens.unlock import CreateVaultScreen, RecoveryKeyScreen, UnlockScreen
+from tui.screens.unlock import UnlockScreen
 
 from .conftest import PASSPHRASE, make_app
 
@@ -164,7 +165,7 @@ async def _first_run(pilot) -> None:
 @pytest.mark.slow
 async def test_first_run_offers_enrolment_or_offline(tmp_path: Path) -> None:
     from store import FieldpadError
-    from tui.screens.unlock import EnrolScreen
+    from tui.screens.first_run import EnrolScreen
 
     calls = []
 

@@ -124,12 +124,15 @@ def _app(args: argparse.Namespace) -> int:
     """A bare ``fieldpad``: the full-screen app (it creates a vault on first run)."""
     from pathlib import Path
 
-    from store import default_profile_dir
-
     from .._sync_adapter import real_enrol, real_sync, real_team
     from ..app import run_app
 
-    directory = Path(args.profile) if args.profile else default_profile_dir()
+    if args.profile:
+        directory = Path(args.profile)
+    else:
+        from store import default_profile_dir  # the store's face: not needed with --profile
+
+        directory = default_profile_dir()
     try:
         return run_app(directory, no_mouse=args.no_mouse, sync_now=real_sync,
                        enrol_now=real_enrol, team_now=real_team)

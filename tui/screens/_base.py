@@ -8,10 +8,13 @@ from textual import events
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 
+from . import SCREENS_CSS
+
 if TYPE_CHECKING:
     from store import Session
 
     from .._host import Host
+
 
 
 class _AppAccess:
@@ -64,6 +67,7 @@ class BaseScreen(_FocusRows, _AppAccess, Screen):
     """A full screen. ``NAME`` is all the terminal title ever shows of it."""
 
     NAME: ClassVar[str] = "fieldpad"
+    CSS_PATH = SCREENS_CSS
 
     def on_screen_resume(self) -> None:
         self.app.sub_title = self.NAME
@@ -81,6 +85,7 @@ def _no_blink(screen: Screen) -> None:
 
 class BaseModal(_FocusRows, _AppAccess, ModalScreen):
     NAME: ClassVar[str] = "fieldpad"
+    CSS_PATH = SCREENS_CSS
 
     def on_mount(self) -> None:
         _no_blink(self)

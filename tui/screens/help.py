@@ -40,6 +40,7 @@ def binding_classes() -> list[tuple[str, type]]:
     from .conflict import ConflictScreen, EditConflictModal
     from .editor import EditorScreen, KindModal, TagModal
     from .export import ExportModal, TimelineModal
+    from .first_run import CreateVaultScreen
     from .history import HistoryScreen
     from .inspections import InspectionsScreen, NewInspectionModal
     from .matrix import MatrixScreen
@@ -49,7 +50,7 @@ def binding_classes() -> list[tuple[str, type]]:
     from .sync import SyncScreen
     from .team import InviteCodeModal, InviteModal, JoinModal, TeamScreen
     from .uncertainty import AssignModal, ResolveModal, UncertaintyScreen
-    from .unlock import CreateVaultScreen, UnlockScreen
+    from .unlock import UnlockScreen
     from .workspace import WorkspaceScreen
 
     groups = [

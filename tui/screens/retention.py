@@ -84,7 +84,7 @@ class PurgeInspectionModal(BaseModal):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="purge_inspection.cancel"),
     ]
-    # styles: #purge-box, #purge-warning and #purge-name in app.tcss (theme variables only)
+    # styles: #purge-box, #purge-warning and #purge-name in screens.tcss (theme variables only)
 
     def __init__(self, inspection: Inspection, notes: int) -> None:
         super().__init__()

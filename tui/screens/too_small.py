@@ -10,17 +10,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label
 
+from .._size import MIN_HEIGHT, MIN_WIDTH, too_small
 from ._base import BaseModal
 
-MIN_WIDTH, MIN_HEIGHT = 80, 24
-
-
-def too_small(width: int, height: int) -> bool:
-    return width < MIN_WIDTH or height < MIN_HEIGHT
+__all__ = ["MIN_HEIGHT", "MIN_WIDTH", "TooSmallNotice", "too_small"]
 
 
 class TooSmallNotice(BaseModal):
     NAME = "Terminal too small"
+    CSS_PATH = None  # its own CSS below: it may come up before the prompt (see BaseScreen)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "carry_on", "Carry on anyway", id="too_small.carry_on"),
     ]

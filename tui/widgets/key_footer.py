@@ -8,16 +8,29 @@ types a question mark), which opens the help with this screen's keys first.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, TextArea
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
 #: what the palette key takes on the right: "▏^p palette", with the margin before it
 _PALETTE_WIDTH = 12
+
+
+def _typing_in(widget: Widget | None) -> bool:
+    """Whether ``widget`` takes typed text (an input or a text area). ``TextArea`` is not
+    imported for this: until its module is loaded no text area can have the focus (and the
+    unlock prompt has none: start-up time)."""
+    if isinstance(widget, Input):
+        return True
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(widget, text_area.TextArea)
 
 
 def _width(key_display: str, description: str) -> int:
@@ -37,7 +50,7 @@ class KeyFooter(Footer):
     def _more_key(self) -> tuple[str, str]:
         """(key, what it shows): ``?`` types itself in a text field, f1 never does; the
         user's own help keys when the keymap moved them."""
-        typing = isinstance(self.app.focused, (Input, TextArea))
+        typing = _typing_in(self.app.focused)
         binding_id, key = ("app.help", "f1") if typing else ("app.help_key", "question_mark")
         own = getattr(self.app, "keymap", {}).get(binding_id)
         if own:
@@ -80,6 +93,25 @@ class KeyFooter(Footer):
                         binding.action, classes="-command-palette", disabled=not enabled,
                         tooltip=binding.tooltip or binding.description)
 
+    # -- one recompose for many reasons ------------------------------------------------------
+    _recompose_pending = False
+
+    def _recompose_soon(self) -> None:
+        """Recompose after the next refresh, once however many ask meanwhile: as a screen
+        starts, its bindings and its first size each ask (start-up time)."""
+        if not self._recompose_pending:
+            self._recompose_pending = True
+            self.call_after_refresh(self._recompose_now)
+
+    async def _recompose_now(self) -> None:
+        self._recompose_pending = False  # a request from now on may see a change: honour it
+        await self.recompose()
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._recompose_soon()
+
     def on_resize(self, event: events.Resize) -> None:
         if self._bindings_ready and self.is_attached:
-            self.call_after_refresh(self.recompose)
+            self._recompose_soon()
