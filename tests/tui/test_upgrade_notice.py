@@ -4,6 +4,7 @@ profiles are real ones at the schema before the records layout (every profile in
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,12 @@ async def test_the_app_shows_a_notice_while_it_upgrades(source: Path, tmp_path: 
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, UnlockScreen)  # the prompt first, the upgrade behind it
+        # the profile opens in a worker started a moment after the first paint, so waiting
+        # for the workers once could run before it exists: wait for the upgrade to end
+        deadline = time.monotonic() + 30
+        while not any("upgraded" in n.message for n in app._notifications):
+            assert time.monotonic() < deadline, [n.message for n in app._notifications]
+            await pilot.pause(0.01)
         await app.workers.wait_for_complete()
         await pilot.pause()
         said = [n.message for n in app._notifications]
