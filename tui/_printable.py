@@ -26,4 +26,9 @@ def _escape(m: re.Match[str]) -> str:
 def printable(text: str, *, one_line: bool = False) -> str:
     """``text`` with control characters shown as ``\\uXXXX``. Multi-line text keeps its line
     feeds, tabs and CRLF endings; ``one_line`` escapes those too (a title in a list row)."""
+    # most text has nothing to escape: ``isprintable`` is false for every character the
+    # patterns match (controls, bidi marks, line and paragraph separators) and scans in C
+    # many times faster than the pattern (a 50,000-note `note list --json`: 14 MB, 0.13 s)
+    if (text if one_line else text.replace("\n", "").replace("\t", "")).isprintable():
+        return text
     return (_ONE_LINE if one_line else _MULTILINE).sub(_escape, text)

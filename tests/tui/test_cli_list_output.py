@@ -1,0 +1,77 @@
+"""``note list`` prints, quickly, exactly what it printed before (issue 16): each JSON row as
+``json.dumps`` writes it, dates as each note's own ``updated``, and every title escaped for
+the terminal, whatever it holds. In process (``main``), so it runs with the fast tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from store import Profile, Session
+from tests.conftest import PASSPHRASE
+from tui._printable import printable
+from tui.cli import main
+
+TITLES = [
+    'Quotes " and \\ backslash',
+    "Accents: é, ß, 東京, emoji 🙂",
+    "Controls \x1b[2J and \x07 bell, DEL \x7f, C1 \x9b",
+    "Bidi \u202e override \u2066 isolate, nbsp\u00a0here, tab\there",
+]
+
+
+@pytest.fixture
+def listed(profile: Profile, session: Session, tmp_path: Path) -> tuple[Path, list]:
+    ins = session.find_inspection(None)
+    notes = [session.create(ins, "note", t, "body", tags=["S1", "#code"] if i % 2 else [])
+             for i, t in enumerate(TITLES)]
+    session.lock()
+    secret = tmp_path / "secret"
+    secret.write_text(PASSPHRASE + "\n")
+    return secret, notes
+
+
+def run_list(profile: Profile, secret: Path, capsys: pytest.CaptureFixture[str],
+             *extra: str) -> str:
+    capsys.readouterr()
+    assert main(["--profile", str(profile.directory), "--passphrase-file", str(secret),
+                 "note", "list", *extra]) == 0
+    return capsys.readouterr().out
+
+
+def test_json_rows_are_written_as_json_dumps_writes_them(
+        profile: Profile, listed: tuple[Path, list], capsys: pytest.CaptureFixture[str]) -> None:
+    secret, notes = listed
+    text = run_list(profile, secret, capsys, "--json")
+    rows = json.loads(text)
+    assert sorted(r["title"] for r in rows) == sorted(TITLES)
+    by_id = {n.note_id: n for n in notes}
+    for r in rows:
+        assert r["updated"] == by_id[r["id"]].updated.isoformat(timespec="seconds")
+    # byte for byte the layout of one ``json.dumps`` per row, escaped for the terminal
+    expected = "[\n" + ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in rows) + "\n]"
+    assert text == printable(expected) + "\n"
+    assert "\x1b" not in text and "\u202e" not in text and "\x9b" not in text
+
+
+def test_table_rows_escape_titles(profile: Profile, listed: tuple[Path, list],
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    secret, _ = listed
+    text = run_list(profile, secret, capsys)
+    assert len(text.splitlines()) == len(TITLES)
+    for bad in ("\x1b", "\x07", "\x7f", "\x9b", "\u202e", "\u2066", "\t"):
+        assert bad not in text
+    assert "\\u001b" in text and "東京" in text
+
+
+@pytest.mark.parametrize("one_line", [False, True])
+def test_printable_passes_clean_text_and_escapes_the_rest_as_before(one_line: bool) -> None:
+    from tui._printable import _MULTILINE, _ONE_LINE, _escape
+
+    pattern = _ONE_LINE if one_line else _MULTILINE
+    samples = ["plain", "line\nfeed\ttab", "crlf\r\n", *TITLES,
+               *(f"a{chr(cp)}b" for cp in range(0x0, 0x3000))]
+    for s in samples:
+        assert printable(s, one_line=one_line) == pattern.sub(_escape, s), repr(s)
