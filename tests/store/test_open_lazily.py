@@ -178,3 +178,30 @@ def test_a_note_without_its_body_is_never_sealed(profile: Profile, session: Sess
         s2._commit(listed, parents=(listed.rev,), autosave=False)
     assert s2.get(a.note_id).body == "Long waits for initial referral"
     s2.lock()
+
+
+def test_unlock_freezes_what_it_made_for_the_collector_until_lock(profile: Profile,
+                                                                  session: Session) -> None:
+    """The notes an unlock made are left out of the collector's passes while the session is
+    open (they are made with it paused, and its first passes afterwards walked them all), and
+    handed back to it at lock; a caller that keeps the collector off is left alone."""
+    import gc
+
+    ins = session.find_inspection(None)
+    for i in range(3):
+        session.create(ins, "note", f"Visit {i}", "what was said")
+    session.lock()
+    assert gc.get_freeze_count() == 0
+    again = profile.unlock(PASSPHRASE)
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+    assert len(again.list_notes(ins)) == 3
+    again.lock()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.disable()
+    try:
+        third = profile.unlock(PASSPHRASE)
+        assert gc.get_freeze_count() == 0 and not gc.isenabled()
+        third.lock()
+        assert gc.get_freeze_count() == 0 and not gc.isenabled()
+    finally:
+        gc.enable()
