@@ -92,7 +92,8 @@ class Session:
         self.search_index = SearchIndex(self._search_docs)
         self._collections: dict[bytes, tuple[bytes, str]] = {}
         # payloads of head records by record hash, as opened or sealed: the head cache's source
-        self._payloads: dict[str, dict[str, Any]] = {}
+        # (a note's row, as the cache holds it, where it came from the cache)
+        self._payloads: dict[str, dict[str, Any] | _headcache.Row] = {}
         self._cached_keys: set[str] = set()
         self._written_at = -1
         self._froze = False  # whether unlock froze the collector's view (see ``_load``)
@@ -135,7 +136,8 @@ class Session:
             self._collections[r["id"]] = (r["inspection_id"], r["role"])
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
         multi: set[str] = set()
-        cached, firsts = _headcache.read(self.db, self.keys)
+        cached = _headcache.read(self.db, self.keys)
+        rows, cached_payloads = cached.rows, cached.payloads
         # one name per signer for the whole unlock: naming is a roster lookup (and for this
         # device a settings read), the same for every note a device signed
         authors: dict[tuple[bytes, bytes], str] = {}
@@ -145,9 +147,21 @@ class Session:
                             _headcache.DAMAGED_HEAD)
             self.damaged.append(damage)
             self.damaged_notes[note_id] = damage
+        inspection_of = self._collections.get
         for ref, note_id in intact:
             key = ref.hash.hex()
-            payload = cached.get(key)
+            row = rows.get(key)
+            if row is not None:  # a note as the cache holds it: made from its row
+                self._payloads[key] = row
+                try:
+                    note = _headcache.note_of(row, inspection_of(ref.collection_id, (b"", ""))[0],
+                                              ref.collection_id, ref.pushed)
+                except (TypeError, ValueError):  # not as this version wrote it: the envelope
+                    del self._payloads[key]
+                else:
+                    self._place(note, ref, note_id, authors, multi)
+                    continue
+            payload = cached_payloads.get(key)
             if payload is None:
                 rec = self.streams.get(ref.collection_id, ref.device_id, ref.seq)
                 payload = self.open_record(rec) if rec else None
@@ -170,15 +184,10 @@ class Session:
                 self.damaged.append(Damage(rec.collection_id, rec.device_id, rec.seq,
                                            f"its payload is not a valid note ({exc})"))
                 continue
-            if note_id in self.notes:
-                multi.add(note_id)
-                # keep the newest head on show until the heads are merged
-                if note.hlc < self.notes[note_id].hlc:
-                    continue
-            self.notes[note_id] = note
-        self._cached_keys = set(cached) if len(cached) == len(self._payloads) else set()
+            self._place(note, rec, note_id, authors, multi)
+        self._cached_keys = cached.keys() if len(cached) == len(self._payloads) else set()
         if self.notes:
-            self.set_first_authors(self.notes.values(), firsts, authors)
+            self.set_first_authors(self.notes.values(), cached.firsts, authors)
         for note_id in sorted(multi):
             self.merge_heads(note_id)
         # what the caches hold is what this connection has written so far: ``lock`` rewrites
@@ -187,6 +196,19 @@ class Session:
         latest = max((n.hlc for n in self.notes.values()), default=None)
         if latest:
             self.clock.observe(Hlc.parse(latest))
+
+    def _place(self, note: Note, rec: StoredRecord, note_id: str,
+               authors: dict[tuple[bytes, bytes], str], multi: set[str]) -> None:
+        """Put a head's note on show at unlock, named after its signer."""
+        # the author is whoever signed the record (the header's device), never the payload's
+        note.signer = rec.device_id
+        note.author = self._name_of(rec.collection_id, rec.device_id, authors)
+        if note_id in self.notes:
+            multi.add(note_id)
+            # keep the newest head on show until the heads are merged
+            if note.hlc < self.notes[note_id].hlc:
+                return
+        self.notes[note_id] = note
 
     def _search_docs(self) -> Iterable[tuple[str, str, str, str]]:
         """What the search index holds: every note not deleted, oldest change first (the
@@ -693,7 +715,9 @@ class Session:
                        and make_rev(self.device_id, last.seq) in parents and len(parents) == 1)
             if replace:
                 # the draft is the only head: keep its rev and its own parents
-                old = self._payloads.get(last.hash.hex()) or self.open_record(last)
+                cached = self._payloads.get(last.hash.hex())
+                old = _headcache.payload_of(cached) if cached is not None else \
+                    self.open_record(last)
                 parents = tuple(old.get("parents", ())) if old else ()
             note.hlc = str(self.clock.now())
             note.parents = parents
@@ -758,7 +782,8 @@ class Session:
         heads = {ref.hash.hex() for ref, _ in self.streams.head_refs()}
         entries = {h: p for h, p in self._payloads.items() if h in heads}
         if rewrite or set(entries) != self._cached_keys:
-            cached_ids = {p.get("note_id") for p in entries.values()}
+            cached_ids = {p.get("note_id") if isinstance(p, dict) else p[0]
+                          for p in entries.values()}
             firsts = {n.note_id: n.first_signer for n in self.notes.values()
                       if n.first_signer and n.note_id in cached_ids}
             if entries or not rewrite:

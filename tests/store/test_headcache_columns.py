@@ -1,0 +1,97 @@
+"""The list cache holds the notes column by column (issue 16, cache version 4): a note made
+from the cache is the note its envelope holds (less its body, read when opened), and a
+profile whose cache an earlier version wrote unlocks with nothing lost and has its cache
+written again in the new form."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+from store import PassageTag, Profile, Session
+from store import _headcache as headcache
+from tests.conftest import PASSPHRASE
+
+QUOTE = "“I feel listened to now.”"
+SHOWN = ("note_id", "inspection_id", "collection_id", "rev", "parents", "hlc", "kind",
+         "template", "title", "fields", "tags", "passages", "state", "author", "kept", "pushed",
+         "signer", "first_signer", "first_author")
+
+
+def _notes(session: Session) -> list[str]:
+    ins = session.add_inspection("Northshire 2026")
+    start = len("Said: ")
+    a = session.create(ins, "interview", "Young person", "Met at the unit.",
+                       {"participant_type": "young person", "agreement_obtained": True,
+                        "key_quotes": f"Said: {QUOTE}"}, tags=["S1", "#code"],
+                       passages=[PassageTag(start, start + len(QUOTE), "S1", "key_quotes"),
+                                 PassageTag(0, 3, "strength")])
+    b = session.create(ins, "note", "Plain", "words")
+    session.save(b.note_id, title="Plain, edited", body="more words")
+    c = session.create(ins, "note", "Gone", "deleted later")
+    session.delete(c.note_id)
+    return [a.note_id, b.note_id, c.note_id]
+
+
+def _shown(session: Session) -> dict[str, tuple]:
+    # passages as a set: a payload lists the body's before the fields' (as it always did)
+    return {n.note_id: tuple(frozenset(n.passages) if f == "passages" else getattr(n, f)
+                             for f in SHOWN)
+            for n in session.list_notes(include_deleted=True)}
+
+
+def _sealed_json(profile: Profile, session: Session) -> dict:
+    nonce, sealed = profile.db.execute(
+        "SELECT nonce, sealed FROM secrets WHERE name = ?", [headcache.NAME]).fetchone()
+    assert session.keys is not None
+    return json.loads(zlib.decompress(session.keys.open(headcache.NAME, nonce, sealed)))
+
+
+def test_a_note_from_the_cache_is_the_note_its_envelope_holds(profile: Profile,
+                                                              session: Session) -> None:
+    ids = _notes(session)
+    session.lock()
+    cached = profile.unlock(PASSPHRASE)
+    assert set(ids) <= set(cached._payloads[h][0] for h in cached._cached_keys
+                           if not isinstance(cached._payloads[h], dict))
+    from_cache = _shown(cached)
+    assert not any(n.body_loaded for n in cached.notes.values())
+    cached.lock()
+    headcache.drop(profile.db)
+    opened = profile.unlock(PASSPHRASE)  # every head from its envelope
+    assert _shown(opened) == from_cache
+    assert opened.get(ids[0]).passages == cached.notes.get(ids[0], opened.get(ids[0])).passages
+    opened.lock()
+    again = profile.unlock(PASSPHRASE)
+    assert again.get(ids[1]).body == "more words"
+    assert again.notes[ids[2]].state == "deleted"
+    again.lock()
+
+
+def test_a_cache_an_earlier_version_wrote_is_read_from_the_envelopes_and_written_anew(
+        profile: Profile, session: Session) -> None:
+    ids = _notes(session)
+    expected = _shown(session)
+    # the cache as version 3 sealed it: one object per note, keyed by record hash
+    heads = {ref.hash.hex(): {k: v for k, v in session._payloads[ref.hash.hex()].items()
+                              if k != "body"}
+             for ref, _ in session.streams.head_refs()}
+    assert session.keys is not None
+    raw = zlib.compress(json.dumps({"v": 3, "heads": heads, "firsts": {}}).encode(), 1)
+    nonce, sealed = session.keys.seal(headcache.NAME, raw)
+    session.lock()
+    profile.db.execute("UPDATE secrets SET nonce = ?, sealed = ? WHERE name = ?",
+                       [nonce, sealed, headcache.NAME])
+    old = profile.unlock(PASSPHRASE)
+    assert not old.damaged and _shown(old) == expected  # nothing lost
+    assert all(n.body_loaded for n in old.notes.values())  # opened from the envelopes
+    old.lock()  # writes the cache again, in the new form
+    new = profile.unlock(PASSPHRASE)
+    data = _sealed_json(profile, new)
+    assert data["v"] == headcache.VERSION == 4
+    assert set(ids) <= set(data["columns"][headcache.COLUMNS.index("note_id")])
+    assert "Met at the unit." not in json.dumps(data)  # still no body in it
+    assert _shown(new) == expected
+    assert not any(n.body_loaded for n in new.notes.values())  # from the new cache
+    assert new.get(ids[0]).body == "Met at the unit."
+    new.lock()
