@@ -15,7 +15,7 @@ from tui.screens.inspections import InspectionsScreen, NewInspectionModal
 from tui.screens.workspace import WorkspaceScreen
 from tui.widgets.note_list import NoteList
 
-from .conftest import NOW, make_app, unlock
+from .conftest import NOW, make_app, open_notebook, unlock
 
 pytestmark = pytest.mark.anyio
 
@@ -499,13 +499,8 @@ async def test_search_index_is_built_only_after_the_list_is_painted(
 
     seed(fsession)
     monkeypatch.setattr(workspace_screen, "SEARCH_BUILD_DELAY", 0.5)
-    app = make_app(fprofile)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot, fsession)
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WorkspaceScreen)
+    async with make_app(fprofile).run_test(size=(80, 24)) as pilot:
+        screen = await open_notebook(pilot, fsession)
         await screen.wait_for_refresh()
         await pilot.pause()
         index = fsession.search_index
@@ -520,13 +515,8 @@ async def test_a_search_typed_before_the_index_is_built_finds_the_notes(
 
     seed(fsession)
     monkeypatch.setattr(workspace_screen, "SEARCH_BUILD_DELAY", 60)
-    app = make_app(fprofile)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot, fsession)
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WorkspaceScreen)
+    async with make_app(fprofile).run_test(size=(80, 24)) as pilot:
+        screen = await open_notebook(pilot, fsession)
         await pilot.press("slash", *"chronology")
         await pilot.pause()
         assert titles(screen) == ["Record review R-017"]
