@@ -135,3 +135,14 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
     if hasattr(__import__("time"), "tzset"):
         __import__("time").tzset()
     os.environ.pop("FIELDPAD_PROFILE", None)
+
+
+@pytest.fixture(autouse=True)
+def _thawed() -> Iterator[None]:
+    """An app unlocked in a test freezes what is alive then (``FieldpadApp.unlocked``) and
+    only its lock thaws it: a test that ends unlocked must not leave the earlier tests'
+    garbage frozen for the rest of the run."""
+    yield
+    import gc
+
+    gc.unfreeze()
