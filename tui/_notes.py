@@ -228,22 +228,20 @@ class InspectionSummary:
 
 def summarise(session: Session) -> dict[bytes, InspectionSummary]:
     """Each inspection's notes (active or conflicted), unsynced records, conflicts and open
-    concerns. Counted by ``Counter`` over ``map``/``zip`` (C loops): with 50,000 notes a
-    Python loop over them was 0.2 s of the inspections screen's first paint."""
+    concerns. Counted by ``Counter`` over ``map`` (C loops), in two passes over the notes:
+    with 50,000 notes each pass is ~10 ms (the notes lie all over memory), a Python loop
+    over them was 0.2 s of the inspections screen's first paint, six passes ~50 ms."""
     from store import ACTIVE, CONFLICTED
 
     notes = list(session.notes.values())
-    ins = attrgetter("inspection_id")
-    by_state = Counter(zip(map(ins, notes), map(attrgetter("state"), notes), strict=True))
-    everything = Counter(map(ins, notes))
-    pushed = Counter(compress(map(ins, notes), map(attrgetter("pushed"), notes)))
+    # few distinct (inspection, state, pushed) triples: one pass, then a walk over those
+    triples = Counter(map(attrgetter("inspection_id", "state", "pushed"), notes))
     concerns = compress(notes, map(eq, map(attrgetter("kind"), notes), repeat("concern")))
     out: dict[bytes, InspectionSummary] = {i: InspectionSummary() for i in session.inspections}
-    for inspection_id, count in everything.items():
-        out.setdefault(inspection_id, InspectionSummary()).unsynced = \
-            count - pushed[inspection_id]
-    for (inspection_id, state), count in by_state.items():
-        s = out[inspection_id]
+    for (inspection_id, state, pushed), count in triples.items():
+        s = out.setdefault(inspection_id, InspectionSummary())
+        if not pushed:
+            s.unsynced += count
         if state == ACTIVE or state == CONFLICTED:
             s.notes += count
         if state == CONFLICTED:

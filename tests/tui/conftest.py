@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,11 +19,15 @@ from store import KdfParams, Note, Profile, Session, make_rev
 from tests.conftest import PASSPHRASE
 from tui.app import FieldpadApp
 
+if TYPE_CHECKING:
+    from tui.screens.workspace import WorkspaceScreen
+
 NOW = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 STORE_MS = int(datetime(2026, 3, 14, 9, 40, tzinfo=UTC).timestamp() * 1000)
 SIZES = [(80, 24), (120, 40)]
 
-__all__ = ["NOW", "PASSPHRASE", "SIZES", "ManualClock", "advance", "fork", "make_app", "unlock"]
+__all__ = ["NOW", "PASSPHRASE", "SIZES", "ManualClock", "advance", "fork", "make_app",
+           "open_notebook", "unlock"]
 
 
 class ManualClock:
@@ -88,6 +92,18 @@ async def unlock(pilot: Any, session: Session) -> None:
     await pilot.pause()
 
 
+async def open_notebook(pilot: Any, session: Session) -> WorkspaceScreen:
+    """Unlock and open the workspace of the first inspection ("Notebook")."""
+    from tui.screens.workspace import WorkspaceScreen
+
+    await unlock(pilot, session)
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, WorkspaceScreen)
+    return screen
+
+
 def fork(session: Session, note_id: str, parent: str, other_device: bytes,
          **changes: Any) -> Note:
     """A concurrent head from another device that edited revision ``parent``, then merged as a
@@ -119,3 +135,14 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
     if hasattr(__import__("time"), "tzset"):
         __import__("time").tzset()
     os.environ.pop("FIELDPAD_PROFILE", None)
+
+
+@pytest.fixture(autouse=True)
+def _thawed() -> Iterator[None]:
+    """An app unlocked in a test freezes what is alive then (``FieldpadApp.unlocked``) and
+    only its lock thaws it: a test that ends unlocked must not leave the earlier tests'
+    garbage frozen for the rest of the run."""
+    yield
+    import gc
+
+    gc.unfreeze()

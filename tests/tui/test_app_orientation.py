@@ -12,21 +12,11 @@ from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.inspections import InspectionsScreen
 from tui.screens.too_small import TooSmallNotice
-from tui.screens.workspace import WorkspaceScreen
 from tui.widgets.key_footer import KeyFooter
 
-from .conftest import advance, make_app, unlock
+from .conftest import advance, make_app, open_notebook, unlock
 
 pytestmark = pytest.mark.anyio
-
-
-async def open_notebook(pilot, session: Session) -> WorkspaceScreen:
-    await unlock(pilot, session)
-    await pilot.press("enter")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, WorkspaceScreen)
-    return screen
 
 
 async def resize(pilot, width: int, height: int) -> None:

@@ -136,6 +136,42 @@ async def test_empty_passphrase_is_not_tried(fprofile: Profile, fsession) -> Non
         assert app.unlock_attempts == 0
 
 
+async def test_the_collector_stays_off_until_the_unlocked_notes_are_frozen(
+        fprofile: Profile, fsession, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: the store loads the notes with the cyclic collector off; back on before the
+    app froze them, its first collections walked all of them (0.3-0.6 s at 50,000 notes).
+    The prompt's worker keeps it off until ``unlocked`` has run, and on again after, also
+    after a wrong passphrase."""
+    import gc
+
+    from tui.app import FieldpadApp
+
+    fsession.lock()
+    seen: list[bool] = []
+    unlocked = FieldpadApp.unlocked
+
+    def watched(self: FieldpadApp, *args: object, **kw: object) -> None:
+        seen.append(gc.isenabled())
+        unlocked(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FieldpadApp, "unlocked", watched)
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        _put(pilot, "#secret", "not mine")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session is None and gc.isenabled()
+        _put(pilot, "#secret", PASSPHRASE)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, InspectionsScreen)
+        assert seen == [False]
+        assert gc.isenabled()
+
+
 def test_tui_package_and_app_module_stay_light() -> None:
     """``fieldpad --version`` must not import Textual; the app reaches the prompt without
     importing the store (sqlite-utils, crypto), which loads in a thread meanwhile."""

@@ -15,7 +15,7 @@ from tui.screens.inspections import InspectionsScreen, NewInspectionModal
 from tui.screens.workspace import WorkspaceScreen
 from tui.widgets.note_list import NoteList
 
-from .conftest import NOW, make_app, unlock
+from .conftest import NOW, make_app, open_notebook, unlock
 
 pytestmark = pytest.mark.anyio
 
@@ -488,3 +488,35 @@ def test_inspection_summaries_count_what_a_walk_over_the_notes_counts(
     mine = got[ins.inspection_id]
     assert (mine.notes, mine.unsynced, mine.open_concerns) == (4, 4, 1)
     assert raised.note_id in fsession.notes and closed.note_id in fsession.notes
+
+
+async def test_search_index_is_built_only_after_the_list_is_painted(
+        fprofile: Profile, fsession: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build sorts every note and then shares the interpreter with the UI: it starts a
+    moment after the list's first paint (issue 16: ~50 ms of a 50,000-note workspace's first
+    paint), and a search typed before then still finds the notes."""
+    import tui.screens.workspace as workspace_screen
+
+    seed(fsession)
+    monkeypatch.setattr(workspace_screen, "SEARCH_BUILD_DELAY", 0.5)
+    async with make_app(fprofile).run_test(size=(80, 24)) as pilot:
+        screen = await open_notebook(pilot, fsession)
+        await screen.wait_for_refresh()
+        await pilot.pause()
+        index = fsession.search_index
+        assert not index.building and not index.built
+        await pilot.pause(0.8)
+        assert index.building or index.built
+
+
+async def test_a_search_typed_before_the_index_is_built_finds_the_notes(
+        fprofile: Profile, fsession: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.screens.workspace as workspace_screen
+
+    seed(fsession)
+    monkeypatch.setattr(workspace_screen, "SEARCH_BUILD_DELAY", 60)
+    async with make_app(fprofile).run_test(size=(80, 24)) as pilot:
+        screen = await open_notebook(pilot, fsession)
+        await pilot.press("slash", *"chronology")
+        await pilot.pause()
+        assert titles(screen) == ["Record review R-017"]

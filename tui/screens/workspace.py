@@ -31,6 +31,10 @@ from .bookmark import Bookmark
 SIDEBAR_KIND = KIND_PLURALS
 STATES = (("conflicted", "Conflicted"), ("unsynced", "Unsynced"), ("deleted", "Deleted"))
 SEARCH_LIMIT = 500
+#: Seconds after the list's first paint before the search index starts building: the build
+#: (a sort of every note here, then a thread holding the interpreter in turns) made the first
+#: paint of a 50,000-note workspace wait ~50 ms and more; a search typed sooner builds it then
+SEARCH_BUILD_DELAY = 0.3
 
 
 def _entry(label: str, count: int, width: int = 15) -> Text:
@@ -136,7 +140,8 @@ class WorkspaceScreen(BaseScreen):
         self.query_one(NoteList).focus()
         # the search index is built in the background once the list is on screen (a search
         # typed before it is done waits for it); locking cancels the build
-        self.call_after_refresh(self._prepare_search)
+        self.call_after_refresh(lambda: self.set_timer(SEARCH_BUILD_DELAY, self._prepare_search,
+                                                       name="search build"))
 
     def _prepare_search(self) -> None:
         if self.fp.session is not None:
