@@ -155,3 +155,34 @@ async def test_loading_the_other_screens_styles_ahead_changes_nothing_shown(
         app.stylesheet.update(app)
         await pilot.pause()
         assert [node.styles.base.css for node in nodes] == before
+
+
+async def test_the_first_run_loads_the_screens_styles_with_itself(fprofile: Profile) -> None:
+    """``app.tcss`` holds only the unlock prompt's rules; the first run's are in
+    ``screens.tcss``, which its screens list, so they are styled from their first paint."""
+    from tui.screens.first_run import CreateVaultScreen
+
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CreateVaultScreen)
+        assert app.stylesheet.has_source(str(SCREENS_CSS), "")
+        assert app.screen.query_one("#create-message").styles.margin.top == 1
+        assert app.screen.query_one(".intro").styles.margin.bottom == 1
+
+
+async def test_the_prompts_key_line_shows_its_keys_and_follows_the_focus(
+        fprofile: Profile, fsession: Session) -> None:
+    """The prompt draws its keys in one line (start-up time), as the footer would: the input's
+    enter hides the screen's while it has the focus; the palette on the right."""
+    fsession.lock()
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keys = app.screen.query_one("#unlock-keys")
+        shown = str(keys.render())
+        assert "^r Use recovery key" in shown and shown.rstrip().endswith("▏^p palette")
+        assert "Unlock" not in shown
+        app.screen.set_focus(None)
+        await pilot.pause()
+        assert "⏎ Unlock ^r Use recovery key" in str(keys.render())
