@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._sync_seam import ProgressCallback, SyncProgress, SyncResult, offline
-
+# the CLI imports this module as the app starts: the seam comes with the first sync (start-up
+# time, DESIGN §9), only its names for the type checker come here
 if TYPE_CHECKING:
     from store import Inspection, Session
+
+    from ._sync_seam import ProgressCallback, SyncResult
 
 
 def real_enrol(session: Session, url: str, code: str) -> str:
@@ -25,6 +27,8 @@ def real_sync(session: Session, progress: ProgressCallback) -> SyncResult:
 
     from store import FieldpadError
     from sync.client import NotConfigured, client_for, sync
+
+    from ._sync_seam import SyncProgress, SyncResult, offline
 
     def relay(p) -> None:  # sync.client.Progress
         verb = {"push": "sending", "pull": "receiving", "keys": "delivering keys",

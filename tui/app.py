@@ -199,8 +199,9 @@ class FieldpadApp(SizeNotice, App[int]):
         """Parse the other screens' styles (``SCREENS_CSS``) now that the prompt is up, so that
         the first screen after unlocking does not wait for them. Textual would load them with
         that screen (each lists them in ``CSS_PATH``), but re-parsing every source; this parses
-        only the new file (the others are cached). Nothing shown is restyled: the prompt's
-        screens are styled by ``app.tcss`` alone (tests/tui/test_app_start.py checks it)."""
+        only the new file (the others are cached). Nothing shown is restyled: the prompt is
+        styled by ``app.tcss`` alone, and the first run's screens list ``screens.tcss``
+        themselves (tests/tui/test_app_start.py checks both)."""
         from .screens import SCREENS_CSS
 
         if self.stylesheet.has_source(str(SCREENS_CSS), ""):

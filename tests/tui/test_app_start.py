@@ -54,8 +54,12 @@ sys.exit(main(["--profile", sys.argv[1]]))
 #: heavy libraries the prompt has no use for (the network, the protocol models)
 HEAVY = ("httpx", "httpcore", "h11", "pydantic", "pydantic_core", "certifi")
 #: what of fieldpad's screens and widgets the prompt shows
-PROMPT = {"tui.screens", "tui.screens._base", "tui.screens.unlock",
-          "tui.widgets", "tui.widgets.key_footer", "tui.widgets.title_bar"}
+PROMPT = {"tui.screens", "tui.screens._base", "tui.screens.unlock"}
+#: fieldpad's modules the prompt has no use for: the sync seams (the CLI hands the app ones
+#: that import them when first used), the footer and title bar of the other screens (the
+#: prompt draws its own lines), and Textual's footer
+NOT_AT_THE_PROMPT = {"tui._sync_adapter", "tui._sync_seam", "tui.widgets.key_footer",
+                     "tui.widgets.title_bar", "textual.widgets._footer"}
 
 
 def _at_the_prompt(profile_dir: Path) -> dict:
@@ -75,6 +79,7 @@ def test_the_cli_reaches_the_unlock_prompt_importing_only_what_the_prompt_needs(
     assert {m for m in loaded if m == "sync" or m.startswith("sync.")} == set()
     ours = {m for m in loaded if m.startswith(("tui.screens", "tui.widgets"))}
     assert ours <= PROMPT, sorted(ours - PROMPT)
+    assert loaded & NOT_AT_THE_PROMPT == set()
     # the palette's provider comes when the palette opens; a text area with the editor
     assert "tui._commands_palette" not in loaded
     assert "textual.widgets._text_area" not in loaded
@@ -150,3 +155,34 @@ async def test_loading_the_other_screens_styles_ahead_changes_nothing_shown(
         app.stylesheet.update(app)
         await pilot.pause()
         assert [node.styles.base.css for node in nodes] == before
+
+
+async def test_the_first_run_loads_the_screens_styles_with_itself(fprofile: Profile) -> None:
+    """``app.tcss`` holds only the unlock prompt's rules; the first run's are in
+    ``screens.tcss``, which its screens list, so they are styled from their first paint."""
+    from tui.screens.first_run import CreateVaultScreen
+
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CreateVaultScreen)
+        assert app.stylesheet.has_source(str(SCREENS_CSS), "")
+        assert app.screen.query_one("#create-message").styles.margin.top == 1
+        assert app.screen.query_one(".intro").styles.margin.bottom == 1
+
+
+async def test_the_prompts_key_line_shows_its_keys_and_follows_the_focus(
+        fprofile: Profile, fsession: Session) -> None:
+    """The prompt draws its keys in one line (start-up time), as the footer would: the input's
+    enter hides the screen's while it has the focus; the palette on the right."""
+    fsession.lock()
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keys = app.screen.query_one("#unlock-keys")
+        shown = str(keys.render())
+        assert "^r Use recovery key" in shown and shown.rstrip().endswith("▏^p palette")
+        assert "Unlock" not in shown
+        app.screen.set_focus(None)
+        await pilot.pause()
+        assert "⏎ Unlock ^r Use recovery key" in str(keys.render())

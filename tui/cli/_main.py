@@ -13,8 +13,9 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import Any
 
 from .._version import __version__
 from ._common import (
@@ -124,7 +125,6 @@ def _app(args: argparse.Namespace) -> int:
     """A bare ``fieldpad``: the full-screen app (it creates a vault on first run)."""
     from pathlib import Path
 
-    from .._sync_adapter import real_enrol, real_sync, real_team
     from ..app import run_app
 
     if args.profile:
@@ -134,10 +134,24 @@ def _app(args: argparse.Namespace) -> int:
 
         directory = default_profile_dir()
     try:
-        return run_app(directory, no_mouse=args.no_mouse, sync_now=real_sync,
-                       enrol_now=real_enrol, team_now=real_team)
+        return run_app(directory, no_mouse=args.no_mouse, sync_now=_real("real_sync"),
+                       enrol_now=_real("real_enrol"), team_now=_real("real_team"))
     except Exception as exc:  # noqa: BLE001 - words, never a traceback with plaintext in it
         return _report(exc)
+
+
+def _real(name: str) -> Callable[..., Any]:
+    """The real sync, enrol or team seam (``tui/_sync_adapter``), imported when first used: the
+    adapter and the seam it builds on have no part in showing the unlock prompt (start-up time,
+    DESIGN §9)."""
+
+    def seam(*args: Any, **kwargs: Any) -> Any:
+        from .. import _sync_adapter
+
+        return getattr(_sync_adapter, name)(*args, **kwargs)
+
+    seam.__name__ = name
+    return seam
 
 
 def _demo(profile: object, args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ class CreateVaultScreen(BaseScreen):
     """First run: initials, a passphrase twice with strength feedback, then the vault."""
 
     NAME = "New vault"
-    CSS_PATH = None  # tui/app.tcss styles it: see BaseScreen
+    # CSS_PATH: screens.tcss (BaseScreen), loaded with it: app.tcss holds only the prompt
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "create", "Create vault", priority=True, id="first_run.create"),
     ]
@@ -154,7 +154,7 @@ class RecoveryKeyScreen(BaseScreen):
     ticks it, enter continues once it is ticked and says that it must be otherwise."""
 
     NAME = "Recovery key"
-    CSS_PATH = None  # tui/app.tcss styles it: see BaseScreen
+    # CSS_PATH: screens.tcss (BaseScreen), loaded with it: app.tcss holds only the prompt
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "continue", "Continue", id="recovery.continue"),
         Binding("ctrl+l", "no_lock", show=False, priority=True, id="recovery.no_lock"),
@@ -225,7 +225,7 @@ class EnrolScreen(BaseScreen):
     works offline, or later from the palette or the settings, where escape goes back."""
 
     NAME = "Enrol"
-    CSS_PATH = None  # tui/app.tcss styles it (the first run's last step): see BaseScreen
+    # CSS_PATH: screens.tcss (BaseScreen), loaded with it: app.tcss holds only the prompt
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "offline", "Work offline", id="enrol.offline"),
     ]

@@ -13,12 +13,81 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Input, Label
 
-from ..widgets.key_footer import KeyFooter
-from ..widgets.title_bar import TitleBar
 from ._base import BaseScreen
+
+#: the width of a form's labels (``.form-label`` in tui/app.tcss)
+_LABEL_WIDTH = 23
+
+
+class _TitleLine(Widget):
+    """The title bar's look (``TitleBar``: "fieldpad" on the left, the state on the right) in
+    one widget rather than three: every widget the prompt mounts costs start-up time."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"unlock--muted"}
+
+    def __init__(self, left: str, right: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.left, self.right = left, right
+
+    def render(self) -> Content:
+        gap = max(1, self.size.width - len(self.left) - len(self.right) - 2)
+        return Content.assemble(" ", (self.left, "bold"), " " * gap,
+                                (self.right, self.get_visual_style("unlock--muted")), " ")
+
+
+class _ProfileLine(Widget):
+    """The profile's row of the form ("Profile" as a muted form label, then the name) in one
+    widget rather than a row of two labels (start-up time)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"unlock--muted"}
+
+    def __init__(self, name: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.profile = name
+
+    def render(self) -> Content:
+        return Content.assemble(("Profile".ljust(_LABEL_WIDTH),
+                                 self.get_visual_style("unlock--muted")), self.profile)
+
+
+class _KeyLine(Widget):
+    """The compact footer's look and keys (``KeyFooter``: the screen's keys, the palette on
+    the right) in one widget rather than one per key (start-up time). The prompt's keys all fit
+    on one line, so it needs no ``more`` key. Unlike the footer's keys they are not clickable:
+    every one of them is a key press away."""
+
+    def on_mount(self) -> None:
+        # the keys shown change with the focus (the input's enter hides the screen's) and the
+        # user's keymap: redrawn whenever the screen's bindings change, as the footer is
+        self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.refresh())
+
+    def render(self) -> Content:
+        screen, app = self.screen, self.app
+        seen: set[str] = set()
+        keys: list[Content] = []
+        palette: Content | None = None
+        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
+            is_palette = binding.key == app.COMMAND_PALETTE_BINDING
+            if not (binding.show or is_palette) or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = Content.assemble((app.get_key_display(binding),
+                                    "bold $footer-key-foreground"), " ",
+                                   (binding.description, "$footer-description-foreground"))
+            if is_palette:
+                palette = key if app.ENABLE_COMMAND_PALETTE else None
+            else:
+                keys.append(key.stylize("dim") if not enabled else key)
+        line = Content(" ").join(keys)
+        if palette is not None:
+            gap = max(1, self.size.width - line.cell_length - palette.cell_length - 2)
+            line = Content.assemble(line, " " * gap, ("▏", "$foreground 20%"), palette, " ")
+        return line
 
 
 class UnlockScreen(BaseScreen):
@@ -39,12 +108,12 @@ class UnlockScreen(BaseScreen):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        yield TitleBar("fieldpad", "locked")
-        with Center(), Vertical(id="unlock-box", classes="dialog"):
+        # few widgets, one line each where they can be (start-up time, DESIGN §9): the screen
+        # centres the box (no Center), the profile's row is one label
+        yield _TitleLine("fieldpad", "locked", id="unlock-title")
+        with Vertical(id="unlock-box", classes="dialog"):
             yield Label("fieldpad · field notes", id="app-name")
-            with Horizontal(classes="form-row"):
-                yield Label("Profile", classes="form-label")
-                yield Label(self._profile_label(), id="profile-name", markup=False)
+            yield _ProfileLine(self._profile_label(), id="profile-name")
             # marked as the focused row from the start (the input takes the focus on mount),
             # rather than restyled a moment later (start-up time)
             with Horizontal(classes="form-row -focus-row"):
@@ -53,7 +122,7 @@ class UnlockScreen(BaseScreen):
             yield Label(self.reason, id="unlock-message", markup=False)
             yield Label("Unlocking takes about a second: the key is stretched on purpose.",
                         id="unlock-hint", classes="hint")
-        yield KeyFooter(compact=True)
+        yield _KeyLine(id="unlock-keys")
 
     def _profile_label(self) -> str:
         name = self.fp.profile_dir.name
