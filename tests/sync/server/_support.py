@@ -98,9 +98,11 @@ def with_search_path(url: str, schema: str) -> str:
 
 
 @contextlib.contextmanager
-def servers(db_url: str, n: int) -> Iterator[list[ServerProcess]]:
-    """``n`` server processes on one database, started at once (they race to migrate it)."""
-    procs = [ServerProcess(db_url).start() for _ in range(n)]
+def servers(db_url: str, n: int,
+            env: dict[str, str] | None = None) -> Iterator[list[ServerProcess]]:
+    """``n`` server processes on one database, started at once (they race to migrate it);
+    ``env``: more environment variables for each."""
+    procs = [ServerProcess(db_url, env=env).start() for _ in range(n)]
     try:
         yield [p.wait_ready() for p in procs]
     finally:
