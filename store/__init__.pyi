@@ -1,5 +1,6 @@
 """The local store's face (loaded lazily by ``__init__.py``); see its docstring."""
 
+from ._collector import collector_paused
 from ._content_merge import (
     DEFAULT_LABELS,
     END_LABEL,
@@ -255,6 +256,7 @@ __all__ = [
     "DoctorReport",
     "verify_all",
     "Hlc",
+    "collector_paused",
     "ACTIVE",
     "last_synced",
     "record_sync",

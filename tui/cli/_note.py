@@ -4,7 +4,6 @@ and how ``note show`` presents sealed fields (never their plaintext unless ``--r
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -186,11 +185,9 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
                  and seen_match(session, n, args.search)]  # a member: the raiser's part only
     else:
         notes = session.list_notes(ins, kind=args.kind, include_deleted=args.deleted)
-    # tens of thousands of rows and none in a cycle: the collector would walk them and
-    # every note again and again while they are made
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    from store import collector_paused
+
+    with collector_paused():  # tens of thousands of rows, and every note, none in a cycle
         updated = _updated_iso()
         rows = [_row(session, n, updated) for n in notes]
         if args.json:
@@ -204,9 +201,6 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
                 title = printable(r["title"], one_line=True)[:36]
                 out(f"{r['id'][:8]} {flag} {r['kind']:<14} {title:<36} {r['author']:<6} "
                     f"{r['updated'][:16]}")
-    finally:
-        if paused:
-            gc.enable()
     return 0
 
 

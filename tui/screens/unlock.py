@@ -180,30 +180,26 @@ class UnlockScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="unlock", name="unlock")
     def _unlock(self, secret: str, recovery: bool) -> None:
-        import gc  # (here: the imports above are the prompt's, left to start-up's work)
+        from store import FieldpadError, WrongPassphrase, collector_paused
 
         # the cyclic collector stays off until the app has frozen the session's notes
         # (``FieldpadApp.unlocked``, which returns before ``call_from_thread`` does): the
         # store loads them with it off, so they are all young, and the first collections
         # after it were back on walked them all (0.3-0.6 s at 50,000 notes, issue 16)
-        collecting = gc.isenabled()
-        gc.disable()
         try:
-            profile = self.fp.get_profile()
-            from store import FieldpadError, WrongPassphrase
-
-            try:
-                session = profile.unlock_recovery(secret) if recovery else profile.unlock(secret)
-            except WrongPassphrase:
-                self.app.call_from_thread(self._failed, None)
-            except (FieldpadError, ValueError) as exc:
-                self.app.call_from_thread(self._failed, str(exc))
-            else:
-                self.app.call_from_thread(self.fp.unlocked, session, recovery=recovery)
+            with collector_paused():
+                profile = self.fp.get_profile()
+                try:
+                    session = profile.unlock_recovery(secret) if recovery \
+                        else profile.unlock(secret)
+                except WrongPassphrase:
+                    self.app.call_from_thread(self._failed, None)
+                except (FieldpadError, ValueError) as exc:
+                    self.app.call_from_thread(self._failed, str(exc))
+                else:
+                    self.app.call_from_thread(self.fp.unlocked, session, recovery=recovery)
         finally:
             del secret
-            if collecting:
-                gc.enable()
 
     def _failed(self, message: str | None) -> None:
         self.busy = False
