@@ -55,7 +55,7 @@ from ._model import (
 )
 from ._provenance import Author, author_of, first_signers
 from ._search import SearchIndex
-from ._streams import StoredRecord, Streams
+from ._streams import HeadRow, StoredRecord, Streams, ref_of
 from ._vault import VaultKeys
 from .errors import (
     Ambiguous,
@@ -137,38 +137,61 @@ class Session:
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
         multi: set[str] = set()
         cached = _headcache.read(self.db, self.keys)
-        rows, cached_payloads = cached.rows, cached.payloads
+        rows, firsts = cached.rows, cached.firsts
         # one name per signer for the whole unlock: naming is a roster lookup (and for this
         # device a settings read), the same for every note a device signed
         authors: dict[tuple[bytes, bytes], str] = {}
-        intact, broken = self.streams.head_refs_checked()
-        for ref, note_id in broken:  # never shown, from the cache or otherwise: named instead
-            damage = Damage(ref.collection_id, ref.device_id, ref.seq,
-                            _headcache.DAMAGED_HEAD)
-            self.damaged.append(damage)
-            self.damaged_notes[note_id] = damage
-        inspection_of = self._collections.get
-        for ref, note_id in intact:
-            key = ref.hash.hex()
-            row = rows.get(key)
-            if row is not None:  # a note as the cache holds it: made from its row
-                self._payloads[key] = row
-                try:
-                    note = _headcache.note_of(row, inspection_of(ref.collection_id, (b"", ""))[0],
-                                              ref.collection_id, ref.pushed)
-                except (TypeError, ValueError):  # not as this version wrote it: the envelope
-                    del self._payloads[key]
-                else:
-                    self._place(note, ref, note_id, authors, multi)
+        name_of, note_of, notes = self._name_of, _headcache.note_of, self.notes
+        payloads, collections, nowhere = self._payloads, self._collections, (b"", "")
+        unnamed: list[Note] = []  # notes whose first signer the cache does not name
+        uncached: list[HeadRow] = []
+        # the hot loop of a large unlock, once per note: a note the cache holds is made from
+        # its row, named and placed here, without a call per step
+        for row in self.streams.head_rows_checked():
+            c, d, _, h, _, p, _, note_id, intact = row
+            if not intact:  # never shown, from the cache or otherwise: named instead
+                ref = ref_of(row)
+                damage = Damage(ref.collection_id, ref.device_id, ref.seq,
+                                _headcache.DAMAGED_HEAD)
+                self.damaged.append(damage)
+                self.damaged_notes[note_id] = damage
+                continue
+            key = h.hex()
+            entry = rows.get(key)
+            if entry is None:
+                uncached.append(row)
+                continue
+            try:
+                note = note_of(entry, collections.get(c, nowhere)[0], c, p == 1)
+            except (TypeError, ValueError):  # not as this version wrote it: the envelope
+                uncached.append(row)
+                continue
+            payloads[key] = entry
+            # the author is whoever signed the record (the header's device), never the row's
+            note.signer = d
+            note.author = name = authors.get((c, d)) or name_of(c, d, authors)
+            first = firsts.get(note_id)
+            if first is None:
+                unnamed.append(note)
+            else:
+                note.first_signer = first
+                note.first_author = name if first == d else name_of(c, first, authors)
+            shown = notes.get(note_id)
+            if shown is not None:
+                multi.add(note_id)
+                if note.hlc < shown.hlc:  # the newest head stays on show until merged
                     continue
-            payload = cached_payloads.get(key)
+            notes[note_id] = note
+        for row in uncached:
+            ref, note_id = ref_of(row), row[7]
+            key = ref.hash.hex()
+            payload = cached.payloads.get(key)
             if payload is None:
                 rec = self.streams.get(ref.collection_id, ref.device_id, ref.seq)
                 payload = self.open_record(rec) if rec else None
                 if payload is None:
                     continue
-            self._payloads[key] = payload
-            rec = ref
+            payloads[key] = payload
             if note_id.startswith(META_PREFIX):
                 if self._collections.get(ref.collection_id, (b"", ""))[1] == "team" \
                         and self.rosters.get(ref.collection_id) is not None:
@@ -179,15 +202,16 @@ class Session:
                 self.inspections[ins.inspection_id] = ins
                 continue
             try:
-                note = self.note_from(rec, payload, authors)
+                note = self.note_from(ref, payload, authors)
             except (KeyError, TypeError, ValueError) as exc:
-                self.damaged.append(Damage(rec.collection_id, rec.device_id, rec.seq,
+                self.damaged.append(Damage(ref.collection_id, ref.device_id, ref.seq,
                                            f"its payload is not a valid note ({exc})"))
                 continue
-            self._place(note, rec, note_id, authors, multi)
+            unnamed.append(note)
+            self._place(note, ref, note_id, authors, multi)
+        if unnamed:
+            self.set_first_authors(unnamed, firsts, authors)
         self._cached_keys = cached.keys() if len(cached) == len(self._payloads) else set()
-        if self.notes:
-            self.set_first_authors(self.notes.values(), cached.firsts, authors)
         for note_id in sorted(multi):
             self.merge_heads(note_id)
         # what the caches hold is what this connection has written so far: ``lock`` rewrites
