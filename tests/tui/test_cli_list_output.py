@@ -75,3 +75,30 @@ def test_printable_passes_clean_text_and_escapes_the_rest_as_before(one_line: bo
                *(f"a{chr(cp)}b" for cp in range(0x0, 0x3000))]
     for s in samples:
         assert printable(s, one_line=one_line) == pattern.sub(_escape, s), repr(s)
+
+
+def test_rows_name_each_notes_own_inspection_tags_and_date(
+        profile: Profile, session: Session, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the list escapes values that repeat (inspections, kinds, tag sets, seconds) once each:
+    # every row must still carry its own note's
+    first = session.find_inspection(None)
+    other = session.add_inspection('Quoted "North" — 東')
+    made = [session.create(ins, kind, f"t{i}", "", tags=tags)
+            for i, (ins, kind, tags) in enumerate([
+                (first, "note", ["S1"]), (other, "observation", ["S1", "#a-b"]),
+                (other, "note", []), (first, "observation", ["S1", "#a-b"])])]
+    session.lock()
+    secret = tmp_path / "secret"
+    secret.write_text(PASSPHRASE + "\n")
+    rows = {r["id"]: r for r in json.loads(run_list(profile, secret, capsys, "--json"))}
+    table = run_list(profile, secret, capsys).splitlines()
+    names = {first.inspection_id: first.name, other.inspection_id: other.name}
+    for note in made:
+        r = rows[note.note_id]
+        assert (r["inspection"], r["kind"], r["title"], r["tags"], r["rev"], r["updated"]) == (
+            names[note.inspection_id], note.kind, note.title, list(note.tags), note.rev,
+            note.updated.isoformat(timespec="seconds"))
+        assert [line for line in table if line.startswith(note.note_id[:8])] == [
+            f"{note.note_id[:8]}   {note.kind:<14} {note.title:<36} {r['author']:<6} "
+            f"{r['updated'][:16]}"]
