@@ -44,7 +44,9 @@ def _sealed_json(profile: Profile, session: Session) -> dict:
     nonce, sealed = profile.db.execute(
         "SELECT nonce, sealed FROM secrets WHERE name = ?", [headcache.NAME]).fetchone()
     assert session.keys is not None
-    return json.loads(zlib.decompress(session.keys.open(headcache.NAME, nonce, sealed)))
+    raw = session.keys.open(headcache.NAME, nonce, sealed)
+    assert raw[:1] == b"{"  # sealed as plain JSON, not deflated
+    return json.loads(raw)
 
 
 def test_a_note_from_the_cache_is_the_note_its_envelope_holds(profile: Profile,
@@ -95,3 +97,25 @@ def test_a_cache_an_earlier_version_wrote_is_read_from_the_envelopes_and_written
     assert not any(n.body_loaded for n in new.notes.values())  # from the new cache
     assert new.get(ids[0]).body == "Met at the unit."
     new.lock()
+
+
+def test_a_deflated_cache_as_sealed_before_is_still_read(profile: Profile,
+                                                         session: Session) -> None:
+    # caches sealed before this version were deflated: read as they are (no slow unlock of
+    # every envelope after an upgrade), new ones are sealed as plain JSON
+    ids = _notes(session)
+    expected = _shown(session)
+    session.lock()
+    first = profile.unlock(PASSPHRASE)
+    data = _sealed_json(profile, first)
+    assert first.keys is not None
+    nonce, sealed = first.keys.seal(headcache.NAME, zlib.compress(
+        json.dumps(data, separators=(",", ":")).encode(), 1))
+    first.lock()
+    profile.db.execute("UPDATE secrets SET nonce = ?, sealed = ? WHERE name = ?",
+                       [nonce, sealed, headcache.NAME])
+    again = profile.unlock(PASSPHRASE)
+    assert _shown(again) == expected and not again.damaged
+    assert not any(n.body_loaded for n in again.notes.values())  # from the deflated cache
+    assert again.get(ids[1]).body == "more words"
+    again.lock()
