@@ -11,6 +11,7 @@ import sqlite_utils
 from store.crypto import KdfParams
 
 from ._db import Upgrade, connect, migrate, pending_upgrade
+from ._headcheck import HeadCheck
 from ._locations import DB_NAME
 from ._session import Session
 from ._vault import change_passphrase, create_vault, has_vault, unlock_vault, unlock_with_recovery
@@ -76,7 +77,14 @@ class Profile:
                         [author.strip()[:32]])
 
     def unlock(self, passphrase: str) -> Session:
-        return Session(self.db, unlock_vault(self.db, passphrase), self.device_id, self._now_ms)
+        # the damaged-head check reads no secret: it runs while the passphrase is stretched
+        check = HeadCheck(self.db, self.path)
+        try:
+            keys = unlock_vault(self.db, passphrase)
+        except BaseException:
+            check.cancel()
+            raise
+        return Session(self.db, keys, self.device_id, self._now_ms, checked=check)
 
     def unlock_recovery(self, words: str) -> Session:
         return Session(self.db, unlock_with_recovery(self.db, words), self.device_id,

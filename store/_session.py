@@ -38,6 +38,7 @@ from . import _headcache, _settings
 from ._head_merge import merge_pair as _merge_pair
 from ._head_merge import replace_note as _replace
 from ._head_merge import same_content as _same_content
+from ._headcheck import HeadCheck
 from ._hlc import Clock, Hlc
 from ._keyring import Keyring
 from ._model import (
@@ -75,7 +76,10 @@ class Session:
     """The unlocked store. Create one with :meth:`Profile.unlock`; call :meth:`lock` when done."""
 
     def __init__(self, db: sqlite_utils.Database, keys: VaultKeys, device_id: bytes,
-                 now_ms: Callable[[], int] | None = None) -> None:
+                 now_ms: Callable[[], int] | None = None, *,
+                 checked: HeadCheck | None = None) -> None:
+        """``checked``: the damaged-head check begun before the KDF (``Profile.unlock``);
+        without it (or when it cannot be used) unlock checks the heads itself."""
         self.db = db
         self.keys: VaultKeys | None = keys
         self.device_id = device_id
@@ -106,20 +110,20 @@ class Session:
         #: next save by any device that can open it (never narrowed: see ``_sealed``).
         self.seal_recipients: Callable[[Inspection], list[tuple[bytes, bytes]]] = \
             self._lead_devices
-        self._load()
+        self._load(checked)
 
     def __repr__(self) -> str:
         return f"Session(device={self.device_id.hex()[:8]}, notes={len(self.notes)})"
 
     # -- unlock ------------------------------------------------------------------------------
-    def _load(self) -> None:
+    def _load(self, checked: HeadCheck | None) -> None:
         # tens of thousands of notes, payloads and tuples are made here and none of them
         # forms a cycle: the cyclic collector, run every few hundred allocations, walked
         # them all again and again (a third of the load's CPU at 50,000 notes)
         paused = gc.isenabled()
         gc.disable()
         try:
-            self._load_heads()
+            self._load_heads(checked.rows() if checked is not None else None)
         finally:
             if paused:
                 # and not afterwards either: made while the collector was off, they all sat
@@ -131,7 +135,7 @@ class Session:
                 self._froze = True
                 gc.enable()
 
-    def _load_heads(self) -> None:
+    def _load_heads(self, checked: list[HeadRow] | None) -> None:
         for r in self.db.query("SELECT id, inspection_id, role FROM collections"):
             self._collections[r["id"]] = (r["inspection_id"], r["role"])
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
@@ -147,7 +151,7 @@ class Session:
         uncached: list[HeadRow] = []
         # the hot loop of a large unlock, once per note: a note the cache holds is made from
         # its row, named and placed here, without a call per step
-        for row in self.streams.head_rows_checked():
+        for row in checked if checked is not None else self.streams.head_rows_checked():
             c, d, _, h, _, p, _, note_id, intact = row
             if not intact:  # never shown, from the cache or otherwise: named instead
                 ref = ref_of(row)

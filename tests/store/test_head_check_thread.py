@@ -1,0 +1,96 @@
+"""The damaged-head check runs in a thread while the passphrase is stretched (issue 16): what
+it read stands for the profile only if nothing else wrote to it in between, and a damaged
+head is caught whichever way it is checked."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from store import Profile, Session, WrongPassphrase
+from store._headcheck import HeadCheck
+from store._streams import Streams
+from store._vault import unlock_vault
+from tests.conftest import PASSPHRASE
+from tests.store.test_head_damage import flip
+
+
+def _two_notes(session: Session) -> tuple[str, str]:
+    ins = session.find_inspection(None)
+    good = session.create(ins, "note", "Intact", "still fine")
+    bad = session.create(ins, "note", "Visit", "what was said")
+    session.lock()
+    return good.note_id, bad.note_id
+
+
+def test_the_thread_reads_what_the_sessions_own_check_reads(profile: Profile,
+                                                             session: Session) -> None:
+    good, bad = _two_notes(session)
+    flip(profile, bad, -100)
+    rows = HeadCheck(profile.db, profile.path).rows()
+    assert rows is not None
+    assert sorted(rows) == sorted(Streams(profile.db).head_rows_checked())
+    intact = {r[7]: r[8] for r in rows}
+    assert intact[good] is True and intact[bad] is False
+
+
+def test_unlock_takes_the_threads_rows_and_still_names_the_damage(
+        profile: Profile, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    good, bad = _two_notes(session)
+    flip(profile, bad, -100)
+    threads: set[str] = set()
+    real = Streams.head_rows_checked
+
+    def watched(self: Streams):  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return real(self)
+
+    monkeypatch.setattr(Streams, "head_rows_checked", watched)
+    again = profile.unlock(PASSPHRASE)
+    assert threads == {"fieldpad-head-check"}  # checked in the thread, not again after
+    assert good in again.notes and bad not in again.notes
+    assert bad in again.damaged_notes
+    again.lock()
+
+
+def test_a_write_by_another_connection_meanwhile_makes_the_session_check_again(
+        profile: Profile, session: Session) -> None:
+    good, bad = _two_notes(session)
+    check = HeadCheck(profile.db, profile.path)
+    assert check.rows() is not None
+    # another process damages a head after the thread read it: its rows no longer stand
+    other = sqlite3.connect(profile.path)
+    row = other.execute("SELECT h.collection_id, h.device_id, h.seq FROM heads h "
+                        "WHERE h.note_id = ?", [bad]).fetchone()
+    env = bytearray(other.execute("SELECT envelope FROM records WHERE collection_id = ? AND "
+                                  "device_id = ? AND seq = ?", row).fetchone()[0])
+    env[-100] ^= 1
+    other.execute("UPDATE records SET envelope = ? WHERE collection_id = ? AND device_id = ? "
+                  "AND seq = ?", [bytes(env), *row])
+    other.commit()
+    other.close()
+    assert check.rows() is None
+    fresh = Session(profile.db, unlock_vault(profile.db, PASSPHRASE), profile.device_id,
+                    checked=check)
+    assert good in fresh.notes and bad not in fresh.notes and bad in fresh.damaged_notes
+    fresh.lock()
+
+
+def test_a_wrong_passphrase_stops_the_check(profile: Profile, session: Session,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    _two_notes(session)
+    made: list[HeadCheck] = []
+    real = HeadCheck.__init__
+
+    def init(self: HeadCheck, *args: object) -> None:
+        real(self, *args)  # type: ignore[arg-type]
+        made.append(self)
+
+    monkeypatch.setattr(HeadCheck, "__init__", init)
+    with pytest.raises(WrongPassphrase):
+        profile.unlock("not the passphrase at all")
+    assert len(made) == 1 and made[0]._cancel.is_set()
+    made[0]._thread.join(5)
+    assert not made[0]._thread.is_alive()
