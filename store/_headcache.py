@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import sqlite_utils
@@ -54,6 +55,9 @@ class Cached:
     rows: dict[str, Row] = field(default_factory=dict)
     payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     firsts: dict[str, bytes] = field(default_factory=dict)
+    #: the rows as read: their hashes, and their values column by column (``COLUMNS``)
+    hashes: list[str] = field(default_factory=list)
+    columns: list[list[Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.rows) + len(self.payloads)
@@ -84,6 +88,40 @@ def note_of(row: Row, inspection_id: bytes, collection_id: bytes, pushed: bool) 
                 title, "", dict(fields), tuple(tags),
                 tuple(PassageTag(*p) for p in passages) if passages else (), state, author,
                 dict(kept) if kept else {}, pushed, body_loaded=False)
+
+
+def notes_of(cached: Cached) -> dict[str, Note]:
+    """Every row's note by record hash, as ``note_of`` makes it with no inspection, collection
+    or pushed state (the head record gives those). Column by column: one ``map`` builds them
+    all without a call per note in Python (at 50,000 notes, a third of the time); if any row
+    is not as this version wrote it, row by row instead, leaving out the rows that fail."""
+    if not cached.hashes:
+        return {}
+    (ids, revs, parents, hlcs, kinds, templates, titles, fields, tags, passages, states,
+     authors, kept) = cached.columns
+    no, empty = repeat(b""), repeat("")
+    try:
+        return dict(zip(cached.hashes, map(
+            Note, ids, no, no, revs, map(tuple, parents), hlcs, kinds, templates, titles,
+            empty, map(dict, fields), map(tuple, tags), map(_passages, passages), states,
+            authors, map(_kept, kept), repeat(False), no, no, empty, repeat(False)),
+            strict=True))
+    except (TypeError, ValueError):
+        built: dict[str, Note] = {}
+        for h, row in cached.rows.items():
+            try:
+                built[h] = note_of(row, b"", b"", False)
+            except (TypeError, ValueError):
+                pass
+        return built
+
+
+def _passages(passages: list[list[Any]]) -> tuple[PassageTag, ...]:
+    return tuple(PassageTag(*p) for p in passages) if passages else ()
+
+
+def _kept(kept: Any) -> dict[str, list[Any]]:
+    return dict(kept) if kept else {}
 
 
 def payload_of(entry: Row | dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +157,8 @@ def read(db: sqlite_utils.Database, keys: VaultKeys) -> Cached:
             return Cached()
         # lengths checked above: a row too short or long is a ValueError here, cache ignored
         notes = dict(zip(hashes, zip(*columns, strict=True), strict=True)) if hashes else {}
-        return Cached(notes, others, {n: bytes.fromhex(d) for n, d in data["firsts"].items()})
+        return Cached(notes, others, {n: bytes.fromhex(d) for n, d in data["firsts"].items()},
+                      hashes, columns)
     except (VaultError, ValueError, TypeError, AttributeError, KeyError, zlib.error):
         return Cached()
 

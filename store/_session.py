@@ -145,12 +145,13 @@ class Session:
         # one name per signer for the whole unlock: naming is a roster lookup (and for this
         # device a settings read), the same for every note a device signed
         authors: dict[tuple[bytes, bytes], str] = {}
-        name_of, note_of, notes = self._name_of, _headcache.note_of, self.notes
+        name_of, notes = self._name_of, self.notes
         payloads, collections, nowhere = self._payloads, self._collections, (b"", "")
+        built = _headcache.notes_of(cached)  # every cached note, made in one go
         unnamed: list[Note] = []  # notes whose first signer the cache does not name
         uncached: list[HeadRow] = []
-        # the hot loop of a large unlock, once per note: a note the cache holds is made from
-        # its row, named and placed here, without a call per step
+        # the hot loop of a large unlock, once per note: a note the cache holds is given its
+        # head record's collection and signer, named and placed here, without a call per step
         for row in checked if checked is not None else self.streams.head_rows_checked():
             c, d, _, h, _, p, _, note_id, intact = row
             if not intact:  # never shown, from the cache or otherwise: named instead
@@ -161,16 +162,14 @@ class Session:
                 self.damaged_notes[note_id] = damage
                 continue
             key = h.hex()
-            entry = rows.get(key)
-            if entry is None:
+            note = built.get(key)
+            if note is None:  # not in the cache, or not as this version wrote it
                 uncached.append(row)
                 continue
-            try:
-                note = note_of(entry, collections.get(c, nowhere)[0], c, p == 1)
-            except (TypeError, ValueError):  # not as this version wrote it: the envelope
-                uncached.append(row)
-                continue
-            payloads[key] = entry
+            payloads[key] = rows[key]
+            note.inspection_id = collections.get(c, nowhere)[0]
+            note.collection_id = c
+            note.pushed = p == 1
             # the author is whoever signed the record (the header's device), never the row's
             note.signer = d
             note.author = name = authors.get((c, d)) or name_of(c, d, authors)

@@ -119,3 +119,26 @@ def test_a_deflated_cache_as_sealed_before_is_still_read(profile: Profile,
     assert not any(n.body_loaded for n in again.notes.values())  # from the deflated cache
     assert again.get(ids[1]).body == "more words"
     again.lock()
+
+
+def test_a_row_not_as_this_version_wrote_it_is_opened_from_its_envelope(
+        profile: Profile, session: Session) -> None:
+    # the notes are made from the columns in one go; one bad row must cost only itself
+    ids = _notes(session)
+    expected = _shown(session)
+    session.lock()
+    first = profile.unlock(PASSPHRASE)
+    data = _sealed_json(profile, first)
+    notes = data["columns"][headcache.COLUMNS.index("note_id")]
+    bad = notes.index(ids[1])
+    data["columns"][headcache.COLUMNS.index("tags")][bad] = 7  # not a list of tags
+    assert first.keys is not None
+    nonce, sealed = first.keys.seal(headcache.NAME, json.dumps(data).encode())
+    first.lock()
+    profile.db.execute("UPDATE secrets SET nonce = ?, sealed = ? WHERE name = ?",
+                       [nonce, sealed, headcache.NAME])
+    again = profile.unlock(PASSPHRASE)
+    assert _shown(again) == expected and not again.damaged
+    assert again.notes[ids[1]].body_loaded  # opened from its envelope
+    assert not again.notes[ids[0]].body_loaded  # the others from the cache
+    again.lock()
