@@ -820,17 +820,26 @@ class Session:
             self._cached_keys = set(entries)
         self._written_at = self.db.conn.total_changes
 
-    def lock(self) -> None:
-        """Forget every plaintext and overwrite the key bytes this session holds."""
+    def lock(self, *, leave: list[object] | None = None) -> None:
+        """Forget every plaintext and overwrite the key bytes this session holds.
+
+        ``leave``: for a process that ends straight after (the ``fieldpad`` command): the
+        notes are handed to it whole instead of freed one by one (at 50,000 notes a tenth of a
+        second, for memory the process's end gives back at once); the session holds none of
+        them after, as after any lock. The keys are wiped either way."""
         self.search_index.close()  # cancels a build under way before the keys go
         if self.keys is not None:
             try:
                 self.save_head_cache()
             except Exception:  # noqa: BLE001 - a cache must never stop a lock
                 pass
-        self.notes.clear()
-        self._payloads.clear()
-        self.inspections.clear()
+        if leave is not None:
+            leave.append((self.notes, self._payloads, self.inspections))
+            self.notes, self._payloads, self.inspections = {}, {}, {}
+        else:
+            self.notes.clear()
+            self._payloads.clear()
+            self.inspections.clear()
         if self._froze:  # what unlock froze is the collector's again (a cycle among it too)
             self._froze = False
             gc.unfreeze()

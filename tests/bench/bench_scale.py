@@ -130,9 +130,9 @@ def rss():
         if line.startswith(("VmHWM:", "VmRSS:")):
             sys.stderr.write(line.split()[0][:-1] + " " + line.split()[1] + "\\n")
 atexit.register(rss)
-from tui.cli import main
+from tui.cli import run
 sys.argv[0] = "fieldpad"
-sys.exit(main())
+run()
 """
 
 

@@ -205,3 +205,23 @@ def test_unlock_freezes_what_it_made_for_the_collector_until_lock(profile: Profi
         assert gc.get_freeze_count() == 0 and not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_lock_that_leaves_hands_the_notes_over_and_still_wipes_the_keys(
+        profile: Profile, session: Session) -> None:
+    ins = session.find_inspection(None)
+    a = session.create(ins, "note", "Referral waits", "Long waits for initial referral")
+    session.lock()
+    s2 = profile.unlock(PASSPHRASE)
+    notes, keys = s2.notes, s2.keys
+    assert keys is not None and list(notes) == [a.note_id]
+    left: list[object] = []
+    s2.lock(leave=left)
+    # the session holds nothing after, as after any lock; the process's end frees the rest
+    assert s2.locked and s2.notes == {} and s2.inspections == {} and s2._payloads == {}
+    assert len(left) == 1 and left[0][0] is notes and list(notes) == [a.note_id]  # type: ignore[index]
+    assert keys.ldk.wiped
+    # and the head cache was sealed as at any lock: the next unlock reads it
+    s3 = profile.unlock(PASSPHRASE)
+    assert s3._cached_keys and list(s3.notes) == [a.note_id]
+    s3.lock()

@@ -7,7 +7,7 @@ runs, so ``fieldpad --version`` and the app's unlock prompt start fast.
 """
 
 from ._common import EXIT_ERROR, EXIT_LOCKED, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
-from ._main import build_parser, main
+from ._main import build_parser, main, run
 
 __all__ = [
     "EXIT_ERROR",
@@ -17,4 +17,5 @@ __all__ = [
     "EXIT_USAGE",
     "build_parser",
     "main",
+    "run",
 ]

@@ -184,6 +184,11 @@ def plural(n: int, word: str) -> str:
 # -- unlocking --------------------------------------------------------------------------------
 #: Sessions this command unlocked; :func:`lock_all` seals the head cache and wipes their keys.
 OPEN: list[Session] = []
+#: Profiles this command opened; :func:`lock_all` closes them (checkpointing the log).
+OPENED: list[Profile] = []
+#: Set by :func:`tui.cli.run` (the console script), whose process ends right after the
+#: command: what the sessions held is left here for the process's end to free at once.
+LEFT: list[object] | None = None
 
 
 def profile_of(args: argparse.Namespace) -> Profile:
@@ -191,8 +196,10 @@ def profile_of(args: argparse.Namespace) -> Profile:
 
     profile = getattr(args, "profile", None)
     # a one-time storage upgrade of a large profile takes seconds: say why before it starts
-    return Profile(Path(profile) if profile else default_profile_dir(),
-                   on_upgrade=lambda upgrade: warn(upgrade.message()))
+    opened = Profile(Path(profile) if profile else default_profile_dir(),
+                     on_upgrade=lambda upgrade: warn(upgrade.message()))
+    OPENED.append(opened)
+    return opened
 
 
 def unlock(profile: Profile, args: argparse.Namespace) -> Session:
@@ -210,8 +217,15 @@ def unlock(profile: Profile, args: argparse.Namespace) -> Session:
 
 
 def lock_all() -> None:
+    """Lock every session the command unlocked, then close every profile it opened."""
     while OPEN:
-        OPEN.pop().lock()
+        OPEN.pop().lock(leave=LEFT)
+    while OPENED:
+        profile = OPENED.pop()
+        try:
+            profile.close()
+        except Exception:  # noqa: BLE001 - closed by the command already, or the checkpoint
+            pass  # failed: the log stays beside the file and is read back at the next open
 
 
 # -- arguments that carry values --------------------------------------------------------------
