@@ -31,10 +31,12 @@ from ._vault import VaultKeys
 from .errors import DamagedNote, VaultError
 
 NAME = "headcache"
-#: 2: with each note's first signer; 3: without bodies; 4: the notes column by column. A cache
-#: of another version is ignored (the heads are opened from their envelopes) and written
-#: again in this one at the next lock.
-VERSION = 4
+#: 2: with each note's first signer; 3: without bodies; 4: the notes column by column; 5: the
+#: first signers as a column too (``first``: an index into ``devices``, -1 for none). Version 4
+#: is still read, and written again in this one at the next lock; a cache of any other version
+#: is ignored (the heads are opened from their envelopes) and written again likewise.
+VERSION = 5
+READ = (4, 5)
 DAMAGED_HEAD = "its stored record is damaged on this device (it no longer matches its hash)"
 
 #: What a note's entry holds, in this order: one JSON array per field rather than an object per
@@ -58,6 +60,8 @@ class Cached:
     #: the rows as read: their hashes, and their values column by column (``COLUMNS``)
     hashes: list[str] = field(default_factory=list)
     columns: list[list[Any]] = field(default_factory=list)
+    #: as this version writes it: otherwise the next lock writes it again
+    current: bool = True
 
     def __len__(self) -> int:
         return len(self.rows) + len(self.payloads)
@@ -148,7 +152,8 @@ def read(db: sqlite_utils.Database, keys: VaultKeys) -> Cached:
         raw = keys.open(NAME, rows[0][0], rows[0][1])
         # sealed as plain JSON (an object: ``{``); a cache sealed before was deflated first
         data = json.loads(raw if raw[:1] == b"{" else zlib.decompress(raw))
-        if data.get("v") != VERSION:
+        version = data.get("v")
+        if version not in READ:
             return Cached()
         hashes, columns, others = data["hashes"], data["columns"], data["payloads"]
         if not (isinstance(hashes, list) and isinstance(others, dict)
@@ -157,16 +162,25 @@ def read(db: sqlite_utils.Database, keys: VaultKeys) -> Cached:
             return Cached()
         # lengths checked above: a row too short or long is a ValueError here, cache ignored
         notes = dict(zip(hashes, zip(*columns, strict=True), strict=True)) if hashes else {}
-        return Cached(notes, others, {n: bytes.fromhex(d) for n, d in data["firsts"].items()},
-                      hashes, columns)
-    except (VaultError, ValueError, TypeError, AttributeError, KeyError, zlib.error):
+        if version == 4:
+            firsts = {n: bytes.fromhex(d) for n, d in data["firsts"].items()}
+        else:
+            # a column of small indices: a dict of 50,000 note ids to hex parsed and each
+            # made into bytes was 27 ms of a cold list; a handful of devices sign them all
+            devices = [bytes.fromhex(d) for d in data["devices"]]
+            firsts = {n: devices[i] for n, i in zip(columns[0], data["first"], strict=True)
+                      if i >= 0}
+        return Cached(notes, others, firsts, hashes, columns, current=version == VERSION)
+    except (VaultError, ValueError, TypeError, AttributeError, KeyError, IndexError,
+            zlib.error):
         return Cached()
 
 
 def store(db: sqlite_utils.Database, keys: VaultKeys,
           heads: dict[str, Row | dict[str, Any]], firsts: dict[str, bytes] | None = None) -> None:
-    """Seal ``heads`` (rows, or payloads: a note's made into its row, any body left out)."""
-    first_hex = {n: d.hex() for n, d in (firsts or {}).items()}
+    """Seal ``heads`` (rows, or payloads: a note's made into its row, any body left out) and
+    the first signer of each note they hold (``firsts``, by note id)."""
+    firsts = firsts or {}
     hashes: list[str] = []
     rows: list[Row] = []
     others: dict[str, dict[str, Any]] = {}
@@ -178,11 +192,15 @@ def store(db: sqlite_utils.Database, keys: VaultKeys,
         elif isinstance(entry, dict):
             others[h] = {k: v for k, v in entry.items() if k != "body"}
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in COLUMNS]
+    devices: dict[bytes, int] = {}
+    first = [devices.setdefault(firsts[n], len(devices)) if n in firsts else -1
+             for n in columns[0]]
     # not deflated: at 50,000 notes inflating was a tenth of a cold `note list` (and deflating
     # most of a lock's rewrite), for 12 MB of disk the sealed JSON takes beside a 100 MB
     # profile
     raw = json.dumps({"v": VERSION, "hashes": hashes, "columns": columns, "payloads": others,
-                      "firsts": first_hex}, separators=(",", ":")).encode()
+                      "devices": [d.hex() for d in devices], "first": first},
+                     separators=(",", ":")).encode()
     nonce, sealed = keys.seal(NAME, raw)
     db.execute("INSERT OR REPLACE INTO secrets (name, nonce, sealed) VALUES (?, ?, ?)",
                [NAME, nonce, sealed])

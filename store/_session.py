@@ -214,7 +214,9 @@ class Session:
             self._place(note, ref, note_id, authors, multi)
         if unnamed:
             self.set_first_authors(unnamed, firsts, authors)
-        self._cached_keys = cached.keys() if len(cached) == len(self._payloads) else set()
+        # every entry used, and as this version writes it: else the lock writes it again
+        self._cached_keys = cached.keys() \
+            if cached.current and len(cached) == len(self._payloads) else set()
         for note_id in sorted(multi):
             self.merge_heads(note_id)
         # what the caches hold is what this connection has written so far: ``lock`` rewrites

@@ -1,4 +1,4 @@
-"""The list cache holds the notes column by column (issue 16, cache version 4): a note made
+"""The list cache holds the notes column by column (issue 16, cache versions 4 and 5): a note made
 from the cache is the note its envelope holds (less its body, read when opened), and a
 profile whose cache an earlier version wrote unlocks with nothing lost and has its cache
 written again in the new form."""
@@ -49,6 +49,15 @@ def _sealed_json(profile: Profile, session: Session) -> dict:
     return json.loads(raw)
 
 
+def _seal_instead(profile: Profile, session: Session, raw: bytes) -> None:
+    """Lock ``session``, then put ``raw`` in its cache's place, sealed as the cache is."""
+    assert session.keys is not None
+    nonce, sealed = session.keys.seal(headcache.NAME, raw)
+    session.lock()
+    profile.db.execute("UPDATE secrets SET nonce = ?, sealed = ? WHERE name = ?",
+                       [nonce, sealed, headcache.NAME])
+
+
 def test_a_note_from_the_cache_is_the_note_its_envelope_holds(profile: Profile,
                                                               session: Session) -> None:
     ids = _notes(session)
@@ -90,7 +99,7 @@ def test_a_cache_an_earlier_version_wrote_is_read_from_the_envelopes_and_written
     old.lock()  # writes the cache again, in the new form
     new = profile.unlock(PASSPHRASE)
     data = _sealed_json(profile, new)
-    assert data["v"] == headcache.VERSION == 4
+    assert data["v"] == headcache.VERSION == 5
     assert set(ids) <= set(data["columns"][headcache.COLUMNS.index("note_id")])
     assert "Met at the unit." not in json.dumps(data)  # still no body in it
     assert _shown(new) == expected
@@ -108,12 +117,8 @@ def test_a_deflated_cache_as_sealed_before_is_still_read(profile: Profile,
     session.lock()
     first = profile.unlock(PASSPHRASE)
     data = _sealed_json(profile, first)
-    assert first.keys is not None
-    nonce, sealed = first.keys.seal(headcache.NAME, zlib.compress(
+    _seal_instead(profile, first, zlib.compress(
         json.dumps(data, separators=(",", ":")).encode(), 1))
-    first.lock()
-    profile.db.execute("UPDATE secrets SET nonce = ?, sealed = ? WHERE name = ?",
-                       [nonce, sealed, headcache.NAME])
     again = profile.unlock(PASSPHRASE)
     assert _shown(again) == expected and not again.damaged
     assert not any(n.body_loaded for n in again.notes.values())  # from the deflated cache
@@ -132,13 +137,48 @@ def test_a_row_not_as_this_version_wrote_it_is_opened_from_its_envelope(
     notes = data["columns"][headcache.COLUMNS.index("note_id")]
     bad = notes.index(ids[1])
     data["columns"][headcache.COLUMNS.index("tags")][bad] = 7  # not a list of tags
-    assert first.keys is not None
-    nonce, sealed = first.keys.seal(headcache.NAME, json.dumps(data).encode())
-    first.lock()
-    profile.db.execute("UPDATE secrets SET nonce = ?, sealed = ? WHERE name = ?",
-                       [nonce, sealed, headcache.NAME])
+    _seal_instead(profile, first, json.dumps(data).encode())
     again = profile.unlock(PASSPHRASE)
     assert _shown(again) == expected and not again.damaged
     assert again.notes[ids[1]].body_loaded  # opened from its envelope
     assert not again.notes[ids[0]].body_loaded  # the others from the cache
+    again.lock()
+
+
+def test_a_version_4_cache_is_read_whole_and_written_as_version_5_at_the_next_lock(
+        profile: Profile, session: Session) -> None:
+    # version 4 kept the first signers as a dict by note id; 5 keeps them as a column
+    ids = _notes(session)
+    session.lock()
+    first = profile.unlock(PASSPHRASE)
+    expected = _shown(first)
+    data = _sealed_json(profile, first)
+    assert data["v"] == 5 and len(data["first"]) == len(data["hashes"])
+    assert data["devices"] == [first.device_id.hex()] and set(data["first"]) == {0}
+    note_ids = data["columns"][headcache.COLUMNS.index("note_id")]
+    old = {"v": 4, "hashes": data["hashes"], "columns": data["columns"],
+           "payloads": data["payloads"], "firsts": {n: first.device_id.hex() for n in note_ids}}
+    _seal_instead(profile, first, json.dumps(old).encode())
+    again = profile.unlock(PASSPHRASE)
+    assert _shown(again) == expected and not again.damaged
+    assert not any(n.body_loaded for n in again.notes.values())  # from the old cache
+    assert {again.notes[i].first_author for i in ids} == {"AI"}
+    again.lock()  # nothing changed, and still written again in this version's form
+    latest = profile.unlock(PASSPHRASE)
+    assert _sealed_json(profile, latest)["v"] == 5 and _shown(latest) == expected
+    latest.lock()
+
+
+def test_a_first_signer_column_that_does_not_fit_is_no_cache(profile: Profile,
+                                                              session: Session) -> None:
+    _notes(session)
+    session.lock()
+    first = profile.unlock(PASSPHRASE)
+    expected = _shown(first)
+    data = _sealed_json(profile, first)
+    data["first"][0] = 9  # names no device
+    _seal_instead(profile, first, json.dumps(data).encode())
+    again = profile.unlock(PASSPHRASE)
+    assert _shown(again) == expected and not again.damaged
+    assert all(n.body_loaded for n in again.notes.values())  # opened from the envelopes
     again.lock()
