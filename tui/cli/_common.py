@@ -15,15 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._printable import printable
+from ._exits import (
+    EXIT_DEVICE,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
 if TYPE_CHECKING:
     from store import Note, Profile, Session
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NETWORK = 0, 1, 2, 3, 4
-#: This device may not sync (yet): revoked, removed, or waiting to be admitted or for its keys.
-EXIT_DEVICE = 5
-#: ctrl+c (the shell's 128 + SIGINT): main() says nothing half-written was kept.
-EXIT_INTERRUPTED = 130
 
 #: Every exit code and what it means: the one table that each command's --help lists from
 #: (the codes it can return, see :func:`exit_codes`) and that the README's table repeats word
