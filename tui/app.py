@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 
 #: How often the clock ticks (idle lock, autosave): cheap checks, a fifth of a second apart.
 TICK_SECONDS = 0.2
+#: The profile's database file (``store.DB_NAME``; tests/tui/test_app_start.py checks they
+#: agree): whether it exists decides the first screen, and importing the store's face for the
+#: name alone took ~2 ms of the start to the prompt (it is imported a moment later, in a thread)
+DB_NAME = "fieldpad.db"
 
 
 def _palette_commands() -> type[Provider]:
@@ -214,8 +218,6 @@ class FieldpadApp(SizeNotice, App[int]):
         """No vault yet: the first run's screens come instead of the unlock prompt."""
         if self._profile is not None:
             return not self._profile.has_vault
-        from store import DB_NAME  # store._locations only: the unlock prompt comes first
-
         return not (self.profile_dir / DB_NAME).exists()
 
     def get_default_screen(self) -> Screen:

@@ -95,6 +95,15 @@ def test_importing_the_cli_imports_no_network_no_models_and_no_screen() -> None:
         == set()
 
 
+def test_the_app_looks_for_the_database_the_store_opens() -> None:
+    """The app names the profile's database itself (not to import the store before the
+    prompt): the name must be the store's."""
+    import store
+    from tui.app import DB_NAME
+
+    assert DB_NAME == store.DB_NAME
+
+
 @pytest.mark.parametrize("opened_by", ["cli", "caller"])
 async def test_the_unlock_prompt_is_the_first_screen(fprofile: Profile, fsession: Session,
                                                      opened_by: str) -> None:
