@@ -8,8 +8,8 @@ Security rules this module enforces for every screen:
 
 * Every way out saves what the editors hold first: quitting, locking, a suspend, and (in a real
   terminal) SIGHUP, SIGTERM and SIGTSTP (``tui/_ways_out.py``).
-* Ctrl+L and the idle timer lock: pending autosaves are flushed, every screen above the base is
-  removed, the session wipes its keys and plaintext, and the unlock screen is shown.
+* Ctrl+L and the idle timer lock: pending autosaves are flushed, every screen is removed, the
+  session wipes its keys and plaintext, and the unlock screen is the only one left.
 * No screenshots (the action, the command and ``TEXTUAL_SCREENSHOT`` all refuse) and no copy of
   text to the system clipboard unless the settings allow it (copy and paste still work inside
   the app; the in-app clipboard is emptied on lock).
@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 
 #: How often the clock ticks (idle lock, autosave): cheap checks, a fifth of a second apart.
 TICK_SECONDS = 0.2
+#: The profile's database file (``store.DB_NAME``; tests/tui/test_app_start.py checks they
+#: agree): whether it exists decides the first screen, and importing the store's face for the
+#: name alone took ~2 ms of the start to the prompt (it is imported a moment later, in a thread)
+DB_NAME = "fieldpad.db"
 
 
 def _palette_commands() -> type[Provider]:
@@ -210,19 +214,31 @@ class FieldpadApp(SizeNotice, App[int]):
         self.stylesheet.parse()
 
     # -- start -------------------------------------------------------------------------------
-    def on_mount(self) -> None:
-        from store import DB_NAME  # store._locations only: the unlock prompt comes first
-
-        self.title = "fieldpad"
-        first_run = self._profile is None and not (self.profile_dir / DB_NAME).exists()
+    def _first_run(self) -> bool:
+        """No vault yet: the first run's screens come instead of the unlock prompt."""
         if self._profile is not None:
-            first_run = not self._profile.has_vault
-        if first_run:
+            return not self._profile.has_vault
+        return not (self.profile_dir / DB_NAME).exists()
+
+    def get_default_screen(self) -> Screen:
+        """The unlock prompt is the first screen, rather than pushed over a blank one (one
+        screen less to set up, style and paint before it shows: start-up time, DESIGN §9). The
+        first run starts on the blank screen, its own screens pushed over it in ``on_mount``."""
+        screen: Screen = Screen(id="_default") if self._first_run() else UnlockScreen()
+        # Textual gives a pushed or switched screen a result callback, but not its default
+        # screen; ``switch_screen`` pops one from the screen it replaces (the prompt, when the
+        # profile turns out to have no vault; the bottom screen, on lock), so it needs one too.
+        # Private API (Textual 8): tests/tui/test_app_start.py and test_app_lock.py switch away
+        # from the bottom screen and would fail if it changed.
+        screen._push_result_callback(screen, None)
+        return screen
+
+    def on_mount(self) -> None:
+        self.title = "fieldpad"
+        if not isinstance(self.screen, UnlockScreen):  # the first run (get_default_screen)
             from .screens.first_run import CreateVaultScreen
 
             self.push_screen(CreateVaultScreen())
-        else:
-            self.push_screen(UnlockScreen())
         # open the profile (importing the store takes a while) once the prompt is painted, so
         # that the thread does not compete with the first paint for the interpreter
         self.call_after_refresh(lambda: self.set_timer(0.05, lambda: self.run_worker(
@@ -270,9 +286,16 @@ class FieldpadApp(SizeNotice, App[int]):
 
     # -- back where the user was, after unlocking --------------------------------------------------
     def _where_we_are(self) -> list[Bookmark]:
-        """The screens above the inspections, as bookmarks (ids only: see ``screens.bookmark``)."""
+        """The screens above the inspections, as bookmarks (ids only: see ``screens.bookmark``).
+        The inspections are the bottom screen, or above the first run's blank one."""
+        from .screens.inspections import InspectionsScreen
+
+        stack = self.screen_stack
+        base = next((i for i, s in enumerate(stack) if isinstance(s, InspectionsScreen)), None)
+        if base is None:
+            return []
         marks = []
-        for screen in self.screen_stack[2:]:
+        for screen in stack[base + 1:]:
             bookmark = getattr(screen, "bookmark", None)
             mark = bookmark() if callable(bookmark) else None
             if mark is not None:
@@ -309,7 +332,8 @@ class FieldpadApp(SizeNotice, App[int]):
         with self.batch_update():
             while len(self.screen_stack) > 1:
                 await self.pop_screen()
-            await self.push_screen(UnlockScreen(reason))
+            # the prompt takes the bottom screen's place, as it was the first screen at start
+            await self.switch_screen(UnlockScreen(reason))
         self.call_after_refresh(self.check_size)
         self._clipboard = ""
         if self.sync_running:
@@ -462,7 +486,7 @@ class FieldpadApp(SizeNotice, App[int]):
         if self.session is None:
             return
         self.flush_editors()
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, InspectionsScreen):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, InspectionsScreen):
             self.pop_screen()
 
     def current_inspection(self, *, team_first: bool = False) -> Inspection | None:

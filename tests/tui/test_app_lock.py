@@ -30,7 +30,7 @@ async def _open_editor_with_modal(pilot, session: Session) -> EditorScreen:
 
 
 def _only_unlock_left(app: App) -> None:
-    assert len(app.screen_stack) == 2, app.screen_stack  # the blank base and the prompt
+    assert len(app.screen_stack) == 1, app.screen_stack  # the prompt, in the bottom's place
     assert isinstance(app.screen, UnlockScreen)
     for screen in app.screen_stack:
         assert not screen.query(".note-text, TextArea, NoteList")

@@ -175,7 +175,7 @@ async def test_unlock_returns_to_the_note_being_edited(fprofile: Profile,
         back = app.screen
         assert isinstance(back, EditorScreen) and back is not editor
         assert back.note_id == note.note_id
-        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
+        assert [type(s).__name__ for s in app.screen_stack] == [
             "InspectionsScreen", "WorkspaceScreen", "EditorScreen"]
         area = back.query_one("#f-body", TextArea)
         assert app.focused is area and area.cursor_location == (1, 8)

@@ -95,6 +95,73 @@ def test_importing_the_cli_imports_no_network_no_models_and_no_screen() -> None:
         == set()
 
 
+def test_the_app_looks_for_the_database_the_store_opens() -> None:
+    """The app names the profile's database itself (not to import the store before the
+    prompt): the name must be the store's."""
+    import store
+    from tui.app import DB_NAME
+
+    assert DB_NAME == store.DB_NAME
+
+
+@pytest.mark.parametrize("opened_by", ["cli", "caller"])
+async def test_the_unlock_prompt_is_the_first_screen(fprofile: Profile, fsession: Session,
+                                                     opened_by: str) -> None:
+    """The prompt is the app's default screen, not pushed over a blank one (one screen less
+    before it shows), whether the app opens the profile itself (the CLI) or is handed it."""
+    from tui.app import FieldpadApp
+
+    fsession.lock()
+    app = FieldpadApp(fprofile.directory, idle_lock_seconds=3600) if opened_by == "cli" \
+        else make_app(fprofile)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert len(app.screen_stack) == 1, app.screen_stack
+            assert isinstance(app.screen, UnlockScreen)
+            assert app.focused is app.screen.query_one("#secret")
+    finally:
+        if opened_by == "cli" and app._profile is not None:
+            app._profile.close()
+
+
+@pytest.mark.parametrize("start", ["unlock", "first-run"])
+async def test_after_a_lock_the_prompt_is_the_only_screen_left(fprofile: Profile,
+                                                                start: str) -> None:
+    """Locking leaves a fresh prompt as the bottom and only screen, nothing of the session
+    under it: after the prompt (the inspections took its place) and after the first run (the
+    inspections over its blank screen)."""
+    from tui.screens.inspections import InspectionsScreen
+    from tui.screens.workspace import WorkspaceScreen
+
+    if start == "unlock":
+        fprofile.init(PASSPHRASE, KdfParams.floor(), author="AI")[0].lock()
+    app = make_app(fprofile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = app.screen
+        if start == "unlock":
+            session = fprofile.unlock(PASSPHRASE)
+        else:
+            session = fprofile.init(PASSPHRASE, KdfParams.floor(), author="AI")[0]
+        app.unlocked(session)
+        await pilot.pause()
+        await pilot.press("enter")  # the first inspection's notes
+        await pilot.pause()
+        assert isinstance(app.screen, WorkspaceScreen)
+        assert [type(s) for s in app.screen_stack][-2:] == [InspectionsScreen, WorkspaceScreen]
+        await app.lock()
+        await pilot.pause()
+        assert len(app.screen_stack) == 1, app.screen_stack
+        assert isinstance(app.screen, UnlockScreen) and app.screen is not first
+        assert app._bookmarks  # where the user was: ids only, to go back there
+        # and unlocking again replaces the prompt with the inspections, as at start
+        app.unlocked(fprofile.unlock(PASSPHRASE))
+        await pilot.pause()
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack] == [InspectionsScreen, WorkspaceScreen]
+
+
 async def _loaded_ahead(pilot: Any) -> None:
     """Wait until the app has loaded ``screens.tcss`` ahead (after the profile opens in a
     thread, a moment after the first paint)."""
@@ -150,7 +217,7 @@ async def test_loading_the_other_screens_styles_ahead_changes_nothing_shown(
     async with app.run_test(size=(80, 24)) as pilot:
         await _loaded_ahead(pilot)
         nodes = list(app.screen.walk_children(with_self=True))
-        assert len(nodes) > 10, nodes
+        assert len(nodes) > 8, nodes  # the screen and its widgets (the prompt has 10)
         before = [node.styles.base.css for node in nodes]
         app.stylesheet.update(app)
         await pilot.pause()

@@ -134,8 +134,83 @@ def test_the_app_and_a_command_import_only_their_own_parsers() -> None:
     command group, ``fieldpad note list`` only the note group."""
     script = ("import sys; from tui.cli._main import build_parser; build_parser(sys.argv[1:])"
               ".parse_args(sys.argv[1:]); print(' '.join(sorted(m for m in sys.modules if "
-              "m.startswith('tui.cli._') and m not in ('tui.cli._main', 'tui.cli._common'))))")
+              "m.startswith('tui.cli._') and m not in ('tui.cli._main', 'tui.cli._common', "
+              "'tui.cli._exits', 'tui.cli._start', 'tui.cli._errors'))))")
     for argv, groups in (([], ""), (["--profile", "P", "note", "list"], "tui.cli._note")):
         done = subprocess.run([sys.executable, "-c", script, *argv], cwd=ROOT,
                               capture_output=True, text=True, check=True)
         assert done.stdout.split() == groups.split(), done.stdout
+
+
+# -- a bare ``fieldpad``: the app, without the parser (tui/cli/_start.py) ---------------------
+def _as_the_parser_reads(argv: list[str]) -> tuple[str | None, bool] | str:
+    try:
+        args = build_parser(argv).parse_args(argv)
+    except SystemExit as exc:
+        return f"exit {exc.code}"
+    if args.command is not None:
+        return f"command {args.command}"
+    return args.profile, args.no_mouse
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--profile", "P"], ["--no-mouse"], ["--profile", "P", "--no-mouse"],
+    ["--no-mouse", "--profile", "some dir"], ["--profile=P"], ["--profile=-P"],
+    ["--profile", "P", "--profile", "Q"], ["--no-mouse", "--no-mouse"],
+])
+def test_the_app_is_opened_without_the_parser_as_the_parser_would(argv: list[str]) -> None:
+    from tui.cli._start import bare_app
+
+    assert bare_app(argv) == _as_the_parser_reads(argv)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--profile"], ["--profile", "-P"], ["--profile", ""], ["--profile="], ["--prof", "P"],
+    ["--no-m"], ["--", "--profile", "P"], ["-h"], ["--version"], ["--passphrase-fd", "3"],
+    ["--passphrase-file", "F"], ["note", "list"], ["--profile", "P", "sync"], ["P"], ["-x"],
+])
+def test_every_other_line_is_left_to_the_parser(argv: list[str]) -> None:
+    from tui.cli._start import bare_app
+
+    assert bare_app(argv) is None
+
+
+_WORDS = ["--profile", "--profile=P", "--profile=", "--no-mouse", "--prof", "P", "-P", "",
+          "--", "-h", "note", "list", "sync", "--passphrase-fd", "3", "-5"]
+
+
+def test_the_app_without_the_parser_never_reads_a_line_otherwise() -> None:
+    """Any line of these words: taken without the parser only as the parser takes it."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tui.cli._start import bare_app
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(_WORDS), max_size=5))
+    def check(argv: list[str]) -> None:
+        taken = bare_app(argv)
+        if taken is not None:
+            assert taken == _as_the_parser_reads(argv), argv
+
+    check()
+
+
+def test_a_bare_fieldpad_opens_the_app_without_the_parser(tmp_path: Path) -> None:
+    """Through the entry point: the app gets the profile and the keyboard-only choice, and
+    neither argparse nor the command groups' code were imported for it (start-up time)."""
+    script = ("import json, os, sys, tui.app, tui.cli\n"
+              "seen = {}\n"
+              "def run_app(directory, **kw):\n"
+              "    seen.update(directory=str(directory), no_mouse=kw['no_mouse'],\n"
+              "                umask=os.umask(0o022))\n"
+              "    return 7\n"
+              "tui.app.run_app = run_app\n"
+              "code = tui.cli.main(sys.argv[1:])\n"
+              "print(json.dumps(dict(seen, code=code, modules=sorted(\n"
+              "    m for m in sys.modules if m == 'argparse' or m.startswith('tui.cli.')))))\n")
+    done = subprocess.run([sys.executable, "-c", script, "--no-mouse", "--profile",
+                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout)
+    assert seen == {"directory": str(tmp_path), "no_mouse": True, "umask": 0o077, "code": 7,
+                    "modules": ["tui.cli._exits", "tui.cli._start"]}

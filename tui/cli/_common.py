@@ -15,15 +15,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._printable import printable
+from . import _exits
+from ._exits import (
+    EXIT_DEVICE,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
 if TYPE_CHECKING:
     from store import Note, Profile, Session
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NETWORK = 0, 1, 2, 3, 4
-#: This device may not sync (yet): revoked, removed, or waiting to be admitted or for its keys.
-EXIT_DEVICE = 5
-#: ctrl+c (the shell's 128 + SIGINT): main() says nothing half-written was kept.
-EXIT_INTERRUPTED = 130
 
 #: Every exit code and what it means: the one table that each command's --help lists from
 #: (the codes it can return, see :func:`exit_codes`) and that the README's table repeats word
@@ -186,9 +191,6 @@ def plural(n: int, word: str) -> str:
 OPEN: list[Session] = []
 #: Profiles this command opened; :func:`lock_all` closes them (checkpointing the log).
 OPENED: list[Profile] = []
-#: Set by :func:`tui.cli.run` (the console script), whose process ends right after the
-#: command: what the sessions held is left here for the process's end to free at once.
-LEFT: list[object] | None = None
 
 
 def profile_of(args: argparse.Namespace) -> Profile:
@@ -219,7 +221,7 @@ def unlock(profile: Profile, args: argparse.Namespace) -> Session:
 def lock_all() -> None:
     """Lock every session the command unlocked, then close every profile it opened."""
     while OPEN:
-        OPEN.pop().lock(leave=LEFT)
+        OPEN.pop().lock(leave=_exits.LEFT)
     while OPENED:
         profile = OPENED.pop()
         try:

@@ -10,18 +10,14 @@ them only for help or a word that is no command.
 from __future__ import annotations
 
 import argparse
-import atexit
 import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, NoReturn
 
 from .._version import __version__
 from ._common import (
-    EXIT_ERROR,
-    EXIT_OK,
     Parents,
     Parser,
     add_global_options,
@@ -30,6 +26,8 @@ from ._common import (
     lock_all,
     profile_of,
 )
+from ._errors import report
+from ._start import run_app
 
 #: Each command group's module and the commands it adds, in the order ``fieldpad --help``
 #: lists them (tests/tui/test_cli_parser.py checks the names against what each one adds).
@@ -101,6 +99,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Any command line, through the parser (the package's ``main`` opens the app without it
+    when the line plainly asks for the app)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # Everything fieldpad writes (profile, -wal and -shm files, exports) is for this user only.
     os.umask(0o077)
@@ -117,42 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nfieldpad: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - turned into words and an exit code below
-        return _report(exc)
+        return report(exc)
     finally:
         lock_all()  # seals the head cache and wipes the keys of every session it unlocked
 
 
 def _app(args: argparse.Namespace) -> int:
-    """A bare ``fieldpad``: the full-screen app (it creates a vault on first run)."""
-    from pathlib import Path
-
-    from ..app import run_app
-
-    if args.profile:
-        directory = Path(args.profile)
-    else:
-        from store import default_profile_dir  # the store's face: not needed with --profile
-
-        directory = default_profile_dir()
-    try:
-        return run_app(directory, no_mouse=args.no_mouse, sync_now=_real("real_sync"),
-                       enrol_now=_real("real_enrol"), team_now=_real("real_team"))
-    except Exception as exc:  # noqa: BLE001 - words, never a traceback with plaintext in it
-        return _report(exc)
-
-
-def _real(name: str) -> Callable[..., Any]:
-    """The real sync, enrol or team seam (``tui/_sync_adapter``), imported when first used: the
-    adapter and the seam it builds on have no part in showing the unlock prompt (start-up time,
-    DESIGN §9)."""
-
-    def seam(*args: Any, **kwargs: Any) -> Any:
-        from .. import _sync_adapter
-
-        return getattr(_sync_adapter, name)(*args, **kwargs)
-
-    seam.__name__ = name
-    return seam
+    """A bare ``fieldpad`` in a spelling ``_start`` leaves to the parser: the app."""
+    return run_app(args.profile, args.no_mouse)
 
 
 def _demo(profile: object, args: argparse.Namespace) -> int:
@@ -160,58 +132,3 @@ def _demo(profile: object, args: argparse.Namespace) -> int:
     from ..demo import run
 
     return run(main)
-
-
-def _report(exc: BaseException) -> int:
-    """Every error ends as one clear line; never a traceback that could show a secret."""
-    import sqlite3
-
-    from store import FieldpadError, damaged, is_damage
-
-    from .._printable import printable
-
-    if is_damage(exc):  # a damaged profile file: say so, and what to do
-        exc = damaged(None, str(exc))
-    if isinstance(exc, FieldpadError):  # may quote a name or a server's words: escaped
-        print(f"fieldpad: {printable(str(exc))}", file=sys.stderr)
-        return exc.exit_code
-    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
-        print("fieldpad: the disk is full: nothing was saved by this command and nothing "
-              "earlier was lost. Free some space and try again.", file=sys.stderr)
-        return EXIT_ERROR
-    if isinstance(exc, BrokenPipeError):  # `fieldpad ... | head`: the reader had enough
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return EXIT_OK
-    if isinstance(exc, OSError):
-        print(f"fieldpad: {exc.strerror or exc}"
-              + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
-        return EXIT_ERROR
-    if os.environ.get("FIELDPAD_DEBUG") == "1":
-        raise exc
-    print(f"fieldpad: internal error ({type(exc).__name__}); nothing already saved was lost. "
-          "Run with FIELDPAD_DEBUG=1 to see details, and please report it.", file=sys.stderr)
-    return EXIT_ERROR
-
-
-def run() -> NoReturn:
-    """The ``fieldpad`` console script: :func:`main`, then the process ends at once.
-
-    By the time ``main`` returns every session is locked (keys wiped, head cache sealed),
-    every profile closed and checkpointed, and no thread but daemons is left. What remains is
-    memory: freeing a large profile's notes object by object, then the interpreter's modules,
-    took longer than the command itself at 50,000 notes; the process's end hands it all back
-    at once. Output is flushed and ``atexit`` handlers run first, as at a normal exit."""
-    from . import _common
-
-    _common.LEFT = []
-    code = main()  # a usage error or --help raises SystemExit: a normal exit, nothing held
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # `fieldpad ... | head`: the reader had enough
-            pass
-    atexit._run_exitfuncs()  # what os._exit skips (logging's flush, say)
-    os._exit(code)

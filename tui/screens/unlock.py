@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Input, Label
 
@@ -40,19 +41,37 @@ class _TitleLine(Widget):
                                 (self.right, self.get_visual_style("unlock--muted")), " ")
 
 
-class _ProfileLine(Widget):
-    """The profile's row of the form ("Profile" as a muted form label, then the name) in one
-    widget rather than a row of two labels (start-up time)."""
+class _Heading(Widget):
+    """The box's first three lines in one widget rather than two (every widget the prompt
+    mounts costs start-up time): the app's name, centred in bold, a blank line, then the
+    profile's row ("Profile" as a muted form label, then the name). Where the box is too
+    narrow for the name, it wraps as a label would (``_name_lines``)."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"unlock--muted"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"unlock--app-name", "unlock--muted"}
+    NAME = "fieldpad · field notes"
 
-    def __init__(self, name: str, *, id: str | None = None) -> None:
+    def __init__(self, profile: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.profile = name
+        self.profile = profile
+
+    def _name_lines(self, width: int) -> list[Content]:
+        return Content(self.NAME).wrap(max(1, width))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._name_lines(width)) + 2
 
     def render(self) -> Content:
-        return Content.assemble(("Profile".ljust(_LABEL_WIDTH),
-                                 self.get_visual_style("unlock--muted")), self.profile)
+        width = self.size.width
+        style = self.get_visual_style("unlock--app-name")
+        # centred as a block (a wrapped name's lines start in one column), the padding styled
+        # too: as ``content-align: center`` places a label's lines
+        names = self._name_lines(width)
+        left = " " * max(0, (width - max(line.cell_length for line in names)) // 2)
+        lines = [Content.assemble(left, line, " " * max(0, width - len(left) - line.cell_length))
+                 .stylize(style) for line in names]
+        profile = Content.assemble(("Profile".ljust(_LABEL_WIDTH),
+                                    self.get_visual_style("unlock--muted")), self.profile)
+        return Content("\n").join([*lines, Content(""), profile])
 
 
 class _KeyLine(Widget):
@@ -109,11 +128,10 @@ class UnlockScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         # few widgets, one line each where they can be (start-up time, DESIGN §9): the screen
-        # centres the box (no Center), the profile's row is one label
+        # centres the box (no Center), the name and the profile's row are one widget
         yield _TitleLine("fieldpad", "locked", id="unlock-title")
         with Vertical(id="unlock-box", classes="dialog"):
-            yield Label("fieldpad · field notes", id="app-name")
-            yield _ProfileLine(self._profile_label(), id="profile-name")
+            yield _Heading(self._profile_label(), id="unlock-heading")
             # marked as the focused row from the start (the input takes the focus on mount),
             # rather than restyled a moment later (start-up time)
             with Horizontal(classes="form-row -focus-row"):
