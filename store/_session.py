@@ -123,7 +123,7 @@ class Session:
         paused = gc.isenabled()
         gc.disable()
         try:
-            self._load_heads(checked.rows() if checked is not None else None)
+            self._load_heads(checked)
         finally:
             if paused:
                 # and not afterwards either: made while the collector was off, they all sat
@@ -135,7 +135,7 @@ class Session:
                 self._froze = True
                 gc.enable()
 
-    def _load_heads(self, checked: list[HeadRow] | None) -> None:
+    def _load_heads(self, check: HeadCheck | None) -> None:
         for r in self.db.query("SELECT id, inspection_id, role FROM collections"):
             self._collections[r["id"]] = (r["inspection_id"], r["role"])
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
@@ -148,6 +148,9 @@ class Session:
         name_of, notes = self._name_of, self.notes
         payloads, collections, nowhere = self._payloads, self._collections, (b"", "")
         built = _headcache.notes_of(cached)  # every cached note, made in one go
+        # the helper has been checking the heads meanwhile, on a core of its own: its rows,
+        # or (it could not stand for this profile) the session's own check
+        checked = check.rows() if check is not None else None
         unnamed: list[Note] = []  # notes whose first signer the cache does not name
         uncached: list[HeadRow] = []
         # the hot loop of a large unlock, once per note: a note the cache holds is given its

@@ -7,7 +7,6 @@ sees a key or plaintext.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import sqlite_utils
 
 from store.crypto import ZERO_HASH, envelope_hash, parse_header
 
+from ._headscan import WIDE_CACHE_KIB, WIDE_MMAP_BYTES, HeadRow, checked
 from .errors import StoreError
 
 
@@ -33,11 +33,6 @@ class StoredRecord:
     in_flight: bool = False
 
 
-#: A head as ``Streams.head_rows_checked`` yields it: (collection_id, device_id, seq, hash,
-#: note_id, pushed (0, 1 or 2 as stored), draft, the head's note id, intact).
-HeadRow = tuple[bytes, bytes, int, bytes, "str | None", int, int, str, bool]
-
-
 def ref_of(row: HeadRow) -> StoredRecord:
     """A head row's record, without its envelope (empty bytes)."""
     c, d, s, h, n, p, dr, _, _ = row
@@ -53,15 +48,6 @@ HEAD_REFS = (
     "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.note_id, r.pushed, r.draft, "
     "h.note_id FROM heads h JOIN records r INDEXED BY records_ref "
     "ON r.collection_id = h.collection_id AND r.device_id = h.device_id AND r.seq = h.seq")
-
-
-#: While unlock reads every head's envelope (one lookup per note, in note order, so all
-#: over the file): the file mapped into memory rather than read a page at a time by a system
-#: call each, and a page cache that holds the records index. Half the CPU and under half the
-#: time at 50,000 notes. Only for that read: with the file mapped, an I/O error on a bad disk
-#: would end the process (SIGBUS) rather than raise, so it is not kept on for every query.
-WIDE_MMAP_BYTES = 256 * 1024 * 1024
-WIDE_CACHE_KIB = 32 * 1024
 
 
 @contextmanager
@@ -147,16 +133,8 @@ class Streams:
         that hash) never stands in for an envelope damaged since (issue 11). Rows, not
         ``StoredRecord``s: at 50,000 notes the objects were a sixth of the unlock. Read it to
         the end (the wide read's settings are put back when it ends)."""
-        sha256 = hashlib.sha256  # envelope_hash, without a call per head
         with _reading_widely(self.db):
-            # row by row: each envelope is hashed and let go, never all of them (65 MB at
-            # 50,000 notes) held at once
-            for c, d, s, h, e, n, p, dr, head in self.db.conn.execute(
-                    "SELECT r.collection_id, r.device_id, r.seq, r.hash, r.envelope, "
-                    "r.note_id, r.pushed, r.draft, h.note_id FROM heads h JOIN records r "
-                    "ON r.collection_id = h.collection_id AND r.device_id = h.device_id "
-                    "AND r.seq = h.seq"):
-                yield c, d, s, h, n, p, dr, head, sha256(e).digest() == h
+            yield from checked(self.db.conn)
 
     def head_records(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record, with its note id: what unlock decrypts."""

@@ -1,15 +1,17 @@
-"""The damaged-head check runs in a thread while the passphrase is stretched (issue 16): what
-it read stands for the profile only if nothing else wrote to it in between, and a damaged
-head is caught whichever way it is checked."""
+"""The damaged-head check runs in a helper process while the passphrase is stretched (issue
+16): what it read stands for the profile only if nothing else wrote to it in between, a helper
+that cannot run or fails leaves the check to the session, and a damaged head is caught
+whichever way it is checked."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
-import threading
+import subprocess
 
 import pytest
 
-from store import Profile, Session, WrongPassphrase
+from store import Profile, Session, WrongPassphrase, _headcheck
 from store._headcheck import HeadCheck
 from store._streams import Streams
 from store._vault import unlock_vault
@@ -25,7 +27,7 @@ def _two_notes(session: Session) -> tuple[str, str]:
     return good.note_id, bad.note_id
 
 
-def test_the_thread_reads_what_the_sessions_own_check_reads(profile: Profile,
+def test_the_helper_reads_what_the_sessions_own_check_reads(profile: Profile,
                                                              session: Session) -> None:
     good, bad = _two_notes(session)
     flip(profile, bad, -100)
@@ -36,22 +38,43 @@ def test_the_thread_reads_what_the_sessions_own_check_reads(profile: Profile,
     assert intact[good] is True and intact[bad] is False
 
 
-def test_unlock_takes_the_threads_rows_and_still_names_the_damage(
-        profile: Profile, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    good, bad = _two_notes(session)
-    flip(profile, bad, -100)
-    threads: set[str] = set()
+def _watch_own_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the session's own checks (in this process; the helper's are not seen)."""
+    calls: list[int] = []
     real = Streams.head_rows_checked
 
     def watched(self: Streams):  # type: ignore[no-untyped-def]
-        threads.add(threading.current_thread().name)
+        calls.append(1)
         return real(self)
 
     monkeypatch.setattr(Streams, "head_rows_checked", watched)
+    return calls
+
+
+def test_unlock_takes_the_helpers_rows_and_still_names_the_damage(
+        profile: Profile, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    good, bad = _two_notes(session)
+    flip(profile, bad, -100)
+    own = _watch_own_checks(monkeypatch)
     again = profile.unlock(PASSPHRASE)
-    assert threads == {"fieldpad-head-check"}  # checked in the thread, not again after
+    assert own == []  # checked by the helper, not again after
     assert good in again.notes and bad not in again.notes
     assert bad in again.damaged_notes
+    again.lock()
+
+
+@pytest.mark.parametrize("python", ["/nonexistent/python3", "/bin/false", ""])
+def test_a_helper_that_cannot_run_or_fails_leaves_the_check_to_the_session(
+        profile: Profile, session: Session, monkeypatch: pytest.MonkeyPatch,
+        python: str) -> None:
+    good, bad = _two_notes(session)
+    flip(profile, bad, -100)
+    monkeypatch.setattr(_headcheck, "PYTHON", python)
+    assert HeadCheck(profile.db, profile.path).rows() is None
+    own = _watch_own_checks(monkeypatch)
+    again = profile.unlock(PASSPHRASE)
+    assert own == [1]
+    assert good in again.notes and bad not in again.notes and bad in again.damaged_notes
     again.lock()
 
 
@@ -81,16 +104,16 @@ def test_a_write_by_another_connection_meanwhile_makes_the_session_check_again(
 def test_a_wrong_passphrase_stops_the_check(profile: Profile, session: Session,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     _two_notes(session)
-    made: list[HeadCheck] = []
+    helpers: list[subprocess.Popen[bytes] | None] = []
     real = HeadCheck.__init__
 
     def init(self: HeadCheck, *args: object) -> None:
         real(self, *args)  # type: ignore[arg-type]
-        made.append(self)
+        helpers.append(self._proc)
 
     monkeypatch.setattr(HeadCheck, "__init__", init)
     with pytest.raises(WrongPassphrase):
         profile.unlock("not the passphrase at all")
-    assert len(made) == 1 and made[0]._cancel.is_set()
-    made[0]._thread.join(5)
-    assert not made[0]._thread.is_alive()
+    assert len(helpers) == 1 and helpers[0] is not None
+    # stopped (or done already: a small profile is checked before the KDF ends) and reaped
+    assert helpers[0].returncode in (0, -signal.SIGKILL)
