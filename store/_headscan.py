@@ -48,12 +48,20 @@ def checked(conn: sqlite3.Connection) -> Iterator[HeadRow]:
                sha256(e).digest() == h)
 
 
+def widen(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Set ``conn`` for the read of every head (``WIDE_*``); the settings it had, to put back."""
+    mmap, cache = (int(conn.execute(f"PRAGMA {p}").fetchone()[0])
+                   for p in ("mmap_size", "cache_size"))
+    conn.execute(f"PRAGMA mmap_size={WIDE_MMAP_BYTES}")
+    conn.execute(f"PRAGMA cache_size=-{WIDE_CACHE_KIB}")
+    return mmap, cache
+
+
 def _main(uri: str) -> None:
     """The helper: the rows of the profile at ``uri`` (read-only), marshalled on stdout."""
     conn = sqlite3.connect(uri, uri=True)
     try:
-        conn.execute(f"PRAGMA mmap_size={WIDE_MMAP_BYTES}")
-        conn.execute(f"PRAGMA cache_size=-{WIDE_CACHE_KIB}")
+        widen(conn)
         rows = list(checked(conn))
     finally:
         conn.close()

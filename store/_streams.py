@@ -15,7 +15,7 @@ import sqlite_utils
 
 from store.crypto import ZERO_HASH, envelope_hash, parse_header
 
-from ._headscan import WIDE_CACHE_KIB, WIDE_MMAP_BYTES, HeadRow, checked
+from ._headscan import HeadRow, checked, widen
 from .errors import StoreError
 
 
@@ -53,15 +53,12 @@ HEAD_REFS = (
 @contextmanager
 def _reading_widely(db: sqlite_utils.Database) -> Iterator[None]:
     conn = db.conn
-    mmap, cache = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("mmap_size",
-                                                                        "cache_size"))
-    conn.execute(f"PRAGMA mmap_size={WIDE_MMAP_BYTES}")
-    conn.execute(f"PRAGMA cache_size=-{WIDE_CACHE_KIB}")
+    mmap, cache = widen(conn)
     try:
         yield
     finally:
-        conn.execute(f"PRAGMA mmap_size={int(mmap)}")
-        conn.execute(f"PRAGMA cache_size={int(cache)}")
+        conn.execute(f"PRAGMA mmap_size={mmap}")
+        conn.execute(f"PRAGMA cache_size={cache}")
 
 
 def _row(r: tuple) -> StoredRecord:
