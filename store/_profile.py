@@ -32,6 +32,7 @@ class Profile:
         self.path = self.directory / DB_NAME
         self._now_ms = now_ms
         self.db: sqlite_utils.Database = connect(self.path)
+        self._closed = False
         if on_upgrade is not None and (upgrade := pending_upgrade(self.db)) is not None:
             on_upgrade(upgrade)
         migrate(self.db)
@@ -113,6 +114,10 @@ class Profile:
             raise StoreError(f"could not checkpoint the profile database: {exc}") from None
 
     def close(self) -> None:
+        """Fold the WAL in and close the file; closing a closed profile does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             self.checkpoint()
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -130,3 +131,12 @@ def test_secrets_are_redacted_and_wiped(session) -> None:
     assert ldk.wiped and session.locked
     with pytest.raises(ValueError):
         ldk.reveal()
+
+
+def test_closing_a_closed_profile_does_nothing(profile_dir) -> None:
+    # `fieldpad init` closes its profile, and the command closes every profile it opened after
+    p = Profile(profile_dir)
+    p.close()
+    p.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        p.db.execute("SELECT 1")

@@ -222,12 +222,13 @@ def lock_all() -> None:
     """Lock every session the command unlocked, then close every profile it opened."""
     while OPEN:
         OPEN.pop().lock(leave=_exits.LEFT)
+    from store import StoreError
+
     while OPENED:
-        profile = OPENED.pop()
         try:
-            profile.close()
-        except Exception:  # noqa: BLE001 - closed by the command already, or the checkpoint
-            pass  # failed: the log stays beside the file and is read back at the next open
+            OPENED.pop().close()  # a no-op for one the command closed itself
+        except StoreError:  # the checkpoint failed: the log stays and is read at the next open
+            pass
 
 
 # -- arguments that carry values --------------------------------------------------------------
