@@ -85,7 +85,7 @@ class Profile:
         except BaseException:
             check.cancel()
             raise
-        return Session(self.db, keys, self.device_id, self._now_ms, checked=check)
+        return Session(self.db, keys, self.device_id, self._now_ms, check=check)
 
     def unlock_recovery(self, words: str) -> Session:
         return Session(self.db, unlock_with_recovery(self.db, words), self.device_id,

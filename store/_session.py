@@ -77,8 +77,8 @@ class Session:
 
     def __init__(self, db: sqlite_utils.Database, keys: VaultKeys, device_id: bytes,
                  now_ms: Callable[[], int] | None = None, *,
-                 checked: HeadCheck | None = None) -> None:
-        """``checked``: the damaged-head check begun before the KDF (``Profile.unlock``);
+                 check: HeadCheck | None = None) -> None:
+        """``check``: the damaged-head check begun before the KDF (``Profile.unlock``);
         without it (or when it cannot be used) unlock checks the heads itself."""
         self.db = db
         self.keys: VaultKeys | None = keys
@@ -110,20 +110,20 @@ class Session:
         #: next save by any device that can open it (never narrowed: see ``_sealed``).
         self.seal_recipients: Callable[[Inspection], list[tuple[bytes, bytes]]] = \
             self._lead_devices
-        self._load(checked)
+        self._load(check)
 
     def __repr__(self) -> str:
         return f"Session(device={self.device_id.hex()[:8]}, notes={len(self.notes)})"
 
     # -- unlock ------------------------------------------------------------------------------
-    def _load(self, checked: HeadCheck | None) -> None:
+    def _load(self, check: HeadCheck | None) -> None:
         # tens of thousands of notes, payloads and tuples are made here and none of them
         # forms a cycle: the cyclic collector, run every few hundred allocations, walked
         # them all again and again (a third of the load's CPU at 50,000 notes)
         paused = gc.isenabled()
         gc.disable()
         try:
-            self._load_heads(checked)
+            self._load_heads(check)
         finally:
             if paused:
                 # and not afterwards either: made while the collector was off, they all sat

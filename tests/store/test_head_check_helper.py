@@ -96,7 +96,7 @@ def test_a_write_by_another_connection_meanwhile_makes_the_session_check_again(
     other.close()
     assert check.rows() is None
     fresh = Session(profile.db, unlock_vault(profile.db, PASSPHRASE), profile.device_id,
-                    checked=check)
+                    check=check)
     assert good in fresh.notes and bad not in fresh.notes and bad in fresh.damaged_notes
     fresh.lock()
 
