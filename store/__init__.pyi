@@ -37,6 +37,7 @@ from ._hlc import (
 from ._keyring import (
     Keyring,
 )
+from ._listing import Listing
 from ._locations import (
     DB_NAME,
     default_profile_dir,
@@ -205,6 +206,7 @@ __all__ = [
     "Expect",
     "Header",
     "KdfParams",
+    "Listing",
     "open_envelope",
     "parse_header",
     "seal",

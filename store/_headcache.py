@@ -3,15 +3,16 @@
 Opening 10,000 envelopes one by one costs about a second; one sealed blob of the same payloads
 opens in a fraction of that, its notes stored column by column (``COLUMNS``). It holds what
 the list, the workspace and the counts show (titles, kinds, fields, tags, passages, dates) and
-no note's body: the bodies are most of the bytes, and
-a body is decrypted from its envelope when the note is opened, searched or exported
-(``Session.load_bodies``). The cache is keyed by each head record's hash, so an entry is used
-only for exactly the envelope it was read from or sealed as; anything else is opened from its
-envelope as usual. Unlock checks each stored head envelope against its stored hash first
-(``Streams.head_refs_checked``): a head damaged on disk is never served from the cache; its
-note is named as damaged instead (issue 11). The cache is sealed under the local data key
-like every other local secret: it adds no plaintext to the disk, and a damaged or foreign
-cache is simply ignored.
+no note's body: the bodies are most of the bytes, and a body is decrypted from its envelope
+when the note is opened, searched or exported (``Session.load_bodies``). The cache is keyed by
+each head record's hash, so an entry is used only for exactly the envelope it was read from or
+sealed as; anything else is opened from its envelope as usual. Unlock checks each stored head
+envelope against its stored hash first (``Streams.head_rows_checked``, or the helper of
+``_headcheck``): a head damaged on disk is never served from the cache; its note is named as
+damaged instead (issue 11). The cache is sealed under the local data key like every other
+local secret: it adds no plaintext to the disk, and a damaged or foreign cache is simply
+ignored. Its rows are written newest change first, so that a cold list reads its columns in
+order (``_listing``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, islice
+from operator import gt
 from typing import Any
 
 import sqlite_utils
@@ -42,8 +44,8 @@ DAMAGED_HEAD = "its stored record is damaged on this device (it no longer matche
 #: What a note's entry holds, in this order: one JSON array per field rather than an object per
 #: note. Half the bytes to inflate and parse (the key names were most of them), and a note is
 #: made from its row without a lookup per field: 50,000 notes open in a third of the time.
-COLUMNS = ("note_id", "rev", "parents", "hlc", "kind", "template", "title", "fields", "tags",
-           "passages", "state", "author", "kept")
+COLUMNS: tuple[str, ...] = ("note_id", "rev", "parents", "hlc", "kind", "template", "title",
+                             "fields", "tags", "passages", "state", "author", "kept")
 
 #: A note's entry as the session keeps it: its values in ``COLUMNS`` order.
 Row = tuple[Any, ...]
@@ -51,23 +53,40 @@ Row = tuple[Any, ...]
 
 @dataclass(frozen=True, slots=True)
 class Cached:
-    """A read cache: note rows and other payloads (an inspection's metadata, say) by record
-    hash, and each note's first signer."""
+    """A read cache: note rows column by column (``COLUMNS``) with their record hashes, other
+    payloads (an inspection's metadata, say) by record hash, and each note's first signer."""
 
-    rows: dict[str, Row] = field(default_factory=dict)
     payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     firsts: dict[str, bytes] = field(default_factory=dict)
-    #: the rows as read: their hashes, and their values column by column (``COLUMNS``)
     hashes: list[str] = field(default_factory=list)
-    columns: list[list[Any]] = field(default_factory=list)
+    columns: list[list[Any]] = field(default_factory=lambda: [[] for _ in COLUMNS])
+    #: the rows (by index) not as this version writes them: their notes are opened from
+    #: their envelopes instead, and the cache is written again
+    malformed: frozenset[int] = frozenset()
     #: as this version writes it: otherwise the next lock writes it again
     current: bool = True
+    #: the rows are in order of their notes' last change, newest first, no two alike (as
+    #: ``store`` writes them): the list's order
+    newest_first: bool = False
 
     def __len__(self) -> int:
-        return len(self.rows) + len(self.payloads)
+        return len(self.hashes) + len(self.payloads)
 
     def keys(self) -> set[str]:
-        return set(self.rows) | set(self.payloads)
+        return set(self.hashes) | set(self.payloads)
+
+    def index(self) -> dict[str, int]:
+        """Each well-formed row's index by its record hash."""
+        index = dict(zip(self.hashes, range(len(self.hashes)), strict=True))
+        for i in self.malformed:
+            index.pop(self.hashes[i], None)
+        return index
+
+    def rows(self) -> dict[str, Row]:
+        """The well-formed rows by record hash."""
+        index = self.index()
+        rows = zip(*self.columns, strict=True)
+        return {h: row for h, row in zip(self.hashes, rows, strict=True) if h in index}
 
 
 def row_of(payload: dict[str, Any]) -> Row | None:
@@ -94,40 +113,6 @@ def note_of(row: Row, inspection_id: bytes, collection_id: bytes, pushed: bool) 
                 dict(kept) if kept else {}, pushed, body_loaded=False)
 
 
-def notes_of(cached: Cached) -> dict[str, Note]:
-    """Every row's note by record hash, as ``note_of`` makes it with no inspection, collection
-    or pushed state (the head record gives those). Column by column: one ``map`` builds them
-    all without a call per note in Python (at 50,000 notes, a third of the time); if any row
-    is not as this version wrote it, row by row instead, leaving out the rows that fail."""
-    if not cached.hashes:
-        return {}
-    (ids, revs, parents, hlcs, kinds, templates, titles, fields, tags, passages, states,
-     authors, kept) = cached.columns
-    no, empty = repeat(b""), repeat("")
-    try:
-        return dict(zip(cached.hashes, map(
-            Note, ids, no, no, revs, map(tuple, parents), hlcs, kinds, templates, titles,
-            empty, map(dict, fields), map(tuple, tags), map(_passages, passages), states,
-            authors, map(_kept, kept), repeat(False), no, no, empty, repeat(False)),
-            strict=True))
-    except (TypeError, ValueError):
-        built: dict[str, Note] = {}
-        for h, row in cached.rows.items():
-            try:
-                built[h] = note_of(row, b"", b"", False)
-            except (TypeError, ValueError):
-                pass
-        return built
-
-
-def _passages(passages: list[list[Any]]) -> tuple[PassageTag, ...]:
-    return tuple(PassageTag(*p) for p in passages) if passages else ()
-
-
-def _kept(kept: Any) -> dict[str, list[Any]]:
-    return dict(kept) if kept else {}
-
-
 def payload_of(entry: Row | dict[str, Any]) -> dict[str, Any]:
     """An entry as a payload (without a body): a row made back into one."""
     if isinstance(entry, dict):
@@ -140,7 +125,7 @@ def load(db: sqlite_utils.Database, keys: VaultKeys) -> dict[str, dict[str, Any]
     """The cached head payloads (without bodies) by record hash; empty when there is no
     usable cache."""
     cached = read(db, keys)
-    return {**{h: payload_of(r) for h, r in cached.rows.items()}, **cached.payloads}
+    return {**{h: payload_of(r) for h, r in cached.rows().items()}, **cached.payloads}
 
 
 def read(db: sqlite_utils.Database, keys: VaultKeys) -> Cached:
@@ -160,8 +145,6 @@ def read(db: sqlite_utils.Database, keys: VaultKeys) -> Cached:
                 and isinstance(columns, list) and len(columns) == len(COLUMNS)
                 and all(isinstance(c, list) and len(c) == len(hashes) for c in columns)):
             return Cached()
-        # lengths checked above: a row too short or long is a ValueError here, cache ignored
-        notes = dict(zip(hashes, zip(*columns, strict=True), strict=True)) if hashes else {}
         if version == 4:
             firsts = {n: bytes.fromhex(d) for n, d in data["firsts"].items()}
         else:
@@ -170,10 +153,36 @@ def read(db: sqlite_utils.Database, keys: VaultKeys) -> Cached:
             devices = [bytes.fromhex(d) for d in data["devices"]]
             firsts = {n: devices[i] for n, i in zip(columns[0], data["first"], strict=True)
                       if i >= 0}
-        return Cached(notes, others, firsts, hashes, columns, current=version == VERSION)
+        hlcs = columns[COLUMNS.index("hlc")]
+        return Cached(others, firsts, hashes, columns, malformed(columns),
+                      current=version == VERSION,
+                      newest_first=all(map(gt, hlcs, islice(hlcs, 1, None))))
     except (VaultError, ValueError, TypeError, AttributeError, KeyError, IndexError,
             zlib.error):
         return Cached()
+
+
+#: The columns a note is made from with a call that fails on a value of another type (a
+#: ``tuple``, a ``dict``, a ``PassageTag`` each), and that type as ``store`` writes it.
+_BUILT = {"parents": list, "fields": dict, "tags": list, "passages": list, "kept": dict}
+
+
+def malformed(columns: list[list[Any]]) -> frozenset[int]:
+    """The rows a note cannot be made from: not as this version writes them. The notes are
+    made from the columns later, in one go (and the list read straight from them), so such a
+    row must be known now: its note is opened from its envelope instead. Each column is
+    checked in one C-level pass, and only a column that fails is searched for the rows."""
+    bad: set[int] = set()
+    for name, want in _BUILT.items():
+        values = columns[COLUMNS.index(name)]
+        if set(map(type, values)) - {want}:
+            bad.update(i for i, v in enumerate(values) if type(v) is not want)
+    passages = columns[COLUMNS.index("passages")]
+    for i in compress(range(len(passages)), passages):  # the few notes with tagged passages
+        if type(passages[i]) is list and not all(type(p) is list and len(p) == 4
+                                                 for p in passages[i]):
+            bad.add(i)
+    return frozenset(bad)
 
 
 def store(db: sqlite_utils.Database, keys: VaultKeys,
@@ -191,6 +200,9 @@ def store(db: sqlite_utils.Database, keys: VaultKeys,
             rows.append(row)
         elif isinstance(entry, dict):
             others[h] = {k: v for k, v in entry.items() if k != "body"}
+    # newest change first: the order the list shows them in (``Cached.newest_first``)
+    newest = sorted(range(len(rows)), key=lambda i: rows[i][3], reverse=True)
+    hashes, rows = [hashes[i] for i in newest], [rows[i] for i in newest]
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in COLUMNS]
     devices: dict[bytes, int] = {}
     first = [devices.setdefault(firsts[n], len(devices)) if n in firsts else -1

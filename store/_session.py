@@ -34,7 +34,7 @@ from store.inspection import (
 from store.inspection import sealed_names as _sealed_names
 from store.team import Roster, RosterBook
 
-from . import _headcache, _settings
+from . import _headcache, _listing, _settings
 from ._head_merge import merge_pair as _merge_pair
 from ._head_merge import replace_note as _replace
 from ._head_merge import same_content as _same_content
@@ -87,7 +87,9 @@ class Session:
         self.keyring = Keyring(db, keys)
         self.rosters = RosterBook(db, keys)
         self.clock = Clock(device_id.hex()[:8], now_ms)
-        self.notes: dict[str, Note] = {}
+        self._notes: dict[str, Note] = {}
+        #: the notes the unlock placed from the list cache and has not made yet (``notes``)
+        self._placed: _listing.Placed | None = None
         self.inspections: dict[bytes, Inspection] = {}
         self.damaged: list[Damage] = []
         #: notes whose head record is damaged on this device: not shown, named on opening
@@ -95,9 +97,7 @@ class Session:
         # built by the first search, or in the background once the app shows a workspace
         self.search_index = SearchIndex(self._search_docs)
         self._collections: dict[bytes, tuple[bytes, str]] = {}
-        # payloads of head records by record hash, as opened or sealed: the head cache's source
-        # (a note's row, as the cache holds it, where it came from the cache)
-        self._payloads: dict[str, dict[str, Any] | _headcache.Row] = {}
+        self._payload_store: dict[str, dict[str, Any] | _headcache.Row] = {}
         self._cached_keys: set[str] = set()
         self._written_at = -1
         self._froze = False  # whether unlock froze the collector's view (see ``_load``)
@@ -113,7 +113,8 @@ class Session:
         self._load(check)
 
     def __repr__(self) -> str:
-        return f"Session(device={self.device_id.hex()[:8]}, notes={len(self.notes)})"
+        count = len(self._notes) + (len(self._placed) if self._placed else 0)
+        return f"Session(device={self.device_id.hex()[:8]}, notes={count})"
 
     # -- unlock ------------------------------------------------------------------------------
     def _load(self, check: HeadCheck | None) -> None:
@@ -139,22 +140,19 @@ class Session:
         for r in self.db.query("SELECT id, inspection_id, role FROM collections"):
             self._collections[r["id"]] = (r["inspection_id"], r["role"])
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
-        multi: set[str] = set()
         cached = _headcache.read(self.db, self.keys)
-        rows, firsts = cached.rows, cached.firsts
-        # one name per signer for the whole unlock: naming is a roster lookup (and for this
-        # device a settings read), the same for every note a device signed
-        authors: dict[tuple[bytes, bytes], str] = {}
-        name_of, notes = self._name_of, self.notes
-        payloads, collections, nowhere = self._payloads, self._collections, (b"", "")
-        built = _headcache.notes_of(cached)  # every cached note, made in one go
+        index = cached.index()
         # the helper has been checking the heads meanwhile, on a core of its own: its rows,
         # or (it could not stand for this profile) the session's own check
         checked = check.rows() if check is not None else None
-        unnamed: list[Note] = []  # notes whose first signer the cache does not name
         uncached: list[HeadRow] = []
-        # the hot loop of a large unlock, once per note: a note the cache holds is given its
-        # head record's collection and signer, named and placed here, without a call per step
+        at: list[int] = []
+        keys: list[str] = []
+        collections: list[bytes] = []
+        signers: list[bytes] = []
+        pushed: list[bool] = []
+        # the hot loop of a large unlock, once per note: a note the cache holds is placed as
+        # its row in the cache and its head record's collection and signer, nothing more
         for row in checked if checked is not None else self.streams.head_rows_checked():
             c, d, _, h, _, p, _, note_id, intact = row
             if not intact:  # never shown, from the cache or otherwise: named instead
@@ -164,30 +162,29 @@ class Session:
                 self.damaged.append(damage)
                 self.damaged_notes[note_id] = damage
                 continue
-            key = h.hex()
-            note = built.get(key)
-            if note is None:  # not in the cache, or not as this version wrote it
+            i = index.get(h.hex())
+            if i is None:  # not in the cache, or not as this version wrote it
                 uncached.append(row)
                 continue
-            payloads[key] = rows[key]
-            note.inspection_id = collections.get(c, nowhere)[0]
-            note.collection_id = c
-            note.pushed = p == 1
-            # the author is whoever signed the record (the header's device), never the row's
-            note.signer = d
-            note.author = name = authors.get((c, d)) or name_of(c, d, authors)
-            first = firsts.get(note_id)
-            if first is None:
-                unnamed.append(note)
-            else:
-                note.first_signer = first
-                note.first_author = name if first == d else name_of(c, first, authors)
-            shown = notes.get(note_id)
-            if shown is not None:
-                multi.add(note_id)
-                if note.hlc < shown.hlc:  # the newest head stays on show until merged
-                    continue
-            notes[note_id] = note
+            at.append(i)
+            keys.append(note_id)
+            collections.append(c)
+            signers.append(d)
+            pushed.append(p == 1)
+        # one name per signer for the whole unlock: naming is a roster lookup (and for this
+        # device a settings read), the same for every note a device signed
+        names: dict[tuple[bytes, bytes], str] = {}
+        pairs = list(zip(collections, signers, strict=True))
+        for pair in set(pairs):
+            self._name_of(*pair, names)
+        places = {c: self._collections.get(c, (b"", ""))[0] for c in set(collections)}
+        self._placed = _listing.Placed(
+            cached, at, keys, collections, list(map(places.__getitem__, collections)), signers,
+            list(map(names.__getitem__, pairs)), pushed, names)
+        multi: set[str] = set()
+        if len(set(keys)) < len(keys):  # two heads of a note: merged below, as notes
+            self._materialise(multi)
+        unnamed: list[Note] = []  # notes whose first signer the cache does not name
         for row in uncached:
             ref, note_id = ref_of(row), row[7]
             key = ref.hash.hex()
@@ -197,7 +194,7 @@ class Session:
                 payload = self.open_record(rec) if rec else None
                 if payload is None:
                     continue
-            payloads[key] = payload
+            self._payload_store[key] = payload
             if note_id.startswith(META_PREFIX):
                 if self._collections.get(ref.collection_id, (b"", ""))[1] == "team" \
                         and self.rosters.get(ref.collection_id) is not None:
@@ -208,26 +205,89 @@ class Session:
                 self.inspections[ins.inspection_id] = ins
                 continue
             try:
-                note = self.note_from(ref, payload, authors)
+                note = self.note_from(ref, payload, names)
             except (KeyError, TypeError, ValueError) as exc:
                 self.damaged.append(Damage(ref.collection_id, ref.device_id, ref.seq,
                                            f"its payload is not a valid note ({exc})"))
                 continue
+            self._materialise(multi)  # a note among the placed ones: every note is made
             unnamed.append(note)
-            self._place(note, ref, note_id, authors, multi)
+            self._place(note, ref, note_id, names, multi)
         if unnamed:
-            self.set_first_authors(unnamed, firsts, authors)
+            self.set_first_authors(unnamed, cached.firsts, names)
         # every entry used, and as this version writes it: else the lock writes it again
-        self._cached_keys = cached.keys() \
-            if cached.current and len(cached) == len(self._payloads) else set()
+        used = len(self._payload_store) + (len(self._placed) if self._placed else 0)
+        self._cached_keys = cached.keys() if cached.current and len(cached) == used else set()
         for note_id in sorted(multi):
             self.merge_heads(note_id)
         # what the caches hold is what this connection has written so far: ``lock`` rewrites
         # them only when something was written since (a save, a pull, a merge above)
         self._written_at = self.db.conn.total_changes
-        latest = max((n.hlc for n in self.notes.values()), default=None)
+        hlcs = [n.hlc for n in self._notes.values()]
+        if self._placed is not None:
+            hlcs.append(self._placed.latest() or "")
+        latest = max(hlcs, default="")
         if latest:
             self.clock.observe(Hlc.parse(latest))
+
+    def _materialise(self, multi: set[str] | None = None) -> None:
+        """Make the notes the unlock placed from the cache (``_placed``), in one pass, and
+        put them on show as an unlock always did: the newest of two heads of a note stays on
+        show until they are merged (``multi`` collects such notes). What ``notes`` calls the
+        first time it is read; the list reads the cache's columns without it."""
+        placed, self._placed = self._placed, None
+        if placed is None:
+            return
+        paused = gc.isenabled()
+        gc.disable()  # tens of thousands of notes, none in a cycle: see ``_load``
+        try:
+            notes, unnamed = placed.notes(lambda c, d: self._name_of(c, d, placed.names))
+            self._payload_store.update(placed.payloads())
+            if multi is None and not self._notes:
+                self._notes = dict(zip(placed.keys, notes, strict=True))
+            else:
+                shown = self._notes
+                for note_id, note in zip(placed.keys, notes, strict=True):
+                    if note_id in shown:
+                        if multi is not None:
+                            multi.add(note_id)
+                        if note.hlc < shown[note_id].hlc:
+                            continue
+                    shown[note_id] = note
+            if unnamed:
+                self.set_first_authors(unnamed, placed.cached.firsts, placed.names)
+        finally:
+            if paused:
+                gc.freeze()
+                self._froze = True
+                gc.enable()
+
+    @property
+    def notes(self) -> dict[str, Note]:
+        """The notes on show by id (those the unlock placed from the cache are made the first
+        time this is read)."""
+        if self._placed is not None:
+            self._materialise()
+        return self._notes
+
+    @property
+    def _payloads(self) -> dict[str, dict[str, Any] | _headcache.Row]:
+        # payloads of head records by record hash, as opened or sealed: the head cache's
+        # source (a note's row, as the cache holds it, where it came from the cache)
+        if self._placed is not None:
+            self._materialise()
+        return self._payload_store
+
+    def listing(self, inspection: Inspection | None = None, *, kind: str | None = None,
+                include_deleted: bool = False) -> _listing.Listing:
+        """``list_notes`` as columns (what ``fieldpad note list`` prints): straight from the
+        list cache's columns when the notes have not been made (a cold command), else from
+        the notes."""
+        if self._placed is not None:
+            return self._placed.listing(inspection.inspection_id if inspection else None, kind,
+                                        include_deleted)
+        return _listing.Listing.of(self.list_notes(inspection, kind=kind,
+                                                   include_deleted=include_deleted))
 
     def _place(self, note: Note, rec: StoredRecord, note_id: str,
                authors: dict[tuple[bytes, bytes], str], multi: set[str]) -> None:
@@ -839,12 +899,13 @@ class Session:
             except Exception:  # noqa: BLE001 - a cache must never stop a lock
                 pass
         if leave is not None:
-            leave.append((self.notes, self._payloads, self.inspections))
-            self.notes, self._payloads, self.inspections = {}, {}, {}
+            leave.append((self._notes, self._payload_store, self.inspections, self._placed))
+            self._notes, self._payload_store, self.inspections = {}, {}, {}
         else:
-            self.notes.clear()
-            self._payloads.clear()
+            self._notes.clear()
+            self._payload_store.clear()
             self.inspections.clear()
+        self._placed = None
         if self._froze:  # what unlock froze is the collector's again (a cycle among it too)
             self._froze = False
             gc.unfreeze()

@@ -31,7 +31,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from store import Note, Profile, Session
+    from store import Listing, Note, Profile, Session
 
 TAG_HELP = ("evidence tag: S1-S4, QI2.1, status:nsc|uncertainty|concern, strength, afd, covid, "
             "#code")
@@ -142,24 +142,24 @@ _JSON_ROW = ('  {"id": %s, "inspection": %s, "kind": %s, "title": %s, "state": %
              '"author": %s, "updated": %s, "tags": %s, "rev": %s}')
 
 
-def _updated_texts(notes: list[Note]) -> list[str]:
+def _updated_texts(hlcs: list[str]) -> list[str]:
     """Each note's ``updated`` as ISO text (its HLC's wall clock, to the second), made once
     per distinct second: a list of 50,000 notes made a datetime for each (a third of a
     second) where a profile written over a few hours has only some thousand seconds."""
     # the wall clock's digits less its last three (milliseconds): the second, as text, so
     # that the 50,000 distinct walls need no int() each, only the few distinct seconds
-    seconds = [n.hlc.partition("-")[0][:-3] for n in notes]
+    seconds = [h.partition("-")[0][:-3] for h in hlcs]
     iso = {s: datetime.fromtimestamp(int(s or "0"), UTC).isoformat(timespec="seconds")
            for s in set(seconds)}
     return list(map(iso.__getitem__, seconds))
 
 
-def _columns(session: Session, notes: list[Note], escape: Callable[[str], str],
+def _columns(session: Session, listing: Listing, escape: Callable[[str], str],
              ) -> tuple[list[str], ...]:
     """The list's columns, each value passed through ``escape``: (id, inspection, kind,
-    title, state, author, updated, tags, rev). Column by column, and values that repeat
-    (kinds, states, authors, inspections, tag sets, seconds) escaped once each, so a list of
-    50,000 notes costs a few calls per note rather than a dict and a dozen calls."""
+    title, state, author, updated, tags, rev). Values that repeat (kinds, states, authors,
+    inspections, tag sets, seconds) escaped once each, so a list of 50,000 notes costs a few
+    calls per note rather than a dict and a dozen calls."""
     def once(values: list[Any], text: Callable[[Any], str] = escape) -> list[str]:
         table = {v: text(v) for v in set(values)}
         return list(map(table.__getitem__, values))
@@ -168,36 +168,41 @@ def _columns(session: Session, notes: list[Note], escape: Callable[[str], str],
         ins = session.inspections.get(iid)
         return escape(ins.name if ins else "")
 
-    return (list(map(escape, [n.note_id for n in notes])),
-            once([n.inspection_id for n in notes], inspection),
-            once([n.kind for n in notes]),
-            list(map(escape, [n.title for n in notes])),
-            once([n.state for n in notes]),
-            once([n.author for n in notes]),
-            once(_updated_texts(notes)),
-            once([n.tags for n in notes], lambda t: "[" + ", ".join(map(escape, t)) + "]"),
-            list(map(escape, [n.rev for n in notes])))
+    return (list(map(escape, listing.note_id)),
+            once(listing.inspection_id, inspection),
+            once(listing.kind),
+            list(map(escape, listing.title)),
+            once(listing.state),
+            once(listing.author),
+            once(_updated_texts(listing.hlc)),
+            once(listing.tags, lambda t: "[" + ", ".join(map(escape, t)) + "]"),
+            list(map(escape, listing.rev)))
 
 
 def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
     session = unlock(profile, args)
     ins = session.find_inspection(args.inspection) if args.inspection else None
     if args.search:
+        from store import Listing
+
         from .._matches import seen_match
 
-        notes = [n for n in session.search(args.search, ins) if args.kind in (None, n.kind)
-                 and seen_match(session, n, args.search)]  # a member: the raiser's part only
+        # a member sees the raiser's part of a concern only
+        listing = Listing.of([n for n in session.search(args.search, ins)
+                              if args.kind in (None, n.kind)
+                              and seen_match(session, n, args.search)])
     else:
-        notes = session.list_notes(ins, kind=args.kind, include_deleted=args.deleted)
+        # straight from the list cache when no note was made (a cold command)
+        listing = session.listing(ins, kind=args.kind, include_deleted=args.deleted)
     from store import collector_paused
 
     with collector_paused():  # tens of thousands of rows, none in a cycle
         if args.json:
             # one note a line, as ``json.dumps`` writes each row: ``indent`` would take json's
             # pure-Python encoder, seconds at 50,000; json's own C escaper per value
-            columns = _columns(session, notes, encode_basestring)
+            columns = _columns(session, listing, encode_basestring)
             rows = map(_JSON_ROW.__mod__, zip(*columns, strict=True))
-            text = "[\n" + ",\n".join(rows) + "\n]" if notes else "[]"
+            text = "[\n" + ",\n".join(rows) + "\n]" if len(listing) else "[]"
             # the rows' only line feeds are their own, and json escaped every other control
             # character: when every value is printable so is the text, and the check of 14 MB
             # (two copies of it) is spared; else it is escaped as any output is
@@ -210,7 +215,7 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
             lines = [f"{i[:8]} {flags.get(state, ' ')} {kind:<14} "
                      f"{printable(title, one_line=True)[:36]:<36} {author:<6} {updated[:16]}"
                      for i, _, kind, title, state, author, updated, _, _
-                     in zip(*_columns(session, notes, str), strict=True)]
+                     in zip(*_columns(session, listing, str), strict=True)]
             if lines:
                 out("\n".join(lines))
     return 0
