@@ -102,3 +102,25 @@ def test_rows_name_each_notes_own_inspection_tags_and_date(
         assert [line for line in table if line.startswith(note.note_id[:8])] == [
             f"{note.note_id[:8]}   {note.kind:<14} {note.title:<36} {r['author']:<6} "
             f"{r['updated'][:16]}"]
+
+
+@pytest.mark.parametrize("title", [
+    "plain ASCII", "DEL \x7f alone", "Accents é, 東京", "C1 \x9b alone", "bidi \u202e alone",
+    'quote " and \\ backslash', "bell \x07 alone"])
+def test_each_title_alone_takes_its_own_path_and_is_escaped(
+        profile: Profile, session: Session, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], title: str) -> None:
+    # the printability of the JSON text is decided without scanning it where that is sure
+    # (ASCII text can hold only DEL after json's escapes): each kind of title on its own
+    ins = session.find_inspection(None)
+    session.create(ins, "note", title, "body")
+    session.lock()
+    secret = tmp_path / "secret"
+    secret.write_text(PASSPHRASE + "\n")
+    text = run_list(profile, secret, capsys, "--json")
+    rows = json.loads(text)
+    assert [r["title"] for r in rows] == [title]  # escaped as JSON escapes: read back whole
+    expected = "[\n" + "  " + json.dumps(
+        {**rows[0], "title": title}, ensure_ascii=False) + "\n]"
+    assert text == printable(expected) + "\n"
+    assert not any(c in text for c in "\x7f\x9b\u202e\x07\x1b")

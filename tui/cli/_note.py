@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
+from itertools import chain, repeat
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,6 +143,30 @@ _JSON_ROW = ('  {"id": %s, "inspection": %s, "kind": %s, "title": %s, "state": %
              '"author": %s, "updated": %s, "tags": %s, "rev": %s}')
 
 
+_JSON_PARTS = _JSON_ROW.split("%s")
+
+
+def _json_rows(columns: tuple[list[str], ...]) -> Iterator[str]:
+    """Each row's text (``_JSON_ROW`` filled in from ``columns``), made by one join of its
+    parts: at 50,000 rows of nine values, half the time of ``%``."""
+    parts = chain.from_iterable(zip(map(repeat, _JSON_PARTS[:-1]), columns, strict=True))
+    return map("".join, zip(*parts, repeat(_JSON_PARTS[-1])))
+
+
+def _printable_json(text: str, columns: tuple[list[str], ...]) -> bool:
+    """Whether ``text``, the rows of json's escapes of ``columns``, is printable but for the
+    rows' own line feeds. json escaped every control character below 0x20, so ASCII text
+    (known without a scan) can hold only DEL; otherwise each column is checked, by the
+    same rule when it is ASCII."""
+    if text.isascii():
+        return "\x7f" not in text
+    for column in columns:
+        joined = "".join(column)
+        if ("\x7f" in joined) if joined.isascii() else not joined.isprintable():
+            return False
+    return True
+
+
 def _updated_texts(hlcs: list[str]) -> list[str]:
     """Each note's ``updated`` as ISO text (its HLC's wall clock, to the second), made once
     per distinct second: a list of 50,000 notes made a datetime for each (a third of a
@@ -201,14 +226,10 @@ def cmd_note_list(profile: Profile, args: argparse.Namespace) -> int:
             # one note a line, as ``json.dumps`` writes each row: ``indent`` would take json's
             # pure-Python encoder, seconds at 50,000; json's own C escaper per value
             columns = _columns(session, listing, encode_basestring)
-            rows = map(_JSON_ROW.__mod__, zip(*columns, strict=True))
-            text = "[\n" + ",\n".join(rows) + "\n]" if len(listing) else "[]"
-            # the rows' only line feeds are their own, and json escaped every other control
-            # character: when every value is printable so is the text, and the check of 14 MB
-            # (two copies of it) is spared; else it is escaped as any output is
-            if all(all(map(str.isprintable, set(column))) for column in columns):
+            text = "[\n" + ",\n".join(_json_rows(columns)) + "\n]" if len(listing) else "[]"
+            if _printable_json(text, columns):  # a check of 14 MB spared
                 print(text)
-            else:
+            else:  # escaped as any output is
                 out(text)
         else:
             flags = {"conflicted": "!", "deleted": "x"}
