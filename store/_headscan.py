@@ -13,11 +13,10 @@ import hashlib
 import marshal
 import sqlite3
 import sys
-from collections.abc import Iterator
 
-#: A head as :func:`checked` yields it: (collection_id, device_id, seq, hash, note_id, pushed
-#: (0, 1 or 2 as stored), draft, the head's note id, intact).
-HeadRow = tuple[bytes, bytes, int, bytes, "str | None", int, int, str, bool]
+#: A head as :func:`checked` gives it: (collection_id, device_id, seq, hash, note_id, pushed
+#: (0, 1 or 2 as stored), draft, the head's note id, intact (1 or 0)).
+HeadRow = tuple[bytes, bytes, int, bytes, "str | None", int, int, str, int]
 
 #: While every head's envelope is read (one lookup per note, in note order, so all over the
 #: file): the file mapped into memory rather than read a page at a time by a system call
@@ -27,25 +26,25 @@ HeadRow = tuple[bytes, bytes, int, bytes, "str | None", int, int, str, bool]
 WIDE_MMAP_BYTES = 256 * 1024 * 1024
 WIDE_CACHE_KIB = 32 * 1024
 
-_HEADS = ("SELECT r.collection_id, r.device_id, r.seq, r.hash, r.envelope, r.note_id, "
-          "r.pushed, r.draft, h.note_id FROM heads h JOIN records r "
+_HEADS = ("SELECT r.collection_id, r.device_id, r.seq, r.hash, r.note_id, r.pushed, r.draft, "
+          "h.note_id, fieldpad_intact(r.envelope, r.hash) FROM heads h JOIN records r "
           "ON r.collection_id = h.collection_id AND r.device_id = h.device_id "
           "AND r.seq = h.seq")
 
 
-def checked(conn: sqlite3.Connection) -> Iterator[HeadRow]:
-    """Every head as a plain row, ``intact`` when its stored envelope still hashes to its
-    stored hash. Row by row: each envelope is hashed and let go, never all of them (65 MB at
-    50,000 notes) held at once. Plain tuples, not records: at 50,000 notes the objects were
-    a sixth of the unlock."""
-    sha256 = hashlib.sha256  # envelope_hash, without a call per head
-    # one object per collection and per device, and the head's note id the record's own
-    # (they are the same text): a third of the objects, and marshalled as references
-    ids: dict[bytes, bytes] = {}
-    same = ids.setdefault
-    for c, d, s, h, e, n, p, dr, head in conn.execute(_HEADS):
-        yield (same(c, c), same(d, d), s, h, n, p, dr, n if head == n else head,
-               sha256(e).digest() == h)
+def _intact(envelope: bytes, stored: bytes) -> bool:
+    return hashlib.sha256(envelope).digest() == stored  # envelope_hash, without the package
+
+
+def checked(conn: sqlite3.Connection) -> list[HeadRow]:
+    """Every head as a plain row, ``intact`` (1 or 0) when its stored envelope still hashes
+    to its stored hash. The hash is checked inside the query, by a function of this
+    connection: each envelope is handed to it and let go, never all of them (65 MB at 50,000
+    notes) held at once, and no row carries one back (at 50,000 notes a fifth less time
+    than a row with its envelope checked in Python). Plain tuples, not records: at 50,000
+    notes the objects were a sixth of the unlock."""
+    conn.create_function("fieldpad_intact", 2, _intact, deterministic=True)
+    return conn.execute(_HEADS).fetchall()
 
 
 def widen(conn: sqlite3.Connection) -> tuple[int, int]:
@@ -62,7 +61,7 @@ def _main(uri: str) -> None:
     conn = sqlite3.connect(uri, uri=True)
     try:
         widen(conn)
-        rows = list(checked(conn))
+        rows = checked(conn)
     finally:
         conn.close()
     sys.stdout.buffer.write(marshal.dumps(rows))

@@ -123,15 +123,14 @@ class Streams:
         return [(StoredRecord(c, d, s, h, b"", n, p == 1, bool(dr), p == 2), head)
                 for c, d, s, h, n, p, dr, head in rows]
 
-    def head_rows_checked(self) -> Iterator[HeadRow]:
+    def head_rows_checked(self) -> list[HeadRow]:
         """Every note head's record as a plain row, ``(collection_id, device_id, seq, hash,
         note_id, pushed, draft, head note id, intact)``: ``intact`` when its stored envelope
         still hashes to its stored hash. What unlock reads, so that the head cache (keyed by
         that hash) never stands in for an envelope damaged since (issue 11). Rows, not
-        ``StoredRecord``s: at 50,000 notes the objects were a sixth of the unlock. Read it to
-        the end (the wide read's settings are put back when it ends)."""
+        ``StoredRecord``s: at 50,000 notes the objects were a sixth of the unlock."""
         with _reading_widely(self.db):
-            yield from checked(self.db.conn)
+            return checked(self.db.conn)
 
     def head_records(self) -> list[tuple[StoredRecord, str]]:
         """Every note head's record, with its note id: what unlock decrypts."""

@@ -35,7 +35,7 @@ def test_the_helper_reads_what_the_sessions_own_check_reads(profile: Profile,
     assert rows is not None
     assert sorted(rows) == sorted(Streams(profile.db).head_rows_checked())
     intact = {r[7]: r[8] for r in rows}
-    assert intact[good] is True and intact[bad] is False
+    assert intact[good] == 1 and intact[bad] == 0  # as SQLite gives a truth
 
 
 def _watch_own_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
