@@ -10,20 +10,24 @@ and then beside the session's reading of the cache on another core, where a thre
 for the interpreter's lock (at 50,000 notes the thread's rows came ~120 ms after the KDF;
 the process's, with the cache read meanwhile, ~0 ms, for ~25 ms to unmarshal them).
 
-What the helper read is used only if nothing else wrote to the profile in between (the main
-connection's ``PRAGMA data_version`` is unchanged); otherwise, or if the helper could not run
-or failed, the session checks on its own connection as before. Either way every head is
-checked. No secret reaches the helper: its one argument is the profile's path.
+A command that will unlock starts it earlier still, as soon as its line is parsed and before
+it imports what opening the profile needs (``start_early``; ``Profile.unlock`` takes it up):
+at 50,000 notes the helper then ends before the session needs its rows.
+
+What the helper read is used only if nothing else wrote to the profile in between (``PRAGMA
+data_version`` is unchanged on the connection the check began from: the session's, or for an
+early check one of its own, on which any commit counts); otherwise, or if the helper could
+not run or failed, the session checks on its own connection as before. Either way every head
+is checked. No secret reaches the helper: its one argument is the profile's path.
 """
 
 from __future__ import annotations
 
 import marshal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-
-import sqlite_utils
 
 from . import _headscan
 from ._headscan import HeadRow
@@ -38,9 +42,13 @@ class HeadCheck:
     """The checked head rows of the profile at ``path``, read by a helper process. Create it
     before the KDF; :meth:`rows` waits for it."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
-        self._db = db
-        self._version = _data_version(db)
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, own: bool = False) -> None:
+        """``conn``: a connection to the profile at ``path``, whose view the rows must match
+        (any commit by another connection from now on sets them aside); ``own``: closed
+        when the rows are taken or the check stopped."""
+        self._conn = conn
+        self._own = own
+        self._version = _data_version(conn)
         self._proc: subprocess.Popen[bytes] | None = None
         if not PYTHON or getattr(sys, "frozen", False):  # no interpreter to start
             return
@@ -56,15 +64,19 @@ class HeadCheck:
         session's connection sees it now (another connection wrote since, or the helper
         failed): then the caller checks on its own connection."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return None
+        try:
+            return self._rows(proc) if proc is not None else None
+        finally:
+            self._close()
+
+    def _rows(self, proc: subprocess.Popen[bytes]) -> list[HeadRow] | None:
         try:
             out, _ = proc.communicate(timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
             return None
-        if proc.returncode != 0 or _data_version(self._db) != self._version:
+        if proc.returncode != 0 or _data_version(self._conn) != self._version:
             return None
         try:
             rows = marshal.loads(out)
@@ -78,8 +90,42 @@ class HeadCheck:
         if proc is not None:
             proc.kill()
             proc.communicate()
+        self._close()
+
+    def _close(self) -> None:
+        if self._own:
+            self._conn.close()
 
 
-def _data_version(db: sqlite_utils.Database) -> int:
+def _data_version(conn: sqlite3.Connection) -> int:
     # changes when another connection commits to the file, never for this connection's own
-    return int(db.conn.execute("PRAGMA data_version").fetchone()[0])
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+#: Checks begun by ``start_early``, by the resolved path of the profile's database.
+_EARLY: dict[Path, HeadCheck] = {}
+
+
+def start_early(path: Path) -> None:
+    """Begin the check of the profile database at ``path`` now, from a read-only connection
+    of its own (on which every later commit counts, the session's own included), for the
+    unlock to come to take up (``take_early``). Nothing when there is no such file."""
+    path = path.resolve()
+    if path in _EARLY or not path.is_file():
+        return
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        _EARLY[path] = HeadCheck(conn, path, own=True)
+    except sqlite3.Error:
+        return  # not a database we can read: the unlock says what is wrong
+
+
+def take_early(path: Path) -> HeadCheck | None:
+    """The check ``start_early`` began for ``path``, if any (once)."""
+    return _EARLY.pop(path.resolve(), None)
+
+
+def cancel_early() -> None:
+    """Stop every early check no unlock took up (the command ended without unlocking)."""
+    while _EARLY:
+        _EARLY.popitem()[1].cancel()

@@ -89,7 +89,10 @@ class Placed:
 
     def latest(self) -> str | None:
         """The newest change among the placed notes (their HLCs)."""
-        return max(map(self.cached.columns[_HLC].__getitem__, self.at), default=None)
+        hlcs = self.cached.columns[_HLC]
+        if self.cached.newest_first:  # the first row placed is the newest
+            return hlcs[min(self.at)] if self.at else None
+        return max(map(hlcs.__getitem__, self.at), default=None)
 
     def payloads(self) -> dict[str, Row]:
         """Each placed head's row as the session keeps it, by record hash."""
@@ -125,31 +128,48 @@ class Placed:
         same filters, and the same order (newest change first; placement order among equal
         changes, as the stable sort of the notes in placement order gives)."""
         columns, at = self.cached.columns, self.at
-        if self.cached.newest_first:
-            # the cache is written newest change first, no two alike: its order is the
-            # list's, and its columns are read in order (at 50,000 notes, reading them in
-            # any other order was most of the list's time)
-            order = sorted(range(len(at)), key=at.__getitem__)
+        if self.cached.newest_first and len(at) == len(self.cached.hashes):
+            # every row of the cache placed once, and the cache written newest change first,
+            # no two alike: the list is the cache's columns as they are (read in any other
+            # order, picking 50,000 rows was most of the list's time); ``order`` is where
+            # unlock placed each row
+            order = [0] * len(at)
+            for k, i in enumerate(at):
+                order[i] = k
+            rows: Sequence[int] = range(len(at))
         else:
-            hlcs = pick(columns[_HLC], at)
-            order = sorted(range(len(at)), key=hlcs.__getitem__, reverse=True)
-        rows = pick(at, order)  # each listed note's row in the cache
-        states = pick(columns[_STATE], rows)
+            if self.cached.newest_first:  # its order is the list's still
+                order = sorted(range(len(at)), key=at.__getitem__)
+            else:
+                hlcs = pick(columns[_HLC], at)
+                order = sorted(range(len(at)), key=hlcs.__getitem__, reverse=True)
+            rows = pick(at, order)  # each listed note's row in the cache
+        whole = isinstance(rows, range)
+        shown: list[bool] | None = None
+
+        def column(index: int) -> list[Any]:
+            """The listed notes' values of one of the cache's columns."""
+            if whole:
+                values = columns[index]
+                return list(values) if shown is None else list(compress(values, shown))
+            return pick(columns[index], rows)
+
+        states = column(_STATE)
         tests: list[list[bool]] = []
         if not include_deleted:
             tests.append(list(map(ne, states, repeat(DELETED))))
         if inspection_id is not None:
             tests.append(list(map(eq, pick(self.inspections, order), repeat(inspection_id))))
         if kind is not None:
-            tests.append(list(map(eq, pick(columns[_KIND], rows), repeat(kind))))
+            tests.append(list(map(eq, column(_KIND), repeat(kind))))
         if tests:
             shown = tests[0] if len(tests) == 1 else list(map(all, zip(*tests, strict=True)))
-            order, rows, states = (list(compress(values, shown))
-                                   for values in (order, rows, states))
-        return Listing(pick(columns[_ID], rows), pick(self.inspections, order),
-                       pick(columns[_KIND], rows), pick(columns[_TITLE], rows), states,
-                       pick(self.authors, order), pick(columns[_HLC], rows),
-                       list(map(tuple, pick(columns[_TAGS], rows))), pick(columns[_REV], rows))
+            order, states = list(compress(order, shown)), list(compress(states, shown))
+            if not whole:
+                rows = list(compress(rows, shown))
+        return Listing(column(_ID), pick(self.inspections, order), column(_KIND),
+                       column(_TITLE), states, pick(self.authors, order), column(_HLC),
+                       list(map(tuple, column(_TAGS))), column(_REV))
 
 
 def _passages(passages: list[list[Any]]) -> tuple[PassageTag, ...]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable
+from itertools import compress, repeat
+from operator import and_, eq, is_not, itemgetter, not_, truth
 from typing import Any
 
 import sqlite_utils
@@ -145,32 +147,29 @@ class Session:
         # the helper has been checking the heads meanwhile, on a core of its own: its rows,
         # or (it could not stand for this profile) the session's own check
         checked = check.rows() if check is not None else None
+        heads = checked if checked is not None else self.streams.head_rows_checked()
+        # the hot part of a large unlock, once per note, column by column (a few C-level
+        # passes, no Python step per note): each intact head the cache holds is placed as its
+        # row in the cache, its head record's collection and signer, and its pushed state
+        found = list(map(index.get, map(bytes.hex, map(itemgetter(3), heads))))
+        cached_heads = list(map(and_, map(is_not, found, repeat(None)),
+                                map(truth, map(itemgetter(8), heads))))
+        rows = list(compress(heads, cached_heads))
+        at = list(compress(found, cached_heads))
+        keys: list[str] = list(map(itemgetter(7), rows))
+        collections: list[bytes] = list(map(itemgetter(0), rows))
+        signers: list[bytes] = list(map(itemgetter(1), rows))
+        pushed = list(map(eq, map(itemgetter(5), rows), repeat(1)))
         uncached: list[HeadRow] = []
-        at: list[int] = []
-        keys: list[str] = []
-        collections: list[bytes] = []
-        signers: list[bytes] = []
-        pushed: list[bool] = []
-        # the hot loop of a large unlock, once per note: a note the cache holds is placed as
-        # its row in the cache and its head record's collection and signer, nothing more
-        for row in checked if checked is not None else self.streams.head_rows_checked():
-            c, d, _, h, _, p, _, note_id, intact = row
-            if not intact:  # never shown, from the cache or otherwise: named instead
+        for row in compress(heads, map(not_, cached_heads)):  # the few others
+            if not row[8]:  # damaged: never shown, from the cache or otherwise; named instead
                 ref = ref_of(row)
                 damage = Damage(ref.collection_id, ref.device_id, ref.seq,
                                 _headcache.DAMAGED_HEAD)
                 self.damaged.append(damage)
-                self.damaged_notes[note_id] = damage
-                continue
-            i = index.get(h.hex())
-            if i is None:  # not in the cache, or not as this version wrote it
+                self.damaged_notes[row[7]] = damage
+            else:  # not in the cache (an inspection's metadata, say), or not as written
                 uncached.append(row)
-                continue
-            at.append(i)
-            keys.append(note_id)
-            collections.append(c)
-            signers.append(d)
-            pushed.append(p == 1)
         # one name per signer for the whole unlock: naming is a roster lookup (and for this
         # device a settings read), the same for every note a device signed
         names: dict[tuple[bytes, bytes], str] = {}

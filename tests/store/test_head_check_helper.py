@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_the_helper_reads_what_the_sessions_own_check_reads(profile: Profile,
                                                              session: Session) -> None:
     good, bad = _two_notes(session)
     flip(profile, bad, -100)
-    rows = HeadCheck(profile.db, profile.path).rows()
+    rows = HeadCheck(profile.db.conn, profile.path).rows()
     assert rows is not None
     assert sorted(rows) == sorted(Streams(profile.db).head_rows_checked())
     intact = {r[7]: r[8] for r in rows}
@@ -70,7 +71,7 @@ def test_a_helper_that_cannot_run_or_fails_leaves_the_check_to_the_session(
     good, bad = _two_notes(session)
     flip(profile, bad, -100)
     monkeypatch.setattr(_headcheck, "PYTHON", python)
-    assert HeadCheck(profile.db, profile.path).rows() is None
+    assert HeadCheck(profile.db.conn, profile.path).rows() is None
     own = _watch_own_checks(monkeypatch)
     again = profile.unlock(PASSPHRASE)
     assert own == [1]
@@ -81,7 +82,7 @@ def test_a_helper_that_cannot_run_or_fails_leaves_the_check_to_the_session(
 def test_a_write_by_another_connection_meanwhile_makes_the_session_check_again(
         profile: Profile, session: Session) -> None:
     good, bad = _two_notes(session)
-    check = HeadCheck(profile.db, profile.path)
+    check = HeadCheck(profile.db.conn, profile.path)
     assert check.rows() is not None
     # another process damages a head after the thread read it: its rows no longer stand
     other = sqlite3.connect(profile.path)
@@ -117,3 +118,51 @@ def test_a_wrong_passphrase_stops_the_check(profile: Profile, session: Session,
     assert len(helpers) == 1 and helpers[0] is not None
     # stopped (or done already: a small profile is checked before the KDF ends) and reaped
     assert helpers[0].returncode in (0, -signal.SIGKILL)
+
+
+def test_an_early_check_is_taken_up_by_the_unlock(profile: Profile, session: Session,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    good, bad = _two_notes(session)
+    flip(profile, bad, -100)
+    _headcheck.start_early(profile.path)
+    assert profile.path.resolve() in _headcheck._EARLY
+    own = _watch_own_checks(monkeypatch)
+    again = profile.unlock(PASSPHRASE)
+    assert not _headcheck._EARLY and own == []  # its rows, not the session's own check
+    assert good in again.notes and bad not in again.notes and bad in again.damaged_notes
+    again.lock()
+
+
+def test_an_early_check_stands_aside_for_any_commit_since_even_the_sessions_own(
+        profile: Profile, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    good, bad = _two_notes(session)
+    _headcheck.start_early(profile.path)
+    flip(profile, bad, -100)  # through the profile's own connection, after the check began
+    own = _watch_own_checks(monkeypatch)
+    again = profile.unlock(PASSPHRASE)
+    assert own == [1]  # the session checked again, and saw the damage
+    assert good in again.notes and bad in again.damaged_notes
+    again.lock()
+
+
+def test_a_command_that_never_unlocks_stops_its_early_check(
+        profile: Profile, session: Session, tmp_path: Path) -> None:
+    from tui.cli import main
+
+    session.lock()
+    secret = tmp_path / "secret"
+    secret.write_text(PASSPHRASE + "\n")
+    stopped: list[object] = []
+    real = HeadCheck.cancel
+
+    def cancel(self: HeadCheck) -> None:
+        stopped.append(self)
+        real(self)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(HeadCheck, "cancel", cancel)
+        # refused before unlocking: the body file does not exist
+        assert main(["--profile", str(profile.directory), "--passphrase-file", str(secret),
+                     "note", "add", "--title", "x", "--body-file",
+                     str(tmp_path / "missing")]) != 0
+    assert len(stopped) == 1 and not _headcheck._EARLY

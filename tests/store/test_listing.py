@@ -217,3 +217,23 @@ def test_a_cold_note_list_makes_no_notes(profile: Profile, session: Session, tmp
                      "note", "list", *extra]) == 0
         text = capsys.readouterr().out
         assert all(n[:8] in text for n in made)
+
+
+def test_a_cold_unlock_keeps_its_clock_past_the_newest_change(profile_dir: Path) -> None:
+    """The clock observes the newest change among the placed notes (not made into notes), so
+    a note written after a cold unlock is newer than every note, even with the wall clock
+    set back."""
+    now = [2_000_000_000_000]
+    profile = Profile(profile_dir, now_ms=lambda: now[0])
+    session, _ = profile.init(PASSPHRASE, KdfParams.floor(), author="AI")
+    ins = session.find_inspection(None)
+    for _ in range(4):
+        session.create(ins, "note", "Visit", "text")
+        now[0] += 60_000
+    newest = max(n.hlc for n in session.notes.values())
+    session.lock()
+    now[0] -= 3_600_000  # an hour back
+    cold = profile.unlock(PASSPHRASE)
+    assert cold._placed is not None and str(cold.clock.now()) > newest
+    cold.lock()
+    profile.close()

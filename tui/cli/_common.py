@@ -139,6 +139,7 @@ class Parents:
         add_global_options(common, after=True)
         unlock = argparse.ArgumentParser(add_help=False, parents=[common])
         add_unlock_options(unlock, after=True)
+        unlock.set_defaults(unlocks=True)  # its check of the heads may begin at once
         return cls(common, unlock)
 
 
@@ -223,6 +224,9 @@ def lock_all() -> None:
     while OPEN:
         OPEN.pop().lock(leave=_exits.LEFT)
     from store import StoreError
+    from store._headcheck import cancel_early
+
+    cancel_early()  # begun for an unlock that never came
 
     while OPENED:
         try:
