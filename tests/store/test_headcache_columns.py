@@ -6,7 +6,10 @@ written again in the new form."""
 from __future__ import annotations
 
 import json
+import marshal
 import zlib
+
+import pytest
 
 from store import PassageTag, Profile, Session
 from store import _headcache as headcache
@@ -40,13 +43,17 @@ def _shown(session: Session) -> dict[str, tuple]:
             for n in session.list_notes(include_deleted=True)}
 
 
-def _sealed_json(profile: Profile, session: Session) -> dict:
+def _sealed(profile: Profile, session: Session) -> dict:
     nonce, sealed = profile.db.execute(
         "SELECT nonce, sealed FROM secrets WHERE name = ?", [headcache.NAME]).fetchone()
     assert session.keys is not None
     raw = session.keys.open(headcache.NAME, nonce, sealed)
-    assert raw[:1] == b"{"  # sealed as plain JSON, not deflated
-    return json.loads(raw)
+    assert raw.startswith(headcache.MARSHALLED)  # marshalled, not JSON, nor deflated
+    return marshal.loads(raw[len(headcache.MARSHALLED):])
+
+
+def _marshalled(data: dict) -> bytes:
+    return headcache.MARSHALLED + marshal.dumps(data)
 
 
 def _seal_instead(profile: Profile, session: Session, raw: bytes) -> None:
@@ -98,8 +105,8 @@ def test_a_cache_an_earlier_version_wrote_is_read_from_the_envelopes_and_written
     assert all(n.body_loaded for n in old.notes.values())  # opened from the envelopes
     old.lock()  # writes the cache again, in the new form
     new = profile.unlock(PASSPHRASE)
-    data = _sealed_json(profile, new)
-    assert data["v"] == headcache.VERSION == 5
+    data = _sealed(profile, new)
+    assert data["v"] == headcache.VERSION == 6
     assert set(ids) <= set(data["columns"][headcache.COLUMNS.index("note_id")])
     assert "Met at the unit." not in json.dumps(data)  # still no body in it
     assert _shown(new) == expected
@@ -110,13 +117,13 @@ def test_a_cache_an_earlier_version_wrote_is_read_from_the_envelopes_and_written
 
 def test_a_deflated_cache_as_sealed_before_is_still_read(profile: Profile,
                                                          session: Session) -> None:
-    # caches sealed before this version were deflated: read as they are (no slow unlock of
-    # every envelope after an upgrade), new ones are sealed as plain JSON
+    # caches sealed before version 5 were deflated: read as they are (no slow unlock of every
+    # envelope after an upgrade)
     ids = _notes(session)
     expected = _shown(session)
     session.lock()
     first = profile.unlock(PASSPHRASE)
-    data = _sealed_json(profile, first)
+    data = {**_sealed(profile, first), "v": 5}
     _seal_instead(profile, first, zlib.compress(
         json.dumps(data, separators=(",", ":")).encode(), 1))
     again = profile.unlock(PASSPHRASE)
@@ -133,11 +140,11 @@ def test_a_row_not_as_this_version_wrote_it_is_opened_from_its_envelope(
     expected = _shown(session)
     session.lock()
     first = profile.unlock(PASSPHRASE)
-    data = _sealed_json(profile, first)
+    data = _sealed(profile, first)
     notes = data["columns"][headcache.COLUMNS.index("note_id")]
     bad = notes.index(ids[1])
     data["columns"][headcache.COLUMNS.index("tags")][bad] = 7  # not a list of tags
-    _seal_instead(profile, first, json.dumps(data).encode())
+    _seal_instead(profile, first, _marshalled(data))
     again = profile.unlock(PASSPHRASE)
     assert _shown(again) == expected and not again.damaged
     assert again.notes[ids[1]].body_loaded  # opened from its envelope
@@ -145,19 +152,24 @@ def test_a_row_not_as_this_version_wrote_it_is_opened_from_its_envelope(
     again.lock()
 
 
-def test_a_version_4_cache_is_read_whole_and_written_as_version_5_at_the_next_lock(
-        profile: Profile, session: Session) -> None:
-    # version 4 kept the first signers as a dict by note id; 5 keeps them as a column
+@pytest.mark.parametrize("version", [4, 5])
+def test_an_earlier_cache_is_read_whole_and_written_in_this_versions_form_at_the_next_lock(
+        profile: Profile, session: Session, version: int) -> None:
+    # version 4 kept the first signers as a dict by note id, 5 as a column; both were JSON
     ids = _notes(session)
     session.lock()
     first = profile.unlock(PASSPHRASE)
     expected = _shown(first)
-    data = _sealed_json(profile, first)
-    assert data["v"] == 5 and len(data["first"]) == len(data["hashes"])
+    data = _sealed(profile, first)
+    assert data["v"] == 6 and len(data["first"]) == len(data["hashes"])
     assert data["devices"] == [first.device_id.hex()] and set(data["first"]) == {0}
     note_ids = data["columns"][headcache.COLUMNS.index("note_id")]
-    old = {"v": 4, "hashes": data["hashes"], "columns": data["columns"],
-           "payloads": data["payloads"], "firsts": {n: first.device_id.hex() for n in note_ids}}
+    if version == 4:
+        old = {"v": 4, "hashes": data["hashes"], "columns": data["columns"],
+               "payloads": data["payloads"],
+               "firsts": {n: first.device_id.hex() for n in note_ids}}
+    else:
+        old = {**data, "v": 5}
     _seal_instead(profile, first, json.dumps(old).encode())
     again = profile.unlock(PASSPHRASE)
     assert _shown(again) == expected and not again.damaged
@@ -165,8 +177,23 @@ def test_a_version_4_cache_is_read_whole_and_written_as_version_5_at_the_next_lo
     assert {again.notes[i].first_author for i in ids} == {"AI"}
     again.lock()  # nothing changed, and still written again in this version's form
     latest = profile.unlock(PASSPHRASE)
-    assert _sealed_json(profile, latest)["v"] == 5 and _shown(latest) == expected
+    assert _sealed(profile, latest)["v"] == headcache.VERSION and _shown(latest) == expected
     latest.lock()
+
+
+def test_equal_values_are_one_object_in_the_cache_read(profile: Profile,
+                                                       session: Session) -> None:
+    # marshal writes a shared value once and reads it back once: most of version 6's speed
+    ins = session.find_inspection(None)
+    for i in range(3):
+        session.create(ins, "note", f"N{i}", "text", tags=["S1"])
+    session.lock()
+    again = profile.unlock(PASSPHRASE)
+    columns = headcache.read(profile.db, again.keys).columns
+    for name in ("kind", "tags", "fields", "passages", "kept", "state", "author"):
+        assert len({id(v) for v in columns[headcache.COLUMNS.index(name)]}) == 1, name
+    assert _shown(again) == _shown(profile.unlock(PASSPHRASE))
+    again.lock()
 
 
 def test_a_first_signer_column_that_does_not_fit_is_no_cache(profile: Profile,
@@ -175,9 +202,9 @@ def test_a_first_signer_column_that_does_not_fit_is_no_cache(profile: Profile,
     session.lock()
     first = profile.unlock(PASSPHRASE)
     expected = _shown(first)
-    data = _sealed_json(profile, first)
+    data = _sealed(profile, first)
     data["first"][0] = 9  # names no device
-    _seal_instead(profile, first, json.dumps(data).encode())
+    _seal_instead(profile, first, _marshalled(data))
     again = profile.unlock(PASSPHRASE)
     assert _shown(again) == expected and not again.damaged
     assert all(n.body_loaded for n in again.notes.values())  # opened from the envelopes

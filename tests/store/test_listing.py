@@ -4,7 +4,7 @@ once made, list: the same notes, values and order, under every filter."""
 
 from __future__ import annotations
 
-import json
+import marshal
 from pathlib import Path
 
 import pytest
@@ -41,7 +41,8 @@ def _assert_lists_as_the_notes(profile: Profile) -> Session:
 
 def _seal_instead(profile: Profile, session: Session, data: dict) -> None:
     assert session.keys is not None
-    nonce, sealed = session.keys.seal(headcache.NAME, json.dumps(data).encode())
+    nonce, sealed = session.keys.seal(headcache.NAME,
+                                      headcache.MARSHALLED + marshal.dumps(data))
     session.lock()
     profile.db.execute("UPDATE secrets SET nonce = ?, sealed = ? WHERE name = ?",
                        [nonce, sealed, headcache.NAME])
@@ -51,7 +52,8 @@ def _cache(profile: Profile, session: Session) -> dict:
     nonce, sealed = profile.db.execute(
         "SELECT nonce, sealed FROM secrets WHERE name = ?", [headcache.NAME]).fetchone()
     assert session.keys is not None
-    return json.loads(session.keys.open(headcache.NAME, nonce, sealed))
+    raw = session.keys.open(headcache.NAME, nonce, sealed)
+    return marshal.loads(raw[len(headcache.MARSHALLED):])
 
 
 #: A note made, then perhaps edited, deleted or moved on: (inspection, kind, then what)
