@@ -31,6 +31,7 @@ from ._doctor import (
     DoctorReport,
     verify_all,
 )
+from ._headcheck import cancel_early_checks, start_early_check
 from ._hlc import (
     Hlc,
 )
@@ -309,4 +310,6 @@ __all__ = [
     "SETTINGS",
     "StoredRecord",
     "Streams",
+    "cancel_early_checks",
+    "start_early_check",
 ]

@@ -11,7 +11,7 @@ for the interpreter's lock (at 50,000 notes the thread's rows came ~120 ms after
 the process's, with the cache read meanwhile, ~0 ms, for ~25 ms to unmarshal them).
 
 A command that will unlock starts it earlier still, as soon as its line is parsed and before
-it imports what opening the profile needs (``start_early``; ``Profile.unlock`` takes it up):
+it imports what opening the profile needs (``start_early_check``; ``Profile.unlock`` takes it up):
 at 50,000 notes the helper then ends before the session needs its rows.
 
 What the helper read is used only if nothing else wrote to the profile in between (``PRAGMA
@@ -102,14 +102,14 @@ def _data_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-#: Checks begun by ``start_early``, by the resolved path of the profile's database.
+#: Checks begun by ``start_early_check``, by the resolved path of the profile's database.
 _EARLY: dict[Path, HeadCheck] = {}
 
 
-def start_early(path: Path) -> None:
+def start_early_check(path: Path) -> None:
     """Begin the check of the profile database at ``path`` now, from a read-only connection
     of its own (on which every later commit counts, the session's own included), for the
-    unlock to come to take up (``take_early``). Nothing when there is no such file."""
+    unlock to come to take up (``take_early_check``). Nothing when there is no such file."""
     path = path.resolve()
     if path in _EARLY or not path.is_file():
         return
@@ -120,12 +120,12 @@ def start_early(path: Path) -> None:
         return  # not a database we can read: the unlock says what is wrong
 
 
-def take_early(path: Path) -> HeadCheck | None:
-    """The check ``start_early`` began for ``path``, if any (once)."""
+def take_early_check(path: Path) -> HeadCheck | None:
+    """The check ``start_early_check`` began for ``path``, if any (once)."""
     return _EARLY.pop(path.resolve(), None)
 
 
-def cancel_early() -> None:
+def cancel_early_checks() -> None:
     """Stop every early check no unlock took up (the command ended without unlocking)."""
     while _EARLY:
         _EARLY.popitem()[1].cancel()

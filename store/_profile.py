@@ -11,7 +11,7 @@ import sqlite_utils
 from store.crypto import KdfParams
 
 from ._db import Upgrade, connect, migrate, pending_upgrade
-from ._headcheck import HeadCheck, take_early
+from ._headcheck import HeadCheck, take_early_check
 from ._locations import DB_NAME
 from ._session import Session
 from ._vault import change_passphrase, create_vault, has_vault, unlock_vault, unlock_with_recovery
@@ -79,7 +79,7 @@ class Profile:
 
     def unlock(self, passphrase: str) -> Session:
         # the damaged-head check reads no secret: it runs while the passphrase is stretched
-        check = take_early(self.path) or HeadCheck(self.db.conn, self.path)
+        check = take_early_check(self.path) or HeadCheck(self.db.conn, self.path)
         try:
             keys = unlock_vault(self.db, passphrase)
         except BaseException:

@@ -124,7 +124,7 @@ def test_an_early_check_is_taken_up_by_the_unlock(profile: Profile, session: Ses
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     good, bad = _two_notes(session)
     flip(profile, bad, -100)
-    _headcheck.start_early(profile.path)
+    _headcheck.start_early_check(profile.path)
     assert profile.path.resolve() in _headcheck._EARLY
     own = _watch_own_checks(monkeypatch)
     again = profile.unlock(PASSPHRASE)
@@ -136,7 +136,7 @@ def test_an_early_check_is_taken_up_by_the_unlock(profile: Profile, session: Ses
 def test_an_early_check_stands_aside_for_any_commit_since_even_the_sessions_own(
         profile: Profile, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     good, bad = _two_notes(session)
-    _headcheck.start_early(profile.path)
+    _headcheck.start_early_check(profile.path)
     flip(profile, bad, -100)  # through the profile's own connection, after the check began
     own = _watch_own_checks(monkeypatch)
     again = profile.unlock(PASSPHRASE)

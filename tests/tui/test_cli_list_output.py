@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from store import Profile, Session
 from tests.conftest import PASSPHRASE
@@ -124,3 +126,25 @@ def test_each_title_alone_takes_its_own_path_and_is_escaped(
         {**rows[0], "title": title}, ensure_ascii=False) + "\n]"
     assert text == printable(expected) + "\n"
     assert not any(c in text for c in "\x7f\x9b\u202e\x07\x1b")
+
+
+def _updated_as_before(hlcs: list[str]) -> list[str]:
+    from datetime import UTC, datetime
+
+    return [datetime.fromtimestamp(int(h.partition("-")[0][:-3] or "0"), UTC)
+            .isoformat(timespec="seconds") for h in hlcs]
+
+
+WALLS = st.integers(0, 9_999_999_999_999)
+HLCS = st.one_of(
+    st.builds(lambda w, c: f"{w:013d}-{c:04d}-0a1b2c3d", WALLS, st.integers(0, 9999)),
+    st.builds(lambda w: f"{w}-0000-x", st.integers(0, 99_999_999_999)),  # a shorter wall
+    st.builds(lambda w: f"{w:013d}", WALLS),  # no counter at all
+)
+
+
+@given(st.lists(HLCS, max_size=20))
+def test_updated_is_each_notes_own_second_whatever_its_hlc_looks_like(hlcs: list[str]) -> None:
+    from tui.cli._note import _updated_texts
+
+    assert _updated_texts(hlcs) == _updated_as_before(hlcs)

@@ -223,10 +223,9 @@ def lock_all() -> None:
     """Lock every session the command unlocked, then close every profile it opened."""
     while OPEN:
         OPEN.pop().lock(leave=_exits.LEFT)
-    from store import StoreError
-    from store._headcheck import cancel_early
+    from store import StoreError, cancel_early_checks
 
-    cancel_early()  # begun for an unlock that never came
+    cancel_early_checks()  # begun for an unlock that never came
 
     while OPENED:
         try:

@@ -131,11 +131,10 @@ def _check_early(args: argparse.Namespace) -> None:
     never comes stops it (``lock_all``)."""
     from pathlib import Path
 
-    from store._headcheck import start_early
-    from store._locations import DB_NAME, default_profile_dir
+    from store import DB_NAME, default_profile_dir, start_early_check
 
     profile = getattr(args, "profile", None)
-    start_early((Path(profile) if profile else default_profile_dir()) / DB_NAME)
+    start_early_check((Path(profile) if profile else default_profile_dir()) / DB_NAME)
 
 
 def _app(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import partial
 from itertools import chain, repeat
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from operator import getitem
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,8 +173,14 @@ def _updated_texts(hlcs: list[str]) -> list[str]:
     per distinct second: a list of 50,000 notes made a datetime for each (a third of a
     second) where a profile written over a few hours has only some thousand seconds."""
     # the wall clock's digits less its last three (milliseconds): the second, as text, so
-    # that the 50,000 distinct walls need no int() each, only the few distinct seconds
-    seconds = [h.partition("-")[0][:-3] for h in hlcs]
+    # that the 50,000 distinct walls need no int() each, only the few distinct seconds. As
+    # this version writes an HLC (13 digits of wall clock, then "-") that is its first ten
+    # characters, cut without a Python step per note; any other, its text before the "-"
+    if set(map(getitem, hlcs, repeat(slice(13, 14)))) <= {"-"} \
+            and "".join(map(getitem, hlcs, repeat(slice(0, 13)))).isdigit():
+        seconds = list(map(getitem, hlcs, repeat(slice(0, 10))))
+    else:
+        seconds = [h.partition("-")[0][:-3] for h in hlcs]
     iso = {s: datetime.fromtimestamp(int(s or "0"), UTC).isoformat(timespec="seconds")
            for s in set(seconds)}
     return list(map(iso.__getitem__, seconds))
