@@ -66,8 +66,8 @@ class Placed:
     """The heads an unlock placed from the list cache, not yet made into notes: for each shown
     note, in the order unlock placed it, its row in the cache (``at``), the note id its head
     is kept under, and its head record's collection, inspection, signer, signer's name and
-    pushed state. Only for an unlock where every cached head is the one head of its note (two
-    heads of a note are merged at unlock, which needs the notes themselves)."""
+    pushed state. Where a note has two heads, the session makes the notes at once (they are
+    merged at unlock, which needs the notes themselves)."""
 
     cached: Cached
     at: list[int]
@@ -90,7 +90,7 @@ class Placed:
     def latest(self) -> str | None:
         """The newest change among the placed notes (their HLCs)."""
         hlcs = self.cached.columns[_HLC]
-        if self.cached.newest_first:  # the first row placed is the newest
+        if self.cached.newest_first:  # the cache's first row among them is the newest
             return hlcs[min(self.at)] if self.at else None
         return max(map(hlcs.__getitem__, self.at), default=None)
 

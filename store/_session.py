@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import Callable, Iterable
 from itertools import compress, repeat
 from operator import and_, eq, is_not, itemgetter, not_, truth
@@ -92,6 +93,9 @@ class Session:
         self._notes: dict[str, Note] = {}
         #: the notes the unlock placed from the list cache and has not made yet (``notes``)
         self._placed: _listing.Placed | None = None
+        # held while they are made: a reader on another thread (a sync worker) waits for all
+        # of them rather than see some; the maker's own reads pass (re-entrant)
+        self._making = threading.RLock()
         self.inspections: dict[bytes, Inspection] = {}
         self.damaged: list[Damage] = []
         #: notes whose head record is damaged on this device: not shown, named on opening
@@ -234,9 +238,12 @@ class Session:
         put them on show as an unlock always did: the newest of two heads of a note stays on
         show until they are merged (``multi`` collects such notes). What ``notes`` calls the
         first time it is read; the list reads the cache's columns without it."""
-        placed, self._placed = self._placed, None
-        if placed is None:
-            return
+        with self._making:
+            placed, self._placed = self._placed, None
+            if placed is not None:
+                self._make(placed, multi)
+
+    def _make(self, placed: _listing.Placed, multi: set[str] | None) -> None:
         paused = gc.isenabled()
         gc.disable()  # tens of thousands of notes, none in a cycle: see ``_load``
         try:
@@ -265,7 +272,7 @@ class Session:
     def notes(self) -> dict[str, Note]:
         """The notes on show by id (those the unlock placed from the cache are made the first
         time this is read)."""
-        if self._placed is not None:
+        if self._placed is not None or self._making_now():
             self._materialise()
         return self._notes
 
@@ -273,9 +280,16 @@ class Session:
     def _payloads(self) -> dict[str, dict[str, Any] | _headcache.Row]:
         # payloads of head records by record hash, as opened or sealed: the head cache's
         # source (a note's row, as the cache holds it, where it came from the cache)
-        if self._placed is not None:
+        if self._placed is not None or self._making_now():
             self._materialise()
         return self._payload_store
+
+    def _making_now(self) -> bool:
+        # another thread is making the notes: wait for it (``_materialise`` takes the lock)
+        if self._making.acquire(blocking=False):
+            self._making.release()
+            return False
+        return True
 
     def listing(self, inspection: Inspection | None = None, *, kind: str | None = None,
                 include_deleted: bool = False) -> _listing.Listing:

@@ -239,3 +239,40 @@ def test_a_cold_unlock_keeps_its_clock_past_the_newest_change(profile_dir: Path)
     assert cold._placed is not None and str(cold.clock.now()) > newest
     cold.lock()
     profile.close()
+
+
+def test_notes_read_on_two_threads_at_once_are_made_once_and_seen_whole(
+        profile: Profile, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from store._session import Session as Live
+
+    ins = session.find_inspection(None)
+    for i in range(50):
+        session.create(ins, "note", f"N{i}", "text")
+    session.lock()
+    cold = profile.unlock(PASSPHRASE)
+    made: list[int] = []
+    real = Live._make
+
+    def slow(self: Session, placed, multi) -> None:  # type: ignore[no-untyped-def]
+        made.append(1)
+        time.sleep(0.2)  # the other thread reads meanwhile
+        real(self, placed, multi)
+
+    monkeypatch.setattr(Live, "_make", slow)
+    seen: list[int] = []
+    start = threading.Barrier(2)
+
+    def read() -> None:
+        start.wait()
+        seen.append(len(cold.notes))
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert made == [1] and seen == [50, 50]
+    cold.lock()
