@@ -10,7 +10,7 @@ import gc
 import os
 import threading
 from collections.abc import Callable, Iterable
-from itertools import compress, repeat
+from itertools import compress, repeat, tee
 from operator import and_, eq, is_not, itemgetter, not_, truth
 from typing import Any
 
@@ -161,8 +161,12 @@ class Session:
         rows = list(compress(heads, cached_heads))
         at = list(compress(found, cached_heads))
         keys: list[str] = list(map(itemgetter(7), rows))
-        collections: list[bytes] = list(map(itemgetter(0), rows))
-        signers: list[bytes] = list(map(itemgetter(1), rows))
+        # one object per collection and per device (each row brings its own copy): what is
+        # looked up by them later (names, inspections) hashes each once, not once a note
+        ids: dict[bytes, bytes] = {}
+        same = ids.setdefault
+        collections: list[bytes] = list(map(same, *tee(map(itemgetter(0), rows))))
+        signers: list[bytes] = list(map(same, *tee(map(itemgetter(1), rows))))
         pushed = list(map(eq, map(itemgetter(5), rows), repeat(1)))
         uncached: list[HeadRow] = []
         for row in compress(heads, map(not_, cached_heads)):  # the few others
