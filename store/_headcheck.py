@@ -24,6 +24,8 @@ is checked. No secret reaches the helper: its one argument is the profile's path
 from __future__ import annotations
 
 import marshal
+import os
+import select
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +60,15 @@ class HeadCheck:
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except (OSError, ValueError):
             self._proc = None  # the session checks on its own connection
+
+    def ready(self) -> bool:
+        """Whether the helper's rows are there to read (it writes them at once when it is
+        done): else the session may do something useful while it waits. Where a pipe cannot
+        be asked (not POSIX), never."""
+        proc = self._proc
+        if proc is None or proc.stdout is None or os.name != "posix":
+            return proc is None
+        return bool(select.select([proc.stdout], [], [], 0)[0])
 
     def rows(self) -> list[HeadRow] | None:
         """The checked head rows, or None when they cannot stand for the profile as the

@@ -79,6 +79,10 @@ class Placed:
     pushed: list[bool]
     #: signers' names by (collection, device), as the unlock named them
     names: dict[tuple[bytes, bytes], str]
+    #: each well-formed cache row by record hash (``Cached.index``)
+    index: dict[str, int]
+    #: the cache's notes already made, row by row, while unlock waited (``made_by_row``)
+    made: list[Note] | None = None
 
     def __len__(self) -> int:
         return len(self.at)
@@ -113,14 +117,21 @@ class Placed:
         rows = zip(*(pick(c, self.at) for c in columns), strict=True)
         return dict(zip(pick(hashes, self.at), rows, strict=True))
 
+    def row(self, key: str) -> Row | None:
+        """The row of the record hashed ``key`` (``whole`` only: every row was placed)."""
+        i = self.index.get(key)
+        return None if i is None else tuple(c[i] for c in self.cached.columns)
+
     def notes(self, name_of: Callable[[bytes, bytes], str]) -> tuple[list[Note], list[Note]]:
         """The placed notes, made in one pass (bodies not loaded), in placement order; and
         those among them whose first signer the cache does not name (for the session to
         look up). ``name_of`` names a signer of a collection. Made in the cache's order when
         every row was placed (its columns read in order, the head records' values put in
         that order: at 50,000 notes a third of the time of reading the columns in placement
-        order), then put in placement order."""
-        if self.whole():
+        order), then put in placement order; where unlock made them already (``made``), only
+        the head records' values are filled in."""
+        whole = self.whole()
+        if whole:
             order = self.order()
             columns = self.cached.columns
 
@@ -131,20 +142,29 @@ class Placed:
 
             def mine(values: list[T]) -> list[T]:
                 return values
-        (ids, revs, parents, hlcs, kinds, templates, titles, fields, tags, passages, states,
-         _, kept) = columns
+        ids = columns[_ID]
         collections = mine(self.collections)
         firsts = list(map(self.cached.firsts.get, ids, repeat(b"")))  # b"": not named
         pairs = list(zip(collections, firsts, strict=True))
         first_names = {pair: name_of(*pair) if pair[1] else "" for pair in set(pairs)}
-        notes = list(map(
-            Note, ids, mine(self.inspections), collections, revs, map(tuple, parents), hlcs,
-            kinds, templates, titles, repeat(""), map(dict, fields), map(tuple, tags),
-            map(_passages, passages), states, mine(self.authors), map(_kept, kept),
-            mine(self.pushed), mine(self.signers), firsts,
-            map(first_names.__getitem__, pairs), repeat(False)))
+        first_authors = map(first_names.__getitem__, pairs)
+        if whole and self.made is not None:
+            notes = self.made
+            for note, *values in zip(notes, mine(self.inspections), collections,
+                                     mine(self.authors), mine(self.pushed), mine(self.signers),
+                                     firsts, first_authors, strict=True):
+                (note.inspection_id, note.collection_id, note.author, note.pushed, note.signer,
+                 note.first_signer, note.first_author) = values
+        else:
+            (_, revs, parents, hlcs, kinds, templates, titles, fields, tags, passages, states,
+             _, kept) = columns
+            notes = list(map(
+                Note, ids, mine(self.inspections), collections, revs, map(tuple, parents),
+                hlcs, kinds, templates, titles, repeat(""), map(dict, fields), map(tuple, tags),
+                map(_passages, passages), states, mine(self.authors), map(_kept, kept),
+                mine(self.pushed), mine(self.signers), firsts, first_authors, repeat(False)))
         unnamed = list(compress(notes, map(not_, firsts)))
-        return (pick(notes, self.at) if self.whole() else notes), unnamed
+        return (pick(notes, self.at) if whole else notes), unnamed
 
     def listing(self, inspection_id: bytes | None = None, kind: str | None = None,
                 include_deleted: bool = False) -> Listing:
@@ -191,6 +211,18 @@ class Placed:
         return Listing(column(_ID), pick(self.inspections, order), column(_KIND),
                        column(_TITLE), states, pick(self.authors, order), column(_HLC),
                        list(map(tuple, column(_TAGS))), column(_REV))
+
+
+def made_by_row(cached: Cached) -> list[Note]:
+    """Every note of the cache, in its rows' order, made before its head record is known:
+    no inspection, collection, signer or name yet (``Placed.notes`` fills them in)."""
+    (ids, revs, parents, hlcs, kinds, templates, titles, fields, tags, passages, states,
+     authors, kept) = cached.columns
+    no = repeat(b"")
+    return list(map(
+        Note, ids, no, no, revs, map(tuple, parents), hlcs, kinds, templates, titles,
+        repeat(""), map(dict, fields), map(tuple, tags), map(_passages, passages), states,
+        authors, map(_kept, kept), repeat(False), no, no, repeat(""), repeat(False)))
 
 
 def _passages(passages: list[list[Any]]) -> tuple[PassageTag, ...]:

@@ -93,6 +93,8 @@ class Session:
         self._notes: dict[str, Note] = {}
         #: the notes the unlock placed from the list cache and has not made yet (``notes``)
         self._placed: _listing.Placed | None = None
+        #: and whose rows are not yet in ``_payloads`` (made the first time it is read)
+        self._unrowed: _listing.Placed | None = None
         # held while they are made: a reader on another thread (a sync worker) waits for all
         # of them rather than see some; the maker's own reads pass (re-entrant)
         self._making = threading.RLock()
@@ -148,6 +150,11 @@ class Session:
         scopes = {r["id"]: r["scope"] for r in self.db.query("SELECT id, scope FROM inspections")}
         cached = _headcache.read(self.db, self.keys)
         index = cached.index()
+        # still waiting for the helper: make the cached notes meanwhile (the app will want
+        # them), their head records' values filled in once placed. A command that began its
+        # check early (a cold `note list`) finds its rows there and makes none
+        made = _listing.made_by_row(cached) \
+            if check is not None and not cached.malformed and not check.ready() else None
         # the helper has been checking the heads meanwhile, on a core of its own: its rows,
         # or (it could not stand for this profile) the session's own check
         checked = check.rows() if check is not None else None
@@ -187,7 +194,8 @@ class Session:
         places = {c: self._collections.get(c, (b"", ""))[0] for c in set(collections)}
         self._placed = _listing.Placed(
             cached, at, keys, collections, list(map(places.__getitem__, collections)), signers,
-            list(map(names.__getitem__, pairs)), pushed, names)
+            list(map(names.__getitem__, pairs)), pushed, names, index, made)
+        self._unrowed = self._placed
         multi: set[str] = set()
         if len(set(keys)) < len(keys):  # two heads of a note: merged below, as notes
             self._materialise(multi)
@@ -223,7 +231,7 @@ class Session:
         if unnamed:
             self.set_first_authors(unnamed, cached.firsts, names)
         # every entry used, and as this version writes it: else the lock writes it again
-        used = len(self._payload_store) + (len(self._placed) if self._placed else 0)
+        used = len(self._payload_store) + (len(self._unrowed) if self._unrowed else 0)
         self._cached_keys = cached.keys() if cached.current and len(cached) == used else set()
         for note_id in sorted(multi):
             self.merge_heads(note_id)
@@ -252,7 +260,6 @@ class Session:
         gc.disable()  # tens of thousands of notes, none in a cycle: see ``_load``
         try:
             notes, unnamed = placed.notes(lambda c, d: self._name_of(c, d, placed.names))
-            self._payload_store.update(placed.payloads())
             if multi is None and not self._notes:
                 self._notes = dict(zip(placed.keys, notes, strict=True))
             else:
@@ -283,10 +290,24 @@ class Session:
     @property
     def _payloads(self) -> dict[str, dict[str, Any] | _headcache.Row]:
         # payloads of head records by record hash, as opened or sealed: the head cache's
-        # source (a note's row, as the cache holds it, where it came from the cache)
+        # source (a note's row, as the cache holds it, where it came from the cache). The
+        # placed notes' rows join it the first time it is read (a rewrite of the cache, say):
+        # at 50,000 notes making them was a third of making the notes, which the app waits for
         if self._placed is not None or self._making_now():
             self._materialise()
+        with self._making:
+            unrowed, self._unrowed = self._unrowed, None
+            if unrowed is not None:
+                self._payload_store.update(unrowed.payloads())
         return self._payload_store
+
+    def _payload(self, key: str) -> dict[str, Any] | _headcache.Row | None:
+        """One head record's payload by its hash, as ``_payloads`` holds it, without making
+        every placed note's row for it."""
+        unrowed = self._unrowed
+        if key not in self._payload_store and unrowed is not None and unrowed.whole():
+            return unrowed.row(key)
+        return self._payloads.get(key)
 
     def _making_now(self) -> bool:
         # another thread is making the notes: wait for it (``_materialise`` takes the lock)
@@ -391,7 +412,7 @@ class Session:
         _, rec, p = best
         self.db.execute("INSERT INTO heads VALUES (?, ?, ?, ?)",
                         [note_id, rec.collection_id, rec.device_id, rec.seq])
-        self._payloads[rec.hash.hex()] = p
+        self._payload_store[rec.hash.hex()] = p
         return p
 
     def open_record(self, rec: StoredRecord, *, verify: bool = False) -> dict[str, Any] | None:
@@ -496,7 +517,7 @@ class Session:
 
             rec = self._append(collection_id, note_id, build, parents=(), draft=False)
             self.streams.set_heads(note_id, old, (rec.collection_id, rec.device_id, rec.seq))
-        self._payloads[rec.hash.hex()] = payloads[-1]
+        self._payload_store[rec.hash.hex()] = payloads[-1]
         self.inspections[ins.inspection_id] = ins
 
     def list_inspections(self) -> list[Inspection]:
@@ -530,7 +551,7 @@ class Session:
 
     def remember_payload(self, rec: StoredRecord, payload: dict[str, Any]) -> None:
         """Keep a head record's opened payload, for the sealed head cache of the next unlock."""
-        self._payloads[rec.hash.hex()] = payload
+        self._payload_store[rec.hash.hex()] = payload
 
     def forget_payloads(self, hashes: Iterable[str]) -> None:
         """Drop opened payloads (by record hash, hex) that must not reach the head cache."""
@@ -824,7 +845,7 @@ class Session:
                        and make_rev(self.device_id, last.seq) in parents and len(parents) == 1)
             if replace:
                 # the draft is the only head: keep its rev and its own parents
-                cached = self._payloads.get(last.hash.hex())
+                cached = self._payload(last.hash.hex())
                 old = _headcache.payload_of(cached) if cached is not None else \
                     self.open_record(last)
                 parents = tuple(old.get("parents", ())) if old else ()
@@ -848,7 +869,7 @@ class Session:
 
             rec = self._append(note.collection_id, note.note_id, build, parents=parents,
                                draft=autosave, replace=last if replace else None)
-            self._payloads[rec.hash.hex()] = sealed[-1]
+            self._payload_store[rec.hash.hex()] = sealed[-1]
             if not replace:
                 self.streams.set_heads(note.note_id, heads or (),
                                        (rec.collection_id, rec.device_id, rec.seq))
@@ -916,13 +937,14 @@ class Session:
             except Exception:  # noqa: BLE001 - a cache must never stop a lock
                 pass
         if leave is not None:
-            leave.append((self._notes, self._payload_store, self.inspections, self._placed))
+            leave.append((self._notes, self._payload_store, self.inspections, self._placed,
+                          self._unrowed))
             self._notes, self._payload_store, self.inspections = {}, {}, {}
         else:
             self._notes.clear()
             self._payload_store.clear()
             self.inspections.clear()
-        self._placed = None
+        self._placed = self._unrowed = None
         if self._froze:  # what unlock froze is the collector's again (a cycle among it too)
             self._froze = False
             gc.unfreeze()

@@ -20,6 +20,16 @@ from tests.store.test_session import _fork
 KINDS = ("note", "focus_group", "observation")
 
 
+@pytest.fixture(autouse=True, params=["helper done", "helper still working"])
+def _waiting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: with the helper's rows there when unlock asks, and with unlock making
+    the cached notes while it waits for them (``made_by_row``), filled in once placed."""
+    from store._headcheck import HeadCheck
+
+    done = request.param == "helper done"
+    monkeypatch.setattr(HeadCheck, "ready", lambda self: done)
+
+
 def _filters(session: Session) -> list[tuple]:
     ins = [None, *session.list_inspections()]
     return [(i, k, d) for i in ins for k in (None, *KINDS) for d in (False, True)]
@@ -276,3 +286,52 @@ def test_notes_read_on_two_threads_at_once_are_made_once_and_seen_whole(
         t.join()
     assert made == [1] and seen == [50, 50]
     cold.lock()
+
+
+def test_a_note_another_device_edited_keeps_both_signers_when_made_later(
+        tmp_path: Path) -> None:
+    """Its head signed by one device, its first revision by another: each is named."""
+    from tests.store.test_replica import COLL, _device, sync
+
+    pa, a, ra = _device(tmp_path / "a", "AI")
+    pb, b, rb = _device(tmp_path / "b", "LR2")
+    ra.new_collection_key(COLL)
+    kb, ka = b.keys.device, a.keys.device
+    assert rb.unwrap_key(COLL, 1, ra.wrap_key(COLL, 1, b.device_id, kb.kx_pub))
+    ra.register_device(b.device_id, kb.sign_pub, kb.kx_pub)
+    rb.register_device(a.device_id, ka.sign_pub, ka.kx_pub)
+    n = a.create(a.find_inspection("Northshire 2026"), "note", "Shared", "one")
+    sync((a, ra), (b, rb))
+    b.save(n.note_id, body="one, and more")
+    sync((b, rb), (a, ra))
+    before = a.notes[n.note_id]
+    assert before.signer == b.device_id and before.first_signer == a.device_id
+    a.lock()
+    b.lock()
+    cold = pa.unlock(PASSPHRASE)
+    assert cold.listing().author == [before.author]
+    note = cold.notes[n.note_id]
+    assert (note.signer, note.author, note.first_signer, note.first_author) == (
+        before.signer, before.author, before.first_signer, before.first_author)
+    cold.lock()
+
+
+def test_an_autosave_after_a_cold_unlock_reads_one_row_not_all(profile: Profile,
+                                                               session: Session) -> None:
+    """Replacing a draft reads the draft's own parents from its cache row alone; the other
+    rows join the session's payloads only when something reads them all (a rewrite)."""
+    ins = session.find_inspection(None)
+    n = session.create(ins, "note", "Visit", "first")
+    session.create(ins, "note", "Other", "text")
+    session.save(n.note_id, body="second")  # a revision with a parent
+    draft = session.save(n.note_id, autosave=True, body="typing")  # this device's last record
+    session.lock()
+    cold = profile.unlock(PASSPHRASE)
+    assert cold._unrowed is not None
+    again = cold.save(n.note_id, autosave=True, body="typing more")
+    assert again.rev == draft.rev and again.parents == draft.parents  # replaced in place
+    assert cold._unrowed is not None  # no other row was made for it
+    cold.lock()  # a rewrite: every row joins then
+    latest = profile.unlock(PASSPHRASE)
+    assert latest.get(n.note_id).body == "typing more" and len(latest.listing()) == 2
+    latest.lock()
