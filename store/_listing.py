@@ -83,6 +83,13 @@ class Placed:
     index: dict[str, int]
     #: the cache's notes already made, row by row, while unlock waited (``made_by_row``)
     made: list[Note] | None = None
+    #: every row of the cache placed, once each (``whole``)
+    _whole: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        # a row placed twice (one record the head of two notes: a damaged heads table) is
+        # no whole placement, however the counts fall out
+        self._whole = len(self.at) == len(self.cached.hashes) == len(set(self.at))
 
     def __len__(self) -> int:
         return len(self.at)
@@ -93,7 +100,7 @@ class Placed:
 
     def whole(self) -> bool:
         """Whether every row of the cache was placed, once: the usual case."""
-        return len(self.at) == len(self.cached.hashes)
+        return self._whole
 
     def order(self) -> list[int]:
         """Where unlock placed each row of the cache (``whole`` only): ``at`` inverted."""

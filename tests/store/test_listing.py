@@ -335,3 +335,22 @@ def test_an_autosave_after_a_cold_unlock_reads_one_row_not_all(profile: Profile,
     latest = profile.unlock(PASSPHRASE)
     assert latest.get(n.note_id).body == "typing more" and len(latest.listing()) == 2
     latest.lock()
+
+
+def test_one_record_the_head_of_two_notes_lists_as_the_notes_do(profile: Profile,
+                                                                 session: Session) -> None:
+    """A damaged heads table (one record the head of two notes): not taken for a whole
+    placement of the cache, and listed as the notes list it."""
+    ins = session.find_inspection(None)
+    a = session.create(ins, "note", "A", "text")
+    b = session.create(ins, "note", "B", "text")
+    session.lock()
+    c, d, s = profile.db.execute("SELECT collection_id, device_id, seq FROM heads "
+                                 "WHERE note_id = ?", [a.note_id]).fetchone()
+    profile.db.execute("UPDATE heads SET collection_id = ?, device_id = ?, seq = ? "
+                       "WHERE note_id = ?", [c, d, s, b.note_id])
+    cold = profile.unlock(PASSPHRASE)
+    assert cold._placed is not None and not cold._placed.whole()
+    listing = cold.listing()
+    assert listing == Listing.of(cold.list_notes()) and listing.title == ["A", "A"]
+    cold.lock()
