@@ -98,6 +98,7 @@ class Session:
         # held while they are made: a reader on another thread (a sync worker) waits for all
         # of them rather than see some; the maker's own reads pass (re-entrant)
         self._making = threading.RLock()
+        self._being_made = False
         self.inspections: dict[bytes, Inspection] = {}
         self.damaged: list[Damage] = []
         #: notes whose head record is damaged on this device: not shown, named on opening
@@ -251,9 +252,16 @@ class Session:
         show until they are merged (``multi`` collects such notes). What ``notes`` calls the
         first time it is read; the list reads the cache's columns without it."""
         with self._making:
+            if self._placed is None:
+                return
+            # set before the placed notes are taken and cleared once they are all made: a
+            # reader on another thread never sees neither
+            self._being_made = True
             placed, self._placed = self._placed, None
-            if placed is not None:
+            try:
                 self._make(placed, multi)
+            finally:
+                self._being_made = False
 
     def _make(self, placed: _listing.Placed, multi: set[str] | None) -> None:
         paused = gc.isenabled()
@@ -283,8 +291,8 @@ class Session:
     def notes(self) -> dict[str, Note]:
         """The notes on show by id (those the unlock placed from the cache are made the first
         time this is read)."""
-        if self._placed is not None or self._making_now():
-            self._materialise()
+        if self._placed is not None or self._being_made:
+            self._materialise()  # waits for another thread making them
         return self._notes
 
     @property
@@ -293,12 +301,13 @@ class Session:
         # source (a note's row, as the cache holds it, where it came from the cache). The
         # placed notes' rows join it the first time it is read (a rewrite of the cache, say):
         # at 50,000 notes making them was a third of making the notes, which the app waits for
-        if self._placed is not None or self._making_now():
+        if self._placed is not None or self._being_made:
             self._materialise()
-        with self._making:
-            unrowed, self._unrowed = self._unrowed, None
-            if unrowed is not None:
-                self._payload_store.update(unrowed.payloads())
+        if self._unrowed is not None:
+            with self._making:  # cleared only once they are in: another thread waits
+                if self._unrowed is not None:
+                    self._payload_store.update(self._unrowed.payloads())
+                    self._unrowed = None
         return self._payload_store
 
     def _payload(self, key: str) -> dict[str, Any] | _headcache.Row | None:
@@ -308,13 +317,6 @@ class Session:
         if key not in self._payload_store and unrowed is not None and unrowed.whole():
             return unrowed.row(key)
         return self._payloads.get(key)
-
-    def _making_now(self) -> bool:
-        # another thread is making the notes: wait for it (``_materialise`` takes the lock)
-        if self._making.acquire(blocking=False):
-            self._making.release()
-            return False
-        return True
 
     def listing(self, inspection: Inspection | None = None, *, kind: str | None = None,
                 include_deleted: bool = False) -> _listing.Listing:
