@@ -193,10 +193,10 @@ class Session:
         for pair in set(pairs):
             self._name_of(*pair, names)
         places = {c: self._collections.get(c, (b"", ""))[0] for c in set(collections)}
-        self._placed = _listing.Placed(
-            cached, at, keys, collections, list(map(places.__getitem__, collections)), signers,
-            list(map(names.__getitem__, pairs)), pushed, names, index, made)
-        self._unrowed = self._placed
+        if at:  # none placed (a new profile): nothing to make later, nothing to freeze then
+            self._placed = self._unrowed = _listing.Placed(
+                cached, at, keys, collections, list(map(places.__getitem__, collections)),
+                signers, list(map(names.__getitem__, pairs)), pushed, names, index, made)
         multi: set[str] = set()
         if len(set(keys)) < len(keys):  # two heads of a note: merged below, as notes
             self._materialise(multi)

@@ -39,13 +39,14 @@ def _assert_lists_as_the_notes(profile: Profile) -> Session:
     """Unlock, list cold under every filter, then make the notes and list from them: the same.
     The session returned has its notes made."""
     cold = profile.unlock(PASSPHRASE)
-    assert cold._placed is not None  # nothing made yet
+    placed = cold._placed
+    assert placed is not None or not cold._notes  # nothing made yet (or no note at all)
     filters = _filters(cold)
     listed = [cold.listing(i, kind=k, include_deleted=d) for i, k, d in filters]
-    assert cold._placed is not None  # and listing made none
+    assert cold._placed is placed  # and listing made none
     for (i, k, d), listing in zip(filters, listed, strict=True):
         assert listing == Listing.of(cold.list_notes(i, kind=k, include_deleted=d))
-    assert cold._placed is None  # list_notes made them
+    assert cold._placed is None  # list_notes made them (if there were any)
     return cold
 
 

@@ -52,11 +52,14 @@ def _unlock_to_new_note(tmux: Tmux, digit: str) -> None:
 
 
 def _press(tmux: Tmux, *keys: str) -> None:
-    """One key at a time, with a moment between: a key that moves the focus is handled before
-    the next one arrives (sent together, a digit after a tab once reached the field before)."""
+    """One key at a time, with a moment between and after: a key that moves the focus is
+    handled before the next one arrives (sent together, a digit after a tab once reached the
+    field before; on a loaded CI machine, so did text typed straight after a tab), as a person
+    sees the cursor move before typing on."""
     for key in keys:
         time.sleep(0.3)
         tmux.keys(key)
+    time.sleep(0.3)
 
 
 def _gone(pid: int, timeout: float = 15.0) -> bool:
