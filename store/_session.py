@@ -254,8 +254,8 @@ class Session:
         with self._making:
             if self._placed is None:
                 return
-            # set before the placed notes are taken and cleared once they are all made: a
-            # reader on another thread never sees neither
+            # set before the placed notes are taken, cleared once they are all made: a reader
+            # on another thread that finds no placed notes still sees them being made, and waits
             self._being_made = True
             placed, self._placed = self._placed, None
             try:
