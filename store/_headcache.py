@@ -116,9 +116,18 @@ def note_of(row: Row, inspection_id: bytes, collection_id: bytes, pushed: bool) 
     (note_id, rev, parents, hlc, kind, template, title, fields, tags, passages, state, author,
      kept) = row
     return Note(note_id, inspection_id, collection_id, rev, tuple(parents), hlc, kind, template,
-                title, "", dict(fields), tuple(tags),
-                tuple(PassageTag(*p) for p in passages) if passages else (), state, author,
-                dict(kept) if kept else {}, pushed, body_loaded=False)
+                title, "", dict(fields), tuple(tags), passages_of(passages), state, author,
+                kept_of(kept), pushed, body_loaded=False)
+
+
+def passages_of(passages: list[list[Any]]) -> tuple[PassageTag, ...]:
+    """A row's passages as a note holds them."""
+    return tuple(PassageTag(*p) for p in passages) if passages else ()
+
+
+def kept_of(kept: Any) -> dict[str, list[Any]]:
+    """A row's kept values as a note holds them."""
+    return dict(kept) if kept else {}
 
 
 def payload_of(entry: Row | dict[str, Any]) -> dict[str, Any]:

@@ -12,15 +12,13 @@ tests/store/test_listing.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import eq, ne, not_
 from typing import Any, TypeVar
 
-from store.inspection import PassageTag
-
-from ._headcache import COLUMNS, Cached, Row
+from ._headcache import COLUMNS, Cached, Row, kept_of, passages_of
 from ._model import DELETED, Note
 
 T = TypeVar("T")
@@ -163,13 +161,8 @@ class Placed:
                 (note.inspection_id, note.collection_id, note.author, note.pushed, note.signer,
                  note.first_signer, note.first_author) = values
         else:
-            (_, revs, parents, hlcs, kinds, templates, titles, fields, tags, passages, states,
-             _, kept) = columns
-            notes = list(map(
-                Note, ids, mine(self.inspections), collections, revs, map(tuple, parents),
-                hlcs, kinds, templates, titles, repeat(""), map(dict, fields), map(tuple, tags),
-                map(_passages, passages), states, mine(self.authors), map(_kept, kept),
-                mine(self.pushed), mine(self.signers), firsts, first_authors, repeat(False)))
+            notes = _made(columns, mine(self.inspections), collections, mine(self.authors),
+                          mine(self.pushed), mine(self.signers), firsts, first_authors)
         unnamed = list(compress(notes, map(not_, firsts)))
         return (pick(notes, self.at) if whole else notes), unnamed
 
@@ -223,18 +216,21 @@ class Placed:
 def made_by_row(cached: Cached) -> list[Note]:
     """Every note of the cache, in its rows' order, made before its head record is known:
     no inspection, collection, signer or name yet (``Placed.notes`` fills them in)."""
-    (ids, revs, parents, hlcs, kinds, templates, titles, fields, tags, passages, states,
-     authors, kept) = cached.columns
     no = repeat(b"")
+    return _made(cached.columns, no, no, cached.columns[_AUTHOR], repeat(False), no, no,
+                 repeat(""))
+
+
+def _made(columns: Sequence[list[Any]], inspections: Iterable[bytes],
+          collections: Iterable[bytes], authors: Iterable[str], pushed: Iterable[bool],
+          signers: Iterable[bytes], firsts: Iterable[bytes],
+          first_authors: Iterable[str]) -> list[Note]:
+    """The notes of the cache's ``columns``, bodies not loaded, with their head records'
+    values: one ``map`` over them all, no Python step per note but each note's own."""
+    (ids, revs, parents, hlcs, kinds, templates, titles, fields, tags, passages, states, _,
+     kept) = columns
     return list(map(
-        Note, ids, no, no, revs, map(tuple, parents), hlcs, kinds, templates, titles,
-        repeat(""), map(dict, fields), map(tuple, tags), map(_passages, passages), states,
-        authors, map(_kept, kept), repeat(False), no, no, repeat(""), repeat(False)))
-
-
-def _passages(passages: list[list[Any]]) -> tuple[PassageTag, ...]:
-    return tuple(PassageTag(*p) for p in passages) if passages else ()
-
-
-def _kept(kept: Any) -> dict[str, list[Any]]:
-    return dict(kept) if kept else {}
+        Note, ids, inspections, collections, revs, map(tuple, parents), hlcs, kinds, templates,
+        titles, repeat(""), map(dict, fields), map(tuple, tags), map(passages_of, passages),
+        states, authors, map(kept_of, kept), pushed, signers, firsts, first_authors,
+        repeat(False)))
